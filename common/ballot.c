@@ -1,0 +1,224 @@
+/* ballot.c -- a ballot: its JSON wire format, its validation, its id */
+#include "ballot.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "utf8.h"
+
+#define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
+
+bool ballot_text_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len >= 1 && len <= BALLOT_TEXT_MAX && utf8_text_valid(s, len);
+}
+
+/* has_control_byte: true when p[0..len) holds a byte below 0x20 other
+ * than the JSON whitespace tab, LF and CR. Valid JSON never does (control
+ * characters in strings must be escaped), but cJSON lets them through. */
+static bool has_control_byte(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			return true;
+	}
+	return false;
+}
+
+/* has_escaped_nul: true when the JSON text p[0..len) holds the escape
+ * \u0000, which cJSON would decode into a string cut short at the NUL. */
+static bool has_escaped_nul(const char *p, size_t len)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\\') {
+			run++;
+			continue;
+		}
+		if (run % 2 == 1 && p[i] == 'u' && i + 4 < len && memcmp(p + i + 1, "0000", 4) == 0)
+			return true;
+		run = 0;
+	}
+	return false;
+}
+
+/* get_text: copies the string field name of obj into dst (at least
+ * BALLOT_TEXT_MAX + 1 bytes). Returns 1 when copied, 0 when absent, -1 with
+ * err set when invalid. */
+static int get_text(const cJSON *obj, const char *name, char *dst, char *err, size_t errlen)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (!item)
+		return 0;
+	if (!cJSON_IsString(item) || !item->valuestring || !ballot_text_valid(item->valuestring)) {
+		snprintf(err, errlen, "invalid field '%s': " TEXT_RULE, name);
+		return -1;
+	}
+	strcpy(dst, item->valuestring); /* fits: ballot_text_valid bounds it */
+	return 1;
+}
+
+/* get_id: the optional "id" field into b. Returns 0, or -1 with err set. */
+static int get_id(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	size_t i;
+
+	if (!item)
+		return 0;
+	if (!cJSON_IsString(item) || !item->valuestring || strlen(item->valuestring) != BALLOT_ID_HEX)
+		goto bad;
+	for (i = 0; i < BALLOT_ID_HEX; i++) {
+		unsigned char c = (unsigned char)item->valuestring[i];
+
+		if (!isxdigit(c))
+			goto bad;
+		b->id[i] = (char)tolower(c);
+	}
+	b->id[BALLOT_ID_HEX] = '\0';
+	b->has_id = true;
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid field 'id': must be a string of 32 hex digits");
+	return -1;
+}
+
+/* get_ts: the optional "ts" field into b. Returns 0, or -1 with err set. */
+static int get_ts(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "ts");
+	double d;
+
+	if (!item)
+		return 0;
+	if (!cJSON_IsNumber(item))
+		goto bad;
+	d = item->valuedouble;
+	if (!(d >= 0) || d > (double)BALLOT_TS_MAX || floor(d) != d)
+		goto bad;
+	b->ts = (int64_t)d;
+	b->has_ts = true;
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid field 'ts': must be an integer from 0 to 2^53-1");
+	return -1;
+}
+
+int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
+		 char *err, size_t errlen)
+{
+	const char *text = payload, *end = NULL;
+	const cJSON *item;
+	cJSON *root = NULL;
+	int rc = -1, got;
+
+	memset(out, 0, sizeof(*out));
+	if (len > BALLOT_PAYLOAD_MAX) {
+		snprintf(err, errlen, "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
+		goto out;
+	}
+	if (has_control_byte(text, len)) {
+		snprintf(err, errlen, "malformed JSON");
+		goto out;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root)
+		while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+			end++;
+	if (!root || end != text + len || has_escaped_nul(text, len)) {
+		snprintf(err, errlen, "malformed JSON");
+		goto out;
+	}
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "not a JSON object");
+		goto out;
+	}
+	item = cJSON_GetObjectItemCaseSensitive(root, "poll");
+	if (item && (!cJSON_IsString(item) || !item->valuestring || strcmp(item->valuestring, poll) != 0)) {
+		snprintf(err, errlen, "field 'poll' does not match the topic");
+		goto out;
+	}
+	if ((got = get_text(root, "voter", out->voter, err, errlen)) <= 0) {
+		if (got == 0)
+			snprintf(err, errlen, "missing field 'voter'");
+		goto out;
+	}
+	if ((got = get_text(root, "choice", out->choice, err, errlen)) <= 0) {
+		if (got == 0)
+			snprintf(err, errlen, "missing field 'choice'");
+		goto out;
+	}
+	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0)
+		goto out;
+	if (snprintf(out->poll, sizeof(out->poll), "%s", poll) >= (int)sizeof(out->poll)) {
+		snprintf(err, errlen, "poll name too long");
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	if (rc != 0)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+char *ballot_to_json(const struct ballot *b, char *err, size_t errlen)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *json = NULL, ts[24];
+
+	/* ts as plain digits: cJSON prints numbers with %1.15g, which turns
+	 * 2^53-1 into 9.00719925474099e+15 */
+	snprintf(ts, sizeof(ts), "%lld", (long long)b->ts);
+	if (!root || !cJSON_AddStringToObject(root, "poll", b->poll) ||
+	    !cJSON_AddStringToObject(root, "voter", b->voter) ||
+	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
+	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
+	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)))
+		goto out;
+	json = cJSON_PrintUnformatted(root);
+out:
+	if (!json)
+		snprintf(err, errlen, "out of memory building the ballot JSON");
+	cJSON_Delete(root);
+	return json;
+}
+
+int ballot_new_id(char id[BALLOT_ID_HEX + 1], char *err, size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[BALLOT_ID_HEX / 2];
+	size_t got = 0, i;
+	ssize_t n;
+
+	while (got < sizeof(raw)) {
+		n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "cannot get random bytes: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	for (i = 0; i < sizeof(raw); i++) {
+		id[2 * i] = hex[raw[i] >> 4];
+		id[2 * i + 1] = hex[raw[i] & 0xF];
+	}
+	id[BALLOT_ID_HEX] = '\0';
+	return 0;
+}

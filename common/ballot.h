@@ -1,0 +1,51 @@
+/* ballot.h -- a ballot: its JSON wire format, its validation, its id */
+#ifndef MQTTVOTE_BALLOT_H
+#define MQTTVOTE_BALLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topic.h"
+
+#define BALLOT_TEXT_MAX 64       /* voter and choice: 1 to 64 bytes */
+#define BALLOT_ID_HEX 32         /* an id is 32 hex digits (128 random bits) */
+#define BALLOT_PAYLOAD_MAX 4096  /* larger payloads are refused unparsed */
+#define BALLOT_TS_MAX 9007199254740991LL /* 2^53 - 1: exact in a JSON number */
+
+/* One ballot, validated. Strings are NUL-terminated copies. */
+struct ballot {
+	char poll[TOPIC_POLL_MAX + 1];
+	char voter[BALLOT_TEXT_MAX + 1];
+	char choice[BALLOT_TEXT_MAX + 1];
+	char id[BALLOT_ID_HEX + 1]; /* lower-case hex; "" when has_id is false */
+	int64_t ts;                 /* ms since the epoch; 0 when has_ts is false */
+	bool has_id;
+	bool has_ts;
+};
+
+/* ballot_text_valid: true when s is a valid voter or choice: 1 to 64 bytes
+ * of UTF-8 with no control characters. s is NUL-terminated. */
+bool ballot_text_valid(const char *s);
+
+/* ballot_parse: validates payload[0..len) (not NUL-terminated) received on
+ * the ballot topic of poll, and fills *out. Refuses, before parsing, a
+ * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
+ * object, a missing or invalid "voter" or "choice", an "id" that is not 32
+ * hex digits, a "ts" that is not an integer in [0, 2^53), a "poll" that does
+ * not match. Unknown fields are ignored. Returns 0, or -1 with a short
+ * reason in err ("missing field 'voter'"). */
+int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
+		 char *err, size_t errlen);
+
+/* ballot_to_json: the JSON of b, as voter publishes it:
+ * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..} (id and ts only when
+ * present). Returns a malloc'd NUL-terminated string the caller frees with
+ * free(), or NULL with the reason in err. */
+char *ballot_to_json(const struct ballot *b, char *err, size_t errlen);
+
+/* ballot_new_id: writes a fresh random id (32 lower-case hex digits and a
+ * NUL) into id, from getrandom(2). Returns 0, or -1 with the reason in err. */
+int ballot_new_id(char id[BALLOT_ID_HEX + 1], char *err, size_t errlen);
+
+#endif

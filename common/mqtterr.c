@@ -1,0 +1,67 @@
+/* mqtterr.c -- Paho glue without Paho types: error words, reason codes, server URIs */
+#include "mqtterr.h"
+
+#include <MQTTReasonCodes.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* lower: lower-cases buf in place ("Not authorized" -> "not authorized"). */
+static void lower(char *buf)
+{
+	for (; *buf; buf++)
+		*buf = (char)tolower((unsigned char)*buf);
+}
+
+const char *mqtterr_reason(int reason, char *buf, size_t size)
+{
+	const char *name = MQTTReasonCode_toString((enum MQTTReasonCodes)reason);
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "reason code %d", reason);
+	lower(buf);
+	return buf;
+}
+
+/* connack_text: MQTT 3.1.1 CONNACK return codes 1..5. */
+static const char *connack_text(int code)
+{
+	static const char *const text[] = {
+		"unacceptable protocol version", "identifier rejected", "server unavailable",
+		"bad user name or password", "not authorized",
+	};
+
+	return code >= 1 && code <= 5 ? text[code - 1] : NULL;
+}
+
+const char *mqtterr_describe(int code, const char *code_text, int reason, const char *message,
+			     int connack, char *buf, size_t size)
+{
+	char what[128];
+	const char *ct = connack ? connack_text(code) : NULL;
+
+	if (reason >= 0x80)
+		mqtterr_reason(reason, what, sizeof(what));
+	else if (ct)
+		snprintf(what, sizeof(what), "%s", ct);
+	else if (code_text)
+		snprintf(what, sizeof(what), "%s", code_text);
+	else
+		snprintf(what, sizeof(what), "error %d", code);
+	lower(what);
+	if (message && *message && strcasecmp(message, what) != 0)
+		snprintf(buf, size, "%s (%s)", what, message);
+	else
+		snprintf(buf, size, "%s", what);
+	return buf;
+}
+
+int mqtterr_uri(const char *host, int port, char *buf, size_t size)
+{
+	int n = strchr(host, ':') ? snprintf(buf, size, "tcp://[%s]:%d", host, port)
+				  : snprintf(buf, size, "tcp://%s:%d", host, port);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}

@@ -1,0 +1,360 @@
+/* options.c -- the command-line options voter and tallier share, mosquitto_pub/sub style */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ballot.h"
+#include "topic.h"
+
+#define TEXT_RULE "must be 1 to 64 bytes of UTF-8 without control characters"
+
+enum {
+	OPT_QUIET = 256,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_VOTER,
+	OPT_TIMEOUT,
+	OPT_CHOICES,
+	OPT_REVOTE,
+};
+
+/* Which program takes which option: V voter, T tallier, B both. */
+static const struct {
+	int val;
+	char prog;
+} owners[] = {
+	{ 'h', 'B' }, { 'p', 'B' }, { 't', 'B' }, { 'i', 'B' }, { 'u', 'B' }, { 'P', 'B' },
+	{ 'V', 'B' }, { OPT_QUIET, 'B' }, { OPT_HELP, 'B' }, { OPT_VERSION, 'B' },
+	{ 'm', 'V' }, { 'q', 'V' }, { 'd', 'V' }, { OPT_VOTER, 'V' }, { OPT_TIMEOUT, 'V' },
+	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' },
+};
+
+static const struct option long_options[] = {
+	{ "host", required_argument, NULL, 'h' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "topic", required_argument, NULL, 't' },
+	{ "id", required_argument, NULL, 'i' },
+	{ "username", required_argument, NULL, 'u' },
+	{ "pw", required_argument, NULL, 'P' },
+	{ "protocol-version", required_argument, NULL, 'V' },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "message", required_argument, NULL, 'm' },
+	{ "qos", required_argument, NULL, 'q' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "voter", required_argument, NULL, OPT_VOTER },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "choices", required_argument, NULL, OPT_CHOICES },
+	{ "revote", required_argument, NULL, OPT_REVOTE },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool takes(enum opts_prog prog, int val)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
+		if (owners[i].val == val)
+			return owners[i].prog == 'B' || owners[i].prog == (prog == OPTS_VOTER ? 'V' : 'T');
+	return false;
+}
+
+static void free_choices(struct client_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nchoices; i++)
+		free(o->choices[i]);
+	free(o->choices);
+	o->choices = NULL;
+	o->nchoices = 0;
+}
+
+void opts_free(struct client_opts *o)
+{
+	free_choices(o);
+}
+
+/* all_of: true when s is non-empty and made only of bytes from set. */
+static bool all_of(const char *s, const char *set)
+{
+	return *s && strspn(s, set) == strlen(s);
+}
+
+static int parse_port(const char *s, int *port, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!all_of(s, "0123456789") || errno || *end || v < 1 || v > 65535) {
+		snprintf(err, errlen, "invalid port '%s' (want 1-65535)", s);
+		return -1;
+	}
+	*port = (int)v;
+	return 0;
+}
+
+static int parse_version(const char *s, int *version, char *err, size_t errlen)
+{
+	if (strcmp(s, "mqttv5") == 0 || strcmp(s, "5") == 0)
+		*version = 5;
+	else if (strcmp(s, "mqttv311") == 0 || strcmp(s, "311") == 0)
+		*version = 4;
+	else {
+		snprintf(err, errlen, "invalid protocol version '%s' (want mqttv5 or mqttv311)", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_timeout(const char *s, double *timeout, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!all_of(s, "0123456789.") || errno || *end || !isfinite(v) || v < 0.001 || v > 86400) {
+		snprintf(err, errlen, "invalid timeout '%s' (want a positive number of seconds)", s);
+		return -1;
+	}
+	*timeout = v;
+	return 0;
+}
+
+/* parse_choices: splits "a,b,c" into o->choices (replacing earlier ones). */
+static int parse_choices(struct client_opts *o, const char *s, char *err, size_t errlen)
+{
+	char *copy = strdup(s), *item;
+	size_t n = 1, i;
+	int rc = -1;
+	const char *p;
+
+	free_choices(o);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (p = s; *p; p++)
+		n += *p == ',';
+	o->choices = calloc(n, sizeof(*o->choices));
+	if (!o->choices) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* strtok_r would skip empty items: split by hand to refuse them */
+	item = copy;
+	for (i = 0; i < n; i++) {
+		char *comma = strchr(item, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (!ballot_text_valid(item)) {
+			snprintf(err, errlen, "invalid --choices '%s': each choice " TEXT_RULE, s);
+			goto out;
+		}
+		for (size_t j = 0; j < o->nchoices; j++) {
+			if (strcmp(o->choices[j], item) == 0) {
+				snprintf(err, errlen, "invalid --choices '%s': choice '%s' given twice", s, item);
+				goto out;
+			}
+		}
+		o->choices[o->nchoices] = strdup(item);
+		if (!o->choices[o->nchoices]) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		o->nchoices++;
+		item = comma ? comma + 1 : item + strlen(item);
+	}
+	rc = 0;
+out:
+	free(copy);
+	if (rc != 0)
+		free_choices(o);
+	return rc;
+}
+
+/* check: the checks that need all options. */
+static int check(struct client_opts *o, char *err, size_t errlen)
+{
+	if (o->password && !o->username) {
+		snprintf(err, errlen, "-P/--pw given without -u/--username");
+		return -1;
+	}
+	if (o->prog == OPTS_TALLIER)
+		return 0;
+	if (o->ntopics == 0) {
+		snprintf(err, errlen, "missing option -t/--topic");
+		return -1;
+	}
+	if (!o->message) {
+		snprintf(err, errlen, "missing option -m/--message");
+		return -1;
+	}
+	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
+		return -1;
+	if (!ballot_text_valid(o->message)) {
+		snprintf(err, errlen, "invalid choice: " TEXT_RULE);
+		return -1;
+	}
+	if (o->voter && !ballot_text_valid(o->voter)) {
+		snprintf(err, errlen, "invalid voter name: " TEXT_RULE);
+		return -1;
+	}
+	return 0;
+}
+
+/* take: applies option c with value arg. */
+static int take(struct client_opts *o, int c, const char *arg, char *err, size_t errlen)
+{
+	switch (c) {
+	case 'h':
+		if (!*arg) {
+			snprintf(err, errlen, "invalid host '' (want a name or an address)");
+			return -1;
+		}
+		o->host = arg;
+		return 0;
+	case 'p':
+		return parse_port(arg, &o->port, err, errlen);
+	case 't':
+		if (o->prog == OPTS_VOTER && o->ntopics == 1) {
+			snprintf(err, errlen, "only one -t/--topic may be given");
+			return -1;
+		}
+		if (o->ntopics == OPTS_MAX_TOPICS) {
+			snprintf(err, errlen, "too many -t/--topic (at most %d)", OPTS_MAX_TOPICS);
+			return -1;
+		}
+		if (o->prog == OPTS_TALLIER && !topic_filter_valid(arg)) {
+			snprintf(err, errlen, "invalid topic filter '%s'", arg);
+			return -1;
+		}
+		o->topics[o->ntopics++] = arg;
+		return 0;
+	case 'i':
+		if (!*arg || strlen(arg) > 65535) {
+			snprintf(err, errlen, "invalid client id '%s' (want 1 to 65535 bytes)", arg);
+			return -1;
+		}
+		o->client_id = arg;
+		return 0;
+	case 'u':
+		o->username = arg;
+		return 0;
+	case 'P':
+		o->password = arg;
+		return 0;
+	case 'V':
+		return parse_version(arg, &o->mqtt_version, err, errlen);
+	case 'm':
+		o->message = arg;
+		return 0;
+	case 'q':
+		if (strlen(arg) != 1 || arg[0] < '0' || arg[0] > '2') {
+			snprintf(err, errlen, "invalid QoS '%s' (want 0, 1 or 2)", arg);
+			return -1;
+		}
+		o->qos = arg[0] - '0';
+		return 0;
+	case 'd':
+		o->debug = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_QUIET:
+		o->quiet = true;
+		return 0;
+	case OPT_VOTER:
+		o->voter = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		return parse_timeout(arg, &o->timeout, err, errlen);
+	case OPT_CHOICES:
+		return parse_choices(o, arg, err, errlen);
+	case OPT_REVOTE:
+		if (strcmp(arg, "yes") == 0 || strcmp(arg, "no") == 0) {
+			o->revote = arg[0] == 'y';
+			return 0;
+		}
+		snprintf(err, errlen, "invalid --revote '%s' (want yes or no)", arg);
+		return -1;
+	}
+	snprintf(err, errlen, "internal error: option %d not handled", c);
+	return -1;
+}
+
+enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc, char **argv,
+			    char *err, size_t errlen)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->prog = prog;
+	o->host = "localhost";
+	o->port = 1883;
+	o->client_id = prog == OPTS_TALLIER ? "tallier" : NULL;
+	o->mqtt_version = 5;
+	o->qos = 1;
+	o->timeout = 10;
+	o->revote = true;
+
+	optind = 0; /* GNU: start afresh, so the parser can run more than once */
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		char name[64];
+
+		c = getopt_long(argc, argv, ":h:p:t:i:u:P:V:m:q:dv", long_options, &longindex);
+		if (c == -1)
+			break;
+		/* the option's name as the user wrote it, for messages (on errors
+		 * glibc leaves longindex unset and optopt may be the short form) */
+		if (longindex < 0 && (c == '?' || c == ':') && strncmp(argv[optind - 1], "--", 2) == 0)
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[optind - 1], "="),
+				 argv[optind - 1]);
+		else if (longindex >= 0)
+			snprintf(name, sizeof(name), "--%s", long_options[longindex].name);
+		else if ((c == '?' || c == ':') && optopt > 0 && optopt < 256)
+			snprintf(name, sizeof(name), "-%c", optopt);
+		else if (c == '?' || c == ':')
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[optind - 1], "="),
+				 argv[optind - 1]);
+		else
+			snprintf(name, sizeof(name), "-%c", c);
+		if (c == ':') {
+			snprintf(err, errlen, "option '%s' needs a value", name);
+			return OPTS_ERROR;
+		}
+		if (c == '?' && strchr(argv[optind - 1], '=') && optopt > 0 && takes(prog, optopt)) {
+			snprintf(err, errlen, "option '%s' takes no value", name);
+			return OPTS_ERROR;
+		}
+		if (c == '?' || !takes(prog, c)) {
+			snprintf(err, errlen, "unknown option '%s'", name);
+			return OPTS_ERROR;
+		}
+		if (c == OPT_HELP)
+			return OPTS_HELP;
+		if (c == OPT_VERSION)
+			return OPTS_VERSION;
+		if (take(o, c, optarg, err, errlen) != 0)
+			return OPTS_ERROR;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return OPTS_ERROR;
+	}
+	return check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+}

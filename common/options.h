@@ -1,0 +1,61 @@
+/* options.h -- the command-line options voter and tallier share, mosquitto_pub/sub style */
+#ifndef MQTTVOTE_OPTIONS_H
+#define MQTTVOTE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OPTS_MAX_TOPICS 64
+
+enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
+
+/* What opts_parse found. */
+enum opts_result {
+	OPTS_RUN = 0,     /* options valid: run */
+	OPTS_HELP = 1,    /* --help given: print usage to stdout, exit 0 */
+	OPTS_VERSION = 2, /* --version given: print the version, exit 0 */
+	OPTS_ERROR = -1,  /* usage error: err says which; exit 2 */
+};
+
+/* The options of both programs; each program accepts only its own (see
+ * the usage texts). Strings point into argv unless said otherwise. */
+struct client_opts {
+	enum opts_prog prog;
+	const char *host;        /* -h, --host: default "localhost" */
+	int port;                /* -p, --port: default 1883 */
+	const char *client_id;   /* -i, --id: voter default NULL (a unique one), tallier "tallier" */
+	const char *username;    /* -u, --username */
+	const char *password;    /* -P, --pw */
+	int mqtt_version;        /* -V: 5 (default) or 4 (3.1.1) */
+	bool debug;              /* -d, --debug (voter) */
+	bool quiet;              /* --quiet */
+	bool verbose;            /* -v, --verbose (tallier) */
+	const char *topics[OPTS_MAX_TOPICS]; /* -t: voter exactly one, tallier 0..n (default vote/+) */
+	size_t ntopics;
+	/* voter */
+	const char *message;     /* -m, --message: the choice */
+	const char *voter;       /* --voter: NULL means <login>@<hostname> */
+	char poll[65];           /* the poll of topics[0], checked */
+	int qos;                 /* -q, --qos: default 1 */
+	double timeout;          /* --timeout: seconds, default 10, from 0.001 to 86400 */
+	/* tallier */
+	char **choices;          /* --choices a,b,c: owned, NULL when absent */
+	size_t nchoices;
+	bool revote;             /* --revote yes|no: default yes */
+};
+
+/* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
+ * needs no initialisation). Values are checked: port 1-65535, qos 0-2,
+ * -V mqttv5|5|mqttv311|311, timeout a positive number of seconds (digits
+ * and '.', at most 86400), voter topic
+ * vote/<valid poll>, choice and voter name valid ballot text, tallier
+ * topics valid filters, choices valid and distinct. Returns an opts_result;
+ * on OPTS_ERROR err holds the message without the program name ("missing
+ * -t/--topic"). Always call opts_free afterwards. */
+enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc, char **argv,
+			    char *err, size_t errlen);
+
+/* opts_free: frees what opts_parse allocated in o (not o itself). */
+void opts_free(struct client_opts *o);
+
+#endif

@@ -1,0 +1,48 @@
+/* pubsched.h -- when to publish each poll's result: coalesced, one in flight, retried */
+#ifndef MQTTVOTE_PUBSCHED_H
+#define MQTTVOTE_PUBSCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A publication schedule for polls numbered 0..n-1. It is told which
+ * version of each poll's result exists (pubsched_changed) and which went
+ * out (pubsched_sent, pubsched_done), and answers which poll to publish now
+ * and when to look again. Rules: at most one publication per poll in
+ * flight; at most one start per poll per interval_ms; a publication not
+ * confirmed within timeout_ms is taken as lost and retried; a failed one is
+ * retried. Time is passed in (monotonic ms), so the rules are testable. */
+struct pubsched;
+
+/* pubsched_new: an empty schedule. Returns NULL when memory runs out. */
+struct pubsched *pubsched_new(int64_t interval_ms, int64_t timeout_ms);
+
+/* pubsched_free: frees s. NULL is allowed. */
+void pubsched_free(struct pubsched *s);
+
+/* pubsched_changed: poll i now has result version v. Grows the schedule
+ * as needed. Returns 0, or -1 when memory runs out. */
+int pubsched_changed(struct pubsched *s, size_t i, uint64_t v);
+
+/* pubsched_reset: every poll must be published again (after a reconnect),
+ * even when its version went out already. Publications in flight stay. */
+void pubsched_reset(struct pubsched *s);
+
+/* pubsched_next: the poll to publish now (the caller then calls
+ * pubsched_sent), or -1 when none is due; *wake_ms is then set to the time
+ * when the next one will be due (INT64_MAX when nothing is pending). */
+long pubsched_next(struct pubsched *s, int64_t now_ms, int64_t *wake_ms);
+
+/* pubsched_sent: the publication of poll i's version v started at now_ms. */
+void pubsched_sent(struct pubsched *s, size_t i, uint64_t v, int64_t now_ms);
+
+/* pubsched_done: the publication of poll i's version v ended: ok != 0 if
+ * the broker acknowledged it, 0 if it failed (it will be retried). A stale
+ * report (for a publication already taken as lost) is ignored. */
+void pubsched_done(struct pubsched *s, size_t i, uint64_t v, int ok);
+
+/* pubsched_pending: the number of polls whose newest version has not been
+ * acknowledged yet (in flight or waiting). */
+size_t pubsched_pending(const struct pubsched *s);
+
+#endif

@@ -1,0 +1,454 @@
+/* tally.c -- the counting rules: one vote per voter per poll, revotes, duplicates */
+#include "tally.h"
+
+#include <cjson/cJSON.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtime.h"
+
+#define ID_BYTES (BALLOT_ID_HEX / 2)
+
+/* One choice of a poll and its votes. */
+struct choice {
+	uint64_t count;
+	char name[];
+};
+
+/* The ballot that currently counts for one voter. */
+struct vote {
+	const struct choice *choice;
+	int64_t ts;
+	unsigned char id[ID_BYTES];
+	bool has_id;
+	bool has_ts;
+	char voter[]; /* the key of the poll's voter tree */
+};
+
+struct poll {
+	struct choice **choices; /* sorted by name */
+	size_t nchoices, cap;
+	void *voters;            /* tsearch tree of vote->voter */
+	uint64_t total, rejected, version;
+	int64_t updated_ms;
+	size_t index;
+	char name[];             /* the key of the tally's poll tree */
+};
+
+struct tally {
+	struct poll **polls;     /* in order of first sight */
+	size_t npolls, cap;
+	void *index;             /* tsearch tree of poll->name */
+	char **choices;          /* configured choices, in order; NULL when any */
+	size_t nchoices;
+	bool revote;
+};
+
+#define CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void free_vote(void *key)
+{
+	free(CONTAINER(key, struct vote, voter));
+}
+
+static void poll_free(struct poll *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	tdestroy(p->voters, free_vote);
+	for (i = 0; i < p->nchoices; i++)
+		free(p->choices[i]);
+	free(p->choices);
+	free(p);
+}
+
+static void noop_free(void *key)
+{
+	(void)key;
+}
+
+void tally_free(struct tally *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	tdestroy(t->index, noop_free);
+	for (i = 0; i < t->npolls; i++)
+		poll_free(t->polls[i]);
+	free(t->polls);
+	for (i = 0; i < t->nchoices; i++)
+		free(t->choices[i]);
+	free(t->choices);
+	free(t);
+}
+
+struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen)
+{
+	struct tally *t = calloc(1, sizeof(*t));
+	size_t i, j;
+
+	if (!t)
+		goto oom;
+	t->revote = cfg->revote;
+	if (cfg->nchoices == 0)
+		return t;
+	t->choices = calloc(cfg->nchoices, sizeof(*t->choices));
+	if (!t->choices)
+		goto oom;
+	for (i = 0; i < cfg->nchoices; i++) {
+		if (!ballot_text_valid(cfg->choices[i])) {
+			snprintf(err, errlen, "invalid choice '%s'", cfg->choices[i]);
+			goto fail;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(cfg->choices[i], cfg->choices[j]) == 0) {
+				snprintf(err, errlen, "choice '%s' given twice", cfg->choices[i]);
+				goto fail;
+			}
+		}
+		t->choices[i] = strdup(cfg->choices[i]);
+		if (!t->choices[i])
+			goto oom;
+		t->nchoices++;
+	}
+	return t;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	tally_free(t);
+	return NULL;
+}
+
+/* choice_find: the index of name in p's sorted choices, or, when absent,
+ * -1 - (the index where it would go). */
+static long choice_find(const struct poll *p, const char *name)
+{
+	size_t lo = 0, hi = p->nchoices;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, p->choices[mid]->name);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1 - (long)lo;
+}
+
+/* choice_add: adds name (absent) to p's choices. Returns it, or NULL. */
+static struct choice *choice_add(struct poll *p, const char *name)
+{
+	long at = -1 - choice_find(p, name);
+	size_t len = strlen(name);
+	struct choice *c;
+
+	if (p->nchoices == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 4;
+		struct choice **grown = realloc(p->choices, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		p->choices = grown;
+		p->cap = cap;
+	}
+	c = malloc(sizeof(*c) + len + 1);
+	if (!c)
+		return NULL;
+	c->count = 0;
+	memcpy(c->name, name, len + 1);
+	memmove(p->choices + at + 1, p->choices + at, (p->nchoices - (size_t)at) * sizeof(*p->choices));
+	p->choices[at] = c;
+	p->nchoices++;
+	return c;
+}
+
+/* poll_get: the poll named name, created (with the configured choices)
+ * when absent. Returns NULL when memory runs out. */
+static struct poll *poll_get(struct tally *t, const char *name, int64_t now_ms)
+{
+	void *found = tfind(name, &t->index, cmp_str);
+	size_t len = strlen(name), i;
+	struct poll *p;
+
+	if (found)
+		return CONTAINER(*(char **)found, struct poll, name);
+	if (t->npolls == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 8;
+		struct poll **grown = realloc(t->polls, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		t->polls = grown;
+		t->cap = cap;
+	}
+	p = calloc(1, sizeof(*p) + len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p->name, name, len + 1);
+	for (i = 0; i < t->nchoices; i++)
+		if (!choice_add(p, t->choices[i]))
+			goto fail;
+	if (!tsearch(p->name, &t->index, cmp_str))
+		goto fail;
+	p->version = 1;
+	p->updated_ms = now_ms;
+	p->index = t->npolls;
+	t->polls[t->npolls++] = p;
+	return p;
+fail:
+	poll_free(p);
+	return NULL;
+}
+
+static void changed(struct poll *p, int64_t now_ms)
+{
+	p->version++;
+	p->updated_ms = now_ms;
+}
+
+static void id_to_bytes(const char *hex, unsigned char *out)
+{
+	size_t i;
+
+	for (i = 0; i < ID_BYTES; i++) {
+		char pair[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+
+		out[i] = (unsigned char)strtoul(pair, NULL, 16);
+	}
+}
+
+/* later: > 0 when ballot b (id bytes bid) comes after the held vote v,
+ * < 0 when before. Ordered by ts then id when both carry them, otherwise
+ * by arrival, in which case b, arriving now, is later. */
+static int later(const struct ballot *b, const unsigned char *bid, const struct vote *v)
+{
+	int c;
+
+	if (!b->has_ts || !v->has_ts)
+		return 1;
+	if (b->ts != v->ts)
+		return b->ts > v->ts ? 1 : -1;
+	if (!b->has_id || !v->has_id)
+		return 1;
+	c = memcmp(bid, v->id, ID_BYTES);
+	return c > 0 ? 1 : -1; /* c == 0 is a duplicate, handled before */
+}
+
+static void vote_set(struct vote *v, const struct ballot *b, const unsigned char *bid,
+		     struct choice *c)
+{
+	v->choice = c;
+	v->has_ts = b->has_ts;
+	v->ts = b->has_ts ? b->ts : 0;
+	v->has_id = b->has_id;
+	if (b->has_id)
+		memcpy(v->id, bid, ID_BYTES);
+	else
+		memset(v->id, 0, ID_BYTES);
+}
+
+/* move: v now votes c (from b), moving the counts. */
+static void move(struct poll *p, struct vote *v, const struct ballot *b, const unsigned char *bid,
+		 struct choice *c, int64_t now_ms)
+{
+	struct choice *old = (struct choice *)v->choice;
+
+	vote_set(v, b, bid, c);
+	if (old != c) {
+		old->count--;
+		c->count++;
+		changed(p, now_ms);
+	}
+}
+
+static void set_outcome(struct tally_outcome *out, enum tally_status status, const char *reason)
+{
+	out->status = status;
+	snprintf(out->reason, sizeof(out->reason), "%s", reason);
+}
+
+int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct tally_outcome *out,
+		char *err, size_t errlen)
+{
+	unsigned char bid[ID_BYTES] = { 0 };
+	struct poll *p = poll_get(t, b->poll, now_ms);
+	struct choice *c;
+	struct vote *v;
+	void *found;
+	long ci;
+	size_t len;
+
+	if (!p)
+		goto oom;
+	if (b->has_id)
+		id_to_bytes(b->id, bid);
+	ci = choice_find(p, b->choice);
+	if (ci < 0 && t->nchoices > 0) {
+		char reason[sizeof(out->reason)];
+
+		snprintf(reason, sizeof(reason), "unknown choice '%s'", b->choice);
+		set_outcome(out, TALLY_REJECTED, reason);
+		p->rejected++;
+		changed(p, now_ms);
+		return 0;
+	}
+	c = ci >= 0 ? p->choices[ci] : choice_add(p, b->choice);
+	if (!c)
+		goto oom;
+
+	found = tfind(b->voter, &p->voters, cmp_str);
+	if (!found) {
+		len = strlen(b->voter);
+		v = malloc(sizeof(*v) + len + 1);
+		if (!v)
+			goto oom;
+		memcpy(v->voter, b->voter, len + 1);
+		if (!tsearch(v->voter, &p->voters, cmp_str)) {
+			free(v);
+			goto oom;
+		}
+		vote_set(v, b, bid, c);
+		c->count++;
+		p->total++;
+		changed(p, now_ms);
+		set_outcome(out, TALLY_COUNTED, "");
+		return 0;
+	}
+	v = CONTAINER(*(char **)found, struct vote, voter);
+	if (b->has_id && v->has_id && memcmp(bid, v->id, ID_BYTES) == 0) {
+		set_outcome(out, TALLY_DUPLICATE, "");
+		return 0;
+	}
+	if (t->revote) {
+		if (later(b, bid, v) < 0) {
+			set_outcome(out, TALLY_STALE, "");
+			return 0;
+		}
+		move(p, v, b, bid, c, now_ms);
+		set_outcome(out, TALLY_REPLACED, "");
+		return 0;
+	}
+	/* revote off: the earliest ballot stands */
+	if (later(b, bid, v) < 0) {
+		if (v->choice != c)
+			p->rejected++; /* the displaced ballot is the refused one */
+		move(p, v, b, bid, c, now_ms);
+		set_outcome(out, TALLY_REPLACED, "");
+		return 0;
+	}
+	if (v->choice == c) {
+		set_outcome(out, TALLY_DUPLICATE, "");
+		return 0;
+	}
+	p->rejected++;
+	changed(p, now_ms);
+	set_outcome(out, TALLY_REJECTED, "already voted");
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory counting a ballot");
+	return -1;
+}
+
+int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, size_t errlen)
+{
+	struct poll *p = poll_get(t, poll, now_ms);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory counting a refused ballot");
+		return -1;
+	}
+	p->rejected++;
+	changed(p, now_ms);
+	return 0;
+}
+
+size_t tally_poll_count(const struct tally *t)
+{
+	return t->npolls;
+}
+
+long tally_poll_find(const struct tally *t, const char *poll)
+{
+	void *found = tfind(poll, (void *const *)&t->index, cmp_str);
+
+	return found ? (long)CONTAINER(*(char **)found, struct poll, name)->index : -1;
+}
+
+const char *tally_poll_name(const struct tally *t, size_t i)
+{
+	return t->polls[i]->name;
+}
+
+uint64_t tally_poll_version(const struct tally *t, size_t i)
+{
+	return t->polls[i]->version;
+}
+
+uint64_t tally_poll_total(const struct tally *t, size_t i)
+{
+	return t->polls[i]->total;
+}
+
+uint64_t tally_poll_rejected(const struct tally *t, size_t i)
+{
+	return t->polls[i]->rejected;
+}
+
+uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice)
+{
+	long ci = choice_find(t->polls[i], choice);
+
+	return ci >= 0 ? t->polls[i]->choices[ci]->count : 0;
+}
+
+char *tally_result_json(const struct tally *t, size_t i, char *err, size_t errlen)
+{
+	const struct poll *p = t->polls[i];
+	char updated[VTIME_ISO_LEN];
+	cJSON *root = cJSON_CreateObject(), *counts;
+	char *json = NULL;
+	size_t k;
+
+	if (!root || !cJSON_AddStringToObject(root, "poll", p->name))
+		goto out;
+	counts = cJSON_AddObjectToObject(root, "counts");
+	if (!counts)
+		goto out;
+	if (t->nchoices > 0) {
+		for (k = 0; k < t->nchoices; k++)
+			if (!cJSON_AddNumberToObject(counts, t->choices[k],
+						     (double)tally_poll_choice(t, i, t->choices[k])))
+				goto out;
+	} else {
+		for (k = 0; k < p->nchoices; k++)
+			if (p->choices[k]->count > 0 &&
+			    !cJSON_AddNumberToObject(counts, p->choices[k]->name, (double)p->choices[k]->count))
+				goto out;
+	}
+	if (vtime_format_iso(p->updated_ms, updated, sizeof(updated)) != 0)
+		snprintf(updated, sizeof(updated), "1970-01-01T00:00:00.000Z");
+	if (!cJSON_AddNumberToObject(root, "total", (double)p->total) ||
+	    !cJSON_AddNumberToObject(root, "rejected", (double)p->rejected) ||
+	    !cJSON_AddStringToObject(root, "updated", updated))
+		goto out;
+	json = cJSON_PrintUnformatted(root);
+out:
+	if (!json)
+		snprintf(err, errlen, "out of memory building the result JSON");
+	cJSON_Delete(root);
+	return json;
+}

@@ -1,0 +1,92 @@
+/* tally.h -- the counting rules: one vote per voter per poll, revotes, duplicates */
+#ifndef MQTTVOTE_TALLY_H
+#define MQTTVOTE_TALLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ballot.h"
+
+struct tally;
+
+/* How a tally counts. choices/nchoices: when nchoices > 0, only those
+ * choices are accepted and they all appear in results, in this order;
+ * otherwise any valid choice is accepted and results list the choices with
+ * votes in byte order. revote: true lets a later ballot replace a voter's
+ * earlier one; false keeps the first and refuses later different ones. */
+struct tally_config {
+	const char *const *choices;
+	size_t nchoices;
+	bool revote;
+};
+
+/* What tally_apply did with a ballot. */
+enum tally_status {
+	TALLY_COUNTED,   /* the voter's first ballot on the poll: counted */
+	TALLY_REPLACED,  /* a later ballot replaced the voter's earlier one */
+	TALLY_DUPLICATE, /* same id as the ballot held, or (revote off) same choice again: no change */
+	TALLY_STALE,     /* older than the ballot held (revote on): superseded, no change */
+	TALLY_REJECTED,  /* refused (unknown choice, already voted): counted in rejected */
+};
+
+struct tally_outcome {
+	enum tally_status status;
+	char reason[96]; /* for TALLY_REJECTED: "unknown choice 'x'", "already voted" */
+};
+
+/* tally_new: an empty tally counting by *cfg (copied: cfg and its strings
+ * may go once this returns). Returns NULL with the reason in err when the
+ * configuration is invalid (a choice that is not valid text, a duplicate
+ * choice) or memory runs out. Free with tally_free. */
+struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen);
+
+/* tally_free: frees t and everything in it. NULL is allowed. */
+void tally_free(struct tally *t);
+
+/* tally_apply: counts the validated ballot b at time now_ms (ms since the
+ * epoch, recorded as the poll's "updated" when its result changes) and
+ * says in *out what it did. Ballots are ordered per voter by (ts, id) when
+ * both carry ts (and, for a tie, id), otherwise by arrival, so for ballots
+ * with ts and id the counts and total are a pure function of the set
+ * received. rejected counts refused deliveries: with revote off, how many
+ * depends on the order and on redeliveries of a refused ballot.
+ * Returns 0, or -1 with err set when memory runs out (t is then unchanged). */
+int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct tally_outcome *out,
+		char *err, size_t errlen);
+
+/* tally_reject: records one refused ballot (bad JSON, bad field, too large)
+ * on poll, a valid poll name, creating the poll if needed. Returns 0, or -1
+ * with err set when memory runs out. */
+int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, size_t errlen);
+
+/* tally_poll_count: the number of polls seen. Polls are numbered 0..n-1 in
+ * the order they were first seen, and keep their number. */
+size_t tally_poll_count(const struct tally *t);
+
+/* tally_poll_find: the number of poll, or -1 when it was never seen. */
+long tally_poll_find(const struct tally *t, const char *poll);
+
+/* tally_poll_name: the name of poll i (< tally_poll_count), owned by t. */
+const char *tally_poll_name(const struct tally *t, size_t i);
+
+/* tally_poll_version: a number that grows each time poll i's result
+ * (counts, total, rejected) changes; starts at 1 when the poll is created. */
+uint64_t tally_poll_version(const struct tally *t, size_t i);
+
+/* tally_poll_total: voters counted on poll i. */
+uint64_t tally_poll_total(const struct tally *t, size_t i);
+
+/* tally_poll_rejected: ballots refused on poll i. */
+uint64_t tally_poll_rejected(const struct tally *t, size_t i);
+
+/* tally_poll_choice: votes for choice on poll i (0 when never seen). */
+uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice);
+
+/* tally_result_json: the result JSON of poll i:
+ * {"poll":..,"counts":{..},"total":N,"rejected":N,"updated":"<ISO 8601>"}.
+ * Returns a malloc'd string the caller frees with free(), or NULL with err
+ * set. */
+char *tally_result_json(const struct tally *t, size_t i, char *err, size_t errlen);
+
+#endif

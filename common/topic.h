@@ -1,0 +1,43 @@
+/* topic.h -- the topic contract: vote/<poll>, vote/<poll>/result, poll names */
+#ifndef MQTTVOTE_TOPIC_H
+#define MQTTVOTE_TOPIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TOPIC_PREFIX "vote/"
+#define TOPIC_POLL_MAX 64 /* longest poll name, in characters */
+#define TOPIC_MAX 256     /* room for any topic this project builds */
+
+/* What a topic received under vote/... is. */
+enum topic_kind {
+	TOPIC_BALLOT,  /* vote/<valid poll> */
+	TOPIC_OURS,    /* vote/<poll>/result or vote/<poll>/receipt/...: our own output, to ignore */
+	TOPIC_INVALID, /* anything else: a ballot on it is refused */
+};
+
+/* topic_poll_valid: true when poll[0..len) is a poll name: 1 to 64
+ * characters from A-Z a-z 0-9 _ - . (so no '+', '#', '/', '$' or space). */
+bool topic_poll_valid(const char *poll, size_t len);
+
+/* topic_classify: classifies topic[0..len) (not NUL-terminated). For
+ * TOPIC_BALLOT, copies the poll name into poll (TOPIC_POLL_MAX + 1 bytes,
+ * NUL-terminated); for the other kinds poll is set to "" and, for
+ * TOPIC_INVALID, err gets the reason ("poll name must be 1 to 64
+ * characters from A-Z a-z 0-9 _ - ."). err may be NULL. */
+enum topic_kind topic_classify(const char *topic, size_t len, char *poll, char *err, size_t errlen);
+
+/* topic_ballot_poll: for a NUL-terminated topic given by a user (voter -t),
+ * copies its poll into poll (TOPIC_POLL_MAX + 1 bytes). Returns 0, or -1
+ * with the reason in err when topic is not vote/<valid poll>. */
+int topic_ballot_poll(const char *topic, char *poll, char *err, size_t errlen);
+
+/* topic_filter_valid: true when filter is a valid MQTT topic filter
+ * ('+' alone in a level, '#' alone in the last level), 1 to 65535 bytes. */
+bool topic_filter_valid(const char *filter);
+
+/* topic_result: writes "vote/<poll>/result" into buf. Returns 0, or -1 when
+ * it does not fit in size bytes. */
+int topic_result(const char *poll, char *buf, size_t size);
+
+#endif

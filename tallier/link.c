@@ -1,0 +1,507 @@
+/* link.c -- the tallier's MQTT connection: session, subscriptions, result publications */
+#include "link.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "intake.h"
+#include "log.h"
+#include "mqtterr.h"
+#include "netprobe.h"
+#include "tallier.h"
+#include "topic.h"
+
+#define DEFAULT_TOPIC "vote/+"
+#define SESSION_EXPIRY 0xFFFFFFFFu /* the session (and its queued ballots) never expires */
+#define MAX_BUFFERED 65535         /* Paho counts commands queued while connected too */
+
+/* One result publication waiting for the broker's answer. Kept in a list
+ * so that those Paho never answers are freed at the end. */
+struct pubctx {
+	struct pubctx *prev, *next;
+	struct link *link;
+	size_t poll;
+	uint64_t version;
+	char topic[TOPIC_MAX];
+};
+
+struct link {
+	struct tallier *t;
+	MQTTAsync client;
+	char uri[300];
+	char *topics[OPTS_MAX_TOPICS];
+	int qos[OPTS_MAX_TOPICS];
+	int ntopics;
+	int connected;            /* 1 once subscribed (atomic) */
+	int ever_connected;       /* atomic */
+	pthread_mutex_t ctx_lock; /* guards ctxs */
+	struct pubctx *ctxs;
+	sem_t disconnected;
+};
+
+static void set_connected(struct link *l, int v)
+{
+	__atomic_store_n(&l->connected, v, __ATOMIC_RELEASE);
+}
+
+int link_connected(struct link *l)
+{
+	return __atomic_load_n(&l->connected, __ATOMIC_ACQUIRE);
+}
+
+/* What Paho says of a failure, the same for MQTT 3.1.1 and 5 callbacks
+ * (Paho refuses the *5 callbacks on a 3.1.1 client, and the others on 5). */
+struct failure {
+	int code;            /* MQTTASYNC_* code, or a 3.1.1 CONNACK return code */
+	int reason;          /* MQTT 5 reason code, 0 when none */
+	const char *message; /* may be NULL */
+};
+
+static struct failure failure5(const MQTTAsync_failureData5 *r)
+{
+	return r ? (struct failure){ r->code, (int)r->reasonCode, r->message }
+		 : (struct failure){ MQTTASYNC_FAILURE, 0, NULL };
+}
+
+static struct failure failure3(const MQTTAsync_failureData *r)
+{
+	return r ? (struct failure){ r->code, 0, r->message } : (struct failure){ MQTTASYNC_FAILURE, 0, NULL };
+}
+
+static const char *describe(struct failure f, int connack, char *buf, size_t size)
+{
+	return mqtterr_describe(f.code, MQTTAsync_strerror(f.code), f.reason, f.message, connack, buf, size);
+}
+
+static int on_message(void *context, char *topic, int topiclen, MQTTAsync_message *msg)
+{
+	struct link *l = context;
+	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
+
+	(void)intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	MQTTAsync_freeMessage(&msg);
+	MQTTAsync_free(topic);
+	return 1; /* handled: Paho may acknowledge it */
+}
+
+static void on_lost(void *context, char *cause)
+{
+	struct link *l = context;
+
+	set_connected(l, 0);
+	if (!l->t->stop)
+		log_line("connection to %s:%d lost%s%s; reconnecting", l->t->opts.host, l->t->opts.port,
+			 cause ? ": " : "", cause ? cause : "");
+}
+
+/* subscribed: the SUBACK granted codes[k] (a QoS, or >= 0x80 for a
+ * refusal) to each of our filters. */
+static void subscribed(struct link *l, const int *codes)
+{
+	char list[512] = "", why[64];
+	size_t used = 0;
+	int k;
+
+	for (k = 0; k < l->ntopics; k++) {
+		if (codes[k] >= 0x80) {
+			log_line("subscription to %s refused by the broker: %s", l->topics[k],
+				 mqtterr_reason(codes[k], why, sizeof(why)));
+			tallier_fail(l->t);
+			return;
+		}
+	}
+	for (k = 0; k < l->ntopics && used < sizeof(list); k++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", k ? " " : "", l->topics[k]);
+	if (!l->t->opts.quiet)
+		log_line("subscribed to %s", list);
+	pthread_mutex_lock(&l->t->lock);
+	pubsched_reset(l->t->sched); /* republish every result on each (re)connection */
+	pthread_mutex_unlock(&l->t->lock);
+	set_connected(l, 1);
+	tallier_wake(l->t);
+}
+
+/* Paho 1.3.11 (MQTTAsync.c, SUBACK handling) gives the first code in
+ * reasonCode (5) or qos (3.1.1), and fills reasonCodes / qosList only when
+ * there are several filters: for one it leaves them uninitialised. */
+static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
+{
+	struct link *l = context;
+	int codes[OPTS_MAX_TOPICS] = { 0 }, k;
+
+	for (k = 0; k < l->ntopics; k++)
+		codes[k] = l->ntopics > 1 && k < response->alt.sub.reasonCodeCount
+				   ? (int)response->alt.sub.reasonCodes[k]
+				   : (int)response->reasonCode;
+	subscribed(l, codes);
+}
+
+static void on_subscribed3(void *context, MQTTAsync_successData *response)
+{
+	struct link *l = context;
+	int codes[OPTS_MAX_TOPICS] = { 0 }, k;
+
+	for (k = 0; k < l->ntopics; k++)
+		codes[k] = l->ntopics > 1 ? response->alt.qosList[k] : response->alt.qos;
+	subscribed(l, codes);
+}
+
+static void subscribe_failed(struct link *l, struct failure f)
+{
+	char why[192];
+
+	log_line("cannot subscribe: %s", describe(f, 0, why, sizeof(why)));
+	tallier_fail(l->t);
+}
+
+static void on_subscribe_failed5(void *context, MQTTAsync_failureData5 *response)
+{
+	subscribe_failed(context, failure5(response));
+}
+
+static void on_subscribe_failed3(void *context, MQTTAsync_failureData *response)
+{
+	subscribe_failed(context, failure3(response));
+}
+
+/* on_connected: after every successful connection, first or not. */
+static void on_connected(void *context, char *cause)
+{
+	struct link *l = context;
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTSubscribe_options subopts[OPTS_MAX_TOPICS];
+	char why[192];
+	int rc, k;
+
+	(void)cause;
+	__atomic_store_n(&l->ever_connected, 1, __ATOMIC_RELEASE);
+	if (!l->t->opts.quiet)
+		log_line("connected to %s:%d (MQTT %s)", l->t->opts.host, l->t->opts.port, l->t->opts.mqtt_version == 5 ? "5" : "3.1.1");
+	opts.context = l;
+	if (l->t->opts.mqtt_version == 5) {
+		opts.onSuccess5 = on_subscribed5;
+		opts.onFailure5 = on_subscribe_failed5;
+		for (k = 0; k < l->ntopics; k++) {
+			subopts[k] = (MQTTSubscribe_options)MQTTSubscribe_options_initializer;
+			subopts[k].noLocal = 1; /* never our own results back */
+		}
+		opts.subscribeOptionsList = subopts;
+		opts.subscribeOptionsCount = l->ntopics;
+	} else {
+		opts.onSuccess = on_subscribed3;
+		opts.onFailure = on_subscribe_failed3;
+	}
+	rc = MQTTAsync_subscribeMany(l->client, l->ntopics, l->topics, l->qos, &opts);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_line("cannot subscribe: %s", describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
+		tallier_fail(l->t);
+	}
+}
+
+static void connect_failed(struct link *l, struct failure f)
+{
+	char why[192];
+
+	describe(f, 1, why, sizeof(why));
+	/* a broker that answers no (bad credentials, banned id) will not say yes later */
+	if (f.reason >= 0x80 || (f.code >= 1 && f.code <= 5)) {
+		log_line("connection to %s:%d refused by the broker: %s", l->t->opts.host, l->t->opts.port,
+			 why);
+		tallier_fail(l->t);
+		return;
+	}
+	/* Paho says only "TCP/TLS connect failure": ask the network why */
+	if (f.code == MQTTASYNC_FAILURE)
+		(void)netprobe_tcp(l->t->opts.host, l->t->opts.port, 1000, why, sizeof(why));
+	log_line("cannot connect to %s:%d: %s; retrying in the background", l->t->opts.host,
+		 l->t->opts.port, why);
+}
+
+static void on_connect_failed5(void *context, MQTTAsync_failureData5 *response)
+{
+	connect_failed(context, failure5(response));
+}
+
+static void on_connect_failed3(void *context, MQTTAsync_failureData *response)
+{
+	connect_failed(context, failure3(response));
+}
+
+static void ctx_unlink(struct link *l, struct pubctx *c)
+{
+	pthread_mutex_lock(&l->ctx_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->ctxs = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&l->ctx_lock);
+}
+
+static void published(struct pubctx *c, int ok)
+{
+	struct link *l = c->link;
+
+	ctx_unlink(l, c);
+	pthread_mutex_lock(&l->t->lock);
+	pubsched_done(l->t->sched, c->poll, c->version, ok);
+	pthread_mutex_unlock(&l->t->lock);
+	free(c);
+	tallier_wake(l->t);
+}
+
+static void on_published5(void *context, MQTTAsync_successData5 *response)
+{
+	(void)response;
+	published(context, 1);
+}
+
+static void on_published3(void *context, MQTTAsync_successData *response)
+{
+	(void)response;
+	published(context, 1);
+}
+
+static void publish_failed(struct pubctx *c, struct failure f)
+{
+	char why[192];
+
+	if (!c->link->t->opts.quiet)
+		log_line("result on %s not published: %s; will retry", c->topic, describe(f, 0, why, sizeof(why)));
+	published(c, 0);
+}
+
+static void on_publish_failed5(void *context, MQTTAsync_failureData5 *response)
+{
+	publish_failed(context, failure5(response));
+}
+
+static void on_publish_failed3(void *context, MQTTAsync_failureData *response)
+{
+	publish_failed(context, failure3(response));
+}
+
+int link_publish(struct link *l, const char *topic, const char *payload, size_t len, size_t i,
+		 uint64_t v)
+{
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	MQTTProperty props[2];
+	struct pubctx *c = calloc(1, sizeof(*c));
+	int rc = -1;
+
+	if (!c)
+		goto out;
+	c->link = l;
+	c->poll = i;
+	c->version = v;
+	snprintf(c->topic, sizeof(c->topic), "%s", topic);
+	msg.payload = (void *)payload;
+	msg.payloadlen = (int)len;
+	msg.qos = 1;
+	msg.retained = 1;
+	if (l->t->opts.mqtt_version == 5) {
+		props[0].identifier = MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR;
+		props[0].value.byte = 1;
+		props[1].identifier = MQTTPROPERTY_CODE_CONTENT_TYPE;
+		props[1].value.data.data = "application/json";
+		props[1].value.data.len = (int)strlen("application/json");
+		if (MQTTProperties_add(&msg.properties, &props[0]) != 0 ||
+		    MQTTProperties_add(&msg.properties, &props[1]) != 0)
+			goto out;
+	}
+	opts.context = c;
+	if (l->t->opts.mqtt_version == 5) {
+		opts.onSuccess5 = on_published5;
+		opts.onFailure5 = on_publish_failed5;
+	} else {
+		opts.onSuccess = on_published3;
+		opts.onFailure = on_publish_failed3;
+	}
+	pthread_mutex_lock(&l->ctx_lock);
+	c->next = l->ctxs;
+	if (l->ctxs)
+		l->ctxs->prev = c;
+	l->ctxs = c;
+	pthread_mutex_unlock(&l->ctx_lock);
+	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) != MQTTASYNC_SUCCESS) {
+		ctx_unlink(l, c);
+		goto out;
+	}
+	c = NULL; /* Paho's now, until a callback */
+	rc = 0;
+out:
+	free(c);
+	MQTTProperties_free(&msg.properties);
+	return rc;
+}
+
+struct link *link_start(struct tallier *t, char *err, size_t errlen)
+{
+	MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+	MQTTAsync_connectOptions conn = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_connectOptions conn5 = MQTTAsync_connectOptions_initializer5;
+	MQTTProperties props = MQTTProperties_initializer;
+	MQTTProperty expiry;
+	struct link *l = calloc(1, sizeof(*l));
+	char why[192];
+	int rc, k;
+	bool ok = false, locks = false, sem = false;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	l->t = t;
+	if (pthread_mutex_init(&l->ctx_lock, NULL) != 0) {
+		snprintf(err, errlen, "cannot create a mutex");
+		goto out;
+	}
+	locks = true;
+	if (sem_init(&l->disconnected, 0, 0) != 0) {
+		snprintf(err, errlen, "cannot create a semaphore: %s", strerror(errno));
+		goto out;
+	}
+	sem = true;
+	if (t->opts.ntopics == 0) {
+		l->topics[0] = DEFAULT_TOPIC;
+		l->ntopics = 1;
+	} else {
+		for (k = 0; k < (int)t->opts.ntopics; k++)
+			l->topics[k] = (char *)t->opts.topics[k];
+		l->ntopics = (int)t->opts.ntopics;
+	}
+	for (k = 0; k < l->ntopics; k++)
+		l->qos[k] = 1;
+	if (mqtterr_uri(t->opts.host, t->opts.port, l->uri, sizeof(l->uri)) != 0) {
+		snprintf(err, errlen, "host name too long");
+		goto out;
+	}
+	create.MQTTVersion = t->opts.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+	create.maxBufferedMessages = MAX_BUFFERED;
+	rc = MQTTAsync_createWithOptions(&l->client, l->uri, t->opts.client_id, MQTTCLIENT_PERSISTENCE_NONE,
+					 NULL, &create);
+	if (rc != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "cannot create an MQTT client for %s: %s", l->uri,
+			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
+		l->client = NULL;
+		goto out;
+	}
+	if ((rc = MQTTAsync_setCallbacks(l->client, l, on_lost, on_message, NULL)) != MQTTASYNC_SUCCESS ||
+	    (rc = MQTTAsync_setConnected(l->client, l, on_connected)) != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "cannot set the MQTT callbacks: %s",
+			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
+		goto out;
+	}
+	if (t->opts.mqtt_version == 5)
+		conn = conn5; /* Paho wants cleansession 0 and cleanstart for MQTT 5 */
+	conn.MQTTVersion = create.MQTTVersion;
+	conn.keepAliveInterval = 30;
+	conn.automaticReconnect = 1;
+	conn.minRetryInterval = 1;
+	conn.maxRetryInterval = 16;
+	conn.username = t->opts.username;
+	conn.password = t->opts.password;
+	conn.context = l;
+	if (t->opts.mqtt_version == 5)
+		conn.onFailure5 = on_connect_failed5;
+	else
+		conn.onFailure = on_connect_failed3;
+	if (t->opts.mqtt_version == 5) {
+		conn.cleanstart = 0; /* resume the session: ballots queued while we were away */
+		expiry.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
+		expiry.value.integer4 = SESSION_EXPIRY;
+		if (MQTTProperties_add(&props, &expiry) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		conn.connectProperties = &props;
+	} else {
+		conn.cleansession = 0;
+	}
+	rc = MQTTAsync_connect(l->client, &conn);
+	if (rc != MQTTASYNC_SUCCESS) {
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", t->opts.host, t->opts.port,
+			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
+		goto out;
+	}
+	ok = true;
+out:
+	MQTTProperties_free(&props);
+	if (!ok && l) {
+		if (l->client)
+			MQTTAsync_destroy(&l->client);
+		if (sem)
+			sem_destroy(&l->disconnected);
+		if (locks)
+			pthread_mutex_destroy(&l->ctx_lock);
+		free(l);
+		l = NULL;
+	}
+	return l;
+}
+
+static void on_disconnected5(void *context, MQTTAsync_successData5 *response)
+{
+	struct link *l = context;
+
+	(void)response;
+	sem_post(&l->disconnected);
+}
+
+static void on_disconnect_failed5(void *context, MQTTAsync_failureData5 *response)
+{
+	(void)response;
+	on_disconnected5(context, NULL);
+}
+
+static void on_disconnected3(void *context, MQTTAsync_successData *response)
+{
+	(void)response;
+	on_disconnected5(context, NULL);
+}
+
+static void on_disconnect_failed3(void *context, MQTTAsync_failureData *response)
+{
+	(void)response;
+	on_disconnected5(context, NULL);
+}
+
+void link_stop(struct link *l, int timeout_ms)
+{
+	MQTTAsync_disconnectOptions disc = MQTTAsync_disconnectOptions_initializer5;
+	struct pubctx *c, *next;
+	struct timespec deadline;
+
+	if (!l)
+		return;
+	set_connected(l, 0);
+	disc.timeout = timeout_ms;
+	disc.context = l;
+	if (l->t->opts.mqtt_version == 5) {
+		disc.onSuccess5 = on_disconnected5;
+		disc.onFailure5 = on_disconnect_failed5;
+	} else {
+		disc.onSuccess = on_disconnected3;
+		disc.onFailure = on_disconnect_failed3;
+	}
+	if (MQTTAsync_isConnected(l->client) && MQTTAsync_disconnect(l->client, &disc) == MQTTASYNC_SUCCESS) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += timeout_ms / 1000 + 1;
+		while (sem_timedwait(&l->disconnected, &deadline) != 0 && errno == EINTR)
+			;
+	}
+	MQTTAsync_destroy(&l->client);
+	for (c = l->ctxs; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	sem_destroy(&l->disconnected);
+	pthread_mutex_destroy(&l->ctx_lock);
+	free(l);
+}

@@ -1,0 +1,255 @@
+/* main.c -- tallier: counts ballots from vote/+ and publishes retained results */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "link.h"
+#include "log.h"
+#include "tallier.h"
+#include "topic.h"
+#include "version.h"
+#include "vtime.h"
+
+#define STOP_PUBLISH_MS 5000 /* on SIGTERM, how long final results may take */
+#define DISCONNECT_MS 2000
+
+static struct tallier *signal_target;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"tallier " MQTTVOTE_VERSION " -- count mqtt-vote ballots and publish the results\n"
+		"\n"
+		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
+		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
+		"               [-v] [--quiet]\n"
+		"       tallier --help | --version\n"
+		"\n"
+		" -h, --host HOST       broker host (default localhost)\n"
+		" -p, --port PORT       broker port (default 1883)\n"
+		" -t, --topic FILTER    where ballots come from (default vote/+); repeatable\n"
+		" -i, --id ID           MQTT client id, which names the persistent session\n"
+		"                       (default tallier): ballots sent while the tallier is\n"
+		"                       stopped are delivered when it comes back with this id\n"
+		" -u, --username USER   user name for the broker\n"
+		" -P, --pw PASSWORD     password for the broker\n"
+		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
+		"     --choices LIST    accept only these choices (comma-separated); all of\n"
+		"                       them appear in results, with zero votes too\n"
+		"     --revote yes|no   yes (default): a voter's later ballot replaces the\n"
+		"                       earlier one; no: the first ballot stands\n"
+		" -v, --verbose         log every ballot\n"
+		"     --quiet           log only fatal errors\n"
+		"     --help            this text\n"
+		"     --version         the version\n"
+		"\n"
+		"Results are published retained, QoS 1, on vote/<poll>/result:\n"
+		"  {\"poll\":..,\"counts\":{..},\"total\":N,\"rejected\":N,\"updated\":\"<ISO 8601>\"}\n"
+		"\n"
+		"Exit status: 0 stopped by SIGINT or SIGTERM after publishing the final results;\n"
+		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
+}
+
+void tallier_wake(struct tallier *t)
+{
+	if (__atomic_exchange_n(&t->wake_pending, 1, __ATOMIC_ACQ_REL) == 0)
+		sem_post(&t->wake);
+}
+
+void tallier_fail(struct tallier *t)
+{
+	__atomic_store_n(&t->fatal, 1, __ATOMIC_RELEASE);
+	tallier_wake(t);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (signal_target) {
+		signal_target->stop = 1;
+		sem_post(&signal_target->wake); /* async-signal-safe */
+	}
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* sleep_until: waits for a wake-up, or until wake_ms (monotonic). */
+static void sleep_until(struct tallier *t, int64_t wake_ms)
+{
+	int64_t wait = wake_ms - vtime_mono_ms();
+	struct timespec ts;
+
+	if (wait > 1000)
+		wait = 1000; /* look again now and then: connection state, signals */
+	if (wait < 0)
+		wait = 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += wait / 1000;
+	ts.tv_nsec += (wait % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if (sem_timedwait(&t->wake, &ts) == 0)
+		__atomic_store_n(&t->wake_pending, 0, __ATOMIC_RELEASE);
+}
+
+/* publish_due: publishes every result the schedule says is due. Returns
+ * when the next one will be due (monotonic ms). */
+static int64_t publish_due(struct tallier *t)
+{
+	char topic[TOPIC_MAX], err[128];
+	int64_t wake = INT64_MAX, now;
+	uint64_t v;
+	char *json;
+	long i;
+
+	if (!link_connected(t->link))
+		return INT64_MAX;
+	for (;;) {
+		now = vtime_mono_ms();
+		pthread_mutex_lock(&t->lock);
+		i = pubsched_next(t->sched, now, &wake);
+		if (i < 0) {
+			pthread_mutex_unlock(&t->lock);
+			return wake;
+		}
+		v = tally_poll_version(t->tally, (size_t)i);
+		json = tally_result_json(t->tally, (size_t)i, err, sizeof(err));
+		if (topic_result(tally_poll_name(t->tally, (size_t)i), topic, sizeof(topic)) != 0)
+			snprintf(topic, sizeof(topic), "vote/?/result");
+		/* sent even on failure: the schedule's timeout retries it, no busy loop */
+		pubsched_sent(t->sched, (size_t)i, v, now);
+		pthread_mutex_unlock(&t->lock);
+		if (!json) {
+			log_line("cannot build the result of %s: %s", topic, err);
+			continue;
+		}
+		if (link_publish(t->link, topic, json, strlen(json), (size_t)i, v) != 0 && !t->opts.quiet)
+			log_line("cannot publish %s now; will retry", topic);
+		free(json);
+	}
+}
+
+static bool all_published(struct tallier *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = pubsched_pending(t->sched);
+	pthread_mutex_unlock(&t->lock);
+	return n == 0;
+}
+
+/* run: the main loop, until a signal or a fatal error. */
+static int run(struct tallier *t)
+{
+	int64_t deadline = 0;
+	bool stopping = false;
+
+	for (;;) {
+		int64_t wake;
+
+		if (__atomic_load_n(&t->fatal, __ATOMIC_ACQUIRE))
+			return 1;
+		if (t->stop && !stopping) {
+			stopping = true;
+			deadline = vtime_mono_ms() + STOP_PUBLISH_MS;
+			if (!t->opts.quiet)
+				log_line("stopping: publishing the final results");
+		}
+		wake = publish_due(t);
+		if (stopping) {
+			if (all_published(t))
+				return 0;
+			if (!link_connected(t->link) || vtime_mono_ms() >= deadline) {
+				log_line("stopping with results not published (broker unreachable)");
+				return 0;
+			}
+			if (wake > deadline)
+				wake = deadline;
+		}
+		sleep_until(t, wake);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tallier t;
+	struct tally_config cfg;
+	char err[512];
+	int rc = 1;
+	bool lock = false, sem = false;
+
+	memset(&t, 0, sizeof(t));
+	switch (opts_parse(&t.opts, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
+	case OPTS_HELP:
+		usage(stdout);
+		rc = 0;
+		goto out;
+	case OPTS_VERSION:
+		printf("tallier " MQTTVOTE_VERSION "\n");
+		rc = 0;
+		goto out;
+	case OPTS_ERROR:
+		fprintf(stderr, "tallier: %s\nUse 'tallier --help' to see usage.\n", err);
+		rc = 2;
+		goto out;
+	case OPTS_RUN:
+		break;
+	}
+	cfg.choices = (const char *const *)t.opts.choices;
+	cfg.nchoices = t.opts.nchoices;
+	cfg.revote = t.opts.revote;
+	t.tally = tally_new(&cfg, err, sizeof(err));
+	t.sched = pubsched_new(RESULT_INTERVAL_MS, RESULT_TIMEOUT_MS);
+	if (!t.tally || !t.sched) {
+		log_line("%s", t.tally ? "out of memory" : err);
+		goto out;
+	}
+	if (pthread_mutex_init(&t.lock, NULL) != 0) {
+		log_line("cannot create a mutex");
+		goto out;
+	}
+	lock = true;
+	if (sem_init(&t.wake, 0, 0) != 0) {
+		log_line("cannot create a semaphore: %s", strerror(errno));
+		goto out;
+	}
+	sem = true;
+	signal_target = &t;
+	if (install_signals() != 0) {
+		log_line("cannot install signal handlers: %s", strerror(errno));
+		goto out;
+	}
+	t.link = link_start(&t, err, sizeof(err));
+	if (!t.link) {
+		log_line("%s", err);
+		goto out;
+	}
+	rc = run(&t);
+out:
+	link_stop(t.link, DISCONNECT_MS);
+	signal_target = NULL;
+	if (sem)
+		sem_destroy(&t.wake);
+	if (lock)
+		pthread_mutex_destroy(&t.lock);
+	pubsched_free(t.sched);
+	tally_free(t.tally);
+	opts_free(&t.opts);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* tallier.h -- the tallier's shared state: tally, publication schedule, wake-up */
+#ifndef MQTTVOTE_TALLIER_H
+#define MQTTVOTE_TALLIER_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "options.h"
+#include "pubsched.h"
+#include "tally.h"
+
+#define RESULT_INTERVAL_MS 100  /* at most 10 results per second per poll */
+#define RESULT_TIMEOUT_MS 5000  /* an unconfirmed result is published again */
+
+struct link;
+
+/* Shared by the main thread and Paho's callback threads. lock guards
+ * tally, sched and fatal; wake is posted when the main loop has work. */
+struct tallier {
+	struct client_opts opts;
+	struct tally *tally;
+	struct pubsched *sched;
+	struct link *link;
+	pthread_mutex_t lock;
+	sem_t wake;
+	int wake_pending;          /* 1 while a post of wake is unconsumed (atomic) */
+	volatile sig_atomic_t stop; /* SIGINT or SIGTERM received */
+	int fatal;                 /* a callback hit an error we cannot go on from */
+};
+
+/* tallier_wake: asks the main loop to look at the schedule again.
+ * Async-signal-safe; cheap when a wake-up is already pending. */
+void tallier_wake(struct tallier *t);
+
+/* tallier_fail: records a fatal error (logged by the caller): the main
+ * loop stops and the tallier exits 1. */
+void tallier_fail(struct tallier *t);
+
+#endif

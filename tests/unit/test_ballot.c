@@ -1,0 +1,589 @@
+/* test_ballot.c -- unit tests of ballot: parsing and validating the JSON wire format, writing it, ids */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ballot.h"
+
+#define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
+#define ERR_VOTER "invalid field 'voter': " TEXT_RULE
+#define ERR_CHOICE "invalid field 'choice': " TEXT_RULE
+#define ERR_ID "invalid field 'id': must be a string of 32 hex digits"
+#define ERR_TS "invalid field 'ts': must be an integer from 0 to 2^53-1"
+#define ERR_JSON "malformed JSON"
+#define ERR_NOT_OBJECT "not a JSON object"
+#define ERR_POLL "field 'poll' does not match the topic"
+
+#define S64 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"
+#define E32 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+#define ID_LOWER "0123456789abcdef0123456789abcdef"
+#define ID_UPPER "0123456789ABCDEF0123456789ABCDEF"
+#define VB "\"voter\":\"bob\""
+#define CN "\"choice\":\"no\""
+
+/* parse: runs ballot_parse on an exact-size heap copy of payload[0..len)
+ * (no NUL after it), so AddressSanitizer reports any read past len. */
+static int parse(const char *poll, const char *payload, size_t len, struct ballot *out, char *err,
+		 size_t errlen)
+{
+	char *copy = malloc(len ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, payload, len);
+	rc = ballot_parse(poll, copy, len, out, err, errlen);
+	free(copy);
+	return rc;
+}
+
+/* ---- ballot_parse: the table ---- */
+
+struct parse_case {
+	const char *name;
+	const char *payload;
+	const char *err; /* NULL: accepted */
+};
+
+static const struct parse_case parse_cases[] = {
+	/* accepted */
+	{ "minimal", "{" VB "," CN "}", NULL },
+	{ "fields in another order", "{" CN "," VB "}", NULL },
+	{ "whitespace around and inside", " \r\n\t{ \"voter\" : \"bob\" ,\n\"choice\":\"no\" }\n ", NULL },
+	{ "matching poll", "{\"poll\":\"p1\"," VB "," CN "}", NULL },
+	{ "unknown fields ignored", "{" VB "," CN ",\"extra\":[1,{\"a\":null}],\"note\":\"x\",\"n\":-1.5}", NULL },
+	{ "full ballot", "{\"poll\":\"p1\"," VB "," CN ",\"id\":\"" ID_LOWER "\",\"ts\":1700000000000}", NULL },
+	{ "upper-case id", "{" VB "," CN ",\"id\":\"" ID_UPPER "\"}", NULL },
+	{ "ts 0", "{" VB "," CN ",\"ts\":0}", NULL },
+	{ "ts 2^53-1", "{" VB "," CN ",\"ts\":9007199254740991}", NULL },
+	{ "voter of 64 bytes", "{\"voter\":\"" S64 "\"," CN "}", NULL },
+	{ "voter of 32 e-acute (64 bytes)", "{\"voter\":\"" E32 "\"," CN "}", NULL },
+	{ "choice with an emoji", "{" VB ",\"choice\":\"\xf0\x9f\x98\x80\"}", NULL },
+	{ "choice as a JSON escape", "{" VB ",\"choice\":\"caf\\u00e9\"}", NULL },
+	{ "voter with a space and quote", "{\"voter\":\"Bob \\\"B\\\" Smith\"," CN "}", NULL },
+	/* not JSON */
+	{ "empty payload", "", ERR_JSON },
+	{ "only spaces", "   ", ERR_JSON },
+	{ "unterminated object", "{" VB "," CN, ERR_JSON },
+	{ "trailing comma", "{" VB "," CN ",}", ERR_JSON },
+	{ "unquoted key", "{voter:\"bob\"," CN "}", ERR_JSON },
+	{ "single quotes", "{'voter':'bob','choice':'no'}", ERR_JSON },
+	{ "trailing garbage", "{" VB "," CN "} x", ERR_JSON },
+	{ "two objects", "{" VB "," CN "}{" VB "," CN "}", ERR_JSON },
+	{ "escaped NUL in voter", "{\"voter\":\"bob\\u0000eve\"," CN "}", ERR_JSON },
+	{ "lone high surrogate escape", "{\"voter\":\"\\ud800\"," CN "}", ERR_JSON },
+	{ "control byte before the object", "\x01{" VB "," CN "}", ERR_JSON },
+	{ "control byte between tokens", "{\"voter\":\x01\"bob\"," CN "}", ERR_JSON },
+	{ "raw control byte inside a string", "{" VB "," CN ",\"note\":\"a\x01\"}", ERR_JSON },
+	/* JSON but not an object */
+	{ "array", "[]", ERR_NOT_OBJECT },
+	{ "array of a ballot", "[{" VB "," CN "}]", ERR_NOT_OBJECT },
+	{ "string", "\"bob\"", ERR_NOT_OBJECT },
+	{ "number", "42", ERR_NOT_OBJECT },
+	{ "null", "null", ERR_NOT_OBJECT },
+	{ "true", "true", ERR_NOT_OBJECT },
+	/* poll */
+	{ "other poll", "{\"poll\":\"p2\"," VB "," CN "}", ERR_POLL },
+	{ "poll differing in case", "{\"poll\":\"P1\"," VB "," CN "}", ERR_POLL },
+	{ "poll as a number", "{\"poll\":1," VB "," CN "}", ERR_POLL },
+	{ "poll null", "{\"poll\":null," VB "," CN "}", ERR_POLL },
+	{ "empty poll", "{\"poll\":\"\"," VB "," CN "}", ERR_POLL },
+	/* voter */
+	{ "empty object", "{}", "missing field 'voter'" },
+	{ "missing voter", "{" CN "}", "missing field 'voter'" },
+	{ "Voter is not voter", "{\"Voter\":\"bob\"," CN "}", "missing field 'voter'" },
+	{ "voter a number", "{\"voter\":42," CN "}", ERR_VOTER },
+	{ "voter null", "{\"voter\":null," CN "}", ERR_VOTER },
+	{ "voter an object", "{\"voter\":{}," CN "}", ERR_VOTER },
+	{ "voter an array", "{\"voter\":[\"bob\"]," CN "}", ERR_VOTER },
+	{ "voter empty", "{\"voter\":\"\"," CN "}", ERR_VOTER },
+	{ "voter of 65 bytes", "{\"voter\":\"" S64 "x\"," CN "}", ERR_VOTER },
+	{ "voter of 65 bytes ending in e-acute", "{\"voter\":\"x" E32 "\"," CN "}", ERR_VOTER },
+	{ "voter with a newline", "{\"voter\":\"bob\\n\"," CN "}", ERR_VOTER },
+	{ "voter with overlong UTF-8", "{\"voter\":\"b\xc0\xaf\"," CN "}", ERR_VOTER },
+	{ "voter with a surrogate in UTF-8", "{\"voter\":\"\xed\xa0\x80\"," CN "}", ERR_VOTER },
+	{ "voter with a truncated sequence", "{\"voter\":\"bob\xc3\"," CN "}", ERR_VOTER },
+	{ "voter with a byte FF", "{\"voter\":\"\xff\"," CN "}", ERR_VOTER },
+	/* choice */
+	{ "missing choice", "{" VB "}", "missing field 'choice'" },
+	{ "choice a number", "{" VB ",\"choice\":1}", ERR_CHOICE },
+	{ "choice a boolean", "{" VB ",\"choice\":true}", ERR_CHOICE },
+	{ "choice empty", "{" VB ",\"choice\":\"\"}", ERR_CHOICE },
+	{ "choice of 65 bytes", "{" VB ",\"choice\":\"" S64 "y\"}", ERR_CHOICE },
+	{ "choice with U+0001", "{" VB ",\"choice\":\"a\\u0001\"}", ERR_CHOICE },
+	{ "choice with a raw DEL", "{" VB ",\"choice\":\"a\x7f\"}", ERR_CHOICE },
+	{ "choice with U+0085 escaped", "{" VB ",\"choice\":\"a\\u0085\"}", ERR_CHOICE },
+	{ "choice with U+0085 raw", "{" VB ",\"choice\":\"a\xc2\x85\"}", ERR_CHOICE },
+	{ "choice with a tab escape", "{" VB ",\"choice\":\"a\\tb\"}", ERR_CHOICE },
+	{ "choice with U+110000", "{" VB ",\"choice\":\"\xf4\x90\x80\x80\"}", ERR_CHOICE },
+	/* id */
+	{ "id of 31 hex", "{" VB "," CN ",\"id\":\"0123456789abcdef0123456789abcde\"}", ERR_ID },
+	{ "id of 33 hex", "{" VB "," CN ",\"id\":\"" ID_LOWER "0\"}", ERR_ID },
+	{ "id with a g", "{" VB "," CN ",\"id\":\"0123456789abcdef0123456789abcdeg\"}", ERR_ID },
+	{ "id with a space", "{" VB "," CN ",\"id\":\"0123456789abcdef 123456789abcdef\"}", ERR_ID },
+	{ "id with 0x", "{" VB "," CN ",\"id\":\"0x23456789abcdef0123456789abcdef\"}", ERR_ID },
+	{ "id empty", "{" VB "," CN ",\"id\":\"\"}", ERR_ID },
+	{ "id a number", "{" VB "," CN ",\"id\":12345678901234567890123456789012}", ERR_ID },
+	{ "id null", "{" VB "," CN ",\"id\":null}", ERR_ID },
+	/* ts */
+	{ "ts negative", "{" VB "," CN ",\"ts\":-1}", ERR_TS },
+	{ "ts fractional", "{" VB "," CN ",\"ts\":1.5}", ERR_TS },
+	{ "ts a string", "{" VB "," CN ",\"ts\":\"123\"}", ERR_TS },
+	{ "ts 2^53", "{" VB "," CN ",\"ts\":9007199254740992}", ERR_TS },
+	{ "ts 1e300", "{" VB "," CN ",\"ts\":1e300}", ERR_TS },
+	{ "ts null", "{" VB "," CN ",\"ts\":null}", ERR_TS },
+	{ "ts true", "{" VB "," CN ",\"ts\":true}", ERR_TS },
+	{ "ts an array", "{" VB "," CN ",\"ts\":[1]}", ERR_TS },
+};
+
+static void ballot_parse_should_follow_the_table(void **state)
+{
+	size_t i, failures = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		struct ballot b;
+		char err[256] = "";
+		int rc = parse("p1", c->payload, strlen(c->payload), &b, err, sizeof(err));
+
+		if (!c->err && rc != 0) {
+			print_error("case '%s': refused: %s\n", c->name, err);
+			failures++;
+		} else if (c->err && (rc != -1 || strcmp(err, c->err) != 0)) {
+			print_error("case '%s': expected -1 \"%s\", got %d \"%s\"\n", c->name, c->err, rc,
+				    rc ? err : "");
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* ---- ballot_parse: the fields it fills ---- */
+
+static void ballot_parse_should_fill_a_minimal_ballot_without_id_or_ts(void **state)
+{
+	static const char json[] = "{\"voter\":\"bob\",\"choice\":\"no\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	memset(&b, 0x5a, sizeof(b));
+	assert_int_equal(parse("p1", json, sizeof(json) - 1, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.poll, "p1");
+	assert_string_equal(b.voter, "bob");
+	assert_string_equal(b.choice, "no");
+	assert_false(b.has_id);
+	assert_false(b.has_ts);
+	assert_string_equal(b.id, "");
+	assert_int_equal(b.ts, 0);
+}
+
+static void ballot_parse_should_fill_a_full_ballot(void **state)
+{
+	static const char json[] = "{\"poll\":\"budget-2026\",\"voter\":\"alice@host\",\"choice\":\"yes\","
+				   "\"id\":\"" ID_LOWER "\",\"ts\":1700000000123}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("budget-2026", json, sizeof(json) - 1, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.poll, "budget-2026");
+	assert_string_equal(b.voter, "alice@host");
+	assert_string_equal(b.choice, "yes");
+	assert_true(b.has_id);
+	assert_string_equal(b.id, ID_LOWER);
+	assert_true(b.has_ts);
+	assert_int_equal(b.ts, 1700000000123LL);
+}
+
+static void ballot_parse_should_normalise_an_upper_case_id_to_lower_case(void **state)
+{
+	static const char json[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"ABCDEF0123456789AbCdEf0123456789\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", json, sizeof(json) - 1, &b, err, sizeof(err)), 0);
+	assert_true(b.has_id);
+	assert_string_equal(b.id, "abcdef0123456789abcdef0123456789");
+}
+
+static void ballot_parse_should_accept_ts_at_both_ends_of_the_range(void **state)
+{
+	static const char zero[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"ts\":0}";
+	static const char max[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"ts\":9007199254740991}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", zero, sizeof(zero) - 1, &b, err, sizeof(err)), 0);
+	assert_true(b.has_ts);
+	assert_int_equal(b.ts, 0);
+	assert_int_equal(parse("p1", max, sizeof(max) - 1, &b, err, sizeof(err)), 0);
+	assert_true(b.has_ts);
+	assert_int_equal(b.ts, BALLOT_TS_MAX);
+}
+
+static void ballot_parse_should_decode_json_escapes_in_voter_and_choice(void **state)
+{
+	static const char json[] = "{\"voter\":\"Bob \\\"B\\\" \\\\ Smith\",\"choice\":\"caf\\u00e9 \\ud83d\\ude00\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", json, sizeof(json) - 1, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.voter, "Bob \"B\" \\ Smith");
+	assert_string_equal(b.choice, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
+static void ballot_parse_should_read_only_len_bytes(void **state)
+{
+	/* The payload is followed by more bytes: they are not part of it. */
+	static const char buf[] = "{\"voter\":\"bob\",\"choice\":\"no\"}GARBAGE";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", buf, sizeof(buf) - 1 - 7, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.choice, "no");
+	assert_int_equal(parse("p1", buf, sizeof(buf) - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, ERR_JSON);
+	assert_int_equal(parse("p1", buf, 10, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, ERR_JSON);
+}
+
+static void ballot_parse_should_refuse_an_embedded_nul_byte(void **state)
+{
+	static const char buf[] = "{\"voter\":\"bob\",\"choice\":\"no\"}\0{}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", buf, sizeof(buf) - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, ERR_JSON);
+}
+
+static void ballot_parse_should_refuse_a_nul_byte_before_the_object(void **state)
+{
+	static const char buf[] = "\0{\"voter\":\"bob\",\"choice\":\"no\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", buf, sizeof(buf) - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, ERR_JSON);
+}
+
+/* padded: a valid ballot of exactly size bytes, padded by an unknown field;
+ * malloc'd. */
+static char *padded(size_t size)
+{
+	static const char head[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"pad\":\"";
+	static const char tail[] = "\"}";
+	size_t fixed = sizeof(head) - 1 + sizeof(tail) - 1;
+	char *p = malloc(size + 1);
+
+	assert_non_null(p);
+	assert_true(size >= fixed);
+	memcpy(p, head, sizeof(head) - 1);
+	memset(p + sizeof(head) - 1, 'x', size - fixed);
+	memcpy(p + size - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	p[size] = '\0';
+	return p;
+}
+
+static void ballot_parse_should_accept_a_valid_payload_of_4096_bytes(void **state)
+{
+	char *p = padded(BALLOT_PAYLOAD_MAX);
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(strlen(p), 4096);
+	assert_int_equal(parse("p1", p, 4096, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.voter, "bob");
+	free(p);
+}
+
+static void ballot_parse_should_reject_payload_over_4096_bytes(void **state)
+{
+	char *p = padded(BALLOT_PAYLOAD_MAX + 1);
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(strlen(p), 4097);
+	assert_int_equal(parse("p1", p, 4097, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "payload too large (4097 bytes, at most 4096)");
+	free(p);
+}
+
+static void ballot_parse_should_reject_a_large_payload_before_parsing_it(void **state)
+{
+	/* Invalid JSON over the limit gets the size error, not the JSON one:
+	 * the payload is refused unparsed. */
+	size_t n = 100000;
+	char *p = malloc(n);
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_non_null(p);
+	memset(p, '[', n);
+	assert_int_equal(ballot_parse("p1", p, n, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "payload too large (100000 bytes, at most 4096)");
+	free(p);
+}
+
+static void ballot_parse_should_parse_a_4096_byte_payload_and_refuse_it_if_malformed(void **state)
+{
+	char *p = padded(BALLOT_PAYLOAD_MAX);
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	p[4095] = ']';
+	assert_int_equal(parse("p1", p, 4096, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, ERR_JSON);
+	free(p);
+}
+
+/* ---- ballot_text_valid ---- */
+
+struct text_case {
+	const char *s;
+	bool valid;
+};
+
+static const struct text_case text_cases[] = {
+	{ "bob", true },
+	{ "a", true },
+	{ "Bob Smith", true },
+	{ "alice@example.org", true },
+	{ S64, true },
+	{ E32, true },
+	{ "\xf0\x9f\x98\x80", true },
+	{ "", false },
+	{ S64 "x", false },
+	{ "x" E32, false },
+	{ "a\x01", false },
+	{ "\x1f", false },
+	{ "tab\there", false },
+	{ "\x7f", false },
+	{ "a\xc2\x85", false },
+	{ "\xc0\xaf", false },
+	{ "\xe0\x80\xaf", false },
+	{ "\xed\xa0\x80", false },
+	{ "\xf4\x90\x80\x80", false },
+	{ "\xc3", false },
+};
+
+static void ballot_text_valid_should_follow_the_table(void **state)
+{
+	size_t i, failures = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		if (ballot_text_valid(text_cases[i].s) != text_cases[i].valid) {
+			print_error("text '%s' (%zu bytes): expected %s\n", text_cases[i].s,
+				    strlen(text_cases[i].s), text_cases[i].valid ? "valid" : "invalid");
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* ---- ballot_to_json ---- */
+
+static void ballot_to_json_should_write_the_wire_format_in_order(void **state)
+{
+	struct ballot b;
+	char err[256] = "", *json;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	strcpy(b.poll, "p1");
+	strcpy(b.voter, "bob");
+	strcpy(b.choice, "yes");
+	strcpy(b.id, ID_LOWER);
+	b.has_id = true;
+	b.ts = 1700000000000LL;
+	b.has_ts = true;
+	json = ballot_to_json(&b, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"yes\",\"id\":\"" ID_LOWER
+				  "\",\"ts\":1700000000000}");
+	free(json);
+}
+
+static void ballot_to_json_should_leave_out_id_and_ts_when_absent(void **state)
+{
+	struct ballot b;
+	char err[256] = "", *json;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	strcpy(b.poll, "p1");
+	strcpy(b.voter, "bob");
+	strcpy(b.choice, "no");
+	json = ballot_to_json(&b, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"no\"}");
+	free(json);
+}
+
+static void ballot_to_json_should_round_trip_through_ballot_parse(void **state)
+{
+	static const struct {
+		const char *poll, *voter, *choice, *id;
+		int64_t ts; /* -1: none */
+	} cases[] = {
+		{ "p1", "bob", "no", NULL, -1 },
+		{ "p1", "bob", "yes", ID_LOWER, 1700000000123LL },
+		{ "poll.2", "Bob \"B\" \\ Smith/", "caf\xc3\xa9 \xf0\x9f\x98\x80", NULL, 0 },
+		{ "x", S64, E32, "ffffffffffffffffffffffffffffffff", BALLOT_TS_MAX },
+		{ "y", "<script>", "a,b;c", "00000000000000000000000000000000", 1000000000000000LL },
+		{ "z", "\xe2\x82\xac", "\xc2\xa0", NULL, 1 },
+	};
+	size_t i, failures = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ballot b, back;
+		char err[256] = "", *json;
+
+		memset(&b, 0, sizeof(b));
+		strcpy(b.poll, cases[i].poll);
+		strcpy(b.voter, cases[i].voter);
+		strcpy(b.choice, cases[i].choice);
+		if (cases[i].id) {
+			strcpy(b.id, cases[i].id);
+			b.has_id = true;
+		}
+		if (cases[i].ts >= 0) {
+			b.ts = cases[i].ts;
+			b.has_ts = true;
+		}
+		json = ballot_to_json(&b, err, sizeof(err));
+		assert_non_null(json);
+		if (parse(cases[i].poll, json, strlen(json), &back, err, sizeof(err)) != 0) {
+			print_error("case %zu: %s refused: %s\n", i, json, err);
+			failures++;
+		} else if (strcmp(back.poll, b.poll) != 0 || strcmp(back.voter, b.voter) != 0 ||
+			   strcmp(back.choice, b.choice) != 0 || back.has_id != b.has_id ||
+			   strcmp(back.id, b.id) != 0 || back.has_ts != b.has_ts || back.ts != b.ts) {
+			print_error("case %zu: %s parses back as poll '%s' voter '%s' choice '%s' id '%s' "
+				    "ts %lld (has_ts %d); expected ts %lld\n",
+				    i, json, back.poll, back.voter, back.choice, back.id, (long long)back.ts,
+				    back.has_ts, (long long)b.ts);
+			failures++;
+		}
+		free(json);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void ballot_to_json_should_write_valid_json_with_exactly_the_fields(void **state)
+{
+	struct ballot b;
+	char err[256] = "", *json;
+	cJSON *root;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	strcpy(b.poll, "p1");
+	strcpy(b.voter, "a\"b");
+	strcpy(b.choice, "c\\d");
+	b.ts = 42;
+	b.has_ts = true;
+	json = ballot_to_json(&b, err, sizeof(err));
+	assert_non_null(json);
+	root = cJSON_Parse(json);
+	assert_non_null(root);
+	assert_int_equal(cJSON_GetArraySize(root), 4);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(root, "voter")->valuestring, "a\"b");
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(root, "choice")->valuestring, "c\\d");
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "id"));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "ts")));
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "ts")->valuedouble, 42);
+	cJSON_Delete(root);
+	free(json);
+}
+
+/* ---- ballot_new_id ---- */
+
+static void ballot_new_id_should_give_32_lower_case_hex_digits(void **state)
+{
+	char id[BALLOT_ID_HEX + 1], err[256] = "";
+	size_t i;
+
+	(void)state;
+	memset(id, 'Z', sizeof(id));
+	assert_int_equal(ballot_new_id(id, err, sizeof(err)), 0);
+	assert_int_equal(strlen(id), 32);
+	for (i = 0; i < BALLOT_ID_HEX; i++)
+		assert_non_null(strchr("0123456789abcdef", id[i]));
+}
+
+static void ballot_new_id_should_differ_between_calls(void **state)
+{
+	char a[BALLOT_ID_HEX + 1], b[BALLOT_ID_HEX + 1], err[256] = "";
+
+	(void)state;
+	assert_int_equal(ballot_new_id(a, err, sizeof(err)), 0);
+	assert_int_equal(ballot_new_id(b, err, sizeof(err)), 0);
+	assert_string_not_equal(a, b);
+}
+
+static void ballot_new_id_should_be_accepted_by_ballot_parse(void **state)
+{
+	char id[BALLOT_ID_HEX + 1], err[256] = "", json[128];
+	struct ballot b;
+
+	(void)state;
+	assert_int_equal(ballot_new_id(id, err, sizeof(err)), 0);
+	snprintf(json, sizeof(json), "{\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"%s\"}", id);
+	assert_int_equal(parse("p1", json, strlen(json), &b, err, sizeof(err)), 0);
+	assert_string_equal(b.id, id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ballot_parse_should_follow_the_table),
+		cmocka_unit_test(ballot_parse_should_fill_a_minimal_ballot_without_id_or_ts),
+		cmocka_unit_test(ballot_parse_should_fill_a_full_ballot),
+		cmocka_unit_test(ballot_parse_should_normalise_an_upper_case_id_to_lower_case),
+		cmocka_unit_test(ballot_parse_should_accept_ts_at_both_ends_of_the_range),
+		cmocka_unit_test(ballot_parse_should_decode_json_escapes_in_voter_and_choice),
+		cmocka_unit_test(ballot_parse_should_read_only_len_bytes),
+		cmocka_unit_test(ballot_parse_should_refuse_an_embedded_nul_byte),
+		cmocka_unit_test(ballot_parse_should_refuse_a_nul_byte_before_the_object),
+		cmocka_unit_test(ballot_parse_should_accept_a_valid_payload_of_4096_bytes),
+		cmocka_unit_test(ballot_parse_should_reject_payload_over_4096_bytes),
+		cmocka_unit_test(ballot_parse_should_reject_a_large_payload_before_parsing_it),
+		cmocka_unit_test(ballot_parse_should_parse_a_4096_byte_payload_and_refuse_it_if_malformed),
+		cmocka_unit_test(ballot_text_valid_should_follow_the_table),
+		cmocka_unit_test(ballot_to_json_should_write_the_wire_format_in_order),
+		cmocka_unit_test(ballot_to_json_should_leave_out_id_and_ts_when_absent),
+		cmocka_unit_test(ballot_to_json_should_round_trip_through_ballot_parse),
+		cmocka_unit_test(ballot_to_json_should_write_valid_json_with_exactly_the_fields),
+		cmocka_unit_test(ballot_new_id_should_give_32_lower_case_hex_digits),
+		cmocka_unit_test(ballot_new_id_should_differ_between_calls),
+		cmocka_unit_test(ballot_new_id_should_be_accepted_by_ballot_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

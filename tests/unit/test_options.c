@@ -1,0 +1,578 @@
+/* test_options.c -- unit tests of options: voter and tallier command lines, defaults, forms, errors */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+#define TEXT_RULE "must be 1 to 64 bytes of UTF-8 without control characters"
+#define POLL_RULE "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
+#define MAX_ARGS 160
+
+/* A parse and what it needs: argv holds writable copies (getopt_long may
+ * permute the array, and o points into the strings). */
+struct parsed {
+	struct client_opts o;
+	enum opts_result rc;
+	char err[512];
+	char *argv[MAX_ARGS + 2];
+	int argc;
+};
+
+/* parse: runs opts_parse for prog on the NULL-terminated args (the
+ * program name is added in front). */
+static void parse(struct parsed *p, enum opts_prog prog, const char *const *args)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->argv[p->argc++] = strdup(prog == OPTS_VOTER ? "voter" : "tallier");
+	for (i = 0; args[i]; i++) {
+		assert_true(p->argc < MAX_ARGS);
+		p->argv[p->argc++] = strdup(args[i]);
+	}
+	for (i = 0; i < p->argc; i++)
+		assert_non_null(p->argv[i]);
+	p->argv[p->argc] = NULL;
+	/* o is left with garbage: opts_parse must set every field */
+	memset(&p->o, 0xA5, sizeof(p->o));
+	p->o.choices = NULL;
+	p->o.nchoices = 0;
+	/* opts_parse uses getopt_long (and resets optind itself): start afresh */
+	optind = 0;
+	p->rc = opts_parse(&p->o, prog, p->argc, p->argv, p->err, sizeof(p->err));
+}
+
+/* done: opts_free and the argv copies. */
+static void done(struct parsed *p)
+{
+	int i;
+
+	opts_free(&p->o);
+	for (i = 0; i < p->argc; i++)
+		free(p->argv[i]);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NO_ARGS ((const char *const[]){ NULL })
+
+/* ---- defaults ---- */
+
+static void opts_parse_should_give_the_voter_defaults(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "-m", "yes"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.prog, OPTS_VOTER);
+	assert_string_equal(p.o.host, "localhost");
+	assert_int_equal(p.o.port, 1883);
+	assert_null(p.o.client_id);
+	assert_null(p.o.username);
+	assert_null(p.o.password);
+	assert_int_equal(p.o.mqtt_version, 5);
+	assert_false(p.o.debug);
+	assert_false(p.o.quiet);
+	assert_false(p.o.verbose);
+	assert_int_equal(p.o.ntopics, 1);
+	assert_string_equal(p.o.topics[0], "vote/p1");
+	assert_string_equal(p.o.message, "yes");
+	assert_null(p.o.voter);
+	assert_string_equal(p.o.poll, "p1");
+	assert_int_equal(p.o.qos, 1);
+	assert_true(p.o.timeout == 10.0);
+	assert_null(p.o.choices);
+	assert_int_equal(p.o.nchoices, 0);
+	done(&p);
+}
+
+static void opts_parse_should_give_the_tallier_defaults(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, NO_ARGS);
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.prog, OPTS_TALLIER);
+	assert_string_equal(p.o.host, "localhost");
+	assert_int_equal(p.o.port, 1883);
+	assert_string_equal(p.o.client_id, "tallier");
+	assert_null(p.o.username);
+	assert_null(p.o.password);
+	assert_int_equal(p.o.mqtt_version, 5);
+	assert_false(p.o.debug);
+	assert_false(p.o.quiet);
+	assert_false(p.o.verbose);
+	/* no -t: ntopics 0, and the program subscribes to vote/+ */
+	assert_int_equal(p.o.ntopics, 0);
+	assert_null(p.o.message);
+	assert_null(p.o.voter);
+	assert_null(p.o.choices);
+	assert_int_equal(p.o.nchoices, 0);
+	assert_true(p.o.revote);
+	done(&p);
+}
+
+/* ---- long and short forms ---- */
+
+static void opts_parse_should_take_the_voter_long_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER,
+	      ARGS("--host", "broker.example", "--port", "8883", "--id", "cid-1", "--username", "u",
+		   "--pw", "secret", "--protocol-version", "mqttv311", "--topic", "vote/budget.2026",
+		   "--message", "caf\xc3\xa9", "--qos", "2", "--debug", "--quiet", "--voter", "alice",
+		   "--timeout", "2.5"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.host, "broker.example");
+	assert_int_equal(p.o.port, 8883);
+	assert_string_equal(p.o.client_id, "cid-1");
+	assert_string_equal(p.o.username, "u");
+	assert_string_equal(p.o.password, "secret");
+	assert_int_equal(p.o.mqtt_version, 4);
+	assert_int_equal(p.o.ntopics, 1);
+	assert_string_equal(p.o.topics[0], "vote/budget.2026");
+	assert_string_equal(p.o.poll, "budget.2026");
+	assert_string_equal(p.o.message, "caf\xc3\xa9");
+	assert_int_equal(p.o.qos, 2);
+	assert_true(p.o.debug);
+	assert_true(p.o.quiet);
+	assert_string_equal(p.o.voter, "alice");
+	assert_true(p.o.timeout == 2.5);
+	done(&p);
+}
+
+static void opts_parse_should_take_the_voter_short_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER,
+	      ARGS("-h", "10.0.0.1", "-p", "1", "-i", "me", "-u", "user", "-P", "pw", "-V", "311",
+		   "-t", "vote/p_1", "-m", "no", "-q", "0", "-d"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.host, "10.0.0.1");
+	assert_int_equal(p.o.port, 1);
+	assert_string_equal(p.o.client_id, "me");
+	assert_string_equal(p.o.username, "user");
+	assert_string_equal(p.o.password, "pw");
+	assert_int_equal(p.o.mqtt_version, 4);
+	assert_string_equal(p.o.poll, "p_1");
+	assert_string_equal(p.o.message, "no");
+	assert_int_equal(p.o.qos, 0);
+	assert_true(p.o.debug);
+	done(&p);
+}
+
+static void opts_parse_should_take_attached_values(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("--port=65535", "-tvote/p1", "-myes", "-dq2", "--timeout=0.5"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.port, 65535);
+	assert_string_equal(p.o.poll, "p1");
+	assert_string_equal(p.o.message, "yes");
+	assert_true(p.o.debug);
+	assert_int_equal(p.o.qos, 2);
+	assert_true(p.o.timeout == 0.5);
+	done(&p);
+}
+
+static void opts_parse_should_take_the_tallier_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER,
+	      ARGS("-h", "broker", "--port", "1884", "-i", "t2", "-u", "u", "--pw", "p", "-V", "mqttv5",
+		   "-t", "vote/+", "--topic", "vote/p1", "-t", "#", "-v", "--quiet", "--choices",
+		   "yes,no,caf\xc3\xa9", "--revote", "no"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.host, "broker");
+	assert_int_equal(p.o.port, 1884);
+	assert_string_equal(p.o.client_id, "t2");
+	assert_string_equal(p.o.username, "u");
+	assert_string_equal(p.o.password, "p");
+	assert_int_equal(p.o.mqtt_version, 5);
+	assert_int_equal(p.o.ntopics, 3);
+	assert_string_equal(p.o.topics[0], "vote/+");
+	assert_string_equal(p.o.topics[1], "vote/p1");
+	assert_string_equal(p.o.topics[2], "#");
+	assert_true(p.o.verbose);
+	assert_true(p.o.quiet);
+	assert_int_equal(p.o.nchoices, 3);
+	assert_non_null(p.o.choices);
+	assert_string_equal(p.o.choices[0], "yes");
+	assert_string_equal(p.o.choices[1], "no");
+	assert_string_equal(p.o.choices[2], "caf\xc3\xa9");
+	assert_false(p.o.revote);
+	done(&p);
+}
+
+static void opts_parse_should_take_revote_yes_and_verbose_long(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--revote", "no", "--revote", "yes", "--verbose"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.revote);
+	assert_true(p.o.verbose);
+	done(&p);
+}
+
+static void opts_parse_should_own_the_choices(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--choices", "red,green"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.nchoices, 2);
+	/* the choices do not point into argv */
+	memset(p.argv[2], 'x', strlen(p.argv[2]));
+	assert_string_equal(p.o.choices[0], "red");
+	assert_string_equal(p.o.choices[1], "green");
+	done(&p);
+}
+
+static void opts_parse_should_let_a_later_choices_replace_an_earlier_one(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b,c", "--choices", "d"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.nchoices, 1);
+	assert_string_equal(p.o.choices[0], "d");
+	done(&p);
+}
+
+static void opts_parse_should_take_every_protocol_version_spelling(void **state)
+{
+	static const struct {
+		const char *arg;
+		int version;
+	} cases[] = { { "mqttv5", 5 }, { "5", 5 }, { "mqttv311", 4 }, { "311", 4 } };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct parsed p;
+
+		parse(&p, OPTS_VOTER, ARGS("-t", "vote/p", "-m", "x", "-V", cases[i].arg));
+		assert_int_equal(p.rc, OPTS_RUN);
+		assert_int_equal(p.o.mqtt_version, cases[i].version);
+		done(&p);
+		parse(&p, OPTS_TALLIER, ARGS("--protocol-version", cases[i].arg));
+		assert_int_equal(p.rc, OPTS_RUN);
+		assert_int_equal(p.o.mqtt_version, cases[i].version);
+		done(&p);
+	}
+}
+
+static void opts_parse_should_take_64_tallier_topics_and_refuse_65(void **state)
+{
+	const char *args[2 * (OPTS_MAX_TOPICS + 1) + 1];
+	char names[OPTS_MAX_TOPICS + 1][16];
+	struct parsed p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i <= OPTS_MAX_TOPICS; i++) {
+		snprintf(names[i], sizeof(names[i]), "vote/p%zu", i);
+		args[2 * i] = "-t";
+		args[2 * i + 1] = names[i];
+	}
+	args[2 * OPTS_MAX_TOPICS] = NULL;
+	parse(&p, OPTS_TALLIER, args);
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.ntopics, OPTS_MAX_TOPICS);
+	assert_string_equal(p.o.topics[OPTS_MAX_TOPICS - 1], "vote/p63");
+	done(&p);
+	args[2 * OPTS_MAX_TOPICS] = "-t";
+	args[2 * OPTS_MAX_TOPICS + 2] = NULL;
+	parse(&p, OPTS_TALLIER, args);
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "too many -t/--topic (at most 64)");
+	done(&p);
+}
+
+/* ---- help and version ---- */
+
+static void opts_parse_should_answer_help(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("--help"));
+	assert_int_equal(p.rc, OPTS_HELP);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--help"));
+	assert_int_equal(p.rc, OPTS_HELP);
+	done(&p);
+	/* missing -t and -m do not matter when help is asked */
+	parse(&p, OPTS_VOTER, ARGS("-q", "1", "--help"));
+	assert_int_equal(p.rc, OPTS_HELP);
+	done(&p);
+}
+
+static void opts_parse_should_answer_version(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("--version"));
+	assert_int_equal(p.rc, OPTS_VERSION);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("-v", "--version"));
+	assert_int_equal(p.rc, OPTS_VERSION);
+	done(&p);
+}
+
+static void opts_parse_should_take_h_as_host_not_help(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("-h", "example"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.host, "example");
+	done(&p);
+}
+
+/* ---- errors ---- */
+
+struct error_case {
+	enum opts_prog prog;
+	const char *args[12];
+	const char *err;
+};
+
+#define V OPTS_VOTER
+#define T OPTS_TALLIER
+#define VB "-t", "vote/p1", "-m", "yes" /* a valid voter base */
+
+static const struct error_case error_cases[] = {
+	/* unknown options and missing values */
+	{ V, { VB, "-x" }, "unknown option '-x'" },
+	{ V, { VB, "--bogus" }, "unknown option '--bogus'" },
+	{ V, { VB, "--bogus=1" }, "unknown option '--bogus'" },
+	{ T, { "-x" }, "unknown option '-x'" },
+	{ T, { "--bogus" }, "unknown option '--bogus'" },
+	{ V, { VB, "-p" }, "option '-p' needs a value" },
+	{ V, { VB, "--port" }, "option '--port' needs a value" },
+	{ V, { VB, "--host" }, "option '--host' needs a value" },
+	{ V, { VB, "--timeout" }, "option '--timeout' needs a value" },
+	{ V, { VB, "--voter" }, "option '--voter' needs a value" },
+	{ V, { "-m", "yes", "-t" }, "option '-t' needs a value" },
+	{ T, { "-t" }, "option '-t' needs a value" },
+	{ T, { "--choices" }, "option '--choices' needs a value" },
+	{ T, { "--revote" }, "option '--revote' needs a value" },
+	{ V, { VB, "extra" }, "unexpected argument 'extra'" },
+	{ T, { "vote/+" }, "unexpected argument 'vote/+'" },
+	/* port */
+	{ V, { VB, "-p", "0" }, "invalid port '0' (want 1-65535)" },
+	{ V, { VB, "-p", "65536" }, "invalid port '65536' (want 1-65535)" },
+	{ V, { VB, "-p", "abc" }, "invalid port 'abc' (want 1-65535)" },
+	{ V, { VB, "-p", "-1" }, "invalid port '-1' (want 1-65535)" },
+	{ V, { VB, "-p", "" }, "invalid port '' (want 1-65535)" },
+	{ V, { VB, "-p", "80x" }, "invalid port '80x' (want 1-65535)" },
+	{ V, { VB, "-p", "99999999999999999999" }, "invalid port '99999999999999999999' (want 1-65535)" },
+	{ T, { "--port", "0" }, "invalid port '0' (want 1-65535)" },
+	{ T, { "--port=65536" }, "invalid port '65536' (want 1-65535)" },
+	/* qos */
+	{ V, { VB, "-q", "3" }, "invalid QoS '3' (want 0, 1 or 2)" },
+	{ V, { VB, "-q", "-1" }, "invalid QoS '-1' (want 0, 1 or 2)" },
+	{ V, { VB, "--qos", "one" }, "invalid QoS 'one' (want 0, 1 or 2)" },
+	{ V, { VB, "--qos", "" }, "invalid QoS '' (want 0, 1 or 2)" },
+	{ V, { VB, "--qos", "10" }, "invalid QoS '10' (want 0, 1 or 2)" },
+	/* protocol version */
+	{ V, { VB, "-V", "4" }, "invalid protocol version '4' (want mqttv5 or mqttv311)" },
+	{ V, { VB, "-V", "mqttv31" }, "invalid protocol version 'mqttv31' (want mqttv5 or mqttv311)" },
+	{ V, { VB, "-V", "MQTTV5" }, "invalid protocol version 'MQTTV5' (want mqttv5 or mqttv311)" },
+	{ T, { "-V", "3" }, "invalid protocol version '3' (want mqttv5 or mqttv311)" },
+	/* timeout */
+	{ V, { VB, "--timeout", "0" }, "invalid timeout '0' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "-1" }, "invalid timeout '-1' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "x" }, "invalid timeout 'x' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "" }, "invalid timeout '' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "5s" }, "invalid timeout '5s' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "nan" }, "invalid timeout 'nan' (want a positive number of seconds)" },
+	{ V, { VB, "--timeout", "inf" }, "invalid timeout 'inf' (want a positive number of seconds)" },
+	/* voter: topic and message */
+	{ V, { NULL }, "missing option -t/--topic" },
+	{ V, { "-m", "yes" }, "missing option -t/--topic" },
+	{ V, { "-t", "vote/p1" }, "missing option -m/--message" },
+	{ V, { "-t", "p1", "-m", "yes" }, "invalid topic 'p1': ballots go to vote/<poll>" },
+	{ V, { "-t", "vote/a/b", "-m", "yes" }, "invalid topic 'vote/a/b': ballots go to vote/<poll>" },
+	{ V, { "-t", "vote/p1/result", "-m", "yes" }, "invalid topic 'vote/p1/result': ballots go to vote/<poll>" },
+	{ V, { "-t", "other/p1", "-m", "yes" }, "invalid topic 'other/p1': ballots go to vote/<poll>" },
+	{ V, { "-t", "vote/", "-m", "yes" }, "invalid topic 'vote/': " POLL_RULE },
+	{ V, { "-t", "vote/+", "-m", "yes" }, "invalid topic 'vote/+': " POLL_RULE },
+	{ V, { "-t", "vote/#", "-m", "yes" }, "invalid topic 'vote/#': " POLL_RULE },
+	{ V, { "-t", "#", "-m", "yes" }, "invalid topic '#': ballots go to vote/<poll>" },
+	{ V, { "-t", "vote/a b", "-m", "yes" }, "invalid topic 'vote/a b': " POLL_RULE },
+	{ V, { "-t", "vote/p1", "-t", "vote/p2", "-m", "yes" }, "only one -t/--topic may be given" },
+	{ V, { "-t", "vote/p1", "-m", "" }, "invalid choice: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "-m", "a\x01" }, "invalid choice: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "-m", "a\xc2\x85" }, "invalid choice: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "-m", "\xc0\xaf" }, "invalid choice: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "-m",
+	       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	  "invalid choice: " TEXT_RULE },
+	{ V, { VB, "--voter", "" }, "invalid voter name: " TEXT_RULE },
+	{ V, { VB, "--voter", "a\tb" }, "invalid voter name: " TEXT_RULE },
+	{ V, { VB, "--voter",
+	       "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" },
+	  "invalid voter name: " TEXT_RULE },
+	/* connection */
+	{ V, { VB, "-h", "" }, "invalid host '' (want a name or an address)" },
+	{ V, { VB, "-i", "" }, "invalid client id '' (want 1 to 65535 bytes)" },
+	{ V, { VB, "-P", "secret" }, "-P/--pw given without -u/--username" },
+	{ T, { "--pw", "secret" }, "-P/--pw given without -u/--username" },
+	/* tallier: topics, choices, revote */
+	{ T, { "-t", "vote/a+" }, "invalid topic filter 'vote/a+'" },
+	{ T, { "-t", "vote/#/x" }, "invalid topic filter 'vote/#/x'" },
+	{ T, { "-t", "" }, "invalid topic filter ''" },
+	{ T, { "--choices", "" }, "invalid --choices '': each choice " TEXT_RULE },
+	{ T, { "--choices", "a,,b" }, "invalid --choices 'a,,b': each choice " TEXT_RULE },
+	{ T, { "--choices", "a,b," }, "invalid --choices 'a,b,': each choice " TEXT_RULE },
+	{ T, { "--choices", ",a" }, "invalid --choices ',a': each choice " TEXT_RULE },
+	{ T, { "--choices", "a,b\x01" }, "invalid --choices 'a,b\x01': each choice " TEXT_RULE },
+	{ T, { "--choices", "a,b,a" }, "invalid --choices 'a,b,a': choice 'a' given twice" },
+	{ T, { "--choices", "yes,yes" }, "invalid --choices 'yes,yes': choice 'yes' given twice" },
+	{ T, { "--revote", "maybe" }, "invalid --revote 'maybe' (want yes or no)" },
+	{ T, { "--revote", "YES" }, "invalid --revote 'YES' (want yes or no)" },
+	{ T, { "--revote", "" }, "invalid --revote '' (want yes or no)" },
+	/* each program takes only its own options */
+	{ V, { VB, "-v" }, "unknown option '-v'" },
+	{ V, { VB, "--verbose" }, "unknown option '--verbose'" },
+	{ V, { VB, "--choices", "a,b" }, "unknown option '--choices'" },
+	{ V, { VB, "--revote", "no" }, "unknown option '--revote'" },
+	{ T, { "-m", "yes" }, "unknown option '-m'" },
+	{ T, { "--message", "yes" }, "unknown option '--message'" },
+	{ T, { "-q", "1" }, "unknown option '-q'" },
+	{ T, { "--qos", "1" }, "unknown option '--qos'" },
+	{ T, { "-d" }, "unknown option '-d'" },
+	{ T, { "--debug" }, "unknown option '--debug'" },
+	{ T, { "--voter", "bob" }, "unknown option '--voter'" },
+	{ T, { "--timeout", "5" }, "unknown option '--timeout'" },
+};
+
+static const char *result_name(enum opts_result r)
+{
+	switch (r) {
+	case OPTS_RUN: return "RUN";
+	case OPTS_HELP: return "HELP";
+	case OPTS_VERSION: return "VERSION";
+	case OPTS_ERROR: return "ERROR";
+	}
+	return "?";
+}
+
+static void opts_parse_should_refuse_bad_command_lines_with_the_table_messages(void **state)
+{
+	size_t i, failures = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct error_case *c = &error_cases[i];
+		struct parsed p;
+		char line[512] = "";
+		size_t k;
+
+		for (k = 0; c->args[k]; k++) {
+			strncat(line, " ", sizeof(line) - strlen(line) - 1);
+			strncat(line, c->args[k], sizeof(line) - strlen(line) - 1);
+		}
+		parse(&p, c->prog, c->args);
+		if (p.rc != OPTS_ERROR || strcmp(p.err, c->err) != 0) {
+			print_error("%s%s:\n  expected ERROR \"%s\"\n  got      %s \"%s\"\n",
+				    c->prog == V ? "voter" : "tallier", line, c->err, result_name(p.rc),
+				    p.rc == OPTS_ERROR ? p.err : "");
+			failures++;
+		}
+		done(&p);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void opts_parse_should_parse_again_after_an_error(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	/* an error in the middle of bundled short options leaves getopt mid-word */
+	parse(&p, OPTS_VOTER, ARGS("-dxq", "2", "-t", "vote/p", "-m", "a"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "unknown option '-x'");
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS("-q", "2", "-t", "vote/p2", "-m", "b"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.qos, 2);
+	assert_false(p.o.debug);
+	assert_string_equal(p.o.poll, "p2");
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b", "--revote", "maybe"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	done(&p);
+	parse(&p, OPTS_TALLIER, NO_ARGS);
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_null(p.o.choices);
+	assert_int_equal(p.o.nchoices, 0);
+	assert_true(p.o.revote);
+	done(&p);
+}
+
+static void opts_free_should_be_safe_after_an_error_with_choices(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	/* choices parsed, then an error: opts_free releases them (ASan checks) */
+	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b,c", "-x"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b", "--choices", "c,c"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	done(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(opts_parse_should_give_the_voter_defaults),
+		cmocka_unit_test(opts_parse_should_give_the_tallier_defaults),
+		cmocka_unit_test(opts_parse_should_take_the_voter_long_options),
+		cmocka_unit_test(opts_parse_should_take_the_voter_short_options),
+		cmocka_unit_test(opts_parse_should_take_attached_values),
+		cmocka_unit_test(opts_parse_should_take_the_tallier_options),
+		cmocka_unit_test(opts_parse_should_take_revote_yes_and_verbose_long),
+		cmocka_unit_test(opts_parse_should_own_the_choices),
+		cmocka_unit_test(opts_parse_should_let_a_later_choices_replace_an_earlier_one),
+		cmocka_unit_test(opts_parse_should_take_every_protocol_version_spelling),
+		cmocka_unit_test(opts_parse_should_take_64_tallier_topics_and_refuse_65),
+		cmocka_unit_test(opts_parse_should_answer_help),
+		cmocka_unit_test(opts_parse_should_answer_version),
+		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),
+		cmocka_unit_test(opts_parse_should_refuse_bad_command_lines_with_the_table_messages),
+		cmocka_unit_test(opts_parse_should_parse_again_after_an_error),
+		cmocka_unit_test(opts_free_should_be_safe_after_an_error_with_choices),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,402 @@
+/* test_pubsched.c -- unit tests of pubsched: coalesced result publications, one in flight, interval, timeout, retries */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pubsched.h"
+
+#define INTERVAL 1000
+#define TIMEOUT 5000
+
+static int setup(void **state)
+{
+	struct pubsched *s = pubsched_new(INTERVAL, TIMEOUT);
+
+	if (!s)
+		return -1;
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pubsched_free(*state);
+	return 0;
+}
+
+/* next: pubsched_next at now; *wake gets the wake time. */
+static long next(struct pubsched *s, int64_t now, int64_t *wake)
+{
+	int64_t w = -12345;
+	long i = pubsched_next(s, now, &w);
+
+	if (wake)
+		*wake = w;
+	return i;
+}
+
+/* assert_quiet_until: nothing is due at now, the wake time is when, and
+ * just before when still nothing is due. */
+static void assert_quiet_until(struct pubsched *s, int64_t now, int64_t when)
+{
+	int64_t wake;
+
+	assert_int_equal(next(s, now, &wake), -1);
+	assert_int_equal(wake, when);
+	if (when != INT64_MAX && when - 1 >= now) {
+		assert_int_equal(next(s, when - 1, &wake), -1);
+		assert_int_equal(wake, when);
+	}
+}
+
+static void pubsched_next_should_find_nothing_in_an_empty_schedule(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+
+	assert_int_equal(next(s, 0, &wake), -1);
+	assert_int_equal(wake, INT64_MAX);
+	assert_int_equal(pubsched_pending(s), 0);
+}
+
+static void pubsched_next_should_return_a_changed_poll_at_once(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, 100, NULL), 0);
+}
+
+static void pubsched_next_should_keep_returning_a_due_poll_until_it_is_sent(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 100, NULL), 0);
+	assert_int_equal(next(s, 100, NULL), 0);
+	pubsched_sent(s, 0, 1, 100);
+	assert_int_equal(next(s, 100, NULL), -1);
+}
+
+static void pubsched_should_coalesce_versions_into_one_publication(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_int_equal(pubsched_changed(s, 0, 3), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 3, 0);
+	assert_int_equal(next(s, 0, NULL), -1);
+	pubsched_done(s, 0, 3, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 10, INT64_MAX);
+}
+
+static void pubsched_should_not_start_a_poll_twice_within_the_interval(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 100, NULL), 0);
+	pubsched_sent(s, 0, 1, 100);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 150, INT64_MAX);
+	/* a new version soon after: due interval_ms after the last start */
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_quiet_until(s, 200, 100 + INTERVAL);
+	assert_int_equal(next(s, 100 + INTERVAL, NULL), 0);
+}
+
+static void pubsched_should_publish_at_once_when_the_interval_has_passed(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_int_equal(next(s, 7 * INTERVAL, NULL), 0);
+}
+
+static void pubsched_should_wait_for_the_one_in_flight_even_after_the_interval(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	/* the interval has passed but v1 is still in flight: at most one */
+	assert_int_equal(next(s, INTERVAL + 500, &wake), -1);
+	assert_int_equal(wake, TIMEOUT);
+	assert_int_equal(pubsched_pending(s), 1);
+	/* v1 acknowledged: v2 is due at once (the interval has passed) */
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, INTERVAL + 500, NULL), 0);
+	pubsched_sent(s, 0, 2, INTERVAL + 500);
+	pubsched_done(s, 0, 2, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+}
+
+static void pubsched_should_wait_for_done_and_the_interval_whichever_is_later(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	pubsched_done(s, 0, 1, 1); /* done quickly, at 20 */
+	assert_quiet_until(s, 20, INTERVAL);
+	assert_int_equal(next(s, INTERVAL, NULL), 0);
+}
+
+static void pubsched_done_with_failure_should_make_the_poll_due_again(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_done(s, 0, 1, 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	/* retried, no sooner than the interval allows */
+	assert_quiet_until(s, 10, INTERVAL);
+	assert_int_equal(next(s, INTERVAL, NULL), 0);
+	pubsched_sent(s, 0, 1, INTERVAL);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+}
+
+static void pubsched_should_retry_a_publication_not_confirmed_within_the_timeout(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(next(s, 10, &wake), -1);
+	/* the wake time is when it will be taken as lost, and it is due then */
+	assert_true(wake >= TIMEOUT && wake <= TIMEOUT + 1);
+	assert_int_equal(next(s, wake - 1, NULL), -1);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, wake, NULL), 0);
+}
+
+static void pubsched_should_ignore_a_stale_done_after_a_retry(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	/* v1 taken as lost; v2 goes out instead */
+	assert_int_equal(next(s, TIMEOUT, NULL), 0);
+	pubsched_sent(s, 0, 2, TIMEOUT);
+	/* the late reports of v1 change nothing: v2 is still in flight */
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, TIMEOUT + 2 * INTERVAL, &wake), -1);
+	assert_int_equal(wake, 2 * TIMEOUT);
+	pubsched_done(s, 0, 1, 0);
+	assert_int_equal(next(s, TIMEOUT + 2 * INTERVAL, &wake), -1);
+	assert_int_equal(wake, 2 * TIMEOUT);
+	/* v2's own report counts */
+	pubsched_done(s, 0, 2, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, TIMEOUT + 2 * INTERVAL, INT64_MAX);
+}
+
+static void pubsched_done_of_an_older_version_should_not_acknowledge_the_newest(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	pubsched_done(s, 0, 1, 1);
+	/* v2 has not gone out: still pending, due after the interval */
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, INTERVAL, NULL), 0);
+}
+
+static void pubsched_reset_should_make_every_poll_due_again(void **state)
+{
+	struct pubsched *s = *state;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+		assert_int_equal(next(s, 0, NULL), (long)i);
+		pubsched_sent(s, i, 1, 0);
+		pubsched_done(s, i, 1, 1);
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	pubsched_reset(s);
+	assert_int_equal(pubsched_pending(s), 3);
+	for (i = 0; i < 3; i++) {
+		long got = next(s, 10 * INTERVAL, NULL);
+
+		assert_true(got >= 0 && got < 3);
+		pubsched_sent(s, (size_t)got, 1, 10 * INTERVAL);
+		pubsched_done(s, (size_t)got, 1, 1);
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 10 * INTERVAL, INT64_MAX);
+}
+
+static void pubsched_reset_should_leave_a_publication_in_flight(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_reset(s);
+	assert_int_equal(pubsched_pending(s), 1);
+	/* still in flight: not started again before it ends or times out */
+	assert_int_equal(next(s, 2 * INTERVAL, NULL), -1);
+	assert_int_equal(next(s, TIMEOUT, NULL), 0);
+}
+
+static void pubsched_reset_should_not_touch_polls_that_never_changed(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 3, 1), 0);
+	pubsched_sent(s, 3, 1, 0);
+	pubsched_done(s, 3, 1, 1);
+	pubsched_reset(s);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, INTERVAL, NULL), 3);
+}
+
+static void pubsched_pending_should_count_polls_not_yet_acknowledged(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_changed(s, 1, 1), 0);
+	assert_int_equal(pubsched_changed(s, 2, 4), 0);
+	assert_int_equal(pubsched_pending(s), 3);
+	pubsched_sent(s, 1, 1, 0);
+	assert_int_equal(pubsched_pending(s), 3); /* in flight still pending */
+	pubsched_done(s, 1, 1, 1);
+	assert_int_equal(pubsched_pending(s), 2);
+	pubsched_sent(s, 2, 4, 0);
+	pubsched_done(s, 2, 4, 0);
+	assert_int_equal(pubsched_pending(s), 2); /* failed: still pending */
+	assert_int_equal(pubsched_changed(s, 1, 2), 0);
+	assert_int_equal(pubsched_pending(s), 3);
+}
+
+static void pubsched_changed_with_the_acknowledged_version_should_leave_nothing_pending(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 5), 0);
+	pubsched_sent(s, 0, 5, 0);
+	pubsched_done(s, 0, 5, 1);
+	assert_int_equal(pubsched_changed(s, 0, 5), 0);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 2 * INTERVAL, INT64_MAX);
+}
+
+static void pubsched_next_should_serve_every_due_poll_one_at_a_time(void **state)
+{
+	struct pubsched *s = *state;
+	bool seen[4] = { false, false, false, false };
+	long got;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		assert_int_equal(pubsched_changed(s, (size_t)k, 1), 0);
+	for (k = 0; k < 4; k++) {
+		got = next(s, 0, NULL);
+		assert_true(got >= 0 && got < 4);
+		assert_false(seen[got]);
+		seen[got] = true;
+		pubsched_sent(s, (size_t)got, 1, 0);
+	}
+	assert_int_equal(next(s, 0, NULL), -1);
+	assert_int_equal(pubsched_pending(s), 4);
+}
+
+static void pubsched_changed_should_grow_the_schedule_for_a_far_poll(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 1000, 1), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, 0, NULL), 1000);
+	pubsched_sent(s, 1000, 1, 0);
+	assert_int_equal(next(s, 0, NULL), -1);
+	assert_int_equal(pubsched_changed(s, 3, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 3);
+}
+
+static void pubsched_next_should_wake_at_the_earliest_due_time(void **state)
+{
+	struct pubsched *s = *state;
+
+	/* poll 0: in flight since 0, lost at TIMEOUT */
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	/* poll 1: acknowledged at 300, a new version waits for 300 + INTERVAL */
+	assert_int_equal(pubsched_changed(s, 1, 1), 0);
+	pubsched_sent(s, 1, 1, 300);
+	pubsched_done(s, 1, 1, 1);
+	assert_int_equal(pubsched_changed(s, 1, 2), 0);
+	assert_quiet_until(s, 400, 300 + INTERVAL);
+	assert_int_equal(next(s, 300 + INTERVAL, NULL), 1);
+	pubsched_sent(s, 1, 2, 300 + INTERVAL);
+	pubsched_done(s, 1, 2, 1);
+	assert_quiet_until(s, 300 + INTERVAL, TIMEOUT);
+}
+
+static void pubsched_free_should_accept_null(void **state)
+{
+	(void)state;
+	pubsched_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(pubsched_next_should_find_nothing_in_an_empty_schedule, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_return_a_changed_poll_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_keep_returning_a_due_poll_until_it_is_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_coalesce_versions_into_one_publication, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_not_start_a_poll_twice_within_the_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_publish_at_once_when_the_interval_has_passed, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_wait_for_the_one_in_flight_even_after_the_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_wait_for_done_and_the_interval_whichever_is_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_done_with_failure_should_make_the_poll_due_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_retry_a_publication_not_confirmed_within_the_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_ignore_a_stale_done_after_a_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_done_of_an_older_version_should_not_acknowledge_the_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_reset_should_make_every_poll_due_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_reset_should_leave_a_publication_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_reset_should_not_touch_polls_that_never_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_pending_should_count_polls_not_yet_acknowledged, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_changed_with_the_acknowledged_version_should_leave_nothing_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_serve_every_due_poll_one_at_a_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_changed_should_grow_the_schedule_for_a_far_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_wake_at_the_earliest_due_time, setup, teardown),
+		cmocka_unit_test(pubsched_free_should_accept_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,170 @@
+/* main.c -- voter: publishes one ballot to vote/<poll> and says what became of it */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "ballot.h"
+#include "options.h"
+#include "publish.h"
+#include "version.h"
+#include "vtime.h"
+
+enum {
+	EXIT_ACCEPTED = 0,
+	EXIT_NOT_DELIVERED = 1,
+	EXIT_USAGE = 2,
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"voter " MQTTVOTE_VERSION " -- cast one ballot in an mqtt-vote poll\n"
+		"\n"
+		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
+		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
+		"             [--timeout seconds] [-d] [--quiet]\n"
+		"       voter --help | --version\n"
+		"\n"
+		" -h, --host HOST      broker host (default localhost)\n"
+		" -p, --port PORT      broker port (default 1883)\n"
+		" -t, --topic TOPIC    the poll's topic, vote/<poll>; a poll name is 1 to 64\n"
+		"                      characters from A-Z a-z 0-9 _ - .\n"
+		" -m, --message CHOICE the choice: 1 to 64 bytes of UTF-8, no control characters\n"
+		"     --voter NAME     who votes (default <login>@<hostname>); one vote per\n"
+		"                      voter per poll, a later ballot replaces an earlier one\n"
+		" -q, --qos QOS        0, 1 or 2 (default 1); with 0 the broker does not confirm\n"
+		" -i, --id ID          MQTT client id (default a unique one per run)\n"
+		" -u, --username USER  user name for the broker\n"
+		" -P, --pw PASSWORD    password for the broker\n"
+		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
+		"     --timeout SECS   give up after this long (default 10)\n"
+		" -d, --debug          log each step on stderr\n"
+		"     --quiet          print nothing on success\n"
+		"     --help           this text\n"
+		"     --version        the version\n"
+		"\n"
+		"The ballot is one JSON object:\n"
+		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
+		"\n"
+		"Exit status:\n"
+		"  0  the broker acknowledged the ballot\n"
+		"  1  not delivered (cannot connect, refused by the broker, timed out)\n"
+		"  2  usage error (bad or missing option, invalid poll name or choice)\n");
+}
+
+/* default_voter: "<login>@<hostname>" into buf. Returns 0, or -1. */
+static int default_voter(char *buf, size_t size)
+{
+	struct passwd pw, *found = NULL;
+	char pwbuf[1024], host[256], login[256];
+	const char *env;
+	char *dot;
+	int n;
+
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found)
+		snprintf(login, sizeof(login), "%s", found->pw_name);
+	else if ((env = getenv("USER")) && *env)
+		snprintf(login, sizeof(login), "%s", env);
+	else
+		snprintf(login, sizeof(login), "uid%ld", (long)geteuid());
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	dot = strchr(host, '.');
+	if (dot)
+		*dot = '\0';
+	n = snprintf(buf, size, "%s@%s", login, host);
+	return (n < 0 || (size_t)n >= size || !ballot_text_valid(buf)) ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct client_opts o;
+	struct ballot b = { 0 };
+	struct publish_req req = { 0 };
+	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1];
+	char *json = NULL;
+	enum publish_status st;
+	int rc = EXIT_NOT_DELIVERED;
+
+	switch (opts_parse(&o, OPTS_VOTER, argc, argv, err, sizeof(err))) {
+	case OPTS_HELP:
+		usage(stdout);
+		rc = EXIT_ACCEPTED;
+		goto out;
+	case OPTS_VERSION:
+		printf("voter " MQTTVOTE_VERSION "\n");
+		rc = EXIT_ACCEPTED;
+		goto out;
+	case OPTS_ERROR:
+		fprintf(stderr, "voter: %s\nUse 'voter --help' to see usage.\n", err);
+		rc = EXIT_USAGE;
+		goto out;
+	case OPTS_RUN:
+		break;
+	}
+
+	snprintf(b.poll, sizeof(b.poll), "%s", o.poll);
+	snprintf(b.choice, sizeof(b.choice), "%s", o.message);
+	if (o.voter) {
+		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
+	} else if (default_voter(b.voter, sizeof(b.voter)) != 0) {
+		fprintf(stderr, "voter: cannot make a voter name from the login and host names: "
+				"give one with --voter\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (ballot_new_id(b.id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	b.has_id = true;
+	b.ts = vtime_now_ms();
+	b.has_ts = true;
+	json = ballot_to_json(&b, err, sizeof(err));
+	if (!json) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	if (!o.client_id) {
+		/* unique per run, and within MQTT 3.1.1's 23 characters */
+		if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+			fprintf(stderr, "voter: %s\n", err);
+			goto out;
+		}
+		snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
+	}
+
+	req.host = o.host;
+	req.port = o.port;
+	req.client_id = o.client_id ? o.client_id : client_id;
+	req.username = o.username;
+	req.password = o.password;
+	req.mqtt_version = o.mqtt_version;
+	req.topic = o.topics[0];
+	req.payload = json;
+	req.len = strlen(json);
+	req.qos = o.qos;
+	req.timeout = o.timeout;
+	req.debug = o.debug;
+
+	st = publish_once(&req, err, sizeof(err));
+	if (st == PUBLISH_FAILED) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	if (st == PUBLISH_NO_SUBSCRIBERS)
+		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
+			req.topic);
+	if (!o.quiet)
+		printf("voter: '%s' on %s %s by %s:%d (ballot %s)\n", b.choice, b.poll,
+		       o.qos == 0 ? "sent (QoS 0: not confirmed)" : "accepted", o.host, o.port, b.id);
+	rc = EXIT_ACCEPTED;
+out:
+	free(json);
+	opts_free(&o);
+	return rc;
+}
