@@ -139,8 +139,14 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	if (root)
 		while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
 			end++;
-	if (!root || end != text + len || has_escaped_nul(text, len)) {
+	if (!root || end != text + len) {
 		snprintf(err, errlen, "malformed JSON");
+		goto out;
+	}
+	if (has_escaped_nul(text, len)) {
+		/* valid JSON, but cJSON's strings end at the NUL: refuse rather
+		 * than read "a\u0000b" as "a" */
+		snprintf(err, errlen, "a string holds \\u0000 (NUL), which is not accepted");
 		goto out;
 	}
 	if (!cJSON_IsObject(root)) {

@@ -10,6 +10,7 @@
 
 #include "intake.h"
 #include "log.h"
+#include "jsonprops.h"
 #include "mqtterr.h"
 #include "netprobe.h"
 #include "tallier.h"
@@ -291,7 +292,6 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	MQTTProperty props[2];
 	struct pubctx *c = calloc(1, sizeof(*c));
 	int rc = -1;
 
@@ -305,16 +305,8 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 	msg.payloadlen = (int)len;
 	msg.qos = 1;
 	msg.retained = 1;
-	if (l->t->opts.mqtt_version == 5) {
-		props[0].identifier = MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR;
-		props[0].value.byte = 1;
-		props[1].identifier = MQTTPROPERTY_CODE_CONTENT_TYPE;
-		props[1].value.data.data = "application/json";
-		props[1].value.data.len = (int)strlen("application/json");
-		if (MQTTProperties_add(&msg.properties, &props[0]) != 0 ||
-		    MQTTProperties_add(&msg.properties, &props[1]) != 0)
-			goto out;
-	}
+	if (l->t->opts.mqtt_version == 5 && jsonprops_add(&msg.properties) != 0)
+		goto out;
 	opts.context = c;
 	if (l->t->opts.mqtt_version == 5) {
 		opts.onSuccess5 = on_published5;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonprops.h"
 #include "mqtterr.h"
 #include "netprobe.h"
 #include "vtime.h"
@@ -58,6 +59,17 @@ static const char *describe(int code, int reason, int connack, char *buf, size_t
 	return mqtterr_describe(code, MQTTClient_strerror(code), reason, NULL, connack, buf, size);
 }
 
+/* take_response: splits an MQTT 5 call's answer into a Paho error code
+ * (< 0) or a refusal reason code (>= 0x80), and frees it. */
+static void take_response(MQTTResponse r, int *code, int *reason)
+{
+	if (r.reasonCode < 0)
+		*code = (int)r.reasonCode;
+	else if (r.reasonCode >= 0x80)
+		*reason = (int)r.reasonCode;
+	MQTTResponse_free(r);
+}
+
 /* connect_failed: the message for a connection Paho could not make: the
  * broker's refusal when it answered, else the TCP cause found by a probe. */
 static void connect_failed(const struct publish_req *req, int code, int reason, int64_t left_ms,
@@ -94,13 +106,8 @@ static int do_connect(MQTTClient c, const struct publish_req *req, int64_t deadl
 	opts->username = req->username;
 	opts->password = req->password;
 	if (req->mqtt_version == 5) {
-		MQTTResponse r = MQTTClient_connect5(c, opts, NULL, NULL); /* clean start: no session */
-
-		if (r.reasonCode < 0)
-			code = (int)r.reasonCode;
-		else if (r.reasonCode >= 0x80)
-			reason = (int)r.reasonCode;
-		MQTTResponse_free(r);
+		/* clean start: a voter keeps no session */
+		take_response(MQTTClient_connect5(c, opts, NULL, NULL), &code, &reason);
 	} else {
 		opts->MQTTVersion = MQTTVERSION_3_1_1;
 		code = MQTTClient_connect(c, opts);
@@ -116,7 +123,6 @@ static int do_publish(MQTTClient c, struct exchange *x, char *err, size_t errlen
 {
 	const struct publish_req *req = x->req;
 	MQTTClient_message msg = MQTTClient_message_initializer;
-	MQTTProperty props[2];
 	char why[192];
 	int code = 0, reason = 0, rc = -1;
 
@@ -124,24 +130,11 @@ static int do_publish(MQTTClient c, struct exchange *x, char *err, size_t errlen
 	msg.payloadlen = (int)req->len;
 	msg.qos = req->qos;
 	if (req->mqtt_version == 5) {
-		MQTTResponse r;
-
-		props[0].identifier = MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR;
-		props[0].value.byte = 1; /* UTF-8 text */
-		props[1].identifier = MQTTPROPERTY_CODE_CONTENT_TYPE;
-		props[1].value.data.data = "application/json";
-		props[1].value.data.len = (int)strlen("application/json");
-		if (MQTTProperties_add(&msg.properties, &props[0]) != 0 ||
-		    MQTTProperties_add(&msg.properties, &props[1]) != 0) {
+		if (jsonprops_add(&msg.properties) != 0) {
 			snprintf(err, errlen, "out of memory building the message properties");
 			goto out;
 		}
-		r = MQTTClient_publishMessage5(c, req->topic, &msg, &x->token);
-		if (r.reasonCode < 0)
-			code = (int)r.reasonCode;
-		else if (r.reasonCode >= 0x80)
-			reason = (int)r.reasonCode;
-		MQTTResponse_free(r);
+		take_response(MQTTClient_publishMessage5(c, req->topic, &msg, &x->token), &code, &reason);
 	} else {
 		code = MQTTClient_publishMessage(c, req->topic, &msg, &x->token);
 	}

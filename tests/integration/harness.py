@@ -92,6 +92,19 @@ def free_port():
         return s.getsockname()[1]
 
 
+class ClosedPort:
+    """A port on 127.0.0.1 that refuses connections and that no one else
+    can take while this is open: bound, never listening."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((HOST, 0))
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
 def port_accepts(port, timeout=0.2):
     try:
         with socket.create_connection((HOST, port), timeout=timeout):
@@ -644,6 +657,11 @@ class IntegrationCase(unittest.TestCase):
         b = Broker.shared_or_private()
         self.addCleanup(b.cleanup)
         return b
+
+    def closed_port(self):
+        c = ClosedPort()
+        self.addCleanup(c.close)
+        return c.port
 
     def private_broker(self):
         b = Broker.private()

@@ -14,6 +14,7 @@ import harness
 from harness import IntegrationCase
 
 TEXT_RULE = "must be a string of 1 to 64 bytes of UTF-8 without control characters"
+NUL_REASON = "a string holds \\u0000 (NUL), which is not accepted"
 BAD_VOTER = "invalid field 'voter': " + TEXT_RULE
 BAD_CHOICE = "invalid field 'choice': " + TEXT_RULE
 BAD_ID = "invalid field 'id': must be a string of 32 hex digits"
@@ -109,8 +110,12 @@ class BadBallots(IntegrationCase):
         ])
 
     def test_nul_character(self):
-        # "\u0000" is valid JSON; a voter name holding NUL is a control character.
-        self.check_rejected([('{"voter":"a\\u0000b","choice":"yes"}', BAD_VOTER)])
+        # "\u0000" is valid JSON, but cJSON would cut the string at the NUL
+        # ("a\u0000b" read as "a"): the tallier refuses it, wherever it is.
+        self.check_rejected([
+            ('{"voter":"a\\u0000b","choice":"yes"}', NUL_REASON),
+            ('{"voter":"a","choice":"yes","note":"\\u0000"}', NUL_REASON),
+        ])
 
     def test_too_long(self):
         self.check_rejected([

@@ -66,7 +66,7 @@ class Counting(IntegrationCase):
         self.assertResult(self.port, self.poll, {"yes": 1, "maybe": 1}, tallier=tallier)
         self.vote_ok(self.port, self.poll, "no", "carol")
         self.assertResult(self.port, self.poll, {"no": 1, "maybe": 1}, total=2, tallier=tallier)
-        self.assertEqual(tallier.count_log(r"rejected"), 0, tallier.log())
+        self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
 
     def test_revote_back_and_forth(self):
         tallier = self.tallier()
@@ -101,7 +101,24 @@ class Counting(IntegrationCase):
         harness.pub(self.port, self.topic, ballot_json("sentinel", "no"))
         self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, total=2, rejected=0,
                           tallier=tallier)
-        self.assertEqual(tallier.count_log(r"rejected"), 0, tallier.log())
+        self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
+
+    def test_same_id_is_duplicate_even_if_changed(self):
+        # The id decides: a ballot whose id equals the held one is a
+        # duplicate (no change, not rejected), whatever else it says.
+        tallier = self.tallier()
+        harness.pub(self.port, self.topic, ballot_json("ida", "yes", id=ID_A, ts=1000))
+        harness.pub(self.port, self.topic, ballot_json("ida", "no", id=ID_A, ts=2000))
+        harness.pub(self.port, self.topic, ballot_json("sentinel", "s"))
+        self.assertResult(self.port, self.poll, {"yes": 1, "s": 1}, rejected=0, tallier=tallier)
+
+    def test_revote_no_same_id_is_duplicate_not_rejected(self):
+        tallier = self.tallier("--revote", "no")
+        harness.pub(self.port, self.topic, ballot_json("ida", "yes", id=ID_A, ts=1000))
+        harness.pub(self.port, self.topic, ballot_json("ida", "no", id=ID_A, ts=1000))
+        harness.pub(self.port, self.topic, ballot_json("sentinel", "s"))
+        self.assertResult(self.port, self.poll, {"yes": 1, "s": 1}, rejected=0, tallier=tallier)
+        self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
 
     def test_duplicate_of_older_ballot_after_revote(self):
         # A replayed (duplicate) copy of the first ballot, after the voter
@@ -218,7 +235,7 @@ class Counting(IntegrationCase):
         self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, rejected=0, tallier=tallier)
         self.vote_ok(self.port, self.poll, "no", "sentinel")
         self.assertResult(self.port, self.poll, {"yes": 1, "no": 2}, rejected=0, tallier=tallier)
-        self.assertEqual(tallier.count_log(r"rejected"), 0, tallier.log())
+        self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
 
 
 if __name__ == "__main__":

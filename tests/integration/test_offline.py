@@ -2,6 +2,7 @@
 the tallier's persistent session and counted when it starts again with the
 same client id. Each test starts a private broker (a stopped tallier)."""
 
+import re
 import unittest
 
 import harness
@@ -48,7 +49,8 @@ class Offline(IntegrationCase):
         t.start()
         self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, rejected=1, tallier=t)
         self.assertEqual(
-            t.count_log("^tallier: rejected ballot on %s: malformed JSON$" % self.topic), 1,
+            t.count_log("^tallier: rejected ballot on %s: malformed JSON$"
+                        % re.escape(self.topic)), 1,
             t.log())
 
     def test_many_ballots_while_stopped(self):

@@ -28,7 +28,7 @@ class TallierCli(IntegrationCase):
         self.assertRegex(out.strip(), r"\d+\.\d+\.\d+")
 
     def test_usage_errors_exit_2(self):
-        port = str(harness.free_port())  # closed: a tallier that ran would not connect
+        port = str(self.closed_port())  # a tallier that ran would not connect
         cases = [
             (["--bogus"], "unknown option '--bogus'"),
             (["-p"], "option '-p' needs a value"),
@@ -83,6 +83,12 @@ class TallierLifecycle(IntegrationCase):
         t.wait_for_log(re.escape("%s: last -> no" % self.topic))
         self.assertEqual(t.stop(), 0, t.log())
         self.assertResult(self.port, self.poll, {"yes": 5, "no": 1}, timeout=5, tallier=t)
+
+    def test_username_password(self):
+        t = self.start_tallier(self.broker, topics=[self.topic],
+                               extra=["-u", "counter", "-P", "secret"])
+        self.vote_ok(self.port, self.poll, "yes", "a")
+        self.assertResult(self.port, self.poll, {"yes": 1}, tallier=t)
 
     def test_quiet_still_counts(self):
         # --quiet may hide the "subscribed to" line, so the session is made

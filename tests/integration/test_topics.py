@@ -9,6 +9,7 @@ import harness
 from harness import IntegrationCase
 
 POLL_RULE = "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
+DEEP_RULE = "ballots go to vote/<poll>, one level below vote/"
 
 
 class DefaultFilter(IntegrationCase):
@@ -59,8 +60,8 @@ class WideFilter(IntegrationCase):
             with self.subTest(topic=topic):
                 harness.pub(broker.port, topic, '{"voter":"x","choice":"yes"}')
                 m = t.wait_for_log(r"rejected ballot on ", count=n)
-                self.assertTrue(
-                    m.string.startswith("tallier: rejected ballot on %s: " % topic), m.string)
+                self.assertEqual(m.string,
+                                 "tallier: rejected ballot on %s: %s" % (topic, DEEP_RULE))
         self.vote_ok(broker.port, "deep", "no", "b")
         # the tallier's own vote/deep/result comes back through vote/#: not
         # a ballot, neither counted nor rejected

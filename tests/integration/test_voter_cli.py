@@ -23,7 +23,12 @@ class VoterUsageErrors(IntegrationCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.port = str(harness.free_port())
+        cls.closed = harness.ClosedPort()
+        cls.port = str(cls.closed.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.closed.close()
 
     def assertUsageError(self, args, message):
         rc, out, err = run_voter(args, timeout=20)
@@ -140,7 +145,7 @@ class VoterHelpVersion(unittest.TestCase):
 class VoterDelivery(IntegrationCase):
 
     def test_closed_port_fails_fast(self):
-        port = harness.free_port()  # nothing listens there
+        port = self.closed_port()  # nothing listens there
         start = time.monotonic()
         rc, out, err = run_voter(["-h", HOST, "-p", str(port), "-t", "vote/closed",
                                   "-m", "yes", "--voter", "v", "--timeout", "20"], timeout=30)
@@ -240,7 +245,8 @@ class VoterDelivery(IntegrationCase):
         login = getpass.getuser()
         self.assertTrue(name.startswith(login + "@"), name)
         host = name[len(login) + 1:]
-        self.assertTrue(host and socket.gethostname().startswith(host), (name, socket.gethostname()))
+        self.assertTrue(host and socket.gethostname().startswith(host),
+                        (name, socket.gethostname()))
 
     def test_utf8_choice_and_voter(self):
         broker = self.shared_broker()

@@ -19,6 +19,7 @@
 #define ERR_ID "invalid field 'id': must be a string of 32 hex digits"
 #define ERR_TS "invalid field 'ts': must be an integer from 0 to 2^53-1"
 #define ERR_JSON "malformed JSON"
+#define ERR_NUL "a string holds \\u0000 (NUL), which is not accepted"
 #define ERR_NOT_OBJECT "not a JSON object"
 #define ERR_POLL "field 'poll' does not match the topic"
 
@@ -81,7 +82,9 @@ static const struct parse_case parse_cases[] = {
 	{ "single quotes", "{'voter':'bob','choice':'no'}", ERR_JSON },
 	{ "trailing garbage", "{" VB "," CN "} x", ERR_JSON },
 	{ "two objects", "{" VB "," CN "}{" VB "," CN "}", ERR_JSON },
-	{ "escaped NUL in voter", "{\"voter\":\"bob\\u0000eve\"," CN "}", ERR_JSON },
+	{ "escaped NUL in voter", "{\"voter\":\"bob\\u0000eve\"," CN "}", ERR_NUL },
+	{ "escaped NUL in an unknown field", "{" VB "," CN ",\"note\":\"\\u0000\"}", ERR_NUL },
+	{ "escaped backslash before u0000 is no NUL", "{" VB "," CN ",\"note\":\"\\\\u0000\"}", NULL },
 	{ "lone high surrogate escape", "{\"voter\":\"\\ud800\"," CN "}", ERR_JSON },
 	{ "control byte before the object", "\x01{" VB "," CN "}", ERR_JSON },
 	{ "control byte between tokens", "{\"voter\":\x01\"bob\"," CN "}", ERR_JSON },
