@@ -59,6 +59,32 @@ class Counting(IntegrationCase):
         self.assertResult(self.port, self.poll, want, total=100, rejected=0, timeout=20,
                           tallier=tallier)
 
+    def test_results_are_coalesced_under_load(self):
+        # 400 ballots in one burst: the tallier publishes a result at most
+        # about 10 times a second per poll, so far fewer than 400 results
+        # go out, and the last one holds the final count.
+        tallier = self.tallier()
+        capture = harness.Capture(self.port, self.topic + "/result")
+        self.addCleanup(capture.close)
+        lines = "".join(ballot_json("burst%03d" % i, "yes" if i % 2 else "no") + "\n"
+                        for i in range(400))
+        rc, out, err = harness.run([harness.mosquitto_pub_path(), "-h", harness.HOST,
+                                    "-p", str(self.port), "-q", "1", "-t", self.topic, "-l"],
+                                   input=lines.encode(), timeout=60)
+        self.assertEqual(rc, 0, err)
+        self.assertResult(self.port, self.poll, {"yes": 200, "no": 200}, total=400, rejected=0,
+                          timeout=20, tallier=tallier)
+        # each line: the time mosquitto_sub received it, then the result
+        lines = capture.fetch(count=400, wait=2, fmt="%U %p")
+        stamps = [float(line.split(" ", 1)[0]) for line in lines]
+        published = [json.loads(line.split(" ", 1)[1]) for line in lines]
+        self.assertGreaterEqual(len(published), 1)
+        self.assertEqual(published[-1]["total"], 400)
+        # at most one result per 100 ms, give or take one at each end
+        span = stamps[-1] - stamps[0]
+        self.assertLessEqual(len(published), span / 0.1 + 3,
+                             "%d results in %.3f s: not coalesced" % (len(published), span))
+
     def test_revote_replaces(self):
         tallier = self.tallier()
         self.vote_ok(self.port, self.poll, "yes", "carol")
