@@ -10,7 +10,6 @@
 
 #include "intake.h"
 #include "log.h"
-#include "jsonprops.h"
 #include "mqtterr.h"
 #include "netprobe.h"
 #include "tallier.h"
@@ -38,7 +37,6 @@ struct link {
 	int qos[OPTS_MAX_TOPICS];
 	int ntopics;
 	int connected;            /* 1 once subscribed (atomic) */
-	int ever_connected;       /* atomic */
 	pthread_mutex_t ctx_lock; /* guards ctxs */
 	struct pubctx *ctxs;
 	sem_t disconnected;
@@ -75,7 +73,7 @@ static struct failure failure3(const MQTTAsync_failureData *r)
 
 static const char *describe(struct failure f, int connack, char *buf, size_t size)
 {
-	return mqtterr_describe(f.code, MQTTAsync_strerror(f.code), f.reason, f.message, connack, buf, size);
+	return mqtterr_describe(f.code, f.reason, f.message, connack, buf, size);
 }
 
 static int on_message(void *context, char *topic, int topiclen, MQTTAsync_message *msg)
@@ -179,7 +177,6 @@ static void on_connected(void *context, char *cause)
 	int rc, k;
 
 	(void)cause;
-	__atomic_store_n(&l->ever_connected, 1, __ATOMIC_RELEASE);
 	if (!l->t->opts.quiet)
 		log_line("connected to %s:%d (MQTT %s)", l->t->opts.host, l->t->opts.port, l->t->opts.mqtt_version == 5 ? "5" : "3.1.1");
 	opts.context = l;
@@ -230,6 +227,21 @@ static void on_connect_failed5(void *context, MQTTAsync_failureData5 *response)
 static void on_connect_failed3(void *context, MQTTAsync_failureData *response)
 {
 	connect_failed(context, failure3(response));
+}
+
+/* json_props: adds to props the MQTT 5 properties of a JSON payload:
+ * payload format indicator 1 (UTF-8 text), content type application/json.
+ * Returns 0, or -1 when memory runs out. */
+static int json_props(MQTTProperties *props)
+{
+	static char content_type[] = "application/json";
+	MQTTProperty format = { .identifier = MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR };
+	MQTTProperty type = { .identifier = MQTTPROPERTY_CODE_CONTENT_TYPE };
+
+	format.value.byte = 1;
+	type.value.data.data = content_type; /* copied by MQTTProperties_add */
+	type.value.data.len = (int)strlen(content_type);
+	return MQTTProperties_add(props, &format) == 0 && MQTTProperties_add(props, &type) == 0 ? 0 : -1;
 }
 
 static void ctx_unlink(struct link *l, struct pubctx *c)
@@ -305,7 +317,7 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 	msg.payloadlen = (int)len;
 	msg.qos = 1;
 	msg.retained = 1;
-	if (l->t->opts.mqtt_version == 5 && jsonprops_add(&msg.properties) != 0)
+	if (l->t->opts.mqtt_version == 5 && json_props(&msg.properties) != 0)
 		goto out;
 	opts.context = c;
 	if (l->t->opts.mqtt_version == 5) {

@@ -159,9 +159,12 @@ int main(int argc, char **argv)
 	if (st == PUBLISH_NO_SUBSCRIBERS)
 		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
 			req.topic);
-	if (!o.quiet)
-		printf("voter: '%s' on %s %s by %s:%d (ballot %s)\n", b.choice, b.poll,
-		       o.qos == 0 ? "sent (QoS 0: not confirmed)" : "accepted", o.host, o.port, b.id);
+	if (!o.quiet && o.qos == 0)
+		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b.choice, b.poll,
+		       o.host, o.port, b.id);
+	else if (!o.quiet)
+		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b.choice, b.poll, o.host, o.port,
+		       b.id);
 	rc = EXIT_ACCEPTED;
 out:
 	free(json);

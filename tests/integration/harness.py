@@ -157,7 +157,8 @@ class Broker:
     stopped by the test) or the shared one (Broker.shared(), attached to;
     .stop() and .restart() refuse on it)."""
 
-    def __init__(self, port, state_dir, proc=None, shared=False, pid=None):
+    def __init__(self, port, state_dir, proc=None, shared=False, pid=None, repo_conf=False):
+        self.repo_conf = repo_conf
         self.port = port
         self.state_dir = state_dir
         self.proc = proc
@@ -168,13 +169,14 @@ class Broker:
     # -- construction
 
     @classmethod
-    def private(cls, state_dir=None):
+    def private(cls, state_dir=None, repo_conf=False):
         """Start a private broker on a free port with its persistence in
-        state_dir (a new temp dir by default)."""
+        state_dir (a new temp dir by default). repo_conf: run the
+        repository's mosquitto.conf, only moved to the port and state_dir."""
         owns = state_dir is None
         if owns:
             state_dir = tempfile.mkdtemp(prefix="mqttvote-broker-")
-        b = cls(None, state_dir)
+        b = cls(None, state_dir, repo_conf=repo_conf)
         b._owns_dir = owns
         b._start_on_free_port(detach=False)
         return b
@@ -218,14 +220,23 @@ class Broker:
     # -- start / stop
 
     def _write_conf(self):
-        lines = [
-            "listener %d %s" % (self.port, HOST),
-            "allow_anonymous true",
-            "persistence true",
-            "persistence_location %s/" % self.state_dir.rstrip("/"),
-            "max_queued_messages 100000",
-            "log_dest file %s" % self.log_path,
-        ]
+        if self.repo_conf:
+            path = os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "mosquitto.conf")
+            text = _read(path)
+            if "\nlistener 1883\n" not in text:
+                raise BrokerError("%s has no line 'listener 1883'" % path)
+            lines = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST)).splitlines()
+            lines += ["persistence_location %s/" % self.state_dir.rstrip("/"),
+                      "log_dest file %s" % self.log_path]
+        else:
+            lines = [
+                "listener %d %s" % (self.port, HOST),
+                "allow_anonymous true",
+                "persistence true",
+                "persistence_location %s/" % self.state_dir.rstrip("/"),
+                "max_queued_messages 100000",
+                "log_dest file %s" % self.log_path,
+            ]
         if os.geteuid() == 0:
             # As root mosquitto would switch to the user "mosquitto", which
             # cannot write our temp dir.
@@ -663,8 +674,8 @@ class IntegrationCase(unittest.TestCase):
         self.addCleanup(c.close)
         return c.port
 
-    def private_broker(self):
-        b = Broker.private()
+    def private_broker(self, repo_conf=False):
+        b = Broker.private(repo_conf=repo_conf)
         self.addCleanup(b.cleanup)
         return b
 

@@ -1,7 +1,7 @@
 /* mqtterr.c -- Paho glue without Paho types: error words, reason codes, server URIs */
 #include "mqtterr.h"
 
-#include <MQTTReasonCodes.h>
+#include <MQTTAsync.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,8 +36,8 @@ static const char *connack_text(int code)
 	return code >= 1 && code <= 5 ? text[code - 1] : NULL;
 }
 
-const char *mqtterr_describe(int code, const char *code_text, int reason, const char *message,
-			     int connack, char *buf, size_t size)
+const char *mqtterr_describe(int code, int reason, const char *message, int connack, char *buf,
+			     size_t size)
 {
 	char what[128];
 	const char *ct = connack ? connack_text(code) : NULL;
@@ -46,8 +46,8 @@ const char *mqtterr_describe(int code, const char *code_text, int reason, const 
 		mqtterr_reason(reason, what, sizeof(what));
 	else if (ct)
 		snprintf(what, sizeof(what), "%s", ct);
-	else if (code_text)
-		snprintf(what, sizeof(what), "%s", code_text);
+	else if (MQTTAsync_strerror(code))
+		snprintf(what, sizeof(what), "%s", MQTTAsync_strerror(code));
 	else
 		snprintf(what, sizeof(what), "error %d", code);
 	lower(what);
