@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "receipt.h"
 #include "utf8.h"
 
 #define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
@@ -170,6 +171,15 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	}
 	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0)
 		goto out;
+	item = cJSON_GetObjectItemCaseSensitive(root, "reply");
+	if (item) {
+		if (!cJSON_IsString(item) || !item->valuestring ||
+		    !receipt_topic_valid(poll, item->valuestring, strlen(item->valuestring))) {
+			snprintf(err, errlen, "invalid field 'reply': must be a topic under vote/%s/receipt/", poll);
+			goto out;
+		}
+		snprintf(out->reply, sizeof(out->reply), "%s", item->valuestring);
+	}
 	if (snprintf(out->poll, sizeof(out->poll), "%s", poll) >= (int)sizeof(out->poll)) {
 		snprintf(err, errlen, "poll name too long");
 		goto out;
@@ -194,7 +204,8 @@ char *ballot_to_json(const struct ballot *b, char *err, size_t errlen)
 	    !cJSON_AddStringToObject(root, "voter", b->voter) ||
 	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
 	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
-	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)))
+	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)) ||
+	    (b->reply[0] && !cJSON_AddStringToObject(root, "reply", b->reply)))
 		goto out;
 	json = cJSON_PrintUnformatted(root);
 out:

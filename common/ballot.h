@@ -20,6 +20,7 @@ struct ballot {
 	char choice[BALLOT_TEXT_MAX + 1];
 	char id[BALLOT_ID_HEX + 1]; /* lower-case hex; "" when has_id is false */
 	int64_t ts;                 /* ms since the epoch; 0 when has_ts is false */
+	char reply[TOPIC_MAX];      /* MQTT 3.1.1 receipts: where to send one; "" when none */
 	bool has_id;
 	bool has_ts;
 };
@@ -33,14 +34,15 @@ bool ballot_text_valid(const char *s);
  * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
  * object, a missing or invalid "voter" or "choice", an "id" that is not 32
  * hex digits, a "ts" that is not an integer in [0, 2^53), a "poll" that does
- * not match. Unknown fields are ignored. Returns 0, or -1 with a short
+ * not match, a "reply" that is not a receipt topic of the poll
+ * (vote/<poll>/receipt/...). Unknown fields are ignored. Returns 0, or -1 with a short
  * reason in err ("missing field 'voter'"). */
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
 		 char *err, size_t errlen);
 
 /* ballot_to_json: the JSON of b, as voter publishes it:
- * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..} (id and ts only when
- * present). Returns a malloc'd NUL-terminated string the caller frees with
+ * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"reply":..} (id, ts and
+ * reply only when present). Returns a malloc'd NUL-terminated string the caller frees with
  * free(), or NULL with the reason in err. */
 char *ballot_to_json(const struct ballot *b, char *err, size_t errlen);
 

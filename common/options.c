@@ -21,6 +21,12 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CHOICES,
 	OPT_REVOTE,
+	OPT_DB,
+	OPT_SYNC,
+	OPT_EXPORT,
+	OPT_FORMAT,
+	OPT_RECOUNT,
+	OPT_CONFIRM,
 };
 
 /* Which program takes which option: V voter, T tallier, B both. */
@@ -31,7 +37,9 @@ static const struct {
 	{ 'h', 'B' }, { 'p', 'B' }, { 't', 'B' }, { 'i', 'B' }, { 'u', 'B' }, { 'P', 'B' },
 	{ 'V', 'B' }, { OPT_QUIET, 'B' }, { OPT_HELP, 'B' }, { OPT_VERSION, 'B' },
 	{ 'm', 'V' }, { 'q', 'V' }, { 'd', 'V' }, { OPT_VOTER, 'V' }, { OPT_TIMEOUT, 'V' },
-	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' },
+	{ OPT_CONFIRM, 'V' },
+	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' }, { OPT_DB, 'T' }, { OPT_SYNC, 'T' },
+	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
 };
 
 static const struct option long_options[] = {
@@ -53,6 +61,12 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "choices", required_argument, NULL, OPT_CHOICES },
 	{ "revote", required_argument, NULL, OPT_REVOTE },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "sync", required_argument, NULL, OPT_SYNC },
+	{ "export", required_argument, NULL, OPT_EXPORT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "recount", no_argument, NULL, OPT_RECOUNT },
+	{ "confirm", no_argument, NULL, OPT_CONFIRM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -191,8 +205,17 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "-P/--pw given without -u/--username");
 		return -1;
 	}
-	if (o->prog == OPTS_TALLIER)
+	if (o->prog == OPTS_TALLIER) {
+		if (o->format_given && !o->export_poll) {
+			snprintf(err, errlen, "--format goes with --export");
+			return -1;
+		}
+		if (o->export_poll && o->recount) {
+			snprintf(err, errlen, "--export and --recount do not go together");
+			return -1;
+		}
 		return 0;
+	}
 	if (o->ntopics == 0) {
 		snprintf(err, errlen, "missing option -t/--topic");
 		return -1;
@@ -290,6 +313,42 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		}
 		snprintf(err, errlen, "invalid --revote '%s' (want yes or no)", arg);
 		return -1;
+	case OPT_DB:
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --db '' (want a file path)");
+			return -1;
+		}
+		o->db = arg;
+		return 0;
+	case OPT_SYNC:
+		if (strcmp(arg, "normal") == 0 || strcmp(arg, "full") == 0) {
+			o->sync_full = arg[0] == 'f';
+			return 0;
+		}
+		snprintf(err, errlen, "invalid --sync '%s' (want normal or full)", arg);
+		return -1;
+	case OPT_EXPORT:
+		if (!topic_poll_valid(arg, strlen(arg))) {
+			snprintf(err, errlen, "invalid --export '%s': poll name must be 1 to 64 characters "
+					      "from A-Z a-z 0-9 _ - .", arg);
+			return -1;
+		}
+		o->export_poll = arg;
+		return 0;
+	case OPT_FORMAT:
+		if (strcmp(arg, "csv") == 0 || strcmp(arg, "json") == 0) {
+			o->json = arg[0] == 'j';
+			o->format_given = true;
+			return 0;
+		}
+		snprintf(err, errlen, "invalid --format '%s' (want csv or json)", arg);
+		return -1;
+	case OPT_RECOUNT:
+		o->recount = true;
+		return 0;
+	case OPT_CONFIRM:
+		o->confirm = true;
+		return 0;
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);
 	return -1;
@@ -309,6 +368,7 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 	o->qos = 1;
 	o->timeout = 10;
 	o->revote = true;
+	o->db = "tally.db";
 
 	optind = 0; /* GNU: start afresh, so the parser can run more than once */
 	opterr = 0;

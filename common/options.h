@@ -38,10 +38,17 @@ struct client_opts {
 	char poll[65];           /* the poll of topics[0], checked */
 	int qos;                 /* -q, --qos: default 1 */
 	double timeout;          /* --timeout: seconds, default 10, from 0.001 to 86400 */
+	bool confirm;            /* --confirm: wait for the tallier's receipt */
 	/* tallier */
 	char **choices;          /* --choices a,b,c: owned, NULL when absent */
 	size_t nchoices;
 	bool revote;             /* --revote yes|no: default yes */
+	const char *db;          /* --db PATH: default "tally.db" */
+	bool sync_full;          /* --sync normal|full: default normal */
+	const char *export_poll; /* --export POLL: print the poll's ballots and exit */
+	bool json;               /* --format csv|json (with --export): default csv */
+	bool recount;            /* --recount: audit the store and exit */
+	bool format_given;       /* --format was given */
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -49,7 +56,9 @@ struct client_opts {
  * -V mqttv5|5|mqttv311|311, timeout a positive number of seconds (digits
  * and '.', at most 86400), voter topic
  * vote/<valid poll>, choice and voter name valid ballot text, tallier
- * topics valid filters, choices valid and distinct. Returns an opts_result;
+ * topics valid filters, choices valid and distinct, --export a valid poll
+ * name, --format only with --export, --export and --recount not together.
+ * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */
 enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc, char **argv,

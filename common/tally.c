@@ -376,6 +376,20 @@ int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, s
 	return 0;
 }
 
+int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
+		       char *err, size_t errlen)
+{
+	struct poll *p = poll_get(t, poll, updated_ms);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory restoring a poll");
+		return -1;
+	}
+	p->rejected = rejected;
+	changed(p, updated_ms);
+	return 0;
+}
+
 size_t tally_poll_count(const struct tally *t)
 {
 	return t->npolls;
@@ -396,6 +410,11 @@ const char *tally_poll_name(const struct tally *t, size_t i)
 uint64_t tally_poll_version(const struct tally *t, size_t i)
 {
 	return t->polls[i]->version;
+}
+
+int64_t tally_poll_updated(const struct tally *t, size_t i)
+{
+	return t->polls[i]->updated_ms;
 }
 
 uint64_t tally_poll_total(const struct tally *t, size_t i)

@@ -60,6 +60,13 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
  * with err set when memory runs out. */
 int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, size_t errlen);
 
+/* tally_restore_poll: sets poll's rejected count and last update (ms
+ * since the epoch), creating the poll if needed: for state loaded from a
+ * store, after its ballots. Returns 0, or -1 with err set when memory runs
+ * out. */
+int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
+		       char *err, size_t errlen);
+
 /* tally_poll_count: the number of polls seen. Polls are numbered 0..n-1 in
  * the order they were first seen, and keep their number. */
 size_t tally_poll_count(const struct tally *t);
@@ -79,6 +86,9 @@ uint64_t tally_poll_total(const struct tally *t, size_t i);
 
 /* tally_poll_rejected: ballots refused on poll i. */
 uint64_t tally_poll_rejected(const struct tally *t, size_t i);
+
+/* tally_poll_updated: when poll i's result last changed (ms since the epoch). */
+int64_t tally_poll_updated(const struct tally *t, size_t i);
 
 /* tally_poll_choice: votes for choice on poll i (0 when never seen). */
 uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice);

@@ -6,13 +6,23 @@
 
 struct tallier;
 
+/* Where a ballot asks its receipt to go (MQTT 5 properties). */
+struct reply_to {
+	const char *topic;  /* Response Topic, not NUL-terminated; NULL when none */
+	size_t topiclen;
+	const void *corr;   /* Correlation Data; NULL when none */
+	size_t corrlen;
+};
+
 /* intake_message: handles one message received on topic[0..topiclen)
  * with payload[0..len) (neither NUL-terminated): counts a valid ballot,
- * counts and logs a refused one, ignores our own results, and wakes the
- * main loop when a result changed. Takes t->lock. Returns 0, or -1 when
- * the tallier cannot go on (out of memory): then it has logged why and
- * called tallier_fail. */
+ * counts and logs a refused one, ignores our own results, commits what
+ * changed to the store, wakes the main loop when a result changed, and
+ * then, when the ballot asked for one (reply, or the ballot's "reply"
+ * field), publishes its receipt. Takes t->lock. Returns 0, or -1 when the
+ * tallier cannot go on (out of memory): then it has logged why and called
+ * tallier_fail. A store that fails ends the process at once (see save()). */
 int intake_message(struct tallier *t, const char *topic, size_t topiclen, const void *payload,
-		   size_t len);
+		   size_t len, const struct reply_to *reply);
 
 #endif

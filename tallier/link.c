@@ -80,8 +80,23 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 {
 	struct link *l = context;
 	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
+	struct reply_to reply = { NULL, 0, NULL, 0 };
+	MQTTProperty *p;
 
-	(void)intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	if (l->t->opts.mqtt_version == 5) {
+		p = MQTTProperties_getProperty(&msg->properties, MQTTPROPERTY_CODE_RESPONSE_TOPIC);
+		if (p) {
+			reply.topic = p->value.data.data;
+			reply.topiclen = (size_t)p->value.data.len;
+		}
+		p = MQTTProperties_getProperty(&msg->properties, MQTTPROPERTY_CODE_CORRELATION_DATA);
+		if (p) {
+			reply.corr = p->value.data.data;
+			reply.corrlen = (size_t)p->value.data.len;
+		}
+	}
+	(void)intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+			     &reply);
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1; /* handled: Paho may acknowledge it */
@@ -341,6 +356,30 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 	rc = 0;
 out:
 	free(c);
+	MQTTProperties_free(&msg.properties);
+	return rc;
+}
+
+int link_send_receipt(struct link *l, const char *topic, const char *payload, size_t len, const void *corr,
+		      size_t corrlen)
+{
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	MQTTProperty cd = { .identifier = MQTTPROPERTY_CODE_CORRELATION_DATA };
+	int rc = -1;
+
+	msg.payload = (void *)payload;
+	msg.payloadlen = (int)len;
+	msg.qos = 1;
+	if (l->t->opts.mqtt_version == 5) {
+		cd.value.data.data = (char *)corr;
+		cd.value.data.len = (int)corrlen;
+		if (json_props(&msg.properties) != 0 || (corr && MQTTProperties_add(&msg.properties, &cd) != 0))
+			goto out;
+	}
+	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) == MQTTASYNC_SUCCESS)
+		rc = 0;
+out:
 	MQTTProperties_free(&msg.properties);
 	return rc;
 }

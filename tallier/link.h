@@ -25,6 +25,14 @@ int link_connected(struct link *l);
 int link_publish(struct link *l, const char *topic, const char *payload, size_t len, size_t i,
 		 uint64_t v);
 
+/* link_send_receipt: publishes payload[0..len) at QoS 1, not retained, on
+ * topic, with Correlation Data corr[0..corrlen) when corr is not NULL
+ * (MQTT 5). Fire and forget: a receipt that is lost is asked for again by
+ * the voter, which publishes its ballot again. Returns 0 when queued, -1
+ * when not. */
+int link_send_receipt(struct link *l, const char *topic, const char *payload, size_t len, const void *corr,
+		      size_t corrlen);
+
 /* link_stop: disconnects (waiting up to timeout_ms for it), destroys the
  * client and frees l. NULL is allowed. */
 void link_stop(struct link *l, int timeout_ms);

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "link.h"
 #include "log.h"
+#include "store.h"
 #include "tallier.h"
 #include "topic.h"
 #include "version.h"
@@ -24,7 +26,9 @@ static void usage(FILE *out)
 		"\n"
 		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
 		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
-		"               [-v] [--quiet]\n"
+		"               [--db path] [--sync normal|full] [-v] [--quiet]\n"
+		"       tallier --export poll [--format csv|json] [--db path]\n"
+		"       tallier --recount [--db path] [--choices a,b,...] [--revote yes|no]\n"
 		"       tallier --help | --version\n"
 		"\n"
 		" -h, --host HOST       broker host (default localhost)\n"
@@ -40,6 +44,14 @@ static void usage(FILE *out)
 		"                       them appear in results, with zero votes too\n"
 		"     --revote yes|no   yes (default): a voter's later ballot replaces the\n"
 		"                       earlier one; no: the first ballot stands\n"
+		"     --db PATH         the SQLite database of the tally (default tally.db);\n"
+		"                       one tallier at a time (it locks PATH.lock)\n"
+		"     --sync MODE       normal (default): a counted ballot survives a crash of\n"
+		"                       the tallier; full: a power loss too (fsync per ballot)\n"
+		"     --export POLL     print the poll's counted ballots and exit\n"
+		"     --format FORMAT   csv (default, with a header) or json, for --export\n"
+		"     --recount         recompute every result from the stored ballots, check\n"
+		"                       it against SQL's own count, and exit (1 on mismatch)\n"
 		" -v, --verbose         log every ballot\n"
 		"     --quiet           log only fatal errors\n"
 		"     --help            this text\n"
@@ -83,6 +95,9 @@ static int install_signals(void)
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
+	/* SIGXFSZ: past a file size limit, a failed write the store reports */
+	if (sigaction(SIGXFSZ, &sa, NULL) != 0)
+		return -1;
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -186,6 +201,39 @@ static int run(struct tallier *t)
 	}
 }
 
+/* load: opens the store and counts what it holds, scheduling every
+ * poll's result, which goes out once connected. Returns 0, or -1. */
+static int load(struct tallier *t)
+{
+	char err[512];
+	long n, skipped;
+	size_t i;
+
+	t->store = store_open(t->opts.db, STORE_WRITER, t->opts.sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
+			      err, sizeof(err));
+	if (!t->store) {
+		log_line("%s", err);
+		return -1;
+	}
+	n = store_load(t->store, t->tally, &skipped, err, sizeof(err));
+	if (n < 0) {
+		log_line("%s", err);
+		return -1;
+	}
+	for (i = 0; i < tally_poll_count(t->tally); i++) {
+		if (pubsched_changed(t->sched, i, tally_poll_version(t->tally, i)) != 0) {
+			log_line("out of memory");
+			return -1;
+		}
+	}
+	if (skipped)
+		log_line("warning: %ld stored ballots have a choice that --choices does not allow: not counted",
+			 skipped);
+	if (!t->opts.quiet)
+		log_line("loaded %ld ballots in %zu polls from %s", n, tally_poll_count(t->tally), t->opts.db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tallier t;
@@ -211,6 +259,14 @@ int main(int argc, char **argv)
 	case OPTS_RUN:
 		break;
 	}
+	if (t.opts.export_poll) {
+		rc = audit_export(&t.opts);
+		goto out;
+	}
+	if (t.opts.recount) {
+		rc = audit_recount(&t.opts);
+		goto out;
+	}
 	cfg.choices = (const char *const *)t.opts.choices;
 	cfg.nchoices = t.opts.nchoices;
 	cfg.revote = t.opts.revote;
@@ -220,6 +276,8 @@ int main(int argc, char **argv)
 		log_line("%s", t.tally ? "out of memory" : err);
 		goto out;
 	}
+	if (load(&t) != 0)
+		goto out;
 	if (pthread_mutex_init(&t.lock, NULL) != 0) {
 		log_line("cannot create a mutex");
 		goto out;
@@ -248,6 +306,7 @@ out:
 		sem_destroy(&t.wake);
 	if (lock)
 		pthread_mutex_destroy(&t.lock);
+	store_close(t.store);
 	pubsched_free(t.sched);
 	tally_free(t.tally);
 	opts_free(&t.opts);

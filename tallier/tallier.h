@@ -15,13 +15,15 @@
 #define RESULT_TIMEOUT_MS 5000  /* an unconfirmed result is published again */
 
 struct link;
+struct store;
 
 /* Shared by the main thread and Paho's callback threads. lock guards
- * tally, sched and fatal; wake is posted when the main loop has work. */
+ * tally, sched, store and fatal; wake is posted when the main loop has work. */
 struct tallier {
 	struct client_opts opts;
 	struct tally *tally;
 	struct pubsched *sched;
+	struct store *store;       /* every change is committed here before it is acknowledged */
 	struct link *link;
 	pthread_mutex_t lock;
 	sem_t wake;

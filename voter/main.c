@@ -9,13 +9,16 @@
 #include "ballot.h"
 #include "options.h"
 #include "publish.h"
+#include "receipt.h"
 #include "version.h"
 #include "vtime.h"
 
 enum {
-	EXIT_ACCEPTED = 0,
+	EXIT_ACCEPTED = 0,      /* counted (--confirm), or accepted by the broker */
 	EXIT_NOT_DELIVERED = 1,
 	EXIT_USAGE = 2,
+	EXIT_REJECTED = 3,      /* --confirm: the tallier refused the ballot */
+	EXIT_UNCONFIRMED = 4,   /* --confirm: accepted by the broker, no receipt in time */
 };
 
 static void usage(FILE *out)
@@ -25,7 +28,7 @@ static void usage(FILE *out)
 		"\n"
 		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
-		"             [--timeout seconds] [-d] [--quiet]\n"
+		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
@@ -40,6 +43,8 @@ static void usage(FILE *out)
 		" -u, --username USER  user name for the broker\n"
 		" -P, --pw PASSWORD    password for the broker\n"
 		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
+		"     --confirm        wait for the tallier's receipt (publishing the same\n"
+		"                      ballot again while none comes): counted or not\n"
 		"     --timeout SECS   give up after this long (default 10)\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
@@ -50,9 +55,11 @@ static void usage(FILE *out)
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
 		"\n"
 		"Exit status:\n"
-		"  0  the broker acknowledged the ballot\n"
+		"  0  counted (with --confirm), or else acknowledged by the broker\n"
 		"  1  not delivered (cannot connect, refused by the broker, timed out)\n"
-		"  2  usage error (bad or missing option, invalid poll name or choice)\n");
+		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
+		"  3  rejected by the tallier (--confirm; the reason is printed)\n"
+		"  4  accepted by the broker but not confirmed in time (--confirm: no tallier?)\n");
 }
 
 /* default_voter: "<login>@<hostname>" into buf. Returns 0, or -1. */
@@ -80,12 +87,32 @@ static int default_voter(char *buf, size_t size)
 	return (n < 0 || (size_t)n >= size || !ballot_text_valid(buf)) ? -1 : 0;
 }
 
+/* report_receipt: says what the tallier answered; returns the exit status. */
+static int report_receipt(const struct client_opts *o, const struct ballot *b, const struct receipt *r)
+{
+	if (r->status == RECEIPT_REJECTED) {
+		fprintf(stderr, "voter: '%s' on %s rejected by the tallier: %s\n", b->choice, b->poll,
+			r->reason[0] ? r->reason : "no reason given");
+		return EXIT_REJECTED;
+	}
+	if (o->quiet)
+		return EXIT_ACCEPTED;
+	if (r->reason[0]) /* a duplicate with a reason: an older ballot than the one that counts */
+		printf("voter: '%s' on %s not counted: %s (%s; ballot %s)\n", b->choice, b->poll, r->reason,
+		       r->counts, b->id);
+	else
+		printf("voter: '%s' on %s %s by the tallier (%s; ballot %s)\n", b->choice, b->poll,
+		       r->status == RECEIPT_COUNTED ? "counted" : "already counted", r->counts, b->id);
+	return EXIT_ACCEPTED;
+}
+
 int main(int argc, char **argv)
 {
 	struct client_opts o;
 	struct ballot b = { 0 };
 	struct publish_req req = { 0 };
-	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1];
+	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX];
+	struct receipt receipt;
 	char *json = NULL;
 	enum publish_status st;
 	int rc = EXIT_NOT_DELIVERED;
@@ -124,19 +151,23 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
+	if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	if (o.confirm) {
+		/* a topic of this run only; MQTT 3.1.1 has no Response Topic: the ballot says it */
+		snprintf(receipt_topic, sizeof(receipt_topic), TOPIC_PREFIX "%s/receipt/%.16s", b.poll, rid + 16);
+		if (o.mqtt_version != 5)
+			snprintf(b.reply, sizeof(b.reply), "%s", receipt_topic);
+	}
 	json = ballot_to_json(&b, err, sizeof(err));
 	if (!json) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
-	if (!o.client_id) {
-		/* unique per run, and within MQTT 3.1.1's 23 characters */
-		if (ballot_new_id(rid, err, sizeof(err)) != 0) {
-			fprintf(stderr, "voter: %s\n", err);
-			goto out;
-		}
-		snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
-	}
+	/* unique per run, and within MQTT 3.1.1's 23 characters */
+	snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
 
 	req.host = o.host;
 	req.port = o.port;
@@ -150,10 +181,21 @@ int main(int argc, char **argv)
 	req.qos = o.qos;
 	req.timeout = o.timeout;
 	req.debug = o.debug;
+	req.receipt_topic = o.confirm ? receipt_topic : NULL;
+	req.ballot_id = b.id;
 
-	st = publish_once(&req, err, sizeof(err));
+	st = publish_once(&req, &receipt, err, sizeof(err));
 	if (st == PUBLISH_FAILED) {
 		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	if (st == PUBLISH_UNCONFIRMED) {
+		fprintf(stderr, "voter: %s\n", err);
+		rc = EXIT_UNCONFIRMED;
+		goto out;
+	}
+	if (st == PUBLISH_RECEIPT) {
+		rc = report_receipt(&o, &b, &receipt);
 		goto out;
 	}
 	if (st == PUBLISH_NO_SUBSCRIBERS)

@@ -1,4 +1,4 @@
-/* publish.c -- one MQTT publication, waited for until the broker answers */
+/* publish.c -- one ballot published, waited for until the broker (and, asked, the tallier) answers */
 #include "publish.h"
 
 #include <errno.h>
@@ -24,14 +24,21 @@
  * connect() or the wait for the PUBACK, wherever the exchange is. */
 
 #define DISCONNECT_MS 200 /* how long the DISCONNECT may take to go out */
+#define RETRY_FIRST_MS 1000 /* --confirm: publish again after this long without a receipt */
+#define RETRY_MAX_MS 4000   /* ... doubling up to this */
 
 struct exchange {
 	const struct publish_req *req;
-	int mid;                /* our message id */
+	int mid;                /* our (latest) message id */
 	bool connacked;         /* the broker accepted the connection */
-	bool done;              /* the exchange ended (acked or failed) */
+	bool acked;             /* the broker acknowledged a publication of the ballot */
+	bool done;              /* the exchange ended (receipt, ack without --confirm, or failure) */
 	bool failed;
 	int reason;             /* PUBACK reason code (MQTT 5) */
+	int64_t retry_at;       /* --confirm: when to publish again (monotonic ms), 0: not yet published */
+	int64_t retry_ms;
+	struct receipt *receipt;
+	bool got_receipt;
 	char err[256];
 };
 
@@ -88,11 +95,45 @@ static const char *reason_text(const struct publish_req *req, int rc)
 
 static void connect_failed(struct exchange *x, int rc, int saved_errno);
 
+/* publish: publishes the ballot (again, for a retry). With MQTT 5 it says
+ * it is JSON and, with --confirm, where the receipt goes (Response Topic)
+ * and what it answers (Correlation Data: the ballot id); with 3.1.1 the
+ * ballot's "reply" field says where. */
+static void publish(struct mosquitto *m, struct exchange *x)
+{
+	const struct publish_req *req = x->req;
+	mosquitto_property *props = NULL;
+	char why[128];
+	int rc;
+
+	if (req->mqtt_version == 5 &&
+	    (mosquitto_property_add_byte(&props, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, 1) != MOSQ_ERR_SUCCESS ||
+	     mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, "application/json") != MOSQ_ERR_SUCCESS ||
+	     (req->receipt_topic &&
+	      (mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, req->receipt_topic) !=
+		       MOSQ_ERR_SUCCESS ||
+	       mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, req->ballot_id,
+					     (uint16_t)strlen(req->ballot_id)) != MOSQ_ERR_SUCCESS)))) {
+		fail(x, "out of memory building the message properties");
+		goto out;
+	}
+	rc = mosquitto_publish_v5(m, &x->mid, req->topic, (int)req->len, req->payload, req->qos, false, props);
+	if (rc != MOSQ_ERR_SUCCESS)
+		fail(x, "ballot not delivered: %s", lib_error(rc, errno, why, sizeof(why)));
+	if (req->receipt_topic) {
+		x->retry_ms = x->retry_ms ? (x->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : x->retry_ms * 2)
+					  : RETRY_FIRST_MS;
+		x->retry_at = vtime_mono_ms() + x->retry_ms;
+	}
+out:
+	mosquitto_property_free_all(&props);
+}
+
 static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const mosquitto_property *props)
 {
 	struct exchange *x = obj;
 	const struct publish_req *req = x->req;
-	mosquitto_property *pubprops = NULL;
+	char why[128];
 
 	(void)flags;
 	(void)props;
@@ -102,22 +143,46 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const 
 		return;
 	}
 	x->connacked = true;
-	if (req->mqtt_version == 5 &&
-	    (mosquitto_property_add_byte(&pubprops, MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, 1) != MOSQ_ERR_SUCCESS ||
-	     mosquitto_property_add_string(&pubprops, MQTT_PROP_CONTENT_TYPE, "application/json") !=
-		     MOSQ_ERR_SUCCESS)) {
-		fail(x, "out of memory building the message properties");
-		goto out;
+	if (!req->receipt_topic) {
+		publish(m, x);
+		return;
 	}
-	rc = mosquitto_publish_v5(m, &x->mid, req->topic, (int)req->len, req->payload, req->qos, false,
-				  pubprops);
-	if (rc != MOSQ_ERR_SUCCESS) {
-		char why[128];
+	/* subscribe first, publish once the broker confirms: no receipt can be missed */
+	rc = mosquitto_subscribe_v5(m, NULL, req->receipt_topic, 1, 0, NULL);
+	if (rc != MOSQ_ERR_SUCCESS)
+		fail(x, "cannot subscribe to %s: %s", req->receipt_topic, lib_error(rc, errno, why, sizeof(why)));
+}
 
-		fail(x, "ballot not delivered: %s", lib_error(rc, errno, why, sizeof(why)));
+static void on_subscribe(struct mosquitto *m, void *obj, int mid, int count, const int *granted,
+			 const mosquitto_property *props)
+{
+	struct exchange *x = obj;
+
+	(void)mid;
+	(void)props;
+	if (count < 1 || granted[0] >= 0x80) {
+		fail(x, "subscription to %s refused by the broker: %s", x->req->receipt_topic,
+		     count < 1 ? "no answer" : mosquitto_reason_string(granted[0]));
+		return;
 	}
-out:
-	mosquitto_property_free_all(&pubprops);
+	publish(m, x);
+}
+
+static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg,
+		       const mosquitto_property *props)
+{
+	struct exchange *x = obj;
+	char err[128];
+
+	(void)m;
+	(void)props;
+	if (x->done || !x->req->receipt_topic || strcmp(msg->topic, x->req->receipt_topic) != 0)
+		return;
+	if (receipt_parse(msg->payload, (size_t)msg->payloadlen, x->receipt, err, sizeof(err)) != 0 ||
+	    strcmp(x->receipt->id, x->req->ballot_id) != 0)
+		return; /* not the answer to this ballot */
+	x->got_receipt = true;
+	x->done = true;
 }
 
 static void on_publish(struct mosquitto *m, void *obj, int mid, int reason, const mosquitto_property *props)
@@ -133,7 +198,9 @@ static void on_publish(struct mosquitto *m, void *obj, int mid, int reason, cons
 		return;
 	}
 	x->reason = reason;
-	x->done = true;
+	x->acked = true;
+	if (!x->req->receipt_topic)
+		x->done = true;
 }
 
 /* lost: the connection ended with rc (a MOSQ_ERR_* code, or the reason
@@ -190,9 +257,10 @@ static void connect_failed(struct exchange *x, int rc, int saved_errno)
 	fail(x, "cannot connect to %s:%d: %s", req->host, req->port, why);
 }
 
-enum publish_status publish_once(const struct publish_req *req, char *err, size_t errlen)
+enum publish_status publish_once(const struct publish_req *req, struct receipt *receipt, char *err,
+				 size_t errlen)
 {
-	struct exchange x = { .req = req };
+	struct exchange x = { .req = req, .receipt = receipt };
 	struct sigaction sa, old_sa;
 	struct mosquitto *m = NULL;
 	bool lib = false, handler = false, connected = false;
@@ -228,6 +296,8 @@ enum publish_status publish_once(const struct publish_req *req, char *err, size_
 	}
 	mosquitto_connect_v5_callback_set(m, on_connect);
 	mosquitto_publish_v5_callback_set(m, on_publish);
+	mosquitto_subscribe_v5_callback_set(m, on_subscribe);
+	mosquitto_message_v5_callback_set(m, on_message);
 	mosquitto_disconnect_v5_callback_set(m, on_disconnect);
 	if (req->debug)
 		mosquitto_log_callback_set(m, on_log);
@@ -239,12 +309,27 @@ enum publish_status publish_once(const struct publish_req *req, char *err, size_
 	}
 	connected = true;
 	while (!x.done) {
+		int64_t wait = 1000;
+
 		if (timed_out) {
+			if (x.acked) {
+				x.done = true; /* --confirm: accepted, not confirmed */
+				break;
+			}
 			fail(&x, "timed out after %g s waiting for the broker's %s", req->timeout,
-			     x.mid ? "acknowledgement" : "answer to CONNECT");
+			     x.mid ? "acknowledgement" : x.connacked ? "answer to SUBSCRIBE" : "answer to CONNECT");
 			break;
 		}
-		rc = mosquitto_loop(m, 1000, 1);
+		if (x.retry_at) {
+			wait = x.retry_at - vtime_mono_ms();
+			if (wait <= 0) {
+				if (req->debug)
+					fprintf(stderr, "voter: no receipt yet: publishing the ballot again\n");
+				publish(m, &x);
+				continue;
+			}
+		}
+		rc = mosquitto_loop(m, (int)(wait < 1000 ? wait : 1000), 1);
 		if (rc != MOSQ_ERR_SUCCESS && !timed_out)
 			lost(&x, rc, errno);
 	}
@@ -265,6 +350,13 @@ out:
 	if (x.failed) {
 		snprintf(err, errlen, "%s", x.err);
 		return PUBLISH_FAILED;
+	}
+	if (x.got_receipt)
+		return PUBLISH_RECEIPT;
+	if (req->receipt_topic) {
+		snprintf(err, errlen, "the broker accepted the ballot, but no tallier confirmed it within %g s "
+				      "(is one running?)", req->timeout);
+		return PUBLISH_UNCONFIRMED;
 	}
 	return x.reason == MQTT_RC_NO_MATCHING_SUBSCRIBERS ? PUBLISH_NO_SUBSCRIBERS : PUBLISH_ACKED;
 }

@@ -1,0 +1,117 @@
+/* receipt.c -- the tallier's answer to a ballot that asked for one */
+#include "receipt.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#define RECEIPT_REST_MAX 128
+
+static const char *const words[] = { "counted", "duplicate", "rejected" };
+
+const char *receipt_status_word(enum receipt_status status)
+{
+	return words[status];
+}
+
+bool receipt_topic_valid(const char *poll, const char *topic, size_t len)
+{
+	char prefix[TOPIC_MAX];
+	size_t plen, i;
+	int n = snprintf(prefix, sizeof(prefix), TOPIC_PREFIX "%s/receipt/", poll);
+
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return false;
+	plen = (size_t)n;
+	if (len <= plen || len - plen > RECEIPT_REST_MAX || memcmp(topic, prefix, plen) != 0)
+		return false;
+	for (i = plen; i < len; i++)
+		if (topic[i] == '+' || topic[i] == '#')
+			return false;
+	return utf8_text_valid(topic + plen, len - plen);
+}
+
+char *receipt_to_json(const char *id, const char *poll, enum receipt_status status, const char *reason,
+		      const char *result_json, char *err, size_t errlen)
+{
+	cJSON *root = cJSON_CreateObject(), *result = cJSON_Parse(result_json), *counts;
+	char *json = NULL;
+
+	counts = result ? cJSON_DetachItemFromObjectCaseSensitive(result, "counts") : NULL;
+	if (!root || !counts || (id && *id && !cJSON_AddStringToObject(root, "id", id)) ||
+	    !cJSON_AddStringToObject(root, "poll", poll) ||
+	    !cJSON_AddStringToObject(root, "status", words[status]) ||
+	    (reason && *reason && !cJSON_AddStringToObject(root, "reason", reason))) {
+		cJSON_Delete(counts);
+		goto out;
+	}
+	cJSON_AddItemToObject(root, "counts", counts);
+	json = cJSON_PrintUnformatted(root);
+out:
+	if (!json)
+		snprintf(err, errlen, "cannot build the receipt JSON");
+	cJSON_Delete(result);
+	cJSON_Delete(root);
+	return json;
+}
+
+/* counts_text: "yes 3, no 1" from a counts object, cut short to fit. */
+static void counts_text(const cJSON *counts, char *buf, size_t size)
+{
+	const cJSON *c;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(c, counts)
+	{
+		int n;
+
+		if (!cJSON_IsNumber(c) || !c->string)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s %.0f", used ? ", " : "", c->string, c->valuedouble);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void copy_string(const cJSON *obj, const char *name, char *dst, size_t size)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	snprintf(dst, size, "%s", cJSON_IsString(item) && item->valuestring ? item->valuestring : "");
+}
+
+int receipt_parse(const void *payload, size_t len, struct receipt *out, char *err, size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(payload, len);
+	const cJSON *status;
+	int rc = -1;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(root)) {
+		snprintf(err, errlen, "a receipt is a JSON object");
+		goto out;
+	}
+	status = cJSON_GetObjectItemCaseSensitive(root, "status");
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (cJSON_IsString(status) && status->valuestring && strcmp(status->valuestring, words[k]) == 0)
+			break;
+	if (k == sizeof(words) / sizeof(words[0])) {
+		snprintf(err, errlen, "a receipt has a status: counted, duplicate or rejected");
+		goto out;
+	}
+	out->status = (enum receipt_status)k;
+	copy_string(root, "id", out->id, sizeof(out->id));
+	copy_string(root, "poll", out->poll, sizeof(out->poll));
+	copy_string(root, "reason", out->reason, sizeof(out->reason));
+	counts_text(cJSON_GetObjectItemCaseSensitive(root, "counts"), out->counts, sizeof(out->counts));
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}

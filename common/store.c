@@ -1,0 +1,370 @@
+/* store.c -- the tallier's durable state in SQLite: the ballot that counts per (poll, voter) */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Counts are never stored: they are derived from the ballot rows when the
+ * store is loaded, so they cannot drift from them. */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS polls ("
+	" poll TEXT PRIMARY KEY,"
+	" rejected INTEGER NOT NULL DEFAULT 0,"
+	" updated_ms INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS ballots ("
+	" poll TEXT NOT NULL,"
+	" voter TEXT NOT NULL,"
+	" choice TEXT NOT NULL,"
+	" id TEXT,"          /* NULL when the ballot had none */
+	" ts INTEGER,"       /* NULL when the ballot had none */
+	" PRIMARY KEY (poll, voter)"
+	") WITHOUT ROWID;";
+
+static const char put_ballot_sql[] =
+	"INSERT INTO ballots (poll, voter, choice, id, ts) VALUES (?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT (poll, voter) DO UPDATE SET choice = ?3, id = ?4, ts = ?5";
+
+static const char put_poll_sql[] =
+	"INSERT INTO polls (poll, rejected, updated_ms) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (poll) DO UPDATE SET rejected = ?2, updated_ms = ?3";
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *put_ballot, *put_poll, *begin, *commit, *rollback;
+	int lock_fd;
+	char path[4096];
+};
+
+static void db_err(struct store *s, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s %s: %s", what, s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+}
+
+/* take_lock: an exclusive flock on "<path>.lock", kept while the store is
+ * open. flock, not SQLite's own locks: readers (export, recount) may read
+ * while a tallier writes, but two talliers may not write one database. */
+static int take_lock(struct store *s, char *err, size_t errlen)
+{
+	char lock[4200];
+
+	snprintf(lock, sizeof(lock), "%s.lock", s->path);
+	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			snprintf(err, errlen, "%s is in use by another tallier (%s is locked)", s->path, lock);
+		else
+			snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int exec(struct store *s, const char *sql, const char *what, char *err, size_t errlen)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_err(s, what, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_schema: refuses a newer schema; creates ours in an empty database. */
+static int check_schema(struct store *s, enum store_mode mode, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1, rc = -1;
+
+	/* the first read: this is where a file that is no database fails */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	if (version > STORE_SCHEMA) {
+		snprintf(err, errlen, "%s was written by a newer mqtt-vote (schema %d; this one knows %d): "
+				      "left untouched", s->path, version, STORE_SCHEMA);
+		goto out;
+	}
+	if (version == STORE_SCHEMA) {
+		rc = 0;
+		goto out;
+	}
+	if (mode == STORE_READER) {
+		snprintf(err, errlen, "%s holds no tally (schema %d)", s->path, version);
+		goto out;
+	}
+	if (version == 0) {
+		sqlite3_stmt *tables = NULL;
+		int n = -1;
+
+		/* version 0 and no tables is a new database; with tables, someone else's */
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &tables, NULL) ==
+			    SQLITE_OK &&
+		    sqlite3_step(tables) == SQLITE_ROW)
+			n = sqlite3_column_int(tables, 0);
+		sqlite3_finalize(tables);
+		if (n != 0) {
+			snprintf(err, errlen, "%s is an SQLite database but not a tally: left untouched", s->path);
+			goto out;
+		}
+	}
+	if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
+		goto out;
+	if (exec(s, schema, "cannot create the tables in", err, errlen) != 0 ||
+	    exec(s, "PRAGMA user_version = 1", "cannot write", err, errlen) != 0 ||
+	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		db_err(s, "cannot prepare a statement on", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->put_ballot);
+	sqlite3_finalize(s->put_poll);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	sqlite3_finalize(s->rollback);
+	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	free(s);
+}
+
+struct store *store_open(const char *path, enum store_mode mode, enum store_sync sync, char *err,
+			 size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int flags = mode == STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->lock_fd = -1;
+	if (snprintf(s->path, sizeof(s->path), "%s", path) >= (int)sizeof(s->path)) {
+		snprintf(err, errlen, "database path too long");
+		goto fail;
+	}
+	if (mode == STORE_WRITER && take_lock(s, err, errlen) != 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		db_err(s, "cannot open", err, errlen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (check_schema(s, mode, err, errlen) != 0)
+		goto fail;
+	if (mode == STORE_READER)
+		return s;
+	if (exec(s, "PRAGMA journal_mode = WAL", "cannot set WAL mode on", err, errlen) != 0 ||
+	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		 "cannot set synchronous on", err, errlen) != 0 ||
+	    prepare(s, put_ballot_sql, &s->put_ballot, err, errlen) != 0 ||
+	    prepare(s, put_poll_sql, &s->put_poll, err, errlen) != 0 ||
+	    prepare(s, "BEGIN IMMEDIATE", &s->begin, err, errlen) != 0 ||
+	    prepare(s, "COMMIT", &s->commit, err, errlen) != 0 ||
+	    prepare(s, "ROLLBACK", &s->rollback, err, errlen) != 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+/* run: steps a statement that returns no rows, then resets it. */
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
+	       int64_t updated_ms, char *err, size_t errlen)
+{
+	if (run(s->begin) != 0) {
+		db_err(s, "cannot write to", err, errlen);
+		return -1;
+	}
+	if (b) {
+		if (sqlite3_bind_text(s->put_ballot, 1, b->poll, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(s->put_ballot, 2, b->voter, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(s->put_ballot, 3, b->choice, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    (b->has_id ? sqlite3_bind_text(s->put_ballot, 4, b->id, -1, SQLITE_STATIC)
+			       : sqlite3_bind_null(s->put_ballot, 4)) != SQLITE_OK ||
+		    (b->has_ts ? sqlite3_bind_int64(s->put_ballot, 5, b->ts)
+			       : sqlite3_bind_null(s->put_ballot, 5)) != SQLITE_OK ||
+		    run(s->put_ballot) != 0)
+			goto fail;
+	}
+	if (sqlite3_bind_text(s->put_poll, 1, poll, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s->put_poll, 2, (sqlite3_int64)rejected) != SQLITE_OK ||
+	    sqlite3_bind_int64(s->put_poll, 3, updated_ms) != SQLITE_OK || run(s->put_poll) != 0)
+		goto fail;
+	if (run(s->commit) != 0)
+		goto fail;
+	return 0;
+fail:
+	db_err(s, "cannot write to", err, errlen);
+	(void)run(s->rollback);
+	return -1;
+}
+
+/* row_ballot: the ballot of a row (poll, voter, choice, id, ts). */
+static void row_ballot(sqlite3_stmt *st, struct ballot *b)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->poll, sizeof(b->poll), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(b->voter, sizeof(b->voter), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(b->choice, sizeof(b->choice), "%s", (const char *)sqlite3_column_text(st, 2));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		snprintf(b->id, sizeof(b->id), "%s", (const char *)sqlite3_column_text(st, 3));
+		b->has_id = true;
+	}
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+		b->ts = sqlite3_column_int64(st, 4);
+		b->has_ts = true;
+	}
+}
+
+int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, const struct ballot *b),
+		      void *ctx, char *err, size_t errlen)
+{
+	const char *sql = poll ? "SELECT poll, voter, choice, id, ts FROM ballots WHERE poll = ?1 ORDER BY voter"
+			       : "SELECT poll, voter, choice, id, ts FROM ballots ORDER BY poll, voter";
+	sqlite3_stmt *st = NULL;
+	struct ballot b;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    (poll && sqlite3_bind_text(st, 1, poll, -1, SQLITE_STATIC) != SQLITE_OK)) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row_ballot(st, &b);
+		if ((rc = fn(ctx, &b)) != 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, "cannot read", err, errlen);
+		rc = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct load {
+	struct tally *t;
+	long n, skipped;
+	char *err;
+	size_t errlen;
+};
+
+static int load_one(void *ctx, const struct ballot *b)
+{
+	struct load *l = ctx;
+	struct tally_outcome outcome;
+
+	if (tally_apply(l->t, b, 0, &outcome, l->err, l->errlen) != 0)
+		return -1;
+	l->n++;
+	if (outcome.status != TALLY_COUNTED)
+		l->skipped++;
+	return 0;
+}
+
+long store_load(struct store *s, struct tally *t, long *skipped, char *err, size_t errlen)
+{
+	struct load l = { t, 0, 0, err, errlen };
+	sqlite3_stmt *st = NULL;
+	long rc = -1;
+	int step;
+
+	if (store_each_ballot(s, NULL, load_one, &l, err, errlen) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, "SELECT poll, rejected, updated_ms FROM polls", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (tally_restore_poll(t, (const char *)sqlite3_column_text(st, 0),
+				       (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), err,
+				       errlen) != 0)
+			goto out;
+	if (step != SQLITE_DONE) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	rc = l.n;
+	*skipped = l.skipped;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_each_count(struct store *s, int (*fn)(void *ctx, const char *poll, const char *choice,
+						 uint64_t votes),
+		     void *ctx, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT poll, choice, count(*) FROM ballots GROUP BY poll, choice"
+		" UNION ALL SELECT poll, NULL, rejected FROM polls ORDER BY 1, 2";
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *choice = (const char *)sqlite3_column_text(st, 1);
+
+		if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), choice,
+			     (uint64_t)sqlite3_column_int64(st, 2))) != 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, "cannot read", err, errlen);
+		rc = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/* store.h -- the tallier's durable state in SQLite: the ballot that counts per (poll, voter) */
+#ifndef MQTTVOTE_STORE_H
+#define MQTTVOTE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ballot.h"
+#include "tally.h"
+
+#define STORE_SCHEMA 1 /* the schema this code writes (PRAGMA user_version) */
+
+struct store;
+
+/* How hard a commit is pushed to disk. NORMAL (WAL, synchronous=NORMAL):
+ * a commit survives the process being killed; FULL (synchronous=FULL): it
+ * survives power loss too, at an fsync per commit. */
+enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
+
+/* What store_open is for. */
+enum store_mode {
+	STORE_WRITER, /* the tallier: creates the database, takes <path>.lock */
+	STORE_READER, /* export and recount: read only, no lock, never creates */
+};
+
+/* store_open: opens the database at path (creating it, schema
+ * STORE_SCHEMA, for STORE_WRITER). A writer holds an exclusive lock on
+ * "<path>.lock" until store_close, so a second tallier on the same
+ * database gets an error. Refuses, leaving the file untouched, a
+ * database of a newer schema or one that is not an SQLite database.
+ * Returns the store, or NULL with the reason in err. */
+struct store *store_open(const char *path, enum store_mode mode, enum store_sync sync, char *err,
+			 size_t errlen);
+
+/* store_close: closes s (and releases its lock). NULL is allowed. */
+void store_close(struct store *s);
+
+/* store_save: in one transaction, makes b (when not NULL) the ballot that
+ * counts for (b->poll, b->voter) and records poll's rejected count and
+ * last update. Returns 0 once committed, or -1 with err set (then nothing
+ * of it is stored). */
+int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
+	       int64_t updated_ms, char *err, size_t errlen);
+
+/* store_load: counts every stored ballot into t (which should be empty)
+ * and restores each poll's rejected count and last update. *skipped gets
+ * the number of stored ballots t did not count (a choice that --choices
+ * no longer allows). Returns the number of ballots read, or -1 with err
+ * set. */
+long store_load(struct store *s, struct tally *t, long *skipped, char *err, size_t errlen);
+
+/* store_each_ballot: calls fn for each stored ballot of poll (every poll
+ * when NULL), ordered by poll then voter; stops early, returning fn's
+ * value, when fn returns non-zero. Returns 0, or -1 with err set. */
+int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, const struct ballot *b),
+		      void *ctx, char *err, size_t errlen);
+
+/* store_each_count: calls fn with each (poll, choice, votes) counted
+ * directly by SQL (GROUP BY), an independent path for audits, and once
+ * per poll, before its choices, with choice NULL and votes the poll's
+ * rejected count; ordered by poll then choice. Same return rules as
+ * store_each_ballot. */
+int store_each_count(struct store *s, int (*fn)(void *ctx, const char *poll, const char *choice,
+						 uint64_t votes),
+		     void *ctx, char *err, size_t errlen);
+
+#endif
