@@ -27,6 +27,11 @@ enum {
 	OPT_FORMAT,
 	OPT_RECOUNT,
 	OPT_CONFIRM,
+	OPT_LISTEN,
+	OPT_NO_MQTT,
+	OPT_IDLE_TIMEOUT,
+	OPT_MAX_CLIENTS,
+	OPT_TCP,
 };
 
 /* Which program takes which option: V voter, T tallier, B both. */
@@ -37,7 +42,8 @@ static const struct {
 	{ 'h', 'B' }, { 'p', 'B' }, { 't', 'B' }, { 'i', 'B' }, { 'u', 'B' }, { 'P', 'B' },
 	{ 'V', 'B' }, { OPT_QUIET, 'B' }, { OPT_HELP, 'B' }, { OPT_VERSION, 'B' },
 	{ 'm', 'V' }, { 'q', 'V' }, { 'd', 'V' }, { OPT_VOTER, 'V' }, { OPT_TIMEOUT, 'V' },
-	{ OPT_CONFIRM, 'V' },
+	{ OPT_CONFIRM, 'V' }, { OPT_TCP, 'V' }, { OPT_LISTEN, 'T' }, { OPT_NO_MQTT, 'T' },
+	{ OPT_IDLE_TIMEOUT, 'T' }, { OPT_MAX_CLIENTS, 'T' },
 	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' }, { OPT_DB, 'T' }, { OPT_SYNC, 'T' },
 	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
 };
@@ -67,6 +73,11 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "recount", no_argument, NULL, OPT_RECOUNT },
 	{ "confirm", no_argument, NULL, OPT_CONFIRM },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "no-mqtt", no_argument, NULL, OPT_NO_MQTT },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "tcp", no_argument, NULL, OPT_TCP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -214,6 +225,10 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 			snprintf(err, errlen, "--export and --recount do not go together");
 			return -1;
 		}
+		if (o->no_mqtt && !o->listen) {
+			snprintf(err, errlen, "--no-mqtt needs --listen (else nothing brings ballots)");
+			return -1;
+		}
 		return 0;
 	}
 	if (o->ntopics == 0) {
@@ -349,6 +364,36 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 	case OPT_CONFIRM:
 		o->confirm = true;
 		return 0;
+	case OPT_LISTEN:
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --listen '' (want [ADDR:]PORT)");
+			return -1;
+		}
+		o->listen = arg;
+		return 0;
+	case OPT_NO_MQTT:
+		o->no_mqtt = true;
+		return 0;
+	case OPT_IDLE_TIMEOUT:
+		if (parse_timeout(arg, &o->idle_timeout, err, errlen) != 0) {
+			snprintf(err, errlen, "invalid --idle-timeout '%s' (want a positive number of seconds)", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_MAX_CLIENTS: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (!all_of(arg, "0123456789") || *end || v < 1 || v > 100000) {
+			snprintf(err, errlen, "invalid --max-clients '%s' (want 1 to 100000)", arg);
+			return -1;
+		}
+		o->max_clients = (int)v;
+		return 0;
+	}
+	case OPT_TCP:
+		o->tcp = true;
+		return 0;
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);
 	return -1;
@@ -369,6 +414,8 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 	o->timeout = 10;
 	o->revote = true;
 	o->db = "tally.db";
+	o->idle_timeout = 30;
+	o->max_clients = 1000;
 
 	optind = 0; /* GNU: start afresh, so the parser can run more than once */
 	opterr = 0;

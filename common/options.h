@@ -49,6 +49,11 @@ struct client_opts {
 	bool json;               /* --format csv|json (with --export): default csv */
 	bool recount;            /* --recount: audit the store and exit */
 	bool format_given;       /* --format was given */
+	const char *listen;      /* --listen [ADDR:]PORT: serve ballots over TCP; NULL: no */
+	bool no_mqtt;            /* --no-mqtt: no broker at all (needs --listen) */
+	double idle_timeout;     /* --idle-timeout SECONDS: default 30 */
+	int max_clients;         /* --max-clients N: default 1000 */
+	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -57,7 +62,8 @@ struct client_opts {
  * and '.', at most 86400), voter topic
  * vote/<valid poll>, choice and voter name valid ballot text, tallier
  * topics valid filters, choices valid and distinct, --export a valid poll
- * name, --format only with --export, --export and --recount not together.
+ * name, --format only with --export, --export and --recount not together,
+ * --no-mqtt only with --listen, max clients 1 to 100000.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

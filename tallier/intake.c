@@ -10,6 +10,7 @@
 #include "link.h"
 #include "log.h"
 #include "receipt.h"
+#include "request.h"
 #include "store.h"
 #include "tallier.h"
 #include "topic.h"
@@ -102,19 +103,79 @@ static void send_receipt(struct tallier *t, const char *poll, const struct ballo
 	free(json);
 }
 
+/* What counting one ballot gave. */
+struct counted {
+	int parsed;                  /* ballot_parse's answer: 0 when the ballot is valid */
+	struct ballot b;             /* when parsed == 0 */
+	struct tally_outcome outcome;
+	char why[160];               /* why ballot_parse refused it */
+	enum receipt_status status;  /* what its receipt says */
+	const char *reason;          /* and why, or NULL */
+	char *result;                /* the poll's result JSON after it (asked for), malloc'd */
+};
+
+/* count: validates payload[0..len) as a ballot on poll, counts it, commits
+ * what changed, schedules the poll's result and logs ("from" says where
+ * it came from, for the log). With want_result, or when the ballot has a
+ * "reply" field, c->result gets the poll's result JSON after it, for a
+ * receipt. Returns 0, or -1 (logged, tallier_fail called) when memory runs
+ * out. */
+static int count(struct tallier *t, const char *poll, const char *from, const void *payload, size_t len,
+		 bool want_result, struct counted *c)
+{
+	char err[128];
+	int64_t now = vtime_now_ms();
+	int rc;
+	long i;
+
+	c->outcome = (struct tally_outcome){ TALLY_COUNTED, "" };
+	c->result = NULL;
+	c->reason = NULL;
+	c->parsed = ballot_parse(poll, payload, len, &c->b, c->why, sizeof(c->why));
+
+	pthread_mutex_lock(&t->lock);
+	if (c->parsed != 0)
+		rc = tally_reject(t->tally, poll, now, err, sizeof(err));
+	else
+		rc = tally_apply(t->tally, &c->b, now, &c->outcome, err, sizeof(err));
+	if (rc == 0 && (c->parsed != 0 || c->outcome.status == TALLY_REJECTED))
+		save(t, NULL, poll);
+	else if (rc == 0 && (c->outcome.status == TALLY_COUNTED || c->outcome.status == TALLY_REPLACED))
+		save(t, &c->b, poll);
+	if (rc == 0) {
+		i = tally_poll_find(t->tally, poll);
+		rc = pubsched_changed(t->sched, (size_t)i, tally_poll_version(t->tally, (size_t)i));
+		if (rc != 0)
+			snprintf(err, sizeof(err), "out of memory scheduling a result");
+		if (rc == 0 && (want_result || (c->parsed == 0 && c->b.reply[0])) &&
+		    !(c->result = tally_result_json(t->tally, (size_t)i, err, sizeof(err))))
+			rc = -1;
+	}
+	pthread_mutex_unlock(&t->lock);
+
+	if (rc != 0) {
+		log_line("cannot count a ballot on vote/%s: %s", poll, err);
+		tallier_fail(t);
+		return -1;
+	}
+	c->reason = c->parsed != 0 ? c->why : c->outcome.status == TALLY_REJECTED ? c->outcome.reason : NULL;
+	c->status = receipt_status(c->parsed, &c->outcome, &c->reason);
+	if (c->parsed != 0 || c->outcome.status == TALLY_REJECTED) {
+		if (!t->opts.quiet)
+			log_line("rejected ballot on vote/%s%s: %s", poll, from, c->reason);
+	} else if (t->opts.verbose) {
+		log_line("vote/%s%s: %s -> %s: %s", poll, from, c->b.voter, c->b.choice,
+			 status_word(c->outcome.status));
+	}
+	tallier_wake(t);
+	return 0;
+}
+
 int intake_message(struct tallier *t, const char *topic, size_t topiclen, const void *payload,
 		   size_t len, const struct reply_to *reply)
 {
-	char poll[TOPIC_POLL_MAX + 1], why[160], shown[320], err[128];
-	struct tally_outcome outcome = { TALLY_COUNTED, "" };
-	struct ballot b;
-	const char *reason = NULL;
-	char *result = NULL;
-	enum receipt_status st;
-	bool wants_receipt;
-	int64_t now = vtime_now_ms();
-	int parsed, rc = -1;
-	long i;
+	char poll[TOPIC_POLL_MAX + 1], why[160], shown[320];
+	struct counted c;
 
 	switch (topic_classify(topic, topiclen, poll, why, sizeof(why))) {
 	case TOPIC_OURS:
@@ -127,48 +188,42 @@ int intake_message(struct tallier *t, const char *topic, size_t topiclen, const 
 	case TOPIC_BALLOT:
 		break;
 	}
-	parsed = ballot_parse(poll, payload, len, &b, why, sizeof(why));
-	wants_receipt = (reply && reply->topic) || (parsed == 0 && b.reply[0]);
-
-	pthread_mutex_lock(&t->lock);
-	if (parsed != 0)
-		rc = tally_reject(t->tally, poll, now, err, sizeof(err));
-	else
-		rc = tally_apply(t->tally, &b, now, &outcome, err, sizeof(err));
-	if (rc == 0 && (parsed != 0 || outcome.status == TALLY_REJECTED))
-		save(t, NULL, poll);
-	else if (rc == 0 && (outcome.status == TALLY_COUNTED || outcome.status == TALLY_REPLACED))
-		save(t, &b, poll);
-	if (rc == 0) {
-		i = tally_poll_find(t->tally, poll);
-		rc = pubsched_changed(t->sched, (size_t)i, tally_poll_version(t->tally, (size_t)i));
-		if (rc != 0)
-			snprintf(err, sizeof(err), "out of memory scheduling a result");
-		if (rc == 0 && wants_receipt)
-			result = tally_result_json(t->tally, (size_t)i, err, sizeof(err));
-	}
-	pthread_mutex_unlock(&t->lock);
-
-	if (rc != 0) {
-		log_line("cannot count a ballot on vote/%s: %s", poll, err);
-		tallier_fail(t);
+	if (count(t, poll, "", payload, len, reply && reply->topic, &c) != 0)
 		return -1;
-	}
-	if (parsed != 0 || outcome.status == TALLY_REJECTED) {
-		if (!t->opts.quiet)
-			log_line("rejected ballot on vote/%s: %s", poll, parsed != 0 ? why : outcome.reason);
-	} else if (t->opts.verbose) {
-		log_line("vote/%s: %s -> %s: %s", poll, b.voter, b.choice, status_word(outcome.status));
-	}
-	tallier_wake(t);
-	if (wants_receipt) {
-		reason = parsed != 0 ? why : outcome.status == TALLY_REJECTED ? outcome.reason : NULL;
-		st = receipt_status(parsed, &outcome, &reason);
-		if (result)
-			send_receipt(t, poll, parsed == 0 ? &b : NULL, st, reason, result, reply);
-		else
-			log_line("no receipt for a ballot on vote/%s: %s", poll, err);
-		free(result);
-	}
+	if (c.result)
+		send_receipt(t, poll, c.parsed == 0 ? &c.b : NULL, c.status, c.reason, c.result, reply);
+	free(c.result);
 	return 0;
+}
+
+char *intake_line(struct tallier *t, const char *line, size_t len, const char *peer)
+{
+	struct request req;
+	struct counted c;
+	char err[160], from[96];
+	char *json = NULL;
+	long i;
+
+	if (request_parse(line, len, &req, err, sizeof(err)) != 0) {
+		if (!t->opts.quiet)
+			log_line("bad request from tcp %s: %s", peer, err);
+		return request_error_json(err);
+	}
+	if (req.kind == REQUEST_RESULT) {
+		pthread_mutex_lock(&t->lock);
+		i = tally_poll_find(t->tally, req.poll);
+		if (i >= 0)
+			json = tally_result_json(t->tally, (size_t)i, err, sizeof(err));
+		else
+			snprintf(err, sizeof(err), "no poll '%s'", req.poll);
+		pthread_mutex_unlock(&t->lock);
+		return json ? json : request_error_json(err);
+	}
+	snprintf(from, sizeof(from), " (tcp %s)", peer);
+	if (count(t, req.poll, from, line, len, true, &c) != 0)
+		return NULL;
+	json = receipt_to_json(c.parsed == 0 ? c.b.id : NULL, req.poll, c.status, c.reason, c.result, err,
+			       sizeof(err));
+	free(c.result);
+	return json;
 }

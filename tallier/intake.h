@@ -25,4 +25,12 @@ struct reply_to {
 int intake_message(struct tallier *t, const char *topic, size_t topiclen, const void *payload,
 		   size_t len, const struct reply_to *reply);
 
+/* intake_line: handles one line of the direct TCP protocol from peer
+ * ("127.0.0.1:5555", for the log): counts a ballot as intake_message does
+ * and returns its receipt JSON, or returns the poll's result JSON for a
+ * query, or an {"error":..} for a line that is neither. Returns a malloc'd
+ * string (no newline) the caller frees with free(), or NULL when the
+ * tallier cannot go on (out of memory: logged, tallier_fail called). */
+char *intake_line(struct tallier *t, const char *line, size_t len, const char *peer);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "intake.h"
 #include "log.h"
@@ -76,6 +77,25 @@ static const char *describe(struct failure f, int connack, char *buf, size_t siz
 	return mqtterr_describe(f.code, f.reason, f.message, connack, buf, size);
 }
 
+/* on_message: every ballot is counted and committed here, before this
+ * returns, and it always returns 1. Why, from Paho 1.3.11's source
+ * (MQTTProtocolClient.c MQTTProtocol_handlePublishes, MQTTAsyncUtils.c
+ * Protocol_processPublication; checked against the disassembly of
+ * Debian's libpaho-mqtt3as.so, and by test_crash.py under load):
+ * - for an inbound QoS 1 PUBLISH, Paho first calls messageArrived when its
+ *   inbound queue is empty and the client connected, and sends the PUBACK
+ *   after the callback returns; so a ballot committed here is acknowledged
+ *   only once stored, and a kill before the PUBACK means redelivery (a
+ *   duplicate, which the ballot id absorbs);
+ * - a message is queued instead (and PUBACKed at once) when the callback
+ *   returns 0 or the queue is not empty. With MQTT 5 its persistence never
+ *   happens (MQTTPersistence_persistQueueEntry overwrites its return code
+ *   with the byte count of MQTTProperties_write and skips the write), so a
+ *   queued message is lost on SIGKILL. Returning 1 always keeps the queue
+ *   empty, which is why the client uses no Paho persistence at all: there
+ *   is never anything in it worth restoring.
+ * A ballot that cannot be committed must therefore not return: the process
+ * exits at once without acknowledging it (intake.c save(), and here). */
 static int on_message(void *context, char *topic, int topiclen, MQTTAsync_message *msg)
 {
 	struct link *l = context;
@@ -95,11 +115,14 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 			reply.corrlen = (size_t)p->value.data.len;
 		}
 	}
-	(void)intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
-			     &reply);
+	if (intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+			   &reply) != 0) {
+		log_line("stopping without acknowledging the ballot, so that the broker delivers it again");
+		_exit(1);
+	}
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
-	return 1; /* handled: Paho may acknowledge it */
+	return 1; /* counted and committed: Paho may acknowledge it */
 }
 
 static void on_lost(void *context, char *cause)

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "link.h"
 #include "log.h"
+#include "server.h"
 #include "store.h"
 #include "tallier.h"
 #include "topic.h"
@@ -27,6 +28,7 @@ static void usage(FILE *out)
 		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
 		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
 		"               [--db path] [--sync normal|full] [-v] [--quiet]\n"
+		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
 		"       tallier --recount [--db path] [--choices a,b,...] [--revote yes|no]\n"
 		"       tallier --help | --version\n"
@@ -52,6 +54,11 @@ static void usage(FILE *out)
 		"     --format FORMAT   csv (default, with a header) or json, for --export\n"
 		"     --recount         recompute every result from the stored ballots, check\n"
 		"                       it against SQL's own count, and exit (1 on mismatch)\n"
+		"     --listen SPEC     also take ballots over TCP on [ADDR:]PORT (all interfaces\n"
+		"                       by default; port 0 picks one): one JSON line each way\n"
+		"     --no-mqtt         no broker at all: TCP only (needs --listen)\n"
+		"     --idle-timeout S  close TCP clients idle for S seconds (default 30)\n"
+		"     --max-clients N   TCP connections at once (default 1000)\n"
 		" -v, --verbose         log every ballot\n"
 		"     --quiet           log only fatal errors\n"
 		"     --help            this text\n"
@@ -132,7 +139,7 @@ static int64_t publish_due(struct tallier *t)
 	char *json;
 	long i;
 
-	if (!link_connected(t->link))
+	if (!t->link || !link_connected(t->link))
 		return INT64_MAX;
 	for (;;) {
 		now = vtime_mono_ms();
@@ -188,7 +195,7 @@ static int run(struct tallier *t)
 		}
 		wake = publish_due(t);
 		if (stopping) {
-			if (all_published(t))
+			if (!t->link || all_published(t))
 				return 0;
 			if (!link_connected(t->link) || vtime_mono_ms() >= deadline) {
 				log_line("stopping with results not published (broker unreachable)");
@@ -237,6 +244,7 @@ static int load(struct tallier *t)
 int main(int argc, char **argv)
 {
 	struct tallier t;
+	struct server *server = NULL;
 	struct tally_config cfg;
 	char err[512];
 	int rc = 1;
@@ -293,13 +301,24 @@ int main(int argc, char **argv)
 		log_line("cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	t.link = link_start(&t, err, sizeof(err));
-	if (!t.link) {
-		log_line("%s", err);
-		goto out;
+	if (t.opts.listen) {
+		server = server_start(&t, t.opts.listen, (int)(t.opts.idle_timeout * 1000), t.opts.max_clients, err,
+				      sizeof(err));
+		if (!server) {
+			log_line("%s", err);
+			goto out;
+		}
+	}
+	if (!t.opts.no_mqtt) {
+		t.link = link_start(&t, err, sizeof(err));
+		if (!t.link) {
+			log_line("%s", err);
+			goto out;
+		}
 	}
 	rc = run(&t);
 out:
+	server_stop(server);
 	link_stop(t.link, DISCONNECT_MS);
 	signal_target = NULL;
 	if (sem)

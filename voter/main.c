@@ -10,6 +10,7 @@
 #include "options.h"
 #include "publish.h"
 #include "receipt.h"
+#include "tcp.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -29,6 +30,7 @@ static void usage(FILE *out)
 		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
+		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
@@ -46,6 +48,8 @@ static void usage(FILE *out)
 		"     --confirm        wait for the tallier's receipt (publishing the same\n"
 		"                      ballot again while none comes): counted or not\n"
 		"     --timeout SECS   give up after this long (default 10)\n"
+		"     --tcp            no broker: send the ballot straight to a tallier started\n"
+		"                      with --listen, at -h/-p, and wait for its receipt\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
@@ -184,7 +188,7 @@ int main(int argc, char **argv)
 	req.receipt_topic = o.confirm ? receipt_topic : NULL;
 	req.ballot_id = b.id;
 
-	st = publish_once(&req, &receipt, err, sizeof(err));
+	st = o.tcp ? tcp_send(&req, &receipt, err, sizeof(err)) : publish_once(&req, &receipt, err, sizeof(err));
 	if (st == PUBLISH_FAILED) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
