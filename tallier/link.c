@@ -17,7 +17,12 @@
 #include "topic.h"
 
 #define DEFAULT_TOPIC "vote/+"
-#define SESSION_EXPIRY 0xFFFFFFFFu /* the session (and its queued ballots) never expires */
+/* The session (and the ballots queued in it) outlives any stop of the
+ * tallier: 0x7FFFFFFF s is 68 years. Not 0xFFFFFFFF ("never"): Paho
+ * 1.3.11 mangles values from 2^31 up, and sends 0xFFFFFFFF as 255 s (seen
+ * on the wire: 11 00 00 00 ff), after which the broker drops the session
+ * and every ballot queued in it. */
+#define SESSION_EXPIRY 0x7FFFFFFFu
 #define MAX_BUFFERED 65535         /* Paho counts commands queued while connected too */
 
 /* One result publication waiting for the broker's answer. Kept in a list
@@ -165,6 +170,27 @@ static void subscribed(struct link *l, const int *codes)
 /* Paho 1.3.11 (MQTTAsync.c, SUBACK handling) gives the first code in
  * reasonCode (5) or qos (3.1.1), and fills reasonCodes / qosList only when
  * there are several filters: for one it leaves them uninitialised. */
+/* on_server_disconnect: the broker ended the connection with a DISCONNECT
+ * (MQTT 5). Session taken over means another client connected with our
+ * client id: two talliers on one session would take it from each other
+ * on every reconnection, each missing the ballots delivered to the other,
+ * so this one stops. */
+static void on_server_disconnect(void *context, MQTTProperties *props, enum MQTTReasonCodes reason)
+{
+	struct link *l = context;
+	char why[64];
+
+	(void)props;
+	if (reason == MQTTREASONCODE_SESSION_TAKEN_OVER) {
+		log_line("another client connected with client id '%s' and took over the session: "
+			 "two talliers must not share a client id (-i); stopping", l->t->opts.client_id);
+		tallier_fail(l->t);
+		return;
+	}
+	if (!l->t->stop)
+		log_line("the broker closed the connection: %s", mqtterr_reason(reason, why, sizeof(why)));
+}
+
 static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
 {
 	struct link *l = context;
@@ -459,7 +485,9 @@ struct link *link_start(struct tallier *t, char *err, size_t errlen)
 		goto out;
 	}
 	if ((rc = MQTTAsync_setCallbacks(l->client, l, on_lost, on_message, NULL)) != MQTTASYNC_SUCCESS ||
-	    (rc = MQTTAsync_setConnected(l->client, l, on_connected)) != MQTTASYNC_SUCCESS) {
+	    (rc = MQTTAsync_setConnected(l->client, l, on_connected)) != MQTTASYNC_SUCCESS ||
+	    (t->opts.mqtt_version == 5 &&
+	     (rc = MQTTAsync_setDisconnected(l->client, l, on_server_disconnect)) != MQTTASYNC_SUCCESS)) {
 		snprintf(err, errlen, "cannot set the MQTT callbacks: %s",
 			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
 		goto out;
