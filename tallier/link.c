@@ -15,6 +15,7 @@
 #include "netprobe.h"
 #include "tallier.h"
 #include "topic.h"
+#include "vtime.h"
 
 #define DEFAULT_TOPIC "vote/+"
 /* The session (and the ballots queued in it) outlives any stop of the
@@ -43,6 +44,8 @@ struct link {
 	int qos[OPTS_MAX_TOPICS];
 	int ntopics;
 	int connected;            /* 1 once subscribed (atomic) */
+	int64_t subscribed_ms;    /* when the last subscription was confirmed (monotonic) */
+	int quick_losses;         /* connections lost soon after subscribing, in a row */
 	pthread_mutex_t ctx_lock; /* guards ctxs */
 	struct pubctx *ctxs;
 	sem_t disconnected;
@@ -130,11 +133,31 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 	return 1; /* counted and committed: Paho may acknowledge it */
 }
 
+/* Two talliers with one client id take the session from each other: the
+ * broker closes the older connection each time the other (re)connects.
+ * Mosquitto 2.0.11 says nothing (no DISCONNECT 0x8E, only a closed
+ * socket), so the sign is a connection lost soon after each subscription,
+ * again and again: then this one stops, rather than count half the
+ * ballots. */
+#define QUICK_LOSS_MS 5000
+#define QUICK_LOSSES 3
+
 static void on_lost(void *context, char *cause)
 {
 	struct link *l = context;
 
+	if (link_connected(l) && vtime_mono_ms() - l->subscribed_ms < QUICK_LOSS_MS)
+		l->quick_losses++;
+	else if (link_connected(l))
+		l->quick_losses = 0;
 	set_connected(l, 0);
+	if (l->quick_losses >= QUICK_LOSSES && !l->t->stop) {
+		log_line("the broker closed the connection %d times in a row within %d s of subscribing: "
+			 "is another tallier using client id '%s'? Two talliers must not share a client id (-i); "
+			 "stopping", QUICK_LOSSES, QUICK_LOSS_MS / 1000, l->t->opts.client_id);
+		tallier_fail(l->t);
+		return;
+	}
 	if (!l->t->stop)
 		log_line("connection to %s:%d lost%s%s; reconnecting", l->t->opts.host, l->t->opts.port,
 			 cause ? ": " : "", cause ? cause : "");
@@ -163,6 +186,7 @@ static void subscribed(struct link *l, const int *codes)
 	pthread_mutex_lock(&l->t->lock);
 	pubsched_reset(l->t->sched); /* republish every result on each (re)connection */
 	pthread_mutex_unlock(&l->t->lock);
+	l->subscribed_ms = vtime_mono_ms();
 	set_connected(l, 1);
 	tallier_wake(l->t);
 }

@@ -7,6 +7,7 @@ in it, so the tallier asks for 2^31-1 s, and this test checks the bytes."""
 
 import socket
 import threading
+import time
 import unittest
 
 from harness import HOST, IntegrationCase, Tallier
@@ -130,6 +131,32 @@ class Session(IntegrationCase):
         level, flags, props = self.run_through_relay(["-V", "mqttv311"])
         self.assertEqual(level, 4)
         self.assertEqual(flags & 0x02, 0, "clean session must be off")
+
+
+class SharedClientId(IntegrationCase):
+
+    def test_two_talliers_on_one_client_id_one_stops_with_the_reason(self):
+        # Each (re)connection takes the session from the other: Mosquitto
+        # closes the older connection without a word. One of them must see
+        # it and stop, rather than both counting half of the ballots.
+        broker = self.shared_broker()
+        topics = ["vote/" + self.poll_name()]
+        first = self.start_tallier(broker, topics=topics, client_id=self.client_id())
+        second = self.start_tallier(broker, topics=topics, client_id=self.client_id(), wait=False)
+        message = r"is another tallier using client id '%s'\?" % self.client_id()
+        deadline = time.monotonic() + 40
+        while first.running() and second.running() and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the two processes, not waiting for a fixed time
+        stopped = [t for t in (first, second) if not t.running()]
+        self.assertGreaterEqual(len(stopped), 1, "neither stopped:\n%s\n---\n%s"
+                                % (first.log(), second.log()))
+        # usually the other one goes on alone; if both saw the fight at once,
+        # both stop, which is safe too: what matters is that none counts on
+        # beside the other, and that the operator is told why
+        for t in stopped:
+            t.proc.wait(10)
+            self.assertEqual(t.proc.returncode, 1, t.log())
+            self.assertRegex(t.log(), message)
 
 
 if __name__ == "__main__":
