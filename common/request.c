@@ -7,7 +7,8 @@
 
 int request_parse(const char *line, size_t len, struct request *out, char *err, size_t errlen)
 {
-	cJSON *root = len <= REQUEST_LINE_MAX ? cJSON_ParseWithLength(line, len) : NULL;
+	const char *end = NULL;
+	cJSON *root = len <= REQUEST_LINE_MAX ? cJSON_ParseWithLengthOpts(line, len, &end, 0) : NULL;
 	const cJSON *poll, *get;
 	int rc = -1;
 
@@ -16,8 +17,15 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 		snprintf(err, errlen, "line too long (at most %d bytes)", REQUEST_LINE_MAX);
 		goto out;
 	}
+	/* as strict as ballot_parse: nothing but whitespace after the value */
+	while (root && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
+		end++;
+	if (!root || end != line + len) {
+		snprintf(err, errlen, "malformed JSON");
+		goto out;
+	}
 	if (!cJSON_IsObject(root)) {
-		snprintf(err, errlen, root ? "not a JSON object" : "malformed JSON");
+		snprintf(err, errlen, "not a JSON object");
 		goto out;
 	}
 	poll = cJSON_GetObjectItemCaseSensitive(root, "poll");

@@ -257,25 +257,23 @@ static void row_ballot(sqlite3_stmt *st, struct ballot *b)
 	}
 }
 
-int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, const struct ballot *b),
-		      void *ctx, char *err, size_t errlen)
+/* each_row: steps st (prepared from sql with its first parameter bound to
+ * param when not NULL) and calls row for each row; stops early returning
+ * row's non-zero value. Finalizes st. Returns 0, or -1 with err set. */
+static int each_row(struct store *s, const char *sql, const char *param,
+		   int (*row)(void *ctx, sqlite3_stmt *st), void *ctx, char *err, size_t errlen)
 {
-	const char *sql = poll ? "SELECT poll, voter, choice, id, ts FROM ballots WHERE poll = ?1 ORDER BY voter"
-			       : "SELECT poll, voter, choice, id, ts FROM ballots ORDER BY poll, voter";
 	sqlite3_stmt *st = NULL;
-	struct ballot b;
 	int rc = -1, step;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    (poll && sqlite3_bind_text(st, 1, poll, -1, SQLITE_STATIC) != SQLITE_OK)) {
+	    (param && sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC) != SQLITE_OK)) {
 		db_err(s, "cannot read", err, errlen);
 		goto out;
 	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		row_ballot(st, &b);
-		if ((rc = fn(ctx, &b)) != 0)
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = row(ctx, st)) != 0)
 			goto out;
-	}
 	if (step != SQLITE_DONE) {
 		db_err(s, "cannot read", err, errlen);
 		rc = -1;
@@ -285,6 +283,31 @@ int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, co
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+struct ballot_fn {
+	int (*fn)(void *ctx, const struct ballot *b);
+	void *ctx;
+};
+
+static int ballot_row(void *ctx, sqlite3_stmt *st)
+{
+	struct ballot_fn *f = ctx;
+	struct ballot b;
+
+	row_ballot(st, &b);
+	return f->fn(f->ctx, &b);
+}
+
+int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, const struct ballot *b),
+		      void *ctx, char *err, size_t errlen)
+{
+	struct ballot_fn f = { fn, ctx };
+
+	return each_row(s,
+			poll ? "SELECT poll, voter, choice, id, ts FROM ballots WHERE poll = ?1 ORDER BY voter"
+			     : "SELECT poll, voter, choice, id, ts FROM ballots ORDER BY poll, voter",
+			poll, ballot_row, &f, err, errlen);
 }
 
 struct load {
@@ -307,64 +330,47 @@ static int load_one(void *ctx, const struct ballot *b)
 	return 0;
 }
 
+static int poll_row(void *ctx, sqlite3_stmt *st)
+{
+	struct load *l = ctx;
+
+	return tally_restore_poll(l->t, (const char *)sqlite3_column_text(st, 0),
+				  (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), l->err,
+				  l->errlen);
+}
+
 long store_load(struct store *s, struct tally *t, long *skipped, char *err, size_t errlen)
 {
 	struct load l = { t, 0, 0, err, errlen };
-	sqlite3_stmt *st = NULL;
-	long rc = -1;
-	int step;
 
-	if (store_each_ballot(s, NULL, load_one, &l, err, errlen) != 0)
-		goto out;
-	if (sqlite3_prepare_v2(s->db, "SELECT poll, rejected, updated_ms FROM polls", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		db_err(s, "cannot read", err, errlen);
-		goto out;
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (tally_restore_poll(t, (const char *)sqlite3_column_text(st, 0),
-				       (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), err,
-				       errlen) != 0)
-			goto out;
-	if (step != SQLITE_DONE) {
-		db_err(s, "cannot read", err, errlen);
-		goto out;
-	}
-	rc = l.n;
+	if (store_each_ballot(s, NULL, load_one, &l, err, errlen) != 0 ||
+	    each_row(s, "SELECT poll, rejected, updated_ms FROM polls", NULL, poll_row, &l, err, errlen) != 0)
+		return -1;
 	*skipped = l.skipped;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return l.n;
+}
+
+struct count_fn {
+	int (*fn)(void *ctx, const char *poll, const char *choice, uint64_t votes);
+	void *ctx;
+};
+
+static int count_row(void *ctx, sqlite3_stmt *st)
+{
+	struct count_fn *f = ctx;
+
+	return f->fn(f->ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		     (uint64_t)sqlite3_column_int64(st, 2));
 }
 
 int store_each_count(struct store *s, int (*fn)(void *ctx, const char *poll, const char *choice,
 						 uint64_t votes),
 		     void *ctx, char *err, size_t errlen)
 {
-	static const char sql[] =
-		"SELECT poll, choice, count(*) FROM ballots GROUP BY poll, choice"
-		" UNION ALL SELECT poll, NULL, rejected FROM polls ORDER BY 1, 2";
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
+	struct count_fn f = { fn, ctx };
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, "cannot read", err, errlen);
-		goto out;
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *choice = (const char *)sqlite3_column_text(st, 1);
-
-		if ((rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), choice,
-			     (uint64_t)sqlite3_column_int64(st, 2))) != 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, "cannot read", err, errlen);
-		rc = -1;
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return each_row(s,
+			"SELECT poll, choice, count(*) FROM ballots GROUP BY poll, choice"
+			" UNION ALL SELECT poll, NULL, rejected FROM polls ORDER BY 1, 2",
+			NULL, count_row, &f, err, errlen);
 }

@@ -1,4 +1,4 @@
-/* intake.c -- what the tallier does with each message it receives */
+/* intake.c -- what the tallier does with each ballot, from MQTT or TCP: count, commit, answer */
 #include "intake.h"
 
 #include <stdio.h>

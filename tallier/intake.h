@@ -1,4 +1,4 @@
-/* intake.h -- what the tallier does with each message it receives */
+/* intake.h -- what the tallier does with each ballot, from MQTT or TCP: count, commit, answer */
 #ifndef MQTTVOTE_INTAKE_H
 #define MQTTVOTE_INTAKE_H
 

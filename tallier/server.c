@@ -22,7 +22,7 @@
 #include "vtime.h"
 
 #define MAX_LISTEN 4
-#define IN_SIZE (REQUEST_LINE_MAX + 1) /* a longest line and its newline */
+#define IN_SIZE (REQUEST_LINE_MAX + 2) /* a longest line and its "\r\n" */
 #define OUT_HIGH (64 * 1024)           /* stop reading from a client that does not read its replies */
 #define LINGER_MS 1000                 /* after an error line: how long to drain the client's input */
 
