@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "jsonguard.h"
 #include "receipt.h"
 #include "utf8.h"
 
@@ -20,40 +21,6 @@ bool ballot_text_valid(const char *s)
 	size_t len = strlen(s);
 
 	return len >= 1 && len <= BALLOT_TEXT_MAX && utf8_text_valid(s, len);
-}
-
-/* has_control_byte: true when p[0..len) holds a byte below 0x20 other
- * than the JSON whitespace tab, LF and CR. Valid JSON never does (control
- * characters in strings must be escaped), but cJSON lets them through. */
-static bool has_control_byte(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			return true;
-	}
-	return false;
-}
-
-/* has_escaped_nul: true when the JSON text p[0..len) holds the escape
- * \u0000, which cJSON would decode into a string cut short at the NUL. */
-static bool has_escaped_nul(const char *p, size_t len)
-{
-	size_t i, run = 0;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\\') {
-			run++;
-			continue;
-		}
-		if (run % 2 == 1 && p[i] == 'u' && i + 4 < len && memcmp(p + i + 1, "0000", 4) == 0)
-			return true;
-		run = 0;
-	}
-	return false;
 }
 
 /* get_text: copies the string field name of obj into dst (at least
@@ -132,7 +99,7 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		snprintf(err, errlen, "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
 		goto out;
 	}
-	if (has_control_byte(text, len)) {
+	if (jsonguard_control_byte(text, len)) {
 		snprintf(err, errlen, "malformed JSON");
 		goto out;
 	}
@@ -144,7 +111,7 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		snprintf(err, errlen, "malformed JSON");
 		goto out;
 	}
-	if (has_escaped_nul(text, len)) {
+	if (jsonguard_escaped_nul(text, len)) {
 		/* valid JSON, but cJSON's strings end at the NUL: refuse rather
 		 * than read "a\u0000b" as "a" */
 		snprintf(err, errlen, "a string holds \\u0000 (NUL), which is not accepted");

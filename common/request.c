@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonguard.h"
+
 int request_parse(const char *line, size_t len, struct request *out, char *err, size_t errlen)
 {
 	const char *end = NULL;
@@ -20,8 +22,12 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 	/* as strict as ballot_parse: nothing but whitespace after the value */
 	while (root && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
 		end++;
-	if (!root || end != line + len) {
+	if (!root || end != line + len || jsonguard_control_byte(line, len)) {
 		snprintf(err, errlen, "malformed JSON");
+		goto out;
+	}
+	if (jsonguard_escaped_nul(line, len)) {
+		snprintf(err, errlen, "a string holds \\u0000 (NUL), which is not accepted");
 		goto out;
 	}
 	if (!cJSON_IsObject(root)) {

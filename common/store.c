@@ -47,24 +47,25 @@ static void db_err(struct store *s, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s %s: %s", what, s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 }
 
-/* take_lock: an exclusive flock on "<path>.lock", kept while the store is
- * open. flock, not SQLite's own locks: readers (export, recount) may read
- * while a tallier writes, but two talliers may not write one database. */
+/* take_lock: an exclusive flock on the database file itself (created
+ * empty if absent, which SQLite takes for a new database), kept while the
+ * store is open: a second tallier on the same file, by whatever path or
+ * link, is refused, while readers (export, recount) may read. flock and
+ * SQLite's fcntl locks do not interfere; the descriptor is closed only
+ * after SQLite has closed the database, since closing any descriptor of a
+ * file drops the process's fcntl locks on it. */
 static int take_lock(struct store *s, char *err, size_t errlen)
 {
-	char lock[4200];
-
-	snprintf(lock, sizeof(lock), "%s.lock", s->path);
-	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (s->lock_fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
 		return -1;
 	}
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
-			snprintf(err, errlen, "%s is in use by another tallier (%s is locked)", s->path, lock);
+			snprintf(err, errlen, "%s is in use by another tallier", s->path);
 		else
-			snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+			snprintf(err, errlen, "cannot lock %s: %s", s->path, strerror(errno));
 		return -1;
 	}
 	return 0;

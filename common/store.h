@@ -19,14 +19,14 @@ enum store_sync { STORE_SYNC_NORMAL, STORE_SYNC_FULL };
 
 /* What store_open is for. */
 enum store_mode {
-	STORE_WRITER, /* the tallier: creates the database, takes <path>.lock */
+	STORE_WRITER, /* the tallier: creates the database, locks it */
 	STORE_READER, /* export and recount: read only, no lock, never creates */
 };
 
 /* store_open: opens the database at path (creating it, schema
- * STORE_SCHEMA, for STORE_WRITER). A writer holds an exclusive lock on
- * "<path>.lock" until store_close, so a second tallier on the same
- * database gets an error. Refuses, leaving the file untouched, a
+ * STORE_SCHEMA, for STORE_WRITER). A writer holds an exclusive lock (flock)
+ * on the file until store_close, so a second tallier on the same database,
+ * by any path or link, gets an error. Refuses, leaving the file untouched, a
  * database of a newer schema or one that is not an SQLite database.
  * Returns the store, or NULL with the reason in err. */
 struct store *store_open(const char *path, enum store_mode mode, enum store_sync sync, char *err,

@@ -47,7 +47,7 @@ static void usage(FILE *out)
 		"     --revote yes|no   yes (default): a voter's later ballot replaces the\n"
 		"                       earlier one; no: the first ballot stands\n"
 		"     --db PATH         the SQLite database of the tally (default tally.db);\n"
-		"                       one tallier at a time (it locks PATH.lock)\n"
+		"                       one tallier at a time (it locks the file)\n"
 		"     --sync MODE       normal (default): a counted ballot survives a crash of\n"
 		"                       the tallier; full: a power loss too (fsync per ballot)\n"
 		"     --export POLL     print the poll's counted ballots and exit\n"

@@ -22,6 +22,7 @@
 #define ERR_NUL "a string holds \\u0000 (NUL), which is not accepted"
 #define ERR_NOT_OBJECT "not a JSON object"
 #define ERR_POLL "field 'poll' does not match the topic"
+#define ERR_REPLY "invalid field 'reply': must be a topic under vote/p1/receipt/"
 
 #define S64 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl"
 #define E32 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" \
@@ -32,6 +33,8 @@
 #define ID_UPPER "0123456789ABCDEF0123456789ABCDEF"
 #define VB "\"voter\":\"bob\""
 #define CN "\"choice\":\"no\""
+#define R16 "abcdefghijklmnop"
+#define R128 R16 R16 R16 R16 R16 R16 R16 R16 /* the longest rest of a receipt topic */
 
 /* parse: runs ballot_parse on an exact-size heap copy of payload[0..len)
  * (no NUL after it), so AddressSanitizer reports any read past len. */
@@ -148,6 +151,29 @@ static const struct parse_case parse_cases[] = {
 	{ "ts null", "{" VB "," CN ",\"ts\":null}", ERR_TS },
 	{ "ts true", "{" VB "," CN ",\"ts\":true}", ERR_TS },
 	{ "ts an array", "{" VB "," CN ",\"ts\":[1]}", ERR_TS },
+	/* reply */
+	{ "reply to a receipt topic", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/abc\"}", NULL },
+	{ "reply of several levels", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/bob/0123\"}", NULL },
+	{ "reply with a rest of 1 byte", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/x\"}", NULL },
+	{ "reply with a rest of 128 bytes", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/" R128 "\"}", NULL },
+	{ "reply with a rest of 129 bytes", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/" R128 "x\"}", ERR_REPLY },
+	{ "reply with an empty rest", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/\"}", ERR_REPLY },
+	{ "reply the prefix without its slash", "{" VB "," CN ",\"reply\":\"vote/p1/receipt\"}", ERR_REPLY },
+	{ "reply under another poll", "{" VB "," CN ",\"reply\":\"vote/p2/receipt/abc\"}", ERR_REPLY },
+	{ "reply to the result topic", "{" VB "," CN ",\"reply\":\"vote/p1/result\"}", ERR_REPLY },
+	{ "reply to the ballot topic", "{" VB "," CN ",\"reply\":\"vote/p1\"}", ERR_REPLY },
+	{ "reply elsewhere", "{" VB "," CN ",\"reply\":\"inbox/bob\"}", ERR_REPLY },
+	{ "reply with +", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/+\"}", ERR_REPLY },
+	{ "reply with #", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/#\"}", ERR_REPLY },
+	{ "reply with + inside", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/a+b\"}", ERR_REPLY },
+	{ "reply with a control character", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/a\\u0001\"}", ERR_REPLY },
+	{ "reply with a newline", "{" VB "," CN ",\"reply\":\"vote/p1/receipt/a\\nb\"}", ERR_REPLY },
+	{ "reply empty", "{" VB "," CN ",\"reply\":\"\"}", ERR_REPLY },
+	{ "reply a number", "{" VB "," CN ",\"reply\":1}", ERR_REPLY },
+	{ "reply null", "{" VB "," CN ",\"reply\":null}", ERR_REPLY },
+	{ "reply true", "{" VB "," CN ",\"reply\":true}", ERR_REPLY },
+	{ "reply an array", "{" VB "," CN ",\"reply\":[\"vote/p1/receipt/abc\"]}", ERR_REPLY },
+	{ "reply an object", "{" VB "," CN ",\"reply\":{\"topic\":\"vote/p1/receipt/abc\"}}", ERR_REPLY },
 };
 
 static void ballot_parse_should_follow_the_table(void **state)
@@ -191,6 +217,7 @@ static void ballot_parse_should_fill_a_minimal_ballot_without_id_or_ts(void **st
 	assert_false(b.has_ts);
 	assert_string_equal(b.id, "");
 	assert_int_equal(b.ts, 0);
+	assert_string_equal(b.reply, "");
 }
 
 static void ballot_parse_should_fill_a_full_ballot(void **state)
@@ -209,6 +236,34 @@ static void ballot_parse_should_fill_a_full_ballot(void **state)
 	assert_string_equal(b.id, ID_LOWER);
 	assert_true(b.has_ts);
 	assert_int_equal(b.ts, 1700000000123LL);
+}
+
+static void ballot_parse_should_fill_the_reply_topic(void **state)
+{
+	static const char json[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"reply\":\"vote/budget.2026/receipt/bob/1\"}";
+	static const char longest[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"reply\":\"vote/p1/receipt/" R128 "\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	memset(&b, 0x5a, sizeof(b));
+	assert_int_equal(parse("budget.2026", json, sizeof(json) - 1, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.reply, "vote/budget.2026/receipt/bob/1");
+	assert_string_equal(b.poll, "budget.2026");
+	assert_int_equal(parse("p1", longest, sizeof(longest) - 1, &b, err, sizeof(err)), 0);
+	assert_string_equal(b.reply, "vote/p1/receipt/" R128);
+}
+
+static void ballot_parse_should_name_the_poll_in_the_reply_error(void **state)
+{
+	static const char json[] = "{\"voter\":\"bob\",\"choice\":\"no\",\"reply\":\"vote/p1/receipt/x\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	/* a receipt topic of p1 on poll budget.2026 */
+	assert_int_equal(parse("budget.2026", json, sizeof(json) - 1, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "invalid field 'reply': must be a topic under vote/budget.2026/receipt/");
 }
 
 static void ballot_parse_should_normalise_an_upper_case_id_to_lower_case(void **state)
@@ -525,6 +580,65 @@ static void ballot_to_json_should_write_valid_json_with_exactly_the_fields(void 
 	free(json);
 }
 
+static void ballot_to_json_should_write_the_reply_when_set(void **state)
+{
+	struct ballot b;
+	char err[256] = "", *json;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	strcpy(b.poll, "p1");
+	strcpy(b.voter, "bob");
+	strcpy(b.choice, "yes");
+	strcpy(b.id, ID_LOWER);
+	b.has_id = true;
+	b.ts = 1700000000000LL;
+	b.has_ts = true;
+	strcpy(b.reply, "vote/p1/receipt/bob");
+	json = ballot_to_json(&b, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"yes\",\"id\":\"" ID_LOWER
+				  "\",\"ts\":1700000000000,\"reply\":\"vote/p1/receipt/bob\"}");
+	free(json);
+	/* without id and ts */
+	memset(&b, 0, sizeof(b));
+	strcpy(b.poll, "p1");
+	strcpy(b.voter, "bob");
+	strcpy(b.choice, "no");
+	strcpy(b.reply, "vote/p1/receipt/a/b");
+	json = ballot_to_json(&b, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"no\","
+				  "\"reply\":\"vote/p1/receipt/a/b\"}");
+	free(json);
+}
+
+static void ballot_to_json_should_round_trip_the_reply_through_ballot_parse(void **state)
+{
+	static const char *const replies[] = { "vote/p1/receipt/x", "vote/p1/receipt/bob smith/caf\xc3\xa9",
+					       "vote/p1/receipt/" R128 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		struct ballot b, back;
+		char err[256] = "", *json;
+
+		memset(&b, 0, sizeof(b));
+		strcpy(b.poll, "p1");
+		strcpy(b.voter, "bob");
+		strcpy(b.choice, "yes");
+		strcpy(b.reply, replies[i]);
+		json = ballot_to_json(&b, err, sizeof(err));
+		assert_non_null(json);
+		if (parse("p1", json, strlen(json), &back, err, sizeof(err)) != 0)
+			fail_msg("%s refused: %s", json, err);
+		assert_string_equal(back.reply, replies[i]);
+		assert_string_equal(back.voter, "bob");
+		free(json);
+	}
+}
+
 /* ---- ballot_new_id ---- */
 
 static void ballot_new_id_should_give_32_lower_case_hex_digits(void **state)
@@ -568,6 +682,8 @@ int main(void)
 		cmocka_unit_test(ballot_parse_should_follow_the_table),
 		cmocka_unit_test(ballot_parse_should_fill_a_minimal_ballot_without_id_or_ts),
 		cmocka_unit_test(ballot_parse_should_fill_a_full_ballot),
+		cmocka_unit_test(ballot_parse_should_fill_the_reply_topic),
+		cmocka_unit_test(ballot_parse_should_name_the_poll_in_the_reply_error),
 		cmocka_unit_test(ballot_parse_should_normalise_an_upper_case_id_to_lower_case),
 		cmocka_unit_test(ballot_parse_should_accept_ts_at_both_ends_of_the_range),
 		cmocka_unit_test(ballot_parse_should_decode_json_escapes_in_voter_and_choice),
@@ -583,6 +699,8 @@ int main(void)
 		cmocka_unit_test(ballot_to_json_should_leave_out_id_and_ts_when_absent),
 		cmocka_unit_test(ballot_to_json_should_round_trip_through_ballot_parse),
 		cmocka_unit_test(ballot_to_json_should_write_valid_json_with_exactly_the_fields),
+		cmocka_unit_test(ballot_to_json_should_write_the_reply_when_set),
+		cmocka_unit_test(ballot_to_json_should_round_trip_the_reply_through_ballot_parse),
 		cmocka_unit_test(ballot_new_id_should_give_32_lower_case_hex_digits),
 		cmocka_unit_test(ballot_new_id_should_differ_between_calls),
 		cmocka_unit_test(ballot_new_id_should_be_accepted_by_ballot_parse),

@@ -62,6 +62,7 @@ static void done(struct parsed *p)
 }
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define VB_ARGS "-t", "vote/p1", "-m", "yes" /* a valid voter command line */
 #define NO_ARGS ((const char *const[]){ NULL })
 
 /* ---- defaults ---- */
@@ -92,6 +93,8 @@ static void opts_parse_should_give_the_voter_defaults(void **state)
 	assert_true(p.o.timeout == 10.0);
 	assert_null(p.o.choices);
 	assert_int_equal(p.o.nchoices, 0);
+	assert_false(p.o.confirm);
+	assert_false(p.o.tcp);
 	done(&p);
 }
 
@@ -119,6 +122,16 @@ static void opts_parse_should_give_the_tallier_defaults(void **state)
 	assert_null(p.o.choices);
 	assert_int_equal(p.o.nchoices, 0);
 	assert_true(p.o.revote);
+	assert_string_equal(p.o.db, "tally.db");
+	assert_false(p.o.sync_full);
+	assert_null(p.o.export_poll);
+	assert_false(p.o.json);
+	assert_false(p.o.format_given);
+	assert_false(p.o.recount);
+	assert_null(p.o.listen);
+	assert_false(p.o.no_mqtt);
+	assert_true(p.o.idle_timeout == 30.0);
+	assert_int_equal(p.o.max_clients, 1000);
 	done(&p);
 }
 
@@ -311,6 +324,116 @@ static void opts_parse_should_take_64_tallier_topics_and_refuse_65(void **state)
 	done(&p);
 }
 
+/* ---- the store, audits and the direct TCP mode ---- */
+
+static void opts_parse_should_take_the_store_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--db", "/var/lib/mqtt-vote/t.db", "--sync", "full"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.db, "/var/lib/mqtt-vote/t.db");
+	assert_true(p.o.sync_full);
+	assert_null(p.o.export_poll);
+	assert_false(p.o.recount);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--db=x.db", "--sync=full", "--sync", "normal"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.db, "x.db");
+	assert_false(p.o.sync_full);
+	done(&p);
+}
+
+static void opts_parse_should_take_export_with_each_format(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--export", "budget.2026"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.export_poll, "budget.2026");
+	assert_false(p.o.json);
+	assert_false(p.o.format_given);
+	assert_false(p.o.recount);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--db", "t.db", "--export", "p1", "--format", "json"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.db, "t.db");
+	assert_string_equal(p.o.export_poll, "p1");
+	assert_true(p.o.json);
+	assert_true(p.o.format_given);
+	done(&p);
+	/* --format may come first; the last one counts */
+	parse(&p, OPTS_TALLIER, ARGS("--format=json", "--format", "csv", "--export=p_1"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.export_poll, "p_1");
+	assert_false(p.o.json);
+	assert_true(p.o.format_given);
+	done(&p);
+}
+
+static void opts_parse_should_take_recount(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--recount", "--db", "old.db", "--choices", "yes,no"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.recount);
+	assert_null(p.o.export_poll);
+	assert_string_equal(p.o.db, "old.db");
+	assert_int_equal(p.o.nchoices, 2);
+	done(&p);
+}
+
+static void opts_parse_should_take_the_tcp_server_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_TALLIER, ARGS("--listen", "127.0.0.1:7000", "--no-mqtt", "--idle-timeout", "2.5",
+				     "--max-clients", "100000"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.listen, "127.0.0.1:7000");
+	assert_true(p.o.no_mqtt);
+	assert_true(p.o.idle_timeout == 2.5);
+	assert_int_equal(p.o.max_clients, 100000);
+	done(&p);
+	/* --listen alone keeps MQTT; the limits at their other ends */
+	parse(&p, OPTS_TALLIER, ARGS("--listen=7000", "--idle-timeout=86400", "--max-clients=1"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.listen, "7000");
+	assert_false(p.o.no_mqtt);
+	assert_true(p.o.idle_timeout == 86400.0);
+	assert_int_equal(p.o.max_clients, 1);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--listen", "[::1]:7000", "--idle-timeout", "0.001"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.listen, "[::1]:7000");
+	assert_true(p.o.idle_timeout == 0.001);
+	done(&p);
+}
+
+static void opts_parse_should_take_the_voter_confirm_and_tcp_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--confirm"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.confirm);
+	assert_false(p.o.tcp);
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--tcp", "-p", "7000", "--confirm"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.tcp);
+	assert_true(p.o.confirm);
+	assert_int_equal(p.o.port, 7000);
+	assert_string_equal(p.o.poll, "p1");
+	done(&p);
+}
+
 /* ---- help and version ---- */
 
 static void opts_parse_should_answer_help(void **state)
@@ -458,6 +581,55 @@ static const struct error_case error_cases[] = {
 	{ T, { "--revote", "maybe" }, "invalid --revote 'maybe' (want yes or no)" },
 	{ T, { "--revote", "YES" }, "invalid --revote 'YES' (want yes or no)" },
 	{ T, { "--revote", "" }, "invalid --revote '' (want yes or no)" },
+	/* tallier: the store and audits */
+	{ T, { "--db" }, "option '--db' needs a value" },
+	{ T, { "--db", "" }, "invalid --db '' (want a file path)" },
+	{ T, { "--db=" }, "invalid --db '' (want a file path)" },
+	{ T, { "--sync" }, "option '--sync' needs a value" },
+	{ T, { "--sync", "fast" }, "invalid --sync 'fast' (want normal or full)" },
+	{ T, { "--sync", "FULL" }, "invalid --sync 'FULL' (want normal or full)" },
+	{ T, { "--sync", "" }, "invalid --sync '' (want normal or full)" },
+	{ T, { "--export" }, "option '--export' needs a value" },
+	{ T, { "--export", "" }, "invalid --export '': " POLL_RULE },
+	{ T, { "--export", "a b" }, "invalid --export 'a b': " POLL_RULE },
+	{ T, { "--export", "vote/p1" }, "invalid --export 'vote/p1': " POLL_RULE },
+	{ T, { "--export", "+" }, "invalid --export '+': " POLL_RULE },
+	{ T, { "--export",
+	       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+	  "invalid --export 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': " POLL_RULE },
+	{ T, { "--export", "p1", "--format" }, "option '--format' needs a value" },
+	{ T, { "--export", "p1", "--format", "xml" }, "invalid --format 'xml' (want csv or json)" },
+	{ T, { "--export", "p1", "--format", "JSON" }, "invalid --format 'JSON' (want csv or json)" },
+	{ T, { "--export", "p1", "--format", "" }, "invalid --format '' (want csv or json)" },
+	{ T, { "--format", "json" }, "--format goes with --export" },
+	{ T, { "--format", "csv", "--recount" }, "--format goes with --export" },
+	{ T, { "--export", "p1", "--recount" }, "--export and --recount do not go together" },
+	{ T, { "--recount", "--export", "p1", "--format", "csv" }, "--export and --recount do not go together" },
+	{ T, { "--recount=yes" }, "option '--recount' takes no value" },
+	/* tallier: the direct TCP mode */
+	{ T, { "--listen" }, "option '--listen' needs a value" },
+	{ T, { "--listen", "" }, "invalid --listen '' (want [ADDR:]PORT)" },
+	{ T, { "--no-mqtt" }, "--no-mqtt needs --listen (else nothing brings ballots)" },
+	{ T, { "--no-mqtt=1", "--listen", "7000" }, "option '--no-mqtt' takes no value" },
+	{ T, { "--listen", "7000", "--idle-timeout" }, "option '--idle-timeout' needs a value" },
+	{ T, { "--idle-timeout", "0" }, "invalid --idle-timeout '0' (want a positive number of seconds)" },
+	{ T, { "--idle-timeout", "-1" }, "invalid --idle-timeout '-1' (want a positive number of seconds)" },
+	{ T, { "--idle-timeout", "86401" }, "invalid --idle-timeout '86401' (want a positive number of seconds)" },
+	{ T, { "--idle-timeout", "5s" }, "invalid --idle-timeout '5s' (want a positive number of seconds)" },
+	{ T, { "--idle-timeout", "" }, "invalid --idle-timeout '' (want a positive number of seconds)" },
+	{ T, { "--idle-timeout", "inf" }, "invalid --idle-timeout 'inf' (want a positive number of seconds)" },
+	{ T, { "--max-clients" }, "option '--max-clients' needs a value" },
+	{ T, { "--max-clients", "0" }, "invalid --max-clients '0' (want 1 to 100000)" },
+	{ T, { "--max-clients", "100001" }, "invalid --max-clients '100001' (want 1 to 100000)" },
+	{ T, { "--max-clients", "-5" }, "invalid --max-clients '-5' (want 1 to 100000)" },
+	{ T, { "--max-clients", "+5" }, "invalid --max-clients '+5' (want 1 to 100000)" },
+	{ T, { "--max-clients", "10x" }, "invalid --max-clients '10x' (want 1 to 100000)" },
+	{ T, { "--max-clients", "" }, "invalid --max-clients '' (want 1 to 100000)" },
+	{ T, { "--max-clients", "99999999999999999999" },
+	  "invalid --max-clients '99999999999999999999' (want 1 to 100000)" },
+	/* voter: receipts and the direct TCP mode */
+	{ V, { VB, "--confirm=yes" }, "option '--confirm' takes no value" },
+	{ V, { VB, "--tcp=1" }, "option '--tcp' takes no value" },
 	/* each program takes only its own options */
 	{ V, { VB, "-v" }, "unknown option '-v'" },
 	{ V, { VB, "--verbose" }, "unknown option '--verbose'" },
@@ -471,6 +643,17 @@ static const struct error_case error_cases[] = {
 	{ T, { "--debug" }, "unknown option '--debug'" },
 	{ T, { "--voter", "bob" }, "unknown option '--voter'" },
 	{ T, { "--timeout", "5" }, "unknown option '--timeout'" },
+	{ V, { VB, "--db", "t.db" }, "unknown option '--db'" },
+	{ V, { VB, "--sync", "full" }, "unknown option '--sync'" },
+	{ V, { VB, "--export", "p1" }, "unknown option '--export'" },
+	{ V, { VB, "--format", "json" }, "unknown option '--format'" },
+	{ V, { VB, "--recount" }, "unknown option '--recount'" },
+	{ V, { VB, "--listen", "7000" }, "unknown option '--listen'" },
+	{ V, { VB, "--no-mqtt" }, "unknown option '--no-mqtt'" },
+	{ V, { VB, "--idle-timeout", "5" }, "unknown option '--idle-timeout'" },
+	{ V, { VB, "--max-clients", "5" }, "unknown option '--max-clients'" },
+	{ T, { "--confirm" }, "unknown option '--confirm'" },
+	{ T, { "--tcp" }, "unknown option '--tcp'" },
 };
 
 static const char *result_name(enum opts_result r)
@@ -566,6 +749,11 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_let_a_later_choices_replace_an_earlier_one),
 		cmocka_unit_test(opts_parse_should_take_every_protocol_version_spelling),
 		cmocka_unit_test(opts_parse_should_take_64_tallier_topics_and_refuse_65),
+		cmocka_unit_test(opts_parse_should_take_the_store_options),
+		cmocka_unit_test(opts_parse_should_take_export_with_each_format),
+		cmocka_unit_test(opts_parse_should_take_recount),
+		cmocka_unit_test(opts_parse_should_take_the_tcp_server_options),
+		cmocka_unit_test(opts_parse_should_take_the_voter_confirm_and_tcp_options),
 		cmocka_unit_test(opts_parse_should_answer_help),
 		cmocka_unit_test(opts_parse_should_answer_version),
 		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),

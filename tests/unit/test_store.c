@@ -1,0 +1,1081 @@
+/* test_store.c -- unit tests of store: creating, locking and refusing databases, saving and loading the tally, audits */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ballot.h"
+#include "store.h"
+#include "tally.h"
+
+#define NOW 1700000000123LL /* 2023-11-14T22:13:20.123Z */
+#define ID_A "0123456789abcdef0123456789abcdef"
+#define ID_B "fedcba9876543210fedcba9876543210"
+
+/* ---- the temporary directory each test works in ---- */
+
+struct fixture {
+	char dir[64];  /* /tmp/test_store.XXXXXX */
+	char db[128];  /* <dir>/tally.db */
+};
+
+static int make_dir(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof(f->db), "%s/tally.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+/* remove_dir: removes the directory and the files the test left in it
+ * (the database, its -wal and -shm, a link to it). */
+static int remove_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct dirent *e;
+	DIR *d = opendir(f->dir);
+	int rc = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[512];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+		if (unlink(path) != 0)
+			rc = -1;
+	}
+	closedir(d);
+	if (rmdir(f->dir) != 0)
+		rc = -1;
+	free(f);
+	return rc;
+}
+
+/* ---- helpers ---- */
+
+/* mk: a validated ballot; id NULL for none, ts < 0 for none. */
+static struct ballot mk(const char *poll, const char *voter, const char *choice, const char *id,
+			int64_t ts)
+{
+	struct ballot b;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(b.poll, sizeof(b.poll), "%s", poll);
+	snprintf(b.voter, sizeof(b.voter), "%s", voter);
+	snprintf(b.choice, sizeof(b.choice), "%s", choice);
+	if (id) {
+		snprintf(b.id, sizeof(b.id), "%s", id);
+		b.has_id = true;
+	}
+	if (ts >= 0) {
+		b.ts = ts;
+		b.has_ts = true;
+	}
+	return b;
+}
+
+static struct store *open_ok(const char *path, enum store_mode mode, enum store_sync sync)
+{
+	char err[512] = "";
+	struct store *s = store_open(path, mode, sync, err, sizeof(err));
+
+	if (!s)
+		fail_msg("store_open %s: %s", path, err);
+	return s;
+}
+
+/* open_fails: store_open must fail with exactly the message want. */
+static void open_fails(const char *path, enum store_mode mode, const char *want)
+{
+	char err[512] = "";
+	struct store *s = store_open(path, mode, STORE_SYNC_NORMAL, err, sizeof(err));
+
+	if (s) {
+		store_close(s);
+		fail_msg("store_open %s (%s) succeeded; expected \"%s\"", path,
+			 mode == STORE_WRITER ? "writer" : "reader", want);
+	}
+	assert_string_equal(err, want);
+}
+
+static void save_ok(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
+		    int64_t updated_ms)
+{
+	char err[512] = "";
+
+	if (store_save(s, b, poll, rejected, updated_ms, err, sizeof(err)) != 0)
+		fail_msg("store_save: %s", err);
+}
+
+static struct tally *new_tally(const char *const *choices, size_t nchoices, bool revote)
+{
+	struct tally_config cfg = { choices, nchoices, revote };
+	char err[256] = "";
+	struct tally *t = tally_new(&cfg, err, sizeof(err));
+
+	if (!t)
+		fail_msg("tally_new: %s", err);
+	return t;
+}
+
+/* load_ok: store_load into t, which must succeed; returns the ballots read. */
+static long load_ok(struct store *s, struct tally *t, long *skipped)
+{
+	char err[512] = "";
+	long n;
+
+	*skipped = -1;
+	n = store_load(s, t, skipped, err, sizeof(err));
+	if (n < 0)
+		fail_msg("store_load: %s", err);
+	return n;
+}
+
+/* poll_of: the number of poll name in t, which must exist. */
+static size_t poll_of(const struct tally *t, const char *name)
+{
+	long i = tally_poll_find(t, name);
+
+	if (i < 0)
+		fail_msg("poll '%s' not in the tally", name);
+	return (size_t)i;
+}
+
+/* apply_and_save: what the tallier does with a valid ballot: counts it
+ * and commits what changed (the ballot when it now counts, NULL when it
+ * was refused, nothing for a duplicate or a stale one). */
+static enum tally_status apply_and_save(struct tally *t, struct store *s, const struct ballot *b,
+					int64_t now)
+{
+	struct tally_outcome out;
+	char err[256] = "";
+	size_t i;
+
+	if (tally_apply(t, b, now, &out, err, sizeof(err)) != 0)
+		fail_msg("tally_apply: %s", err);
+	i = poll_of(t, b->poll);
+	if (out.status == TALLY_COUNTED || out.status == TALLY_REPLACED)
+		save_ok(s, b, b->poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
+	else if (out.status == TALLY_REJECTED)
+		save_ok(s, NULL, b->poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
+	return out.status;
+}
+
+/* reject_and_save: what the tallier does with a ballot it cannot read. */
+static void reject_and_save(struct tally *t, struct store *s, const char *poll, int64_t now)
+{
+	char err[256] = "";
+	size_t i;
+
+	if (tally_reject(t, poll, now, err, sizeof(err)) != 0)
+		fail_msg("tally_reject: %s", err);
+	i = poll_of(t, poll);
+	save_ok(s, NULL, poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
+}
+
+/* result_of: the result JSON of poll name in t; malloc'd. */
+static char *result_of(const struct tally *t, const char *name)
+{
+	char err[256] = "";
+	char *json = tally_result_json(t, poll_of(t, name), err, sizeof(err));
+
+	if (!json)
+		fail_msg("tally_result_json: %s", err);
+	return json;
+}
+
+/* same_results: every poll of a has the same result JSON in b, and b has
+ * no other poll. Returns the number of polls that differ (printed). */
+static size_t same_results(const struct tally *a, const struct tally *b, const char *what)
+{
+	size_t i, differ = 0;
+
+	if (tally_poll_count(a) != tally_poll_count(b)) {
+		print_error("%s: %zu polls, then %zu\n", what, tally_poll_count(a), tally_poll_count(b));
+		differ++;
+	}
+	for (i = 0; i < tally_poll_count(a); i++) {
+		const char *name = tally_poll_name(a, i);
+		char *ja, *jb;
+
+		if (tally_poll_find(b, name) < 0) {
+			print_error("%s: poll '%s' missing\n", what, name);
+			differ++;
+			continue;
+		}
+		ja = result_of(a, name);
+		jb = result_of(b, name);
+		if (strcmp(ja, jb) != 0) {
+			print_error("%s: poll '%s':\n  before %s\n  after  %s\n", what, name, ja, jb);
+			differ++;
+		}
+		free(ja);
+		free(jb);
+	}
+	return differ;
+}
+
+/* slurp: the bytes of the file at path; malloc'd, *len its size. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf;
+	long size;
+
+	if (!fp)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	size = ftell(fp);
+	assert_true(size >= 0);
+	rewind(fp);
+	buf = malloc((size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	*len = (size_t)size;
+	return buf;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* sql_exec: runs sql on the database at path with SQLite itself (rollback
+ * journal, as another application would), creating the file. */
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		fail_msg("sqlite3_open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		print_error("sqlite3_exec %s: %s\n", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		fail();
+	}
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* sql_int: the integer the one-row query sql gives on the database at path. */
+static int64_t sql_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* sql_text: the text the one-row query sql gives, into buf. */
+static void sql_text(const char *path, const char *sql, char *buf, size_t size)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Callbacks that record what store_each_ballot and store_each_count give. */
+struct seen {
+	char rows[64][320];
+	size_t n;
+	size_t stop_at; /* return stop_rc on call stop_at (1-based); 0: never */
+	int stop_rc;
+};
+
+static int record_ballot(void *ctx, const struct ballot *b)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 64);
+	if (b->has_ts)
+		snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%s|%s|%s|ts=%" PRId64, b->poll, b->voter,
+			 b->choice, b->has_id ? b->id : "-", b->ts);
+	else
+		snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%s|%s|%s|-", b->poll, b->voter, b->choice,
+			 b->has_id ? b->id : "-");
+	s->n++;
+	return s->stop_at && s->n == s->stop_at ? s->stop_rc : 0;
+}
+
+static int record_count(void *ctx, const char *poll, const char *choice, uint64_t votes)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 64);
+	snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%s|%" PRIu64, poll, choice ? choice : "(null)",
+		 votes);
+	s->n++;
+	return s->stop_at && s->n == s->stop_at ? s->stop_rc : 0;
+}
+
+static void assert_rows(const struct seen *s, const char *const *want, size_t nwant)
+{
+	size_t i, failures = 0;
+
+	if (s->n != nwant) {
+		print_error("%zu rows, expected %zu\n", s->n, nwant);
+		failures++;
+	}
+	for (i = 0; i < s->n && i < nwant; i++) {
+		if (strcmp(s->rows[i], want[i]) != 0) {
+			print_error("row %zu: got \"%s\", expected \"%s\"\n", i, s->rows[i], want[i]);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- store_open: creating, locking, refusing ---- */
+
+static void store_open_should_create_a_new_database_of_the_current_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	char mode[32];
+
+	assert_false(exists(f->db));
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	assert_true(exists(f->db));
+	store_close(s);
+	assert_int_equal(STORE_SCHEMA, 1);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+					"name IN ('ballots', 'polls')"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polls"), 0);
+	/* NORMAL is WAL mode, which the file remembers */
+	sql_text(f->db, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_string_equal(mode, "wal");
+}
+
+static void store_open_should_make_a_tally_of_an_empty_file(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+
+	write_file(f->db, "", 0);
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	save_ok(s, NULL, "p1", 1, NOW);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 1);
+}
+
+static void store_open_should_reopen_its_own_database_as_writer_and_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct ballot b = mk("p1", "bob", "yes", ID_A, 100);
+	struct tally *t;
+	long skipped;
+
+	save_ok(s, &b, "p1", 0, NOW);
+	store_close(s);
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	store_close(s);
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 1);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "yes"), 1);
+	tally_free(t);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+}
+
+static void store_open_should_refuse_a_second_writer_while_the_first_is_open(void **state)
+{
+	struct fixture *f = *state;
+	struct store *first = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL), *second;
+	char want[1024], other[256];
+
+	snprintf(want, sizeof(want), "%s is in use by another tallier", f->db);
+	open_fails(f->db, STORE_WRITER, want);
+	/* the lock is on the file, whatever the spelling of its path */
+	snprintf(other, sizeof(other), "%s/./tally.db", f->dir);
+	snprintf(want, sizeof(want), "%s is in use by another tallier", other);
+	open_fails(other, STORE_WRITER, want);
+	/* ... or a link to it */
+	snprintf(other, sizeof(other), "%s/link.db", f->dir);
+	assert_int_equal(symlink(f->db, other), 0);
+	snprintf(want, sizeof(want), "%s is in use by another tallier", other);
+	open_fails(other, STORE_WRITER, want);
+	/* the refused writer did not disturb the first */
+	save_ok(first, NULL, "p1", 1, NOW);
+	store_close(first);
+	second = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	save_ok(second, NULL, "p1", 2, NOW + 1);
+	store_close(second);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 2);
+}
+
+static void store_close_should_accept_null(void **state)
+{
+	(void)state;
+	store_close(NULL);
+}
+
+static void store_open_should_let_a_reader_open_while_a_writer_holds_it(void **state)
+{
+	struct fixture *f = *state;
+	struct store *w = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL), *r;
+	struct ballot b1 = mk("p1", "alice", "yes", NULL, -1), b2 = mk("p1", "bob", "no", NULL, -1);
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	static const char *const first[] = { "p1|alice|yes|-|-" };
+	static const char *const both[] = { "p1|alice|yes|-|-", "p1|bob|no|-|-" };
+
+	save_ok(w, &b1, "p1", 0, NOW);
+	r = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_each_ballot(r, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, first, NROWS(first));
+	/* the reader sees what the writer commits later */
+	save_ok(w, &b2, "p1", 0, NOW + 1);
+	seen.n = 0;
+	assert_int_equal(store_each_ballot(r, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, both, NROWS(both));
+	store_close(r);
+	store_close(w);
+}
+
+static void store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it(void **state)
+{
+	struct fixture *f = *state;
+	char want[512];
+
+	snprintf(want, sizeof(want), "cannot open %s: unable to open database file", f->db);
+	open_fails(f->db, STORE_READER, want);
+	assert_false(exists(f->db));
+}
+
+static void store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched(void **state)
+{
+	struct fixture *f = *state;
+	char text[2048], want[512];
+	unsigned char *after;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	memcpy(text, "poll,voter,choice\n", 18);
+	write_file(f->db, text, sizeof(text));
+	snprintf(want, sizeof(want), "cannot read %s: file is not a database", f->db);
+	open_fails(f->db, STORE_WRITER, want);
+	open_fails(f->db, STORE_READER, want);
+	after = slurp(f->db, &len);
+	assert_int_equal(len, sizeof(text));
+	assert_memory_equal(after, text, sizeof(text));
+	free(after);
+	/* the refused writers let go of the lock */
+	assert_int_equal(unlink(f->db), 0);
+	store_close(open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL));
+}
+
+static void store_open_should_refuse_a_short_text_file_and_leave_it_untouched(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "not a database\n";
+	char want[512];
+	unsigned char *after;
+	size_t len;
+
+	write_file(f->db, text, sizeof(text) - 1);
+	snprintf(want, sizeof(want), "cannot read %s: file is not a database", f->db);
+	open_fails(f->db, STORE_WRITER, want);
+	after = slurp(f->db, &len);
+	assert_int_equal(len, sizeof(text) - 1);
+	assert_memory_equal(after, text, sizeof(text) - 1);
+	free(after);
+}
+
+static void store_open_should_refuse_a_newer_schema_and_leave_it_untouched(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *before, *after;
+	size_t blen, alen;
+	char want[512];
+
+	sql_exec(f->db, "CREATE TABLE ballots (poll TEXT, voter TEXT, choice TEXT, extra BLOB);"
+			"INSERT INTO ballots VALUES ('p1', 'bob', 'yes', x'00');"
+			"PRAGMA user_version = 7;");
+	before = slurp(f->db, &blen);
+	snprintf(want, sizeof(want),
+		 "%s was written by a newer mqtt-vote (schema 7; this one knows 1): left untouched", f->db);
+	open_fails(f->db, STORE_WRITER, want);
+	open_fails(f->db, STORE_READER, want);
+	after = slurp(f->db, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+	free(before);
+	free(after);
+}
+
+static void store_open_should_refuse_another_applications_database_and_leave_it_untouched(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *before, *after;
+	size_t blen, alen;
+	char want[512];
+
+	sql_exec(f->db, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);"
+			"INSERT INTO customers (name) VALUES ('ACME'), ('Globex');");
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 0);
+	before = slurp(f->db, &blen);
+	snprintf(want, sizeof(want), "%s is an SQLite database but not a tally: left untouched", f->db);
+	open_fails(f->db, STORE_WRITER, want);
+	snprintf(want, sizeof(want), "%s holds no tally (schema 0)", f->db);
+	open_fails(f->db, STORE_READER, want);
+	after = slurp(f->db, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM customers"), 2);
+	free(before);
+	free(after);
+}
+
+/* ---- store_save and store_load ---- */
+
+static void store_load_should_restore_what_store_save_saved(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct ballot alice = mk("p1", "alice", "yes", ID_A, 100);
+	struct ballot bob1 = mk("p1", "bob", "yes", NULL, 200);
+	struct ballot bob2 = mk("p1", "bob", "no", ID_B, 300); /* replaces bob1 */
+	struct ballot carol = mk("p1", "carol", "no", NULL, -1); /* no id, no ts */
+	struct ballot dave = mk("p2", "dave", "caf\xc3\xa9", NULL, BALLOT_TS_MAX);
+	struct tally *t;
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	long skipped;
+	size_t p1, p2, p3;
+	static const char *const rows[] = {
+		"p1|alice|yes|" ID_A "|ts=100",
+		"p1|bob|no|" ID_B "|ts=300",
+		"p1|carol|no|-|-",
+		"p2|dave|caf\xc3\xa9|-|ts=9007199254740991",
+	};
+
+	save_ok(s, &alice, "p1", 0, NOW);
+	save_ok(s, &bob1, "p1", 0, NOW + 1);
+	save_ok(s, &bob2, "p1", 0, NOW + 2);
+	save_ok(s, NULL, "p1", 2, NOW + 3);
+	save_ok(s, &carol, "p1", 2, NOW + 4);
+	save_ok(s, &dave, "p2", 0, NOW + 10);
+	save_ok(s, NULL, "p3", 1, NOW + 20); /* a poll with only rejected ballots */
+	save_ok(s, NULL, "p3", 4, NOW + 21);
+	store_close(s);
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 4);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(tally_poll_count(t), 3);
+	p1 = poll_of(t, "p1");
+	p2 = poll_of(t, "p2");
+	p3 = poll_of(t, "p3");
+	/* only bob's latest ballot counts */
+	assert_int_equal(tally_poll_choice(t, p1, "yes"), 1);
+	assert_int_equal(tally_poll_choice(t, p1, "no"), 2);
+	assert_int_equal(tally_poll_total(t, p1), 3);
+	assert_int_equal(tally_poll_rejected(t, p1), 2);
+	assert_int_equal(tally_poll_updated(t, p1), NOW + 4);
+	assert_int_equal(tally_poll_choice(t, p2, "caf\xc3\xa9"), 1);
+	assert_int_equal(tally_poll_total(t, p2), 1);
+	assert_int_equal(tally_poll_rejected(t, p2), 0);
+	assert_int_equal(tally_poll_updated(t, p2), NOW + 10);
+	assert_int_equal(tally_poll_total(t, p3), 0);
+	assert_int_equal(tally_poll_rejected(t, p3), 4);
+	assert_int_equal(tally_poll_updated(t, p3), NOW + 21);
+	/* the ballots come back as saved, id and ts included or absent */
+	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	tally_free(t);
+	store_close(s);
+}
+
+static void store_load_should_restore_the_results_of_a_counted_tally(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct tally *t = new_tally(NULL, 0, true), *back = new_tally(NULL, 0, true);
+	struct ballot b[] = {
+		mk("p1", "alice", "yes", ID_A, 100),
+		mk("p1", "bob", "yes", NULL, -1),
+		mk("p1", "bob", "no", NULL, -1),         /* replaces: no ts, by arrival */
+		mk("p1", "alice", "yes", ID_A, 100),     /* duplicate: not saved */
+		mk("p1", "alice", "no", ID_B, 50),       /* stale: not saved */
+		mk("p2", "carol", "maybe", NULL, 7),
+	};
+	static const enum tally_status want[] = { TALLY_COUNTED, TALLY_COUNTED, TALLY_REPLACED,
+						  TALLY_DUPLICATE, TALLY_STALE, TALLY_COUNTED };
+	long skipped;
+	size_t i;
+
+	for (i = 0; i < NROWS(b); i++)
+		assert_int_equal(apply_and_save(t, s, &b[i], NOW + (int64_t)i), want[i]);
+	reject_and_save(t, s, "p1", NOW + 10);
+	reject_and_save(t, s, "only-rejected", NOW + 11);
+	reject_and_save(t, s, "only-rejected", NOW + 12);
+	store_close(s);
+
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(load_ok(s, back, &skipped), 3); /* alice and bob on p1, carol on p2 */
+	assert_int_equal(skipped, 0);
+	assert_int_equal(same_results(t, back, "reloaded"), 0);
+	assert_int_equal(tally_poll_rejected(back, poll_of(back, "only-rejected")), 2);
+	assert_int_equal(tally_poll_updated(back, poll_of(back, "p1")), NOW + 10);
+	store_close(s);
+	tally_free(t);
+	tally_free(back);
+}
+
+static void store_load_should_report_stored_ballots_that_choices_no_longer_allow(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const choices[] = { "yes", "no" };
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct ballot b1 = mk("p1", "alice", "yes", NULL, -1), b2 = mk("p1", "bob", "no", NULL, -1);
+	struct ballot b3 = mk("p1", "carol", "maybe", NULL, -1), b4 = mk("p2", "dave", "maybe", NULL, -1);
+	struct tally *t;
+	long skipped;
+	size_t p1, p2;
+
+	save_ok(s, &b1, "p1", 3, NOW);
+	save_ok(s, &b2, "p1", 3, NOW + 1);
+	save_ok(s, &b3, "p1", 3, NOW + 2);
+	save_ok(s, &b4, "p2", 0, NOW + 3);
+	t = new_tally(choices, 2, true);
+	assert_int_equal(load_ok(s, t, &skipped), 4);
+	assert_int_equal(skipped, 2);
+	p1 = poll_of(t, "p1");
+	p2 = poll_of(t, "p2");
+	assert_int_equal(tally_poll_choice(t, p1, "yes"), 1);
+	assert_int_equal(tally_poll_choice(t, p1, "no"), 1);
+	assert_int_equal(tally_poll_choice(t, p1, "maybe"), 0);
+	assert_int_equal(tally_poll_total(t, p1), 2);
+	assert_int_equal(tally_poll_total(t, p2), 0);
+	/* the stored rejected counts and last updates, not the skips */
+	assert_int_equal(tally_poll_rejected(t, p1), 3);
+	assert_int_equal(tally_poll_rejected(t, p2), 0);
+	assert_int_equal(tally_poll_updated(t, p1), NOW + 2);
+	assert_int_equal(tally_poll_updated(t, p2), NOW + 3);
+	tally_free(t);
+	store_close(s);
+}
+
+static void store_load_should_give_nothing_from_a_new_database(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct tally *t = new_tally(NULL, 0, true);
+	long skipped;
+
+	assert_int_equal(load_ok(s, t, &skipped), 0);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(tally_poll_count(t), 0);
+	tally_free(t);
+	store_close(s);
+}
+
+static void store_save_should_work_with_sync_full(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_FULL);
+	struct ballot b = mk("p1", "bob", "no", ID_A, 5);
+	struct tally *t;
+	long skipped;
+
+	save_ok(s, &b, "p1", 1, NOW);
+	store_close(s);
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_FULL);
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 1);
+	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "no"), 1);
+	assert_int_equal(tally_poll_rejected(t, poll_of(t, "p1")), 1);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p1")), NOW);
+	tally_free(t);
+	store_close(s);
+	/* and a NORMAL writer takes over a FULL one's database */
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	save_ok(s, NULL, "p1", 2, NOW + 1);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls"), 2);
+}
+
+static void store_save_should_fail_and_store_nothing_when_it_cannot_write(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct ballot b1 = mk("p1", "alice", "yes", NULL, -1), b2 = mk("p1", "bob", "no", NULL, -1);
+	sqlite3 *other = NULL;
+	char err[512] = "", want[512];
+
+	save_ok(s, &b1, "p1", 0, NOW);
+	/* another connection holds the write lock */
+	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_save(s, &b2, "p1", 5, NOW + 1, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "cannot write to %s: database is locked", f->db);
+	assert_string_equal(err, want);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	/* nothing of it was stored */
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT updated_ms FROM polls WHERE poll = 'p1'"), NOW);
+	/* and the store goes on */
+	save_ok(s, &b2, "p1", 5, NOW + 1);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 5);
+}
+
+/* ---- store_each_ballot and store_each_count ---- */
+
+/* fill_three_polls: the ballots the audit tests read, saved out of order. */
+static void fill_three_polls(struct store *s)
+{
+	struct ballot b[] = {
+		mk("b", "zed", "no", NULL, -1),
+		mk("a", "mia", "yes", NULL, -1),
+		mk("a.2", "bob", "yes", NULL, -1),
+		mk("a", "Bob", "no", NULL, -1),
+		mk("b", "\xc3\xa9mile", "yes", NULL, -1),
+		mk("a", "bob", "yes", NULL, -1),
+		mk("b", "amy", "no", NULL, -1),
+		mk("a", "mia", "no", NULL, -1), /* replaces mia's yes */
+	};
+	size_t i;
+
+	for (i = 0; i < NROWS(b); i++)
+		save_ok(s, &b[i], b[i].poll, 0, NOW + (int64_t)i);
+	save_ok(s, NULL, "a", 3, NOW + 20);
+	save_ok(s, NULL, "c", 1, NOW + 21); /* only rejected */
+}
+
+static void store_each_ballot_should_order_by_poll_then_voter(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	static const char *const rows[] = {
+		"a|Bob|no|-|-", "a|bob|yes|-|-", "a|mia|no|-|-",
+		"a.2|bob|yes|-|-",
+		"b|amy|no|-|-", "b|zed|no|-|-", "b|\xc3\xa9mile|yes|-|-",
+	};
+
+	fill_three_polls(s);
+	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	store_close(s);
+}
+
+static void store_each_ballot_should_give_only_the_polls_ballots_when_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	static const char *const a[] = { "a|Bob|no|-|-", "a|bob|yes|-|-", "a|mia|no|-|-" };
+	static const char *const b[] = { "b|amy|no|-|-", "b|zed|no|-|-", "b|\xc3\xa9mile|yes|-|-" };
+
+	fill_three_polls(s);
+	assert_int_equal(store_each_ballot(s, "a", record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, a, NROWS(a));
+	seen.n = 0;
+	assert_int_equal(store_each_ballot(s, "b", record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, b, NROWS(b));
+	/* a poll with no ballots, and one never seen: no calls */
+	seen.n = 0;
+	assert_int_equal(store_each_ballot(s, "c", record_ballot, &seen, err, sizeof(err)), 0);
+	assert_int_equal(store_each_ballot(s, "zz", record_ballot, &seen, err, sizeof(err)), 0);
+	assert_int_equal(seen.n, 0);
+	store_close(s);
+}
+
+static void store_each_ballot_should_stop_early_with_the_callbacks_value(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct seen seen = { .n = 0, .stop_at = 2, .stop_rc = 7 };
+	char err[512] = "";
+
+	fill_three_polls(s);
+	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 7);
+	assert_int_equal(seen.n, 2);
+	seen.n = 0;
+	seen.stop_at = 1;
+	seen.stop_rc = -3;
+	assert_int_equal(store_each_ballot(s, "b", record_ballot, &seen, err, sizeof(err)), -3);
+	assert_int_equal(seen.n, 1);
+	store_close(s);
+}
+
+static void store_each_count_should_give_sqls_counts_with_rejected_first(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	static const char *const rows[] = {
+		"a|(null)|3", "a|no|2", "a|yes|1",
+		"a.2|(null)|0", "a.2|yes|1",
+		"b|(null)|0", "b|no|2", "b|yes|1",
+		"c|(null)|1",
+	};
+
+	fill_three_polls(s);
+	assert_int_equal(store_each_count(s, record_count, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	/* and it stops early like store_each_ballot */
+	seen.n = 0;
+	seen.stop_at = 4;
+	seen.stop_rc = 9;
+	assert_int_equal(store_each_count(s, record_count, &seen, err, sizeof(err)), 9);
+	assert_int_equal(seen.n, 4);
+	store_close(s);
+}
+
+static void store_each_count_should_agree_with_a_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct store *w = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL), *r;
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	static const char *const rows[] = { "a|(null)|3", "a|no|2", "a|yes|1", "a.2|(null)|0", "a.2|yes|1",
+					    "b|(null)|0", "b|no|2", "b|yes|1", "c|(null)|1" };
+
+	fill_three_polls(w);
+	store_close(w);
+	r = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_each_count(r, record_count, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	store_close(r);
+}
+
+/* ---- property: what is saved as the tallier saves loads back the same ---- */
+
+/* A fixed-seed PRNG (xorshift64*), so that a failure can be replayed. */
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static unsigned below(unsigned n)
+{
+	return (unsigned)(rng() % n);
+}
+
+static const char *const gen_polls[] = { "p0", "p1", "budget.2026", "x-y_z", "q" };
+static const char *const gen_choices[] = { "yes", "no", "maybe", "abstain", "caf\xc3\xa9" };
+
+/* gen_ballot: a random valid ballot: few voters, so that revotes,
+ * duplicates and stale ballots are frequent; id and ts sometimes absent,
+ * ts often tied. */
+static struct ballot gen_ballot(void)
+{
+	char voter[32], id[BALLOT_ID_HEX + 1];
+	unsigned v = below(60), poll = below(NROWS(gen_polls));
+
+	if (v % 7 == 3)
+		snprintf(voter, sizeof(voter), "\xc3\xa9lodie%u", v);
+	else
+		snprintf(voter, sizeof(voter), "voter%u", v);
+	/* ids from a small pool per voter: the same id again is a duplicate */
+	snprintf(id, sizeof(id), "%08x%08x%016x", poll, v, below(6));
+	return mk(gen_polls[poll], voter, gen_choices[below(NROWS(gen_choices))],
+		  below(8) == 0 ? NULL : id, below(6) == 0 ? -1 : 1000 + (int64_t)below(40));
+}
+
+/* replay: applies n generated ballots (and some unreadable ones) to t,
+ * saving each change in s as the tallier does when s is not NULL.
+ * *now advances by 0 to 3 ms per ballot. */
+static void replay(struct tally *t, struct store *s, unsigned n, int64_t *now, unsigned counts[5])
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		*now += below(4);
+		if (below(25) == 0) {
+			const char *poll = below(2) ? "rejected-only" : gen_polls[below(NROWS(gen_polls))];
+
+			char err[256] = "";
+
+			if (s)
+				reject_and_save(t, s, poll, *now);
+			else if (tally_reject(t, poll, *now, err, sizeof(err)) != 0)
+				fail_msg("tally_reject: %s", err);
+		} else {
+			struct ballot b = gen_ballot();
+			enum tally_status st;
+
+			if (s) {
+				st = apply_and_save(t, s, &b, *now);
+			} else {
+				struct tally_outcome out;
+				char err[256] = "";
+
+				if (tally_apply(t, &b, *now, &out, err, sizeof(err)) != 0)
+					fail_msg("tally_apply: %s", err);
+				st = out.status;
+			}
+			if (counts)
+				counts[st]++;
+		}
+	}
+}
+
+static void check_property(const char *dir, const char *const *choices, size_t nchoices, bool revote,
+			   uint64_t seed)
+{
+	char path[256], what[128];
+	struct store *s;
+	struct tally *t = new_tally(choices, nchoices, revote), *back = new_tally(choices, nchoices, revote);
+	unsigned counts[5] = { 0 };
+	int64_t now = NOW, later;
+	uint64_t seed2;
+	long n, skipped;
+	size_t i, voters = 0;
+
+	snprintf(path, sizeof(path), "%s/prop-%" PRIu64 ".db", dir, seed);
+	snprintf(what, sizeof(what), "seed %" PRIu64 ", %zu choices, revote %s", seed, nchoices,
+		 revote ? "yes" : "no");
+	s = open_ok(path, STORE_WRITER, STORE_SYNC_NORMAL);
+	rng_state = seed;
+	replay(t, s, 3000, &now, counts);
+	store_close(s);
+	/* the generator did reach every outcome it can */
+	assert_true(counts[TALLY_COUNTED] > 0);
+	assert_true(counts[TALLY_REPLACED] > 0);
+	assert_true(counts[TALLY_DUPLICATE] > 0);
+	if (revote)
+		assert_true(counts[TALLY_STALE] > 0);
+	if (!revote || nchoices > 0)
+		assert_true(counts[TALLY_REJECTED] > 0);
+
+	s = open_ok(path, STORE_WRITER, STORE_SYNC_NORMAL);
+	n = load_ok(s, back, &skipped);
+	store_close(s);
+	for (i = 0; i < tally_poll_count(t); i++)
+		voters += tally_poll_total(t, i);
+	assert_int_equal(n, (long)voters);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(same_results(t, back, what), 0);
+
+	/* and the loaded tally goes on counting as the original would: it
+	 * holds the same ballots, ts and id included */
+	seed2 = rng_state;
+	later = now;
+	replay(t, NULL, 1000, &now, NULL);
+	rng_state = seed2;
+	replay(back, NULL, 1000, &later, NULL);
+	snprintf(what, sizeof(what), "seed %" PRIu64 ", %zu choices, revote %s, counting on", seed, nchoices,
+		 revote ? "yes" : "no");
+	assert_int_equal(same_results(t, back, what), 0);
+	tally_free(t);
+	tally_free(back);
+}
+
+static void store_load_should_give_the_results_the_tallier_had(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const three[] = { "yes", "no", "maybe" };
+
+	check_property(f->dir, NULL, 0, true, 1);
+	check_property(f->dir, NULL, 0, false, 2);
+	check_property(f->dir, three, 3, true, 3);
+	check_property(f->dir, three, 3, false, 4);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, make_dir, remove_dir)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(store_open_should_create_a_new_database_of_the_current_schema),
+		T(store_open_should_make_a_tally_of_an_empty_file),
+		T(store_open_should_reopen_its_own_database_as_writer_and_reader),
+		T(store_open_should_refuse_a_second_writer_while_the_first_is_open),
+		cmocka_unit_test(store_close_should_accept_null),
+		T(store_open_should_let_a_reader_open_while_a_writer_holds_it),
+		T(store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it),
+		T(store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched),
+		T(store_open_should_refuse_a_short_text_file_and_leave_it_untouched),
+		T(store_open_should_refuse_a_newer_schema_and_leave_it_untouched),
+		T(store_open_should_refuse_another_applications_database_and_leave_it_untouched),
+		T(store_load_should_restore_what_store_save_saved),
+		T(store_load_should_restore_the_results_of_a_counted_tally),
+		T(store_load_should_report_stored_ballots_that_choices_no_longer_allow),
+		T(store_load_should_give_nothing_from_a_new_database),
+		T(store_save_should_work_with_sync_full),
+		T(store_save_should_fail_and_store_nothing_when_it_cannot_write),
+		T(store_each_ballot_should_order_by_poll_then_voter),
+		T(store_each_ballot_should_give_only_the_polls_ballots_when_asked),
+		T(store_each_ballot_should_stop_early_with_the_callbacks_value),
+		T(store_each_count_should_give_sqls_counts_with_rejected_first),
+		T(store_each_count_should_agree_with_a_reader),
+		T(store_load_should_give_the_results_the_tallier_had),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
