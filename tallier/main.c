@@ -191,7 +191,7 @@ static int run(struct tallier *t)
 			stopping = true;
 			deadline = vtime_mono_ms() + STOP_PUBLISH_MS;
 			if (!t->opts.quiet)
-				log_line("stopping: publishing the final results");
+				log_line(t->link ? "stopping: publishing the final results" : "stopping");
 		}
 		wake = publish_due(t);
 		if (stopping) {

@@ -712,6 +712,268 @@ class IntegrationCase(unittest.TestCase):
         return r
 
 
+
+# --------------------------------------------------------------------------
+# Durable state, receipts, crashes (tests test_durable, test_receipts,
+# test_crash, and bench/restart.py). Additions only: nothing above changes.
+
+import resource  # noqa: E402 (here, not in a preexec_fn: no import between fork and exec)
+
+
+def wait_for(predicate, timeout, interval=0.02):
+    """Poll predicate() until it returns a true value or timeout seconds
+    pass; returns its last value (so the caller asserts on it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)  # between polls only; the condition is re-checked
+
+
+def run_tallier(args, timeout=30):
+    """tallier ARGS (a one-shot: --export, --recount, or a start that must
+    fail) -> (rc, stdout, stderr)."""
+    return run([tallier_path()] + list(args), timeout=timeout)
+
+
+def tallier_db(t):
+    """The database a Tallier object uses when no --db is given: tally.db in
+    its own directory (its working directory)."""
+    return os.path.join(t.log_dir, "tally.db")
+
+
+def pub_lines(port, topic, lines, qos=1, extra=(), timeout=60):
+    """mosquitto_pub -l: one message per line (a list of str). Returns
+    (rc, stdout, stderr); does not raise."""
+    argv = [mosquitto_pub_path(), "-h", HOST, "-p", str(port), "-q", str(qos), "-t", topic,
+            "-l"] + list(extra)
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    return run(argv, timeout=timeout, input=data)
+
+
+def new_ballot_id():
+    return secrets.token_hex(16)
+
+
+def run_child(argv, timeout=30, input=None):
+    """run(), but the child gets SIGKILL if the thread that started it dies
+    (a test killed by ctest's timeout leaves no mosquitto_pub reconnecting
+    to a broker that is gone). For clients run from worker threads: the
+    thread waits for the child, so it outlives it."""
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         cwd=tempfile.gettempdir(), preexec_fn=_die_with_parent, close_fds=True)
+    try:
+        out, err = p.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    return (p.returncode, out.decode("utf-8", "backslashreplace"),
+            err.decode("utf-8", "backslashreplace"))
+
+
+class LimitedTallier(Tallier):
+    """A Tallier started with RLIMIT_FSIZE set to fsize bytes (None: no
+    limit). fsize may be changed between stop() and start()."""
+
+    def __init__(self, port, client_id, fsize=None, **kw):
+        self.fsize = fsize
+        Tallier.__init__(self, port, client_id, **kw)
+
+    def _preexec(self):
+        _die_with_parent()
+        if self.fsize is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (self.fsize, self.fsize))
+
+    def start(self):
+        if self.proc is not None and self.proc.poll() is None:
+            raise RuntimeError("tallier already running")
+        out = open(self.stdout_path, "ab")
+        err = open(self.stderr_path, "ab")
+        try:
+            self.proc = subprocess.Popen(self.argv(), cwd=self.log_dir,
+                                         stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, preexec_fn=self._preexec,
+                                         close_fds=True)
+        finally:
+            out.close()
+            err.close()
+        self.starts += 1
+
+
+class Capture5(Capture):
+    """A Capture whose session is MQTT 5 (so that fetch can show MQTT 5
+    properties: -F with %D correlation data, %R response topic...). The
+    session never expires until close()."""
+
+    def __init__(self, port, topic, qos=1):
+        self.port = port
+        self.topic = topic
+        self.qos = qos
+        self.client_id = "capture5-" + secrets.token_hex(6)
+        rc, out, err = run([mosquitto_sub_path(), "-h", HOST, "-p", str(port), "-V", "5", "-c",
+                            "-x", "4294967295", "-i", self.client_id, "-q", str(qos),
+                            "-t", topic, "-E"], timeout=15)
+        if rc != 0:
+            raise AssertionError("mosquitto_sub -V 5 -E failed (%d): %s" % (rc, err))
+
+    def fetch(self, count=1, wait=5, fmt=None):
+        argv = [mosquitto_sub_path(), "-h", HOST, "-p", str(self.port), "-V", "5", "-c",
+                "-x", "4294967295", "-i", self.client_id, "-q", str(self.qos),
+                "-t", self.topic, "-C", str(count), "-W", str(max(1, int(wait)))]
+        if fmt:
+            argv += ["-F", fmt]
+        rc, out, err = run(argv, timeout=wait + 10)
+        return out.splitlines()
+
+    def close(self):
+        run([mosquitto_sub_path(), "-h", HOST, "-p", str(self.port), "-V", "5",
+             "-i", self.client_id, "-t", self.topic, "-E"], timeout=15)
+
+
+# --------------------------------------------------------------------------
+# Direct TCP mode (test_tcp and bench/tcp.py): a tallier with --listen and
+# a raw client of its line protocol. Additions only: nothing above changes.
+
+LISTENING_RE = r"^tallier: listening on tcp (\[[0-9A-Fa-f:.%]+\]|[0-9.]+):(\d+)$"
+
+
+class TcpTallier(Tallier):
+    """tallier --listen LISTEN (one address, port 0 by default). With
+    broker_port None it runs --no-mqtt (no -h/-p/-i/-t at all); else it is
+    also an MQTT tallier on that broker. wait_listening() parses the port
+    from its log into .tcp_port (and the address into .tcp_host)."""
+
+    def __init__(self, broker_port=None, client_id="tcp", listen=HOST + ":0", topics=(),
+                 extra=(), log_dir=None):
+        self.listen = listen
+        self.tcp_host = None
+        self.tcp_port = None
+        Tallier.__init__(self, broker_port, client_id, topics=topics, extra=extra,
+                         log_dir=log_dir)
+
+    def argv(self):
+        if self.port is None:
+            return [tallier_path(), "--no-mqtt", "--listen", self.listen] + self.extra
+        return Tallier.argv(self) + ["--listen", self.listen]
+
+    def wait_listening(self, timeout=10):
+        """Wait for this start's 'listening on tcp ADDR:PORT' line (one
+        address per start); returns the port."""
+        m = self.wait_for_log(LISTENING_RE, timeout, count=self.starts)
+        self.tcp_host = m.group(1).strip("[]")
+        self.tcp_port = int(m.group(2))
+        return self.tcp_port
+
+
+class TcpClient:
+    """One connection to a tallier's TCP port, every read under a deadline.
+    Lines come back as bytes without their newline."""
+
+    def __init__(self, port, host=HOST, timeout=10, rcvbuf=None):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        if rcvbuf is not None:  # before connect, so the window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect((host, port))
+        except OSError:
+            self.sock.close()
+            raise
+        self.buf = b""
+        self.eof = False
+        self.reset = False
+
+    @property
+    def local_port(self):
+        return self.sock.getsockname()[1]
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.sock.sendall(data)
+
+    def send_json(self, obj):
+        self.send(json.dumps(obj) + "\n")
+
+    def _fill(self, deadline):
+        """Read once more into buf; False at EOF (or a reset)."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError("no reply from the tallier in time (have %r)" % self.buf[:200])
+        self.sock.settimeout(left)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise AssertionError("no reply from the tallier in time (have %r)" % self.buf[:200])
+        except ConnectionResetError:
+            data = b""
+            self.reset = True
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def read_line(self, timeout=10):
+        """The next line, or None at EOF. AssertionError on timeout."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            if self.eof or not self._fill(deadline):
+                return None
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def read_json(self, timeout=10):
+        line = self.read_line(timeout)
+        if line is None:
+            raise AssertionError("the tallier closed the connection instead of replying")
+        try:
+            return json.loads(line)
+        except ValueError as e:
+            raise AssertionError("reply is not JSON (%s): %r" % (e, line))
+
+    def request(self, obj, timeout=10):
+        self.send_json(obj)
+        return self.read_json(timeout)
+
+    def read_until_eof(self, timeout=10):
+        """Every line until the tallier closes (a partial last line is
+        returned as is). AssertionError when it does not close in time."""
+        deadline = time.monotonic() + timeout
+        while not self.eof and self._fill(deadline):
+            pass
+        lines = self.buf.split(b"\n")
+        self.buf = b""
+        if lines and lines[-1] == b"":
+            lines.pop()
+        return lines
+
+    def shutdown_write(self):
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def abort(self):
+        """Close with a reset (SO_LINGER 0): the client vanishes."""
+        import struct
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def tcp_request(port, obj, host=HOST, timeout=10):
+    """One request on a new connection: the parsed reply."""
+    c = TcpClient(port, host=host, timeout=timeout)
+    try:
+        return c.request(obj, timeout)
+    finally:
+        c.close()
+
+
 def main(argv):
     if len(argv) != 2 or argv[1] not in ("start-shared", "stop-shared"):
         sys.stderr.write("usage: harness.py start-shared|stop-shared\n")
