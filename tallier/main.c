@@ -284,8 +284,6 @@ int main(int argc, char **argv)
 		log_line("%s", t.tally ? "out of memory" : err);
 		goto out;
 	}
-	if (load(&t) != 0)
-		goto out;
 	if (pthread_mutex_init(&t.lock, NULL) != 0) {
 		log_line("cannot create a mutex");
 		goto out;
@@ -301,6 +299,8 @@ int main(int argc, char **argv)
 		log_line("cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
+	if (load(&t) != 0) /* after the handlers: SIGXFSZ must not kill it */
+		goto out;
 	if (t.opts.listen) {
 		server = server_start(&t, t.opts.listen, (int)(t.opts.idle_timeout * 1000), t.opts.max_clients, err,
 				      sizeof(err));

@@ -160,10 +160,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.confirm) {
-		/* a topic of this run only; MQTT 3.1.1 has no Response Topic: the ballot says it */
+		/* a topic of this run only */
 		snprintf(receipt_topic, sizeof(receipt_topic), TOPIC_PREFIX "%s/receipt/%.16s", b.poll, rid + 16);
-		if (o.mqtt_version != 5)
-			snprintf(b.reply, sizeof(b.reply), "%s", receipt_topic);
+		/* in the ballot too, not only in MQTT 5's Response Topic: a tallier
+		 * on MQTT 3.1.1 sees only this (one receipt either way) */
+		snprintf(b.reply, sizeof(b.reply), "%s", receipt_topic);
 	}
 	json = ballot_to_json(&b, err, sizeof(err));
 	if (!json) {
