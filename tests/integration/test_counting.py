@@ -12,6 +12,8 @@ import concurrent.futures
 import datetime
 import json
 import re
+import subprocess
+import threading
 import time
 import unittest
 
@@ -60,26 +62,41 @@ class Counting(IntegrationCase):
                           tallier=tallier)
 
     def test_results_are_coalesced_under_load(self):
-        # 400 ballots in one burst: the tallier publishes a result at most
-        # about 10 times a second per poll, so far fewer than 400 results
-        # go out, and the last one holds the final count.
+        # 3000 ballots in one burst: the tallier publishes a result at most
+        # about 10 times a second per poll, so far fewer than 3000 results
+        # go out, and the last one holds the final count. A live subscriber
+        # stamps each result as it arrives (mosquitto_sub -F %U); a retained
+        # probe, which it receives first, says when it is subscribed.
         tallier = self.tallier()
-        capture = harness.Capture(self.port, self.topic + "/result")
-        self.addCleanup(capture.close)
-        lines = "".join(ballot_json("burst%03d" % i, "yes" if i % 2 else "no") + "\n"
-                        for i in range(400))
+        result_topic = self.topic + "/result"
+        harness.pub(self.port, result_topic, "probe", retain=True)
+        sub = subprocess.Popen(["stdbuf", "-oL", harness.mosquitto_sub_path(), "-h", harness.HOST,
+                                "-p", str(self.port), "-q", "1", "-t", result_topic, "-F", "%U %p"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(lambda: (sub.kill(), sub.wait()))
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(sub.stdout), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 10
+        while not any(line.endswith(" probe\n") for line in list(lines)):
+            self.assertLess(time.monotonic(), deadline, "the subscriber never got the probe")
+            time.sleep(0.02)  # polling the subscriber's output
+        ballots = "".join(ballot_json("burst%04d" % i, "yes" if i % 2 else "no") + "\n"
+                          for i in range(3000))
         rc, out, err = harness.run([harness.mosquitto_pub_path(), "-h", harness.HOST,
                                     "-p", str(self.port), "-q", "1", "-t", self.topic, "-l"],
-                                   input=lines.encode(), timeout=60)
+                                   input=ballots.encode(), timeout=60)
         self.assertEqual(rc, 0, err)
-        self.assertResult(self.port, self.poll, {"yes": 200, "no": 200}, total=400, rejected=0,
-                          timeout=20, tallier=tallier)
-        # each line: the time mosquitto_sub received it, then the result
-        lines = capture.fetch(count=400, wait=2, fmt="%U %p")
-        stamps = [float(line.split(" ", 1)[0]) for line in lines]
-        published = [json.loads(line.split(" ", 1)[1]) for line in lines]
-        self.assertGreaterEqual(len(published), 1)
-        self.assertEqual(published[-1]["total"], 400)
+        self.assertResult(self.port, self.poll, {"yes": 1500, "no": 1500}, total=3000, rejected=0,
+                          timeout=30, tallier=tallier)
+        deadline = time.monotonic() + 10
+        while not any('"total":3000' in line for line in list(lines)):
+            self.assertLess(time.monotonic(), deadline, "the subscriber never got the final result")
+            time.sleep(0.02)  # polling the subscriber's output
+        results = [line.split(" ", 1) for line in list(lines) if not line.endswith(" probe\n")]
+        stamps = [float(stamp) for stamp, _ in results]
+        published = [json.loads(payload) for _, payload in results]
+        self.assertEqual(published[-1]["total"], 3000)
         # at most one result per 100 ms, give or take one at each end
         span = stamps[-1] - stamps[0]
         self.assertLessEqual(len(published), span / 0.1 + 3,
