@@ -1,7 +1,6 @@
 /* netprobe.c -- why a TCP connection fails, in words, when a library did not say */
 #include "netprobe.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -11,14 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void lower_errno(int err, char *why, size_t size)
-{
-	char *p;
-
-	snprintf(why, size, "%s", strerror(err));
-	for (p = why; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-}
+#include "errtext.h"
 
 /* try_one: a non-blocking connect to ai within timeout_ms. Returns 0, or
  * the errno that stopped it (ETIMEDOUT on timeout). */
@@ -56,7 +48,7 @@ out:
 int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t size)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	char service[16], *p;
+	char service[16];
 	int rc, err = 0;
 
 	memset(&hints, 0, sizeof(hints));
@@ -67,8 +59,7 @@ int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t s
 	if (rc != 0) {
 		snprintf(why, size, "cannot resolve host '%s': %s", host,
 			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		for (p = why; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
+		errtext_tidy(why);
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -82,6 +73,6 @@ int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t s
 	if (err == ETIMEDOUT)
 		snprintf(why, size, "timed out");
 	else
-		lower_errno(err, why, size);
+		errtext_errno(err, why, size);
 	return -1;
 }

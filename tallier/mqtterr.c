@@ -2,16 +2,10 @@
 #include "mqtterr.h"
 
 #include <MQTTAsync.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-/* lower: lower-cases buf in place ("Not authorized" -> "not authorized"). */
-static void lower(char *buf)
-{
-	for (; *buf; buf++)
-		*buf = (char)tolower((unsigned char)*buf);
-}
+#include "errtext.h"
 
 const char *mqtterr_reason(int reason, char *buf, size_t size)
 {
@@ -21,7 +15,7 @@ const char *mqtterr_reason(int reason, char *buf, size_t size)
 		snprintf(buf, size, "%s", name);
 	else
 		snprintf(buf, size, "reason code %d", reason);
-	lower(buf);
+	errtext_tidy(buf);
 	return buf;
 }
 
@@ -50,7 +44,7 @@ const char *mqtterr_describe(int code, int reason, const char *message, int conn
 		snprintf(what, sizeof(what), "%s", MQTTAsync_strerror(code));
 	else
 		snprintf(what, sizeof(what), "error %d", code);
-	lower(what);
+	errtext_tidy(what);
 	if (message && *message && strcasecmp(message, what) != 0)
 		snprintf(buf, size, "%s (%s)", what, message);
 	else

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "errtext.h"
 #include "netprobe.h"
 #include "vtime.h"
 
@@ -71,20 +72,14 @@ static void on_log(struct mosquitto *m, void *obj, int level, const char *text)
 	fprintf(stderr, "voter: %s\n", text);
 }
 
-/* lib_error: libmosquitto's words for rc (errno's for MOSQ_ERR_ERRNO), in
- * lower case and without a final period, into buf. */
+/* lib_error: libmosquitto's words for rc (errno's for MOSQ_ERR_ERRNO),
+ * tidied, into buf. */
 static const char *lib_error(int rc, int saved_errno, char *buf, size_t size)
 {
-	size_t n;
-	char *p;
-
-	snprintf(buf, size, "%s", rc == MOSQ_ERR_ERRNO ? strerror(saved_errno) : mosquitto_strerror(rc));
-	for (p = buf; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
-	n = strlen(buf);
-	if (n && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
+	if (rc == MOSQ_ERR_ERRNO)
+		return errtext_errno(saved_errno, buf, size);
+	snprintf(buf, size, "%s", mosquitto_strerror(rc));
+	return errtext_tidy(buf);
 }
 
 /* reason_text: the words for a CONNACK refusal or a reason code. */

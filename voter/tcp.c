@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "errtext.h"
 #include "request.h"
 #include "vtime.h"
 
@@ -67,11 +68,8 @@ static int dial(const struct publish_req *req, int64_t deadline, char *err, size
 		fd = -1;
 	}
 	freeaddrinfo(res);
-	if (fd < 0) {
-		for (char *p = why; *p; p++)
-			*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
-	}
+	if (fd < 0)
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, errtext_tidy(why));
 	return fd;
 }
 
