@@ -102,6 +102,20 @@ long pubsched_next(struct pubsched *s, int64_t now_ms, int64_t *wake_ms)
 	return -1;
 }
 
+int64_t pubsched_due(const struct pubsched *s, size_t i, int64_t now_ms)
+{
+	const struct entry *e;
+	int64_t due;
+
+	if (i >= s->n || !pending(&s->e[i]))
+		return INT64_MAX;
+	e = &s->e[i];
+	if (e->inflight && now_ms - e->started < s->timeout_ms)
+		return INT64_MAX;
+	due = e->ever ? e->started + s->interval_ms : now_ms;
+	return due > now_ms ? due : now_ms;
+}
+
 void pubsched_sent(struct pubsched *s, size_t i, uint64_t v, int64_t now_ms)
 {
 	struct entry *e = &s->e[i];

@@ -33,6 +33,12 @@ void pubsched_reset(struct pubsched *s);
  * when the next one will be due (INT64_MAX when nothing is pending). */
 long pubsched_next(struct pubsched *s, int64_t now_ms, int64_t *wake_ms);
 
+/* pubsched_due: when poll i may be published next (monotonic ms): now_ms
+ * or later when its newest version waits, INT64_MAX when nothing waits or
+ * its publication is in flight (its end will say). Lets a caller wake the
+ * publisher only when a change makes something due sooner. */
+int64_t pubsched_due(const struct pubsched *s, size_t i, int64_t now_ms);
+
 /* pubsched_sent: the publication of poll i's version v started at now_ms. */
 void pubsched_sent(struct pubsched *s, size_t i, uint64_t v, int64_t now_ms);
 

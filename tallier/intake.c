@@ -125,6 +125,7 @@ static int count(struct tallier *t, const char *poll, const char *from, const vo
 {
 	char err[128];
 	int64_t now = vtime_now_ms();
+	bool wake = false;
 	int rc;
 	long i;
 
@@ -147,6 +148,7 @@ static int count(struct tallier *t, const char *poll, const char *from, const vo
 		rc = pubsched_changed(t->sched, (size_t)i, tally_poll_version(t->tally, (size_t)i));
 		if (rc != 0)
 			snprintf(err, sizeof(err), "out of memory scheduling a result");
+		wake = rc == 0 && tallier_changed(t, (size_t)i);
 		if (rc == 0 && (want_result || (c->parsed == 0 && c->b.reply[0])) &&
 		    !(c->result = tally_result_json(t->tally, (size_t)i, err, sizeof(err))))
 			rc = -1;
@@ -167,7 +169,8 @@ static int count(struct tallier *t, const char *poll, const char *from, const vo
 		log_line("vote/%s%s: %s -> %s: %s", poll, from, c->b.voter, c->b.choice,
 			 status_word(c->outcome.status));
 	}
-	tallier_wake(t);
+	if (wake)
+		tallier_wake(t);
 	return 0;
 }
 

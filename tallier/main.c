@@ -71,6 +71,11 @@ static void usage(FILE *out)
 		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
 }
 
+bool tallier_changed(struct tallier *t, size_t i)
+{
+	return pubsched_due(t->sched, i, vtime_mono_ms()) < t->next_wake_ms;
+}
+
 void tallier_wake(struct tallier *t)
 {
 	if (__atomic_exchange_n(&t->wake_pending, 1, __ATOMIC_ACQ_REL) == 0)
@@ -114,8 +119,6 @@ static void sleep_until(struct tallier *t, int64_t wake_ms)
 	int64_t wait = wake_ms - vtime_mono_ms();
 	struct timespec ts;
 
-	if (wait > 1000)
-		wait = 1000; /* look again now and then: connection state, signals */
 	if (wait < 0)
 		wait = 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -204,7 +207,15 @@ static int run(struct tallier *t)
 			if (wake > deadline)
 				wake = deadline;
 		}
+		if (wake > vtime_mono_ms() + 1000)
+			wake = vtime_mono_ms() + 1000; /* look again now and then: connection, signals */
+		pthread_mutex_lock(&t->lock);
+		t->next_wake_ms = wake;
+		pthread_mutex_unlock(&t->lock);
 		sleep_until(t, wake);
+		pthread_mutex_lock(&t->lock);
+		t->next_wake_ms = INT64_MAX; /* awake: it will look at everything anyway */
+		pthread_mutex_unlock(&t->lock);
 	}
 }
 
@@ -251,6 +262,7 @@ int main(int argc, char **argv)
 	bool lock = false, sem = false;
 
 	memset(&t, 0, sizeof(t));
+	t.next_wake_ms = INT64_MAX;
 	switch (opts_parse(&t.opts, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
 	case OPTS_HELP:
 		usage(stdout);

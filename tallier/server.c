@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -217,6 +218,7 @@ static void accept_all(struct server *s, int lfd)
 		if (fd < 0)
 			return; /* EAGAIN, or a connection that died in the queue */
 		addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)); /* replies go at once */
 		if (s->n >= (size_t)s->max_clients) {
 			static const char full[] = "{\"error\":\"too many connections\"}\n";
 

@@ -28,9 +28,16 @@ struct tallier {
 	pthread_mutex_t lock;
 	sem_t wake;
 	int wake_pending;          /* 1 while a post of wake is unconsumed (atomic) */
+	int64_t next_wake_ms;      /* when the main loop wakes by itself (monotonic; lock) */
 	volatile sig_atomic_t stop; /* SIGINT or SIGTERM received */
 	int fatal;                 /* a callback hit an error we cannot go on from */
 };
+
+/* tallier_changed: poll i's result changed: wakes the main loop if that
+ * makes a publication due before it would wake by itself. Call with
+ * t->lock held; returns whether to call tallier_wake after releasing it
+ * (a wake-up per ballot would cost more than the ballot). */
+bool tallier_changed(struct tallier *t, size_t i);
 
 /* tallier_wake: asks the main loop to look at the schedule again.
  * Async-signal-safe; cheap when a wake-up is already pending. */

@@ -284,6 +284,7 @@ enum publish_status publish_once(const struct publish_req *req, struct receipt *
 	if ((rc = mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
 				       req->mqtt_version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311)) !=
 		    MOSQ_ERR_SUCCESS ||
+	    (rc = mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)) != MOSQ_ERR_SUCCESS ||
 	    (req->username && (rc = mosquitto_username_pw_set(m, req->username, req->password)) !=
 				      MOSQ_ERR_SUCCESS)) {
 		fail(&x, "cannot set the MQTT options: %s", mosquitto_strerror(rc));

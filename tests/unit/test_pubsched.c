@@ -55,6 +55,30 @@ static void assert_quiet_until(struct pubsched *s, int64_t now, int64_t when)
 	}
 }
 
+/* pubsched_due tells, per poll, what pubsched_next would: now for a
+ * change nothing holds back, the end of the interval after a publication,
+ * never while one is in flight or when nothing waits. */
+static void pubsched_due_should_say_when_a_change_can_go_out(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_due(s, 0, 1000), INT64_MAX); /* unknown poll */
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_due(s, 0, 1000), 1000);
+	assert_int_equal(next(s, 1000, NULL), 0);
+	pubsched_sent(s, 0, 1, 1000);
+	assert_int_equal(pubsched_due(s, 0, 1010), INT64_MAX); /* in flight, nothing newer */
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_int_equal(pubsched_due(s, 0, 1010), INT64_MAX); /* newer, but one is in flight */
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_due(s, 0, 1020), 1000 + INTERVAL); /* after the interval */
+	assert_int_equal(pubsched_due(s, 0, 1000 + INTERVAL + 50), 1000 + INTERVAL + 50);
+	assert_int_equal(next(s, 1000 + INTERVAL + 50, NULL), 0);
+	pubsched_sent(s, 0, 2, 1000 + INTERVAL + 50);
+	pubsched_done(s, 0, 2, 1);
+	assert_int_equal(pubsched_due(s, 0, 1000 + INTERVAL + 60), INT64_MAX); /* all acknowledged */
+}
+
 static void pubsched_next_should_find_nothing_in_an_empty_schedule(void **state)
 {
 	struct pubsched *s = *state;
@@ -396,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pubsched_changed_should_grow_the_schedule_for_a_far_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_next_should_wake_at_the_earliest_due_time, setup, teardown),
 		cmocka_unit_test(pubsched_free_should_accept_null),
+		cmocka_unit_test_setup_teardown(pubsched_due_should_say_when_a_change_can_go_out, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
