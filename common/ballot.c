@@ -89,7 +89,7 @@ bad:
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
 		 char *err, size_t errlen)
 {
-	const char *text = payload, *end = NULL;
+	const char *text = payload;
 	const cJSON *item;
 	cJSON *root = NULL;
 	int rc = -1, got;
@@ -99,28 +99,9 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		snprintf(err, errlen, "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
 		goto out;
 	}
-	if (jsonguard_control_byte(text, len)) {
-		snprintf(err, errlen, "malformed JSON");
+	root = jsonguard_parse(text, len, err, errlen);
+	if (!root)
 		goto out;
-	}
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root)
-		while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-			end++;
-	if (!root || end != text + len) {
-		snprintf(err, errlen, "malformed JSON");
-		goto out;
-	}
-	if (jsonguard_escaped_nul(text, len)) {
-		/* valid JSON, but cJSON's strings end at the NUL: refuse rather
-		 * than read "a\u0000b" as "a" */
-		snprintf(err, errlen, "a string holds \\u0000 (NUL), which is not accepted");
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(err, errlen, "not a JSON object");
-		goto out;
-	}
 	item = cJSON_GetObjectItemCaseSensitive(root, "poll");
 	if (item && (!cJSON_IsString(item) || !item->valuestring || strcmp(item->valuestring, poll) != 0)) {
 		snprintf(err, errlen, "field 'poll' does not match the topic");

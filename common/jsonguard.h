@@ -1,19 +1,17 @@
-/* jsonguard.h -- checks on JSON text that cJSON lets through */
+/* jsonguard.h -- strict JSON parsing: what cJSON lets through, refused */
 #ifndef MQTTVOTE_JSONGUARD_H
 #define MQTTVOTE_JSONGUARD_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-/* jsonguard_control_byte: true when p[0..len) holds a byte below 0x20
- * other than the JSON whitespace tab, LF and CR. Valid JSON never does
- * (control characters in strings must be escaped), but cJSON lets them
- * through. */
-bool jsonguard_control_byte(const char *p, size_t len);
+struct cJSON;
 
-/* jsonguard_escaped_nul: true when the JSON text p[0..len) holds the
- * escape \u0000, which cJSON decodes into a string cut short at the NUL
- * ("a\u0000b" read as "a"). */
-bool jsonguard_escaped_nul(const char *p, size_t len);
+/* jsonguard_parse: parses text[0..len) (not NUL-terminated) as one JSON
+ * object with nothing but whitespace after it, refusing what cJSON would
+ * let through: raw control bytes, and \u0000 escapes. Returns the object,
+ * which the caller frees with cJSON_Delete, or NULL with the reason in err
+ * ("malformed JSON", "a string holds \u0000 (NUL), which is not accepted",
+ * "not a JSON object"). */
+struct cJSON *jsonguard_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

@@ -9,8 +9,7 @@
 
 int request_parse(const char *line, size_t len, struct request *out, char *err, size_t errlen)
 {
-	const char *end = NULL;
-	cJSON *root = len <= REQUEST_LINE_MAX ? cJSON_ParseWithLengthOpts(line, len, &end, 0) : NULL;
+	cJSON *root = NULL;
 	const cJSON *poll, *get;
 	int rc = -1;
 
@@ -19,21 +18,9 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 		snprintf(err, errlen, "line too long (at most %d bytes)", REQUEST_LINE_MAX);
 		goto out;
 	}
-	/* as strict as ballot_parse: nothing but whitespace after the value */
-	while (root && end < line + len && (*end == ' ' || *end == '\t' || *end == '\r'))
-		end++;
-	if (!root || end != line + len || jsonguard_control_byte(line, len)) {
-		snprintf(err, errlen, "malformed JSON");
+	root = jsonguard_parse(line, len, err, errlen);
+	if (!root)
 		goto out;
-	}
-	if (jsonguard_escaped_nul(line, len)) {
-		snprintf(err, errlen, "a string holds \\u0000 (NUL), which is not accepted");
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
-		snprintf(err, errlen, "not a JSON object");
-		goto out;
-	}
 	poll = cJSON_GetObjectItemCaseSensitive(root, "poll");
 	if (!poll) {
 		snprintf(err, errlen, "missing field 'poll'");
