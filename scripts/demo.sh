@@ -35,8 +35,8 @@ echo "== broker: mosquitto -c mosquitto.conf (port $port)"
 pids+=($!)
 wait_for "the broker" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 
-echo "== tallier -p $port --choices yes,no,abstain"
-"$tallier" -p "$port" --choices yes,no,abstain -v 2>"$work/tallier.log" &
+echo "== tallier -p $port --choices yes,no,abstain --db $work/tally.db"
+"$tallier" -p "$port" --choices yes,no,abstain --db "$work/tally.db" -v 2>"$work/tallier.log" &
 pids+=($!)
 wait_for "the tallier" grep -q "subscribed to" "$work/tallier.log"
 
@@ -47,8 +47,8 @@ echo "== voters"
 "$voter" -p "$port" -t vote/demo -m abstain --voter dave
 echo "   bob changes his mind:"
 "$voter" -p "$port" -t vote/demo -m yes --voter bob
-echo "   a ballot for a choice that is not on offer:"
-"$voter" -p "$port" -t vote/demo -m maybe --voter erin
+echo "   a ballot for a choice that is not on offer, waiting for the tallier's receipt (--confirm):"
+"$voter" -p "$port" -t vote/demo -m maybe --voter erin --confirm || echo "   (voter exit code $?: rejected by the tallier)"
 
 echo "== tallier log"
 sed 's/^/   /' "$work/tallier.log"
