@@ -46,18 +46,6 @@ import harness  # noqa: E402 (the integration tests' tools: Broker, Capture, pub
 CHUNK = 50000  # lines per mosquitto_pub -l
 
 
-def find_binary(var, rel):
-    path = os.environ.get(var)
-    if path:
-        return path
-    for base in (os.getcwd(), ROOT):
-        cand = os.path.join(base, "build", rel)
-        if os.access(cand, os.X_OK):
-            return cand
-    sys.exit("restart.py: %s is not set and build/%s was not found (in %s or %s)"
-             % (var, rel, os.getcwd(), ROOT))
-
-
 class Fail(Exception):
     pass
 
@@ -236,8 +224,7 @@ def main():
     ap.add_argument("--sync", choices=("normal", "full"), default="normal")
     args = ap.parse_args()
 
-    os.environ["MQTTVOTE_TALLIER"] = find_binary("MQTTVOTE_TALLIER", "tallier/tallier")
-    os.environ["MQTTVOTE_VOTER"] = find_binary("MQTTVOTE_VOTER", "voter/voter")
+    harness.use_build_binaries(ROOT, "restart.py")
     os.environ.setdefault("MQTTVOTE_SOURCE_DIR", ROOT)
     help_text = subprocess.run([harness.tallier_path(), "--help"], stdout=subprocess.PIPE,
                                timeout=10).stdout.decode()

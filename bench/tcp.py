@@ -40,22 +40,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def find_binaries():
-    for var, rel in (("MQTTVOTE_TALLIER", "tallier/tallier"), ("MQTTVOTE_VOTER", "voter/voter")):
-        if os.environ.get(var):
-            continue
-        for base in (os.path.join(os.getcwd(), "build"), os.path.join(ROOT, "build")):
-            path = os.path.join(base, rel)
-            if os.access(path, os.X_OK):
-                os.environ[var] = path
-                break
-        else:
-            sys.exit("bench/tcp.py: %s is not set and no build/%s found" % (var, rel))
-
-
-find_binaries()
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-import harness  # noqa: E402  (after the binaries are found)
+import harness  # noqa: E402 (the integration tests' tools)
+
+harness.use_build_binaries(ROOT, "bench/tcp.py")
 
 CHOICES = ("yes", "no", "abstain")
 

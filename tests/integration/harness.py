@@ -49,6 +49,23 @@ def _tool(var, name):
     raise RuntimeError("%s is not set and %s is not on PATH" % (var, name))
 
 
+def use_build_binaries(root, who):
+    """For scripts run by hand (bench/): point MQTTVOTE_TALLIER and
+    MQTTVOTE_VOTER, when not set, at build/ under the current directory or
+    root; exits with a message naming who when one is missing."""
+    for var, rel in (("MQTTVOTE_TALLIER", "tallier/tallier"), ("MQTTVOTE_VOTER", "voter/voter")):
+        if os.environ.get(var):
+            continue
+        for base in (os.getcwd(), root):
+            path = os.path.join(base, "build", rel)
+            if os.access(path, os.X_OK):
+                os.environ[var] = path
+                break
+        else:
+            sys.exit("%s: %s is not set and build/%s was not found (in %s or %s)"
+                     % (who, var, rel, os.getcwd(), root))
+
+
 def voter_path():
     return _tool("MQTTVOTE_VOTER", "voter")
 
@@ -405,6 +422,10 @@ class Tallier:
             a += ["-t", t]
         return a + self.extra
 
+    def _preexec(self):
+        """Runs in the child before exec (subclasses add limits)."""
+        _die_with_parent()
+
     def start(self):
         """Start (or start again, appending to the same log)."""
         if self.proc is not None and self.proc.poll() is None:
@@ -415,7 +436,7 @@ class Tallier:
             # cwd: a crash's core file (if any) lands in the temp dir
             self.proc = subprocess.Popen(self.argv(), cwd=self.log_dir,
                                          stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=err, preexec_fn=_die_with_parent,
+                                         stderr=err, preexec_fn=self._preexec,
                                          close_fds=True)
         finally:
             out.close()
@@ -783,24 +804,9 @@ class LimitedTallier(Tallier):
         Tallier.__init__(self, port, client_id, **kw)
 
     def _preexec(self):
-        _die_with_parent()
+        Tallier._preexec(self)
         if self.fsize is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (self.fsize, self.fsize))
-
-    def start(self):
-        if self.proc is not None and self.proc.poll() is None:
-            raise RuntimeError("tallier already running")
-        out = open(self.stdout_path, "ab")
-        err = open(self.stderr_path, "ab")
-        try:
-            self.proc = subprocess.Popen(self.argv(), cwd=self.log_dir,
-                                         stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=err, preexec_fn=self._preexec,
-                                         close_fds=True)
-        finally:
-            out.close()
-            err.close()
-        self.starts += 1
 
 
 class Capture5(Capture):
