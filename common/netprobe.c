@@ -1,4 +1,4 @@
-/* netprobe.c -- why a TCP connection fails, in words, when a library did not say */
+/* netprobe.c -- TCP connections with a deadline, and why they fail, in words */
 #include "netprobe.h"
 
 #include <errno.h>
@@ -12,44 +12,48 @@
 
 #include "errtext.h"
 
-/* try_one: a non-blocking connect to ai within timeout_ms. Returns 0, or
- * the errno that stopped it (ETIMEDOUT on timeout). */
-static int try_one(const struct addrinfo *ai, int timeout_ms)
+/* try_one: a non-blocking connect to ai within timeout_ms. Returns the
+ * connected socket, or -1 with *err the errno that stopped it (ETIMEDOUT
+ * on timeout). */
+static int try_one(const struct addrinfo *ai, int timeout_ms, int *err)
 {
 	struct pollfd pfd;
 	socklen_t len = sizeof(int);
-	int fd, err = 0, rc;
+	int fd, rc;
 
+	*err = 0;
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd < 0)
-		return errno;
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		goto out;
+		return fd;
 	if (errno != EINPROGRESS) {
-		err = errno;
-		goto out;
+		*err = errno;
+		goto fail;
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
 	do
 		rc = poll(&pfd, 1, timeout_ms);
 	while (rc < 0 && errno == EINTR);
-	if (rc == 0) {
-		err = ETIMEDOUT;
-		goto out;
-	}
-	if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-		err = errno;
-out:
+	if (rc == 0)
+		*err = ETIMEDOUT;
+	else if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) != 0)
+		*err = errno;
+	if (*err == 0)
+		return fd;
+fail:
 	close(fd);
-	return err;
+	return -1;
 }
 
-int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t size)
+int netprobe_connect(const char *host, int port, int timeout_ms, char *why, size_t size)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char service[16];
-	int rc, err = 0;
+	int rc, err = 0, fd = -1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -62,17 +66,24 @@ int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t s
 		errtext_tidy(why);
 		return -1;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		err = try_one(ai, timeout_ms);
-		if (err == 0)
-			break;
-	}
+	for (ai = res; ai && fd < 0; ai = ai->ai_next)
+		fd = try_one(ai, timeout_ms, &err);
 	freeaddrinfo(res);
-	if (err == 0)
-		return 0;
+	if (fd >= 0)
+		return fd;
 	if (err == ETIMEDOUT)
 		snprintf(why, size, "timed out");
 	else
 		errtext_errno(err, why, size);
 	return -1;
+}
+
+int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t size)
+{
+	int fd = netprobe_connect(host, port, timeout_ms, why, size);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }

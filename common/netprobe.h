@@ -1,4 +1,4 @@
-/* netprobe.h -- why a TCP connection fails, in words, when a library did not say */
+/* netprobe.h -- TCP connections with a deadline, and why they fail, in words */
 #ifndef MQTTVOTE_NETPROBE_H
 #define MQTTVOTE_NETPROBE_H
 
@@ -10,5 +10,10 @@
  * case ("connection refused", "cannot resolve host 'x': name or service
  * not known", "timed out"). */
 int netprobe_tcp(const char *host, int port, int timeout_ms, char *why, size_t size);
+
+/* netprobe_connect: as netprobe_tcp, but keeps the connection: returns the
+ * connected socket (non-blocking, close-on-exec; the caller closes it),
+ * or -1 with the cause in why. */
+int netprobe_connect(const char *host, int port, int timeout_ms, char *why, size_t size);
 
 #endif

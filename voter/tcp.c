@@ -3,14 +3,13 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "errtext.h"
+#include "netprobe.h"
 #include "request.h"
 #include "vtime.h"
 
@@ -33,46 +32,6 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-/* dial: a connected non-blocking socket to host:port, or -1 with err set. */
-static int dial(const struct publish_req *req, int64_t deadline, char *err, size_t errlen)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
-	char service[16], why[128] = "no address";
-	socklen_t len = sizeof(int);
-	int fd = -1, rc, soerr = 0;
-
-	snprintf(service, sizeof(service), "%d", req->port);
-	rc = getaddrinfo(req->host, service, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot connect to %s:%d: cannot resolve host '%s': %s", req->host, req->port,
-			 req->host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			rc = wait_fd(fd, POLLOUT, deadline);
-			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0)
-				break;
-			snprintf(why, sizeof(why), "%s", rc == 0 ? "timed out" : strerror(rc < 0 ? errno : soerr));
-		} else {
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		}
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, errtext_tidy(why));
-	return fd;
-}
-
 /* answer_error: the "error" of an {"error":..} line, into err. */
 static void answer_error(const char *line, size_t len, char *err, size_t errlen)
 {
@@ -93,9 +52,11 @@ enum publish_status tcp_send(const struct publish_req *req, struct receipt *rece
 	char *nl = NULL;
 	int fd, rc;
 
-	fd = dial(req, deadline, err, errlen);
-	if (fd < 0)
+	fd = netprobe_connect(req->host, req->port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
 		return PUBLISH_FAILED;
+	}
 	if (req->debug)
 		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", req->host, req->port, (int)req->len,
 			req->payload);
