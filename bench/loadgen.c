@@ -1,6 +1,5 @@
 /* loadgen.c -- benchmark load generator: many simulated voters publishing QoS 1 ballots over Paho MQTTAsync */
 #include <MQTTAsync.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ballot.h"
+#include "mqtturi.h"
 #include "receipt.h"
+#include "nodelay.h"
 #include "topic.h"
 
 /* One process, N MQTT connections ("voters' machines"), each publishing
@@ -686,7 +686,10 @@ static int conn_start(struct gen *g, struct conn *c)
 	char uri[300];
 	int rc;
 
-	snprintf(uri, sizeof(uri), "tcp://%s:%d", g->o.host, g->o.port);
+	if (mqtturi_make(g->o.host, g->o.port, false, uri, sizeof(uri)) != 0) {
+		fprintf(stderr, "loadgen: host name too long\n");
+		return -1;
+	}
 	/* never the limit: the window is (the responder is bounded by its senders') */
 	create.maxBufferedMessages = g->o.respond ? 65535 : g->o.window + 16;
 	rc = MQTTAsync_createWithOptions(&c->client, uri, c->id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &create);
@@ -713,47 +716,6 @@ static int conn_start(struct gen *g, struct conn *c)
 		return -1;
 	}
 	return 0;
-}
-
-/* set_nodelay: sets TCP_NODELAY on every TCP socket of the process
- * (Paho has no option for it and keeps its sockets to itself; all of ours
- * go to the broker). Returns how many, or -1 (reported). */
-static int set_nodelay(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0, one = 1;
-
-	if (!d) {
-		fprintf(stderr, "loadgen: cannot list /proc/self/fd: %s\n", strerror(errno));
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		struct sockaddr_storage addr;
-		socklen_t alen = sizeof(addr);
-		int type = 0, fd;
-		socklen_t tlen = sizeof(type);
-		struct stat st;
-		char *end;
-		long v = strtol(e->d_name, &end, 10);
-
-		if (*end != '\0' || v < 0 || v > 1 << 20)
-			continue;
-		fd = (int)v;
-		if (fd == dirfd(d) || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
-		    getsockname(fd, (struct sockaddr *)&addr, &alen) != 0 ||
-		    (addr.ss_family != AF_INET && addr.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
-			fprintf(stderr, "loadgen: cannot set TCP_NODELAY: %s\n", strerror(errno));
-			closedir(d);
-			return -1;
-		}
-		n++;
-	}
-	closedir(d);
-	return n;
 }
 
 /* wait_ready: waits until every connection is ready (subscribed with
@@ -1281,7 +1243,7 @@ int main(int argc, char **argv)
 			goto out;
 	if (wait_ready(&g, deadline) != 0)
 		goto out;
-	if (g.o.nodelay && set_nodelay() < g.o.connections) {
+	if (g.o.nodelay && nodelay_all() < g.o.connections) {
 		fprintf(stderr, "loadgen: TCP_NODELAY not set on every connection\n");
 		goto out;
 	}

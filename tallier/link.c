@@ -13,6 +13,8 @@
 #include "log.h"
 #include "mqtterr.h"
 #include "netprobe.h"
+#include "mqttprops.h"
+#include "mqtturi.h"
 #include "nodelay.h"
 #include "tallier.h"
 #include "topic.h"
@@ -83,7 +85,7 @@ static struct failure failure3(const MQTTAsync_failureData *r)
 
 static const char *describe(struct failure f, int connack, char *buf, size_t size)
 {
-	return mqtterr_describe(f.code, f.reason, f.message, connack, buf, size);
+	return mqtterr_describe(f.code, MQTTAsync_strerror(f.code), f.reason, f.message, connack, buf, size);
 }
 
 /* on_message: every ballot is counted and committed here, before this
@@ -298,7 +300,7 @@ static void connect_failed(struct link *l, struct failure f)
 
 	describe(f, 1, why, sizeof(why));
 	/* a broker that answers no (bad credentials, banned id) will not say yes later */
-	if (f.reason >= 0x80 || (f.code >= 1 && f.code <= 5)) {
+	if (mqtterr_refused(f.code, f.reason)) {
 		log_line("connection to %s:%d refused by the broker: %s", l->t->opts.host, l->t->opts.port,
 			 why);
 		tallier_fail(l->t);
@@ -319,21 +321,6 @@ static void on_connect_failed5(void *context, MQTTAsync_failureData5 *response)
 static void on_connect_failed3(void *context, MQTTAsync_failureData *response)
 {
 	connect_failed(context, failure3(response));
-}
-
-/* json_props: adds to props the MQTT 5 properties of a JSON payload:
- * payload format indicator 1 (UTF-8 text), content type application/json.
- * Returns 0, or -1 when memory runs out. */
-static int json_props(MQTTProperties *props)
-{
-	static char content_type[] = "application/json";
-	MQTTProperty format = { .identifier = MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR };
-	MQTTProperty type = { .identifier = MQTTPROPERTY_CODE_CONTENT_TYPE };
-
-	format.value.byte = 1;
-	type.value.data.data = content_type; /* copied by MQTTProperties_add */
-	type.value.data.len = (int)strlen(content_type);
-	return MQTTProperties_add(props, &format) == 0 && MQTTProperties_add(props, &type) == 0 ? 0 : -1;
 }
 
 static void ctx_unlink(struct link *l, struct pubctx *c)
@@ -409,7 +396,7 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 	msg.payloadlen = (int)len;
 	msg.qos = 1;
 	msg.retained = 1;
-	if (l->t->opts.mqtt_version == 5 && json_props(&msg.properties) != 0)
+	if (l->t->opts.mqtt_version == 5 && mqttprops_json(&msg.properties) != 0)
 		goto out;
 	opts.context = c;
 	if (l->t->opts.mqtt_version == 5) {
@@ -442,16 +429,14 @@ int link_send_receipt(struct link *l, const char *topic, const char *payload, si
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	MQTTProperty cd = { .identifier = MQTTPROPERTY_CODE_CORRELATION_DATA };
 	int rc = -1;
 
 	msg.payload = (void *)payload;
 	msg.payloadlen = (int)len;
 	msg.qos = 1;
 	if (l->t->opts.mqtt_version == 5) {
-		cd.value.data.data = (char *)corr;
-		cd.value.data.len = (int)corrlen;
-		if (json_props(&msg.properties) != 0 || (corr && MQTTProperties_add(&msg.properties, &cd) != 0))
+		if (mqttprops_json(&msg.properties) != 0 ||
+		    mqttprops_correlation(&msg.properties, corr, corrlen) != 0)
 			goto out;
 	}
 	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) == MQTTASYNC_SUCCESS)
@@ -498,7 +483,7 @@ struct link *link_start(struct tallier *t, char *err, size_t errlen)
 	}
 	for (k = 0; k < l->ntopics; k++)
 		l->qos[k] = 1;
-	if (mqtterr_uri(t->opts.host, t->opts.port, l->uri, sizeof(l->uri)) != 0) {
+	if (mqtturi_make(t->opts.host, t->opts.port, false, l->uri, sizeof(l->uri)) != 0) {
 		snprintf(err, errlen, "host name too long");
 		goto out;
 	}

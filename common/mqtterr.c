@@ -1,9 +1,10 @@
-/* mqtterr.c -- Paho glue without Paho types: error words, reason codes, server URIs */
+/* mqtterr.c -- MQTT failures in words: Paho return codes, CONNACK codes, MQTT 5 reason codes */
 #include "mqtterr.h"
 
-#include <MQTTAsync.h>
+#include <MQTTReasonCodes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "errtext.h"
 
@@ -30,18 +31,25 @@ static const char *connack_text(int code)
 	return code >= 1 && code <= 5 ? text[code - 1] : NULL;
 }
 
-const char *mqtterr_describe(int code, int reason, const char *message, int connack, char *buf,
-			     size_t size)
+int mqtterr_refused(int code, int reason)
+{
+	return reason >= 0x80 || code >= 0x80 || (code >= 1 && code <= 5);
+}
+
+const char *mqtterr_describe(int code, const char *codetext, int reason, const char *message, int connack,
+			     char *buf, size_t size)
 {
 	char what[128];
 	const char *ct = connack ? connack_text(code) : NULL;
 
 	if (reason >= 0x80)
 		mqtterr_reason(reason, what, sizeof(what));
+	else if (code >= 0x80)
+		mqtterr_reason(code, what, sizeof(what));
 	else if (ct)
 		snprintf(what, sizeof(what), "%s", ct);
-	else if (MQTTAsync_strerror(code))
-		snprintf(what, sizeof(what), "%s", MQTTAsync_strerror(code));
+	else if (codetext)
+		snprintf(what, sizeof(what), "%s", codetext);
 	else
 		snprintf(what, sizeof(what), "error %d", code);
 	errtext_tidy(what);
@@ -50,12 +58,4 @@ const char *mqtterr_describe(int code, int reason, const char *message, int conn
 	else
 		snprintf(buf, size, "%s", what);
 	return buf;
-}
-
-int mqtterr_uri(const char *host, int port, char *buf, size_t size)
-{
-	int n = strchr(host, ':') ? snprintf(buf, size, "tcp://[%s]:%d", host, port)
-				  : snprintf(buf, size, "tcp://%s:%d", host, port);
-
-	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
