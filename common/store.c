@@ -311,44 +311,26 @@ int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, co
 			poll, ballot_row, &f, err, errlen);
 }
 
-struct load {
-	struct tally *t;
-	long n, skipped;
-	char *err;
-	size_t errlen;
+struct poll_fn {
+	int (*fn)(void *ctx, const char *poll, uint64_t rejected, int64_t updated_ms);
+	void *ctx;
 };
-
-static int load_one(void *ctx, const struct ballot *b)
-{
-	struct load *l = ctx;
-	struct tally_outcome outcome;
-
-	if (tally_apply(l->t, b, 0, &outcome, l->err, l->errlen) != 0)
-		return -1;
-	l->n++;
-	if (outcome.status != TALLY_COUNTED)
-		l->skipped++;
-	return 0;
-}
 
 static int poll_row(void *ctx, sqlite3_stmt *st)
 {
-	struct load *l = ctx;
+	struct poll_fn *f = ctx;
 
-	return tally_restore_poll(l->t, (const char *)sqlite3_column_text(st, 0),
-				  (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), l->err,
-				  l->errlen);
+	return f->fn(f->ctx, (const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		     sqlite3_column_int64(st, 2));
 }
 
-long store_load(struct store *s, struct tally *t, long *skipped, char *err, size_t errlen)
+int store_each_poll(struct store *s, int (*fn)(void *ctx, const char *poll, uint64_t rejected, int64_t updated_ms),
+		    void *ctx, char *err, size_t errlen)
 {
-	struct load l = { t, 0, 0, err, errlen };
+	struct poll_fn f = { fn, ctx };
 
-	if (store_each_ballot(s, NULL, load_one, &l, err, errlen) != 0 ||
-	    each_row(s, "SELECT poll, rejected, updated_ms FROM polls", NULL, poll_row, &l, err, errlen) != 0)
-		return -1;
-	*skipped = l.skipped;
-	return l.n;
+	return each_row(s, "SELECT poll, rejected, updated_ms FROM polls ORDER BY poll", NULL, poll_row, &f, err,
+			errlen);
 }
 
 struct count_fn {

@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "ballot.h"
-#include "tally.h"
 
 #define STORE_SCHEMA 1 /* the schema this code writes (PRAGMA user_version) */
 
@@ -42,12 +41,11 @@ void store_close(struct store *s);
 int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen);
 
-/* store_load: counts every stored ballot into t (which should be empty)
- * and restores each poll's rejected count and last update. *skipped gets
- * the number of stored ballots t did not count (a choice that --choices
- * no longer allows). Returns the number of ballots read, or -1 with err
- * set. */
-long store_load(struct store *s, struct tally *t, long *skipped, char *err, size_t errlen);
+/* store_each_poll: calls fn with each stored poll's rejected count and
+ * last update (ms since the epoch), ordered by poll; stops early, returning
+ * fn's value, when fn returns non-zero. Returns 0, or -1 with err set. */
+int store_each_poll(struct store *s, int (*fn)(void *ctx, const char *poll, uint64_t rejected, int64_t updated_ms),
+		    void *ctx, char *err, size_t errlen);
 
 /* store_each_ballot: calls fn for each stored ballot of poll (every poll
  * when NULL), ordered by poll then voter; stops early, returning fn's

@@ -1,13 +1,11 @@
 /* tally.c -- the counting rules: one vote per voter per poll, revotes, duplicates */
 #include "tally.h"
 
-#include <cjson/cJSON.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vtime.h"
 
 #define ID_BYTES (BALLOT_ID_HEX / 2)
 
@@ -92,11 +90,33 @@ void tally_free(struct tally *t)
 	free(t);
 }
 
-struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen)
+int tally_config_check(const struct tally_config *cfg, char *err, size_t errlen)
 {
-	struct tally *t = calloc(1, sizeof(*t));
 	size_t i, j;
 
+	for (i = 0; i < cfg->nchoices; i++) {
+		if (!ballot_text_valid(cfg->choices[i])) {
+			snprintf(err, errlen, "invalid choice '%s'", cfg->choices[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(cfg->choices[i], cfg->choices[j]) == 0) {
+				snprintf(err, errlen, "choice '%s' given twice", cfg->choices[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen)
+{
+	struct tally *t = NULL;
+	size_t i;
+
+	if (tally_config_check(cfg, err, errlen) != 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		goto oom;
 	t->revote = cfg->revote;
@@ -106,16 +126,6 @@ struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen
 	if (!t->choices)
 		goto oom;
 	for (i = 0; i < cfg->nchoices; i++) {
-		if (!ballot_text_valid(cfg->choices[i])) {
-			snprintf(err, errlen, "invalid choice '%s'", cfg->choices[i]);
-			goto fail;
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(cfg->choices[i], cfg->choices[j]) == 0) {
-				snprintf(err, errlen, "choice '%s' given twice", cfg->choices[i]);
-				goto fail;
-			}
-		}
 		t->choices[i] = strdup(cfg->choices[i]);
 		if (!t->choices[i])
 			goto oom;
@@ -124,7 +134,6 @@ struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen
 	return t;
 oom:
 	snprintf(err, errlen, "out of memory");
-fail:
 	tally_free(t);
 	return NULL;
 }
@@ -297,15 +306,6 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 	if (b->has_id)
 		id_to_bytes(b->id, bid);
 	ci = choice_find(p, b->choice);
-	if (ci < 0 && t->nchoices > 0) {
-		char reason[sizeof(out->reason)];
-
-		snprintf(reason, sizeof(reason), "unknown choice '%s'", b->choice);
-		set_outcome(out, TALLY_REJECTED, reason);
-		p->rejected++;
-		changed(p, now_ms);
-		return 0;
-	}
 	c = ci >= 0 ? p->choices[ci] : choice_add(p, b->choice);
 	if (!c)
 		goto oom;
@@ -434,40 +434,30 @@ uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice)
 	return ci >= 0 ? t->polls[i]->choices[ci]->count : 0;
 }
 
-char *tally_result_json(const struct tally *t, size_t i, char *err, size_t errlen)
+/* configured: true when name is one of t's configured choices. */
+static bool configured(const struct tally *t, const char *name)
 {
-	const struct poll *p = t->polls[i];
-	char updated[VTIME_ISO_LEN];
-	cJSON *root = cJSON_CreateObject(), *counts;
-	char *json = NULL;
 	size_t k;
 
-	if (!root || !cJSON_AddStringToObject(root, "poll", p->name))
-		goto out;
-	counts = cJSON_AddObjectToObject(root, "counts");
-	if (!counts)
-		goto out;
-	if (t->nchoices > 0) {
-		for (k = 0; k < t->nchoices; k++)
-			if (!cJSON_AddNumberToObject(counts, t->choices[k],
-						     (double)tally_poll_choice(t, i, t->choices[k])))
-				goto out;
-	} else {
-		for (k = 0; k < p->nchoices; k++)
-			if (p->choices[k]->count > 0 &&
-			    !cJSON_AddNumberToObject(counts, p->choices[k]->name, (double)p->choices[k]->count))
-				goto out;
-	}
-	if (vtime_format_iso(p->updated_ms, updated, sizeof(updated)) != 0)
-		snprintf(updated, sizeof(updated), "1970-01-01T00:00:00.000Z");
-	if (!cJSON_AddNumberToObject(root, "total", (double)p->total) ||
-	    !cJSON_AddNumberToObject(root, "rejected", (double)p->rejected) ||
-	    !cJSON_AddStringToObject(root, "updated", updated))
-		goto out;
-	json = cJSON_PrintUnformatted(root);
-out:
-	if (!json)
-		snprintf(err, errlen, "out of memory building the result JSON");
-	cJSON_Delete(root);
-	return json;
+	for (k = 0; k < t->nchoices; k++)
+		if (strcmp(t->choices[k], name) == 0)
+			return true;
+	return false;
+}
+
+int tally_poll_each_choice(const struct tally *t, size_t i,
+			   int (*fn)(void *ctx, const char *choice, uint64_t votes), void *ctx)
+{
+	const struct poll *p = t->polls[i];
+	size_t k;
+	int rc;
+
+	for (k = 0; k < t->nchoices; k++)
+		if ((rc = fn(ctx, t->choices[k], tally_poll_choice(t, i, t->choices[k]))) != 0)
+			return rc;
+	for (k = 0; k < p->nchoices; k++)
+		if (p->choices[k]->count > 0 && (t->nchoices == 0 || !configured(t, p->choices[k]->name)) &&
+		    (rc = fn(ctx, p->choices[k]->name, p->choices[k]->count)) != 0)
+			return rc;
+	return 0;
 }

@@ -10,11 +10,13 @@
 
 struct tally;
 
-/* How a tally counts. choices/nchoices: when nchoices > 0, only those
- * choices are accepted and they all appear in results, in this order;
- * otherwise any valid choice is accepted and results list the choices with
- * votes in byte order. revote: true lets a later ballot replace a voter's
- * earlier one; false keeps the first and refuses later different ones. */
+/* How a tally counts. choices/nchoices: when nchoices > 0, results list
+ * all of them, in this order, with zero votes too, and any other choice
+ * after them in byte order when it has votes; otherwise results list the
+ * choices with votes in byte order. Which choices a ballot may name is not
+ * the tally's rule: the tallier refuses the others before counting.
+ * revote: true lets a later ballot replace a voter's earlier one; false
+ * keeps the first and refuses later different ones. */
 struct tally_config {
 	const char *const *choices;
 	size_t nchoices;
@@ -27,18 +29,23 @@ enum tally_status {
 	TALLY_REPLACED,  /* a later ballot replaced the voter's earlier one */
 	TALLY_DUPLICATE, /* same id as the ballot held, or (revote off) same choice again: no change */
 	TALLY_STALE,     /* older than the ballot held (revote on): superseded, no change */
-	TALLY_REJECTED,  /* refused (unknown choice, already voted): counted in rejected */
+	TALLY_REJECTED,  /* refused (revote off: already voted): counted in rejected */
 };
 
 struct tally_outcome {
 	enum tally_status status;
-	char reason[96]; /* for TALLY_REJECTED: "unknown choice 'x'", "already voted" */
+	char reason[96]; /* for TALLY_REJECTED: "already voted" */
 };
+
+/* tally_config_check: checks cfg's choices: each valid ballot text
+ * (ballot_text_valid), none twice. Returns 0, or -1 with the reason in err
+ * ("choice 'yes' given twice"). */
+int tally_config_check(const struct tally_config *cfg, char *err, size_t errlen);
 
 /* tally_new: an empty tally counting by *cfg (copied: cfg and its strings
  * may go once this returns). Returns NULL with the reason in err when the
- * configuration is invalid (a choice that is not valid text, a duplicate
- * choice) or memory runs out. Free with tally_free. */
+ * configuration is invalid (tally_config_check) or memory runs out. Free
+ * with tally_free. */
 struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen);
 
 /* tally_free: frees t and everything in it. NULL is allowed. */
@@ -93,10 +100,10 @@ int64_t tally_poll_updated(const struct tally *t, size_t i);
 /* tally_poll_choice: votes for choice on poll i (0 when never seen). */
 uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice);
 
-/* tally_result_json: the result JSON of poll i:
- * {"poll":..,"counts":{..},"total":N,"rejected":N,"updated":"<ISO 8601>"}.
- * Returns a malloc'd string the caller frees with free(), or NULL with err
- * set. */
-char *tally_result_json(const struct tally *t, size_t i, char *err, size_t errlen);
+/* tally_poll_each_choice: calls fn(ctx, choice, votes) for each choice
+ * of poll i in result order (see struct tally_config); stops early,
+ * returning fn's value, when fn returns non-zero. Returns 0 otherwise. */
+int tally_poll_each_choice(const struct tally *t, size_t i,
+			   int (*fn)(void *ctx, const char *choice, uint64_t votes), void *ctx);
 
 #endif

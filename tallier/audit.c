@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reload.h"
+#include "result.h"
 #include "store.h"
 #include "tally.h"
 
@@ -113,7 +115,7 @@ static void finish_poll(struct recount *r)
 		printf("%s MISMATCH %s\n", r->poll, i < 0 ? "the tally has no such poll" : r->why);
 		r->any_mismatch = true;
 	} else {
-		json = tally_result_json(r->t, (size_t)i, err, sizeof(err));
+		json = result_json(r->t, (size_t)i, err, sizeof(err));
 		printf("%s OK %s\n", r->poll, json ? json : err);
 		free(json);
 	}
@@ -157,6 +159,7 @@ static int recount_one(void *ctx, const char *poll, const char *choice, uint64_t
 int audit_recount(const struct client_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
+	struct check_rules rules = { (const char *const *)o->choices, o->nchoices };
 	struct recount r = { 0 };
 	struct store *s = NULL;
 	struct tally *t = NULL;
@@ -169,7 +172,7 @@ int audit_recount(const struct client_opts *o)
 		fprintf(stderr, "tallier: %s\n", err);
 		goto out;
 	}
-	n = store_load(s, t, &skipped, err, sizeof(err));
+	n = reload_tally(s, t, &rules, &skipped, err, sizeof(err));
 	if (n < 0) {
 		fprintf(stderr, "tallier: %s\n", err);
 		goto out;

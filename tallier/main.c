@@ -1,24 +1,25 @@
 /* main.c -- tallier: counts ballots from vote/+ and publishes retained results */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit.h"
-#include "link.h"
+#include "core.h"
 #include "log.h"
-#include "server.h"
-#include "store.h"
-#include "tallier.h"
-#include "topic.h"
+#include "loop.h"
+#include "mqttsession.h"
+#include "resultpub.h"
+#include "tcpserver.h"
 #include "version.h"
-#include "vtime.h"
 
-#define STOP_PUBLISH_MS 5000 /* on SIGTERM, how long final results may take */
 #define DISCONNECT_MS 2000
 
-static struct tallier *signal_target;
+/* main.c only wires the parts together: the core, the one event loop on
+ * this thread, and the transports around them (see the README's layout). */
+
+static struct loop *signal_loop; /* atomic: set before the handlers are installed, NULL once freed */
 
 static void usage(FILE *out)
 {
@@ -71,30 +72,13 @@ static void usage(FILE *out)
 		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
 }
 
-bool tallier_changed(struct tallier *t, size_t i)
-{
-	return pubsched_due(t->sched, i, vtime_mono_ms()) < t->next_wake_ms;
-}
-
-void tallier_wake(struct tallier *t)
-{
-	if (__atomic_exchange_n(&t->wake_pending, 1, __ATOMIC_ACQ_REL) == 0)
-		sem_post(&t->wake);
-}
-
-void tallier_fail(struct tallier *t)
-{
-	__atomic_store_n(&t->fatal, 1, __ATOMIC_RELEASE);
-	tallier_wake(t);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
-	if (signal_target) {
-		signal_target->stop = 1;
-		sem_post(&signal_target->wake); /* async-signal-safe */
-	}
+	struct loop *l = __atomic_load_n(&signal_loop, __ATOMIC_ACQUIRE);
+
+	if (l)
+		loop_signal(l); /* async-signal-safe: an atomic store and a write */
 }
 
 static int install_signals(void)
@@ -113,157 +97,24 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* sleep_until: waits for a wake-up, or until wake_ms (monotonic). */
-static void sleep_until(struct tallier *t, int64_t wake_ms)
+static void wake_loop(void *arg)
 {
-	int64_t wait = wake_ms - vtime_mono_ms();
-	struct timespec ts;
-
-	if (wait < 0)
-		wait = 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait / 1000;
-	ts.tv_nsec += (wait % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if (sem_timedwait(&t->wake, &ts) == 0)
-		__atomic_store_n(&t->wake_pending, 0, __ATOMIC_RELEASE);
-}
-
-/* publish_due: publishes every result the schedule says is due. Returns
- * when the next one will be due (monotonic ms). */
-static int64_t publish_due(struct tallier *t)
-{
-	char topic[TOPIC_MAX], err[128];
-	int64_t wake = INT64_MAX, now;
-	uint64_t v;
-	char *json;
-	long i;
-
-	if (!t->link || !link_connected(t->link))
-		return INT64_MAX;
-	for (;;) {
-		now = vtime_mono_ms();
-		pthread_mutex_lock(&t->lock);
-		i = pubsched_next(t->sched, now, &wake);
-		if (i < 0) {
-			pthread_mutex_unlock(&t->lock);
-			return wake;
-		}
-		v = tally_poll_version(t->tally, (size_t)i);
-		json = tally_result_json(t->tally, (size_t)i, err, sizeof(err));
-		if (topic_result(tally_poll_name(t->tally, (size_t)i), topic, sizeof(topic)) != 0)
-			snprintf(topic, sizeof(topic), "vote/?/result");
-		/* sent even on failure: the schedule's timeout retries it, no busy loop */
-		pubsched_sent(t->sched, (size_t)i, v, now);
-		pthread_mutex_unlock(&t->lock);
-		if (!json) {
-			log_line("cannot build the result of %s: %s", topic, err);
-			continue;
-		}
-		if (link_publish(t->link, topic, json, strlen(json), (size_t)i, v) != 0 && !t->opts.quiet)
-			log_line("cannot publish %s now; will retry", topic);
-		free(json);
-	}
-}
-
-static bool all_published(struct tallier *t)
-{
-	size_t n;
-
-	pthread_mutex_lock(&t->lock);
-	n = pubsched_pending(t->sched);
-	pthread_mutex_unlock(&t->lock);
-	return n == 0;
-}
-
-/* run: the main loop, until a signal or a fatal error. */
-static int run(struct tallier *t)
-{
-	int64_t deadline = 0;
-	bool stopping = false;
-
-	for (;;) {
-		int64_t wake;
-
-		if (__atomic_load_n(&t->fatal, __ATOMIC_ACQUIRE))
-			return 1;
-		if (t->stop && !stopping) {
-			stopping = true;
-			deadline = vtime_mono_ms() + STOP_PUBLISH_MS;
-			if (!t->opts.quiet)
-				log_line(t->link ? "stopping: publishing the final results" : "stopping");
-		}
-		wake = publish_due(t);
-		if (stopping) {
-			if (!t->link || all_published(t))
-				return 0;
-			if (!link_connected(t->link) || vtime_mono_ms() >= deadline) {
-				log_line("stopping with results not published (broker unreachable)");
-				return 0;
-			}
-			if (wake > deadline)
-				wake = deadline;
-		}
-		if (wake > vtime_mono_ms() + 1000)
-			wake = vtime_mono_ms() + 1000; /* look again now and then: connection, signals */
-		pthread_mutex_lock(&t->lock);
-		t->next_wake_ms = wake;
-		pthread_mutex_unlock(&t->lock);
-		sleep_until(t, wake);
-		pthread_mutex_lock(&t->lock);
-		t->next_wake_ms = INT64_MAX; /* awake: it will look at everything anyway */
-		pthread_mutex_unlock(&t->lock);
-	}
-}
-
-/* load: opens the store and counts what it holds, scheduling every
- * poll's result, which goes out once connected. Returns 0, or -1. */
-static int load(struct tallier *t)
-{
-	char err[512];
-	long n, skipped;
-	size_t i;
-
-	t->store = store_open(t->opts.db, STORE_WRITER, t->opts.sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL,
-			      err, sizeof(err));
-	if (!t->store) {
-		log_line("%s", err);
-		return -1;
-	}
-	n = store_load(t->store, t->tally, &skipped, err, sizeof(err));
-	if (n < 0) {
-		log_line("%s", err);
-		return -1;
-	}
-	for (i = 0; i < tally_poll_count(t->tally); i++) {
-		if (pubsched_changed(t->sched, i, tally_poll_version(t->tally, i)) != 0) {
-			log_line("out of memory");
-			return -1;
-		}
-	}
-	if (skipped)
-		log_line("warning: %ld stored ballots have a choice that --choices does not allow: not counted",
-			 skipped);
-	if (!t->opts.quiet)
-		log_line("loaded %ld ballots in %zu polls from %s", n, tally_poll_count(t->tally), t->opts.db);
-	return 0;
+	loop_wake(arg);
 }
 
 int main(int argc, char **argv)
 {
-	struct tallier t;
-	struct server *server = NULL;
-	struct tally_config cfg;
+	struct client_opts o;
+	struct core *core = NULL;
+	struct loop *loop = NULL;
+	struct tcpserver *server = NULL;
+	struct mqttsession *session = NULL;
+	struct resultpub *pub = NULL;
+	struct core_config cc;
 	char err[512];
 	int rc = 1;
-	bool lock = false, sem = false;
 
-	memset(&t, 0, sizeof(t));
-	t.next_wake_ms = INT64_MAX;
-	switch (opts_parse(&t.opts, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
+	switch (opts_parse(&o, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
 	case OPTS_HELP:
 		usage(stdout);
 		rc = 0;
@@ -279,67 +130,66 @@ int main(int argc, char **argv)
 	case OPTS_RUN:
 		break;
 	}
-	if (t.opts.export_poll) {
-		rc = audit_export(&t.opts);
+	if (o.export_poll) {
+		rc = audit_export(&o);
 		goto out;
 	}
-	if (t.opts.recount) {
-		rc = audit_recount(&t.opts);
+	if (o.recount) {
+		rc = audit_recount(&o);
 		goto out;
 	}
-	cfg.choices = (const char *const *)t.opts.choices;
-	cfg.nchoices = t.opts.nchoices;
-	cfg.revote = t.opts.revote;
-	t.tally = tally_new(&cfg, err, sizeof(err));
-	t.sched = pubsched_new(RESULT_INTERVAL_MS, RESULT_TIMEOUT_MS);
-	if (!t.tally || !t.sched) {
-		log_line("%s", t.tally ? "out of memory" : err);
+	loop = loop_new(err, sizeof(err));
+	if (!loop) {
+		log_line("%s", err);
 		goto out;
 	}
-	if (pthread_mutex_init(&t.lock, NULL) != 0) {
-		log_line("cannot create a mutex");
-		goto out;
-	}
-	lock = true;
-	if (sem_init(&t.wake, 0, 0) != 0) {
-		log_line("cannot create a semaphore: %s", strerror(errno));
-		goto out;
-	}
-	sem = true;
-	signal_target = &t;
+	__atomic_store_n(&signal_loop, loop, __ATOMIC_RELEASE);
 	if (install_signals() != 0) {
 		log_line("cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	if (load(&t) != 0) /* after the handlers: SIGXFSZ must not kill it */
+	cc = (struct core_config){ .db = o.db, .sync_full = o.sync_full,
+				   .choices = (const char *const *)o.choices, .nchoices = o.nchoices,
+				   .revote = o.revote, .quiet = o.quiet, .verbose = o.verbose,
+				   .wake = wake_loop, .wake_arg = loop };
+	core = core_open(&cc, err, sizeof(err)); /* after the handlers: SIGXFSZ must not kill it */
+	if (!core) {
+		log_line("%s", err);
 		goto out;
-	if (t.opts.listen) {
-		server = server_start(&t, t.opts.listen, (int)(t.opts.idle_timeout * 1000), t.opts.max_clients, err,
-				      sizeof(err));
+	}
+	if (o.listen) {
+		struct tcpserver_config tc = { o.listen, (int)(o.idle_timeout * 1000), o.max_clients, o.quiet,
+					       o.verbose };
+
+		server = tcpserver_new(&tc, core, loop, err, sizeof(err));
 		if (!server) {
 			log_line("%s", err);
 			goto out;
 		}
 	}
-	if (!t.opts.no_mqtt) {
-		t.link = link_start(&t, err, sizeof(err));
-		if (!t.link) {
+	if (!o.no_mqtt) {
+		struct mqttsession_config mc = { o.host, o.port, o.client_id, o.username, o.password,
+						 o.mqtt_version, o.topics, o.ntopics, o.quiet };
+
+		session = mqttsession_new(&mc, core, loop, err, sizeof(err));
+		if (!session) {
 			log_line("%s", err);
 			goto out;
 		}
 	}
-	rc = run(&t);
+	pub = resultpub_new(core, session, loop, o.quiet, err, sizeof(err));
+	if (!pub || (session && mqttsession_start(session, err, sizeof(err)) != 0)) {
+		log_line("%s", err);
+		goto out;
+	}
+	rc = loop_run(loop);
 out:
-	server_stop(server);
-	link_stop(t.link, DISCONNECT_MS);
-	signal_target = NULL;
-	if (sem)
-		sem_destroy(&t.wake);
-	if (lock)
-		pthread_mutex_destroy(&t.lock);
-	store_close(t.store);
-	pubsched_free(t.sched);
-	tally_free(t.tally);
-	opts_free(&t.opts);
+	mqttsession_free(session, DISCONNECT_MS); /* first: Paho's threads use the core */
+	resultpub_free(pub);
+	tcpserver_free(server);
+	core_free(core);
+	__atomic_store_n(&signal_loop, NULL, __ATOMIC_RELEASE);
+	loop_free(loop);
+	opts_free(&o);
 	return rc;
 }

@@ -1,5 +1,5 @@
-/* link.c -- the tallier's MQTT connection: session, subscriptions, result publications */
-#include "link.h"
+/* mqttsession.c -- the MQTT transport: the tallier's persistent session, its ballots in, results and receipts out */
+#include "mqttsession.h"
 
 #include <MQTTAsync.h>
 #include <errno.h>
@@ -7,16 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <unistd.h>
 
-#include "intake.h"
+#include "core.h"
 #include "log.h"
 #include "mqtterr.h"
 #include "netprobe.h"
 #include "mqttprops.h"
 #include "mqtturi.h"
 #include "nodelay.h"
-#include "tallier.h"
+#include "receipt.h"
 #include "topic.h"
 #include "vtime.h"
 
@@ -33,33 +35,58 @@
  * so that those Paho never answers are freed at the end. */
 struct pubctx {
 	struct pubctx *prev, *next;
-	struct link *link;
+	struct mqttsession *link;
 	size_t poll;
 	uint64_t version;
 	char topic[TOPIC_MAX];
 };
 
-struct link {
-	struct tallier *t;
+/* Set before Paho's threads start and read only afterwards: cfg, core,
+ * loop, client, uri, topics, qos, ntopics. Paho's threads and the loop's
+ * thread share the rest: connected and stopping are atomics; ctx_lock
+ * guards ctxs; losses_lock guards subscribed_ms and quick_losses. */
+struct mqttsession {
+	struct mqttsession_config cfg;
+	struct core *core;
+	struct loop *loop;
 	MQTTAsync client;
 	char uri[300];
-	char *topics[OPTS_MAX_TOPICS];
-	int qos[OPTS_MAX_TOPICS];
+	char *topics[MQTTSESSION_MAX_TOPICS];
+	int qos[MQTTSESSION_MAX_TOPICS];
 	int ntopics;
-	int connected;            /* 1 once subscribed (atomic) */
+	int connected;            /* atomic: 1 once subscribed */
+	int stopping;             /* atomic: 1 once a fatal error was logged: say nothing more */
+	pthread_mutex_t losses_lock;
 	int64_t subscribed_ms;    /* when the last subscription was confirmed (monotonic) */
 	int quick_losses;         /* connections lost soon after subscribing, in a row */
-	pthread_mutex_t ctx_lock; /* guards ctxs */
+	pthread_mutex_t ctx_lock;
 	struct pubctx *ctxs;
 	sem_t disconnected;
+	bool locks, sem;
 };
 
-static void set_connected(struct link *l, int v)
+
+static void set_connected(struct mqttsession *l, int v)
 {
 	__atomic_store_n(&l->connected, v, __ATOMIC_RELEASE);
 }
 
-int link_connected(struct link *l)
+/* fatal: the session cannot go on (refused, taken over): the tallier
+ * stops with status 1, and this session says nothing more. */
+static void fatal(struct mqttsession *l)
+{
+	__atomic_store_n(&l->stopping, 1, __ATOMIC_RELEASE);
+	loop_stop(l->loop, 1);
+}
+
+/* quiet_now: true once the tallier is stopping (a signal, or a fatal
+ * error already logged): lost connections are no news then. */
+static bool quiet_now(struct mqttsession *l)
+{
+	return __atomic_load_n(&l->stopping, __ATOMIC_ACQUIRE) || loop_signalled(l->loop);
+}
+
+bool mqttsession_connected(struct mqttsession *l)
 {
 	return __atomic_load_n(&l->connected, __ATOMIC_ACQUIRE);
 }
@@ -88,6 +115,95 @@ static const char *describe(struct failure f, int connack, char *buf, size_t siz
 	return mqtterr_describe(f.code, MQTTAsync_strerror(f.code), f.reason, f.message, connack, buf, size);
 }
 
+/* Where a ballot asks its receipt to go (MQTT 5 properties). */
+struct reply_to {
+	const char *topic;  /* Response Topic, not NUL-terminated; NULL when none */
+	size_t topiclen;
+	const void *corr;   /* Correlation Data; NULL when none */
+	size_t corrlen;
+};
+
+/* send_receipt: publishes the verdict on a ballot of poll to where the
+ * ballot asked (its Response Topic, else its "reply" field), if it did.
+ * Fire and forget: a receipt that is lost is asked for again by the
+ * voter, which publishes its ballot again. */
+static void send_receipt(struct mqttsession *l, const char *poll, const struct verdict *v,
+			 const struct reply_to *reply)
+{
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	char topic[TOPIC_MAX], err[128], shown[300];
+	const char *dest = topic;
+	char *json = NULL;
+
+	if (reply->topic) {
+		if (!receipt_topic_valid(poll, reply->topic, reply->topiclen)) {
+			if (!l->cfg.quiet)
+				log_line("no receipt sent to %s: not a topic under vote/%s/receipt/",
+					 log_clean(reply->topic, reply->topiclen, shown, sizeof(shown)), poll);
+			return;
+		}
+		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
+	} else if (v->reply[0]) {
+		dest = v->reply;
+	} else {
+		return;
+	}
+	json = receipt_to_json(v->id, poll, v->status, v->reason, v->result, err, sizeof(err));
+	if (!json) {
+		log_line("no receipt sent to %s: %s", dest, err);
+		goto out;
+	}
+	msg.payload = json;
+	msg.payloadlen = (int)strlen(json);
+	msg.qos = 1;
+	if (l->cfg.mqtt_version == 5 && (mqttprops_json(&msg.properties) != 0 ||
+					 mqttprops_correlation(&msg.properties, reply->corr, reply->corrlen) != 0)) {
+		log_line("no receipt sent to %s: out of memory", dest);
+		goto out;
+	}
+	if (MQTTAsync_sendMessage(l->client, dest, &msg, &opts) != MQTTASYNC_SUCCESS && !l->cfg.quiet)
+		log_line("no receipt sent to %s: cannot publish now", dest);
+out:
+	MQTTProperties_free(&msg.properties);
+	free(json);
+}
+
+/* take_message: one message received on topic[0..topiclen) with
+ * payload[0..len) (neither NUL-terminated): a ballot goes through the
+ * core, and its receipt to where it asked; our own results and receipts
+ * are ignored; a ballot on a topic that is no poll's is refused (logged).
+ * Returns 0, or -1 when the core failed: the ballot is not committed. */
+static int take_message(struct mqttsession *l, const char *topic, size_t topiclen, const void *payload,
+			size_t len, const struct reply_to *reply)
+{
+	char poll[TOPIC_POLL_MAX + 1], why[160], shown[320];
+	struct core_input in;
+	struct verdict v;
+	int rc = -1;
+
+	switch (topic_classify(topic, topiclen, poll, why, sizeof(why))) {
+	case TOPIC_OURS:
+		return 0;
+	case TOPIC_INVALID:
+		if (!l->cfg.quiet)
+			log_line("rejected ballot on %s: %s", log_clean(topic, topiclen, shown, sizeof(shown)),
+				 why);
+		return 0;
+	case TOPIC_BALLOT:
+		break;
+	}
+	in = (struct core_input){ poll, payload, len, "", reply->topic != NULL };
+	if (core_ballot(l->core, &in, &v) != CORE_OK)
+		goto out;
+	if (v.result)
+		send_receipt(l, poll, &v, reply);
+	rc = 0;
+out:
+	verdict_free(&v);
+	return rc;
+}
+
 /* on_message: every ballot is counted and committed here, before this
  * returns, and it always returns 1. Why, from Paho 1.3.11's source
  * (MQTTProtocolClient.c MQTTProtocol_handlePublishes, MQTTAsyncUtils.c
@@ -106,15 +222,15 @@ static const char *describe(struct failure f, int connack, char *buf, size_t siz
  *   empty, which is why the client uses no Paho persistence at all: there
  *   is never anything in it worth restoring.
  * A ballot that cannot be committed must therefore not return: the process
- * exits at once without acknowledging it (intake.c save(), and here). */
+ * exits at once without acknowledging it. */
 static int on_message(void *context, char *topic, int topiclen, MQTTAsync_message *msg)
 {
-	struct link *l = context;
+	struct mqttsession *l = context;
 	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
 	struct reply_to reply = { NULL, 0, NULL, 0 };
 	MQTTProperty *p;
 
-	if (l->t->opts.mqtt_version == 5) {
+	if (l->cfg.mqtt_version == 5) {
 		p = MQTTProperties_getProperty(&msg->properties, MQTTPROPERTY_CODE_RESPONSE_TOPIC);
 		if (p) {
 			reply.topic = p->value.data.data;
@@ -126,11 +242,9 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 			reply.corrlen = (size_t)p->value.data.len;
 		}
 	}
-	if (intake_message(l->t, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
-			   &reply) != 0) {
-		log_line("stopping without acknowledging the ballot, so that the broker delivers it again");
-		_exit(1);
-	}
+	if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+			 &reply) != 0)
+		_exit(1); /* the core said why: not acknowledged, the broker delivers it again */
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1; /* counted and committed: Paho may acknowledge it */
@@ -147,28 +261,33 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 
 static void on_lost(void *context, char *cause)
 {
-	struct link *l = context;
+	struct mqttsession *l = context;
+	int losses;
 
-	if (link_connected(l) && vtime_mono_ms() - l->subscribed_ms < QUICK_LOSS_MS)
+	pthread_mutex_lock(&l->losses_lock);
+	if (mqttsession_connected(l) && vtime_mono_ms() - l->subscribed_ms < QUICK_LOSS_MS)
 		l->quick_losses++;
-	else if (link_connected(l))
+	else if (mqttsession_connected(l))
 		l->quick_losses = 0;
+	losses = l->quick_losses;
+	pthread_mutex_unlock(&l->losses_lock);
 	set_connected(l, 0);
-	if (l->quick_losses >= QUICK_LOSSES && !l->t->stop) {
+	loop_wake(l->loop); /* a publisher that is stopping gives up at once */
+	if (losses >= QUICK_LOSSES && !quiet_now(l)) {
 		log_line("the broker closed the connection %d times in a row within %d s of subscribing: "
 			 "is another tallier using client id '%s'? Two talliers must not share a client id (-i); "
-			 "stopping", QUICK_LOSSES, QUICK_LOSS_MS / 1000, l->t->opts.client_id);
-		tallier_fail(l->t);
+			 "stopping", QUICK_LOSSES, QUICK_LOSS_MS / 1000, l->cfg.client_id);
+		fatal(l);
 		return;
 	}
-	if (!l->t->stop)
-		log_line("connection to %s:%d lost%s%s; reconnecting", l->t->opts.host, l->t->opts.port,
+	if (!quiet_now(l))
+		log_line("connection to %s:%d lost%s%s; reconnecting", l->cfg.host, l->cfg.port,
 			 cause ? ": " : "", cause ? cause : "");
 }
 
 /* subscribed: the SUBACK granted codes[k] (a QoS, or >= 0x80 for a
  * refusal) to each of our filters. */
-static void subscribed(struct link *l, const int *codes)
+static void subscribed(struct mqttsession *l, const int *codes)
 {
 	char list[512] = "", why[64];
 	size_t used = 0;
@@ -178,20 +297,20 @@ static void subscribed(struct link *l, const int *codes)
 		if (codes[k] >= 0x80) {
 			log_line("subscription to %s refused by the broker: %s", l->topics[k],
 				 mqtterr_reason(codes[k], why, sizeof(why)));
-			tallier_fail(l->t);
+			fatal(l);
 			return;
 		}
 	}
 	for (k = 0; k < l->ntopics && used < sizeof(list); k++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", k ? " " : "", l->topics[k]);
-	if (!l->t->opts.quiet)
+	if (!l->cfg.quiet)
 		log_line("subscribed to %s", list);
-	pthread_mutex_lock(&l->t->lock);
-	pubsched_reset(l->t->sched); /* republish every result on each (re)connection */
-	pthread_mutex_unlock(&l->t->lock);
+	core_results_reset(l->core); /* republish every result on each (re)connection */
+	pthread_mutex_lock(&l->losses_lock);
 	l->subscribed_ms = vtime_mono_ms();
+	pthread_mutex_unlock(&l->losses_lock);
 	set_connected(l, 1);
-	tallier_wake(l->t);
+	loop_wake(l->loop);
 }
 
 /* Paho 1.3.11 (MQTTAsync.c, SUBACK handling) gives the first code in
@@ -204,24 +323,24 @@ static void subscribed(struct link *l, const int *codes)
  * so this one stops. */
 static void on_server_disconnect(void *context, MQTTProperties *props, enum MQTTReasonCodes reason)
 {
-	struct link *l = context;
+	struct mqttsession *l = context;
 	char why[64];
 
 	(void)props;
 	if (reason == MQTTREASONCODE_SESSION_TAKEN_OVER) {
 		log_line("another client connected with client id '%s' and took over the session: "
-			 "two talliers must not share a client id (-i); stopping", l->t->opts.client_id);
-		tallier_fail(l->t);
+			 "two talliers must not share a client id (-i); stopping", l->cfg.client_id);
+		fatal(l);
 		return;
 	}
-	if (!l->t->stop)
+	if (!quiet_now(l))
 		log_line("the broker closed the connection: %s", mqtterr_reason(reason, why, sizeof(why)));
 }
 
 static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
 {
-	struct link *l = context;
-	int codes[OPTS_MAX_TOPICS] = { 0 }, k;
+	struct mqttsession *l = context;
+	int codes[MQTTSESSION_MAX_TOPICS] = { 0 }, k;
 
 	for (k = 0; k < l->ntopics; k++)
 		codes[k] = l->ntopics > 1 && k < response->alt.sub.reasonCodeCount
@@ -232,20 +351,20 @@ static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
 
 static void on_subscribed3(void *context, MQTTAsync_successData *response)
 {
-	struct link *l = context;
-	int codes[OPTS_MAX_TOPICS] = { 0 }, k;
+	struct mqttsession *l = context;
+	int codes[MQTTSESSION_MAX_TOPICS] = { 0 }, k;
 
 	for (k = 0; k < l->ntopics; k++)
 		codes[k] = l->ntopics > 1 ? response->alt.qosList[k] : response->alt.qos;
 	subscribed(l, codes);
 }
 
-static void subscribe_failed(struct link *l, struct failure f)
+static void subscribe_failed(struct mqttsession *l, struct failure f)
 {
 	char why[192];
 
 	log_line("cannot subscribe: %s", describe(f, 0, why, sizeof(why)));
-	tallier_fail(l->t);
+	fatal(l);
 }
 
 static void on_subscribe_failed5(void *context, MQTTAsync_failureData5 *response)
@@ -261,9 +380,9 @@ static void on_subscribe_failed3(void *context, MQTTAsync_failureData *response)
 /* on_connected: after every successful connection, first or not. */
 static void on_connected(void *context, char *cause)
 {
-	struct link *l = context;
+	struct mqttsession *l = context;
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
-	MQTTSubscribe_options subopts[OPTS_MAX_TOPICS];
+	MQTTSubscribe_options subopts[MQTTSESSION_MAX_TOPICS];
 	char why[192];
 	int rc, k;
 
@@ -271,10 +390,10 @@ static void on_connected(void *context, char *cause)
 	/* Paho has no option for it: find its new socket and set it here */
 	if (nodelay_all() < 1)
 		log_line("warning: cannot set TCP_NODELAY: results and receipts may wait for delayed ACKs");
-	if (!l->t->opts.quiet)
-		log_line("connected to %s:%d (MQTT %s)", l->t->opts.host, l->t->opts.port, l->t->opts.mqtt_version == 5 ? "5" : "3.1.1");
+	if (!l->cfg.quiet)
+		log_line("connected to %s:%d (MQTT %s)", l->cfg.host, l->cfg.port, l->cfg.mqtt_version == 5 ? "5" : "3.1.1");
 	opts.context = l;
-	if (l->t->opts.mqtt_version == 5) {
+	if (l->cfg.mqtt_version == 5) {
 		opts.onSuccess5 = on_subscribed5;
 		opts.onFailure5 = on_subscribe_failed5;
 		for (k = 0; k < l->ntopics; k++) {
@@ -290,27 +409,30 @@ static void on_connected(void *context, char *cause)
 	rc = MQTTAsync_subscribeMany(l->client, l->ntopics, l->topics, l->qos, &opts);
 	if (rc != MQTTASYNC_SUCCESS) {
 		log_line("cannot subscribe: %s", describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
-		tallier_fail(l->t);
+		fatal(l);
 	}
 }
 
-static void connect_failed(struct link *l, struct failure f)
+static void connect_failed(struct mqttsession *l, struct failure f)
 {
 	char why[192];
+
+	if (quiet_now(l))
+		return; /* stopping: a failure now is no news (e.g. after a takeover) */
 
 	describe(f, 1, why, sizeof(why));
 	/* a broker that answers no (bad credentials, banned id) will not say yes later */
 	if (mqtterr_refused(f.code, f.reason)) {
-		log_line("connection to %s:%d refused by the broker: %s", l->t->opts.host, l->t->opts.port,
+		log_line("connection to %s:%d refused by the broker: %s", l->cfg.host, l->cfg.port,
 			 why);
-		tallier_fail(l->t);
+		fatal(l);
 		return;
 	}
 	/* Paho says only "TCP/TLS connect failure": ask the network why */
 	if (f.code == MQTTASYNC_FAILURE)
-		(void)netprobe_tcp(l->t->opts.host, l->t->opts.port, 1000, why, sizeof(why));
-	log_line("cannot connect to %s:%d: %s; retrying in the background", l->t->opts.host,
-		 l->t->opts.port, why);
+		(void)netprobe_tcp(l->cfg.host, l->cfg.port, 1000, why, sizeof(why));
+	log_line("cannot connect to %s:%d: %s; retrying in the background", l->cfg.host,
+		 l->cfg.port, why);
 }
 
 static void on_connect_failed5(void *context, MQTTAsync_failureData5 *response)
@@ -323,7 +445,7 @@ static void on_connect_failed3(void *context, MQTTAsync_failureData *response)
 	connect_failed(context, failure3(response));
 }
 
-static void ctx_unlink(struct link *l, struct pubctx *c)
+static void ctx_unlink(struct mqttsession *l, struct pubctx *c)
 {
 	pthread_mutex_lock(&l->ctx_lock);
 	if (c->prev)
@@ -337,14 +459,12 @@ static void ctx_unlink(struct link *l, struct pubctx *c)
 
 static void published(struct pubctx *c, int ok)
 {
-	struct link *l = c->link;
+	struct mqttsession *l = c->link;
 
 	ctx_unlink(l, c);
-	pthread_mutex_lock(&l->t->lock);
-	pubsched_done(l->t->sched, c->poll, c->version, ok);
-	pthread_mutex_unlock(&l->t->lock);
+	core_result_done(l->core, c->poll, c->version, ok);
 	free(c);
-	tallier_wake(l->t);
+	loop_wake(l->loop);
 }
 
 static void on_published5(void *context, MQTTAsync_successData5 *response)
@@ -363,7 +483,7 @@ static void publish_failed(struct pubctx *c, struct failure f)
 {
 	char why[192];
 
-	if (!c->link->t->opts.quiet)
+	if (!c->link->cfg.quiet)
 		log_line("result on %s not published: %s; will retry", c->topic, describe(f, 0, why, sizeof(why)));
 	published(c, 0);
 }
@@ -378,8 +498,7 @@ static void on_publish_failed3(void *context, MQTTAsync_failureData *response)
 	publish_failed(context, failure3(response));
 }
 
-int link_publish(struct link *l, const char *topic, const char *payload, size_t len, size_t i,
-		 uint64_t v)
+int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r)
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
@@ -389,17 +508,17 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 	if (!c)
 		goto out;
 	c->link = l;
-	c->poll = i;
-	c->version = v;
-	snprintf(c->topic, sizeof(c->topic), "%s", topic);
-	msg.payload = (void *)payload;
-	msg.payloadlen = (int)len;
+	c->poll = r->poll;
+	c->version = r->version;
+	snprintf(c->topic, sizeof(c->topic), "%s", r->topic);
+	msg.payload = r->json;
+	msg.payloadlen = (int)strlen(r->json);
 	msg.qos = 1;
 	msg.retained = 1;
-	if (l->t->opts.mqtt_version == 5 && mqttprops_json(&msg.properties) != 0)
+	if (l->cfg.mqtt_version == 5 && mqttprops_json(&msg.properties) != 0)
 		goto out;
 	opts.context = c;
-	if (l->t->opts.mqtt_version == 5) {
+	if (l->cfg.mqtt_version == 5) {
 		opts.onSuccess5 = on_published5;
 		opts.onFailure5 = on_publish_failed5;
 	} else {
@@ -412,7 +531,7 @@ int link_publish(struct link *l, const char *topic, const char *payload, size_t 
 		l->ctxs->prev = c;
 	l->ctxs = c;
 	pthread_mutex_unlock(&l->ctx_lock);
-	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) != MQTTASYNC_SUCCESS) {
+	if (MQTTAsync_sendMessage(l->client, r->topic, &msg, &opts) != MQTTASYNC_SUCCESS) {
 		ctx_unlink(l, c);
 		goto out;
 	}
@@ -424,106 +543,102 @@ out:
 	return rc;
 }
 
-int link_send_receipt(struct link *l, const char *topic, const char *payload, size_t len, const void *corr,
-		      size_t corrlen)
-{
-	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
-	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	int rc = -1;
+void mqttsession_free(struct mqttsession *l, int timeout_ms);
 
-	msg.payload = (void *)payload;
-	msg.payloadlen = (int)len;
-	msg.qos = 1;
-	if (l->t->opts.mqtt_version == 5) {
-		if (mqttprops_json(&msg.properties) != 0 ||
-		    mqttprops_correlation(&msg.properties, corr, corrlen) != 0)
-			goto out;
-	}
-	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) == MQTTASYNC_SUCCESS)
-		rc = 0;
-out:
-	MQTTProperties_free(&msg.properties);
-	return rc;
-}
-
-struct link *link_start(struct tallier *t, char *err, size_t errlen)
+struct mqttsession *mqttsession_new(const struct mqttsession_config *cfg, struct core *core, struct loop *loop,
+				    char *err, size_t errlen)
 {
 	MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
-	MQTTAsync_connectOptions conn = MQTTAsync_connectOptions_initializer;
-	MQTTAsync_connectOptions conn5 = MQTTAsync_connectOptions_initializer5;
-	MQTTProperties props = MQTTProperties_initializer;
-	MQTTProperty expiry;
-	struct link *l = calloc(1, sizeof(*l));
+	struct mqttsession *l = calloc(1, sizeof(*l));
 	char why[192];
-	int rc, k;
-	bool ok = false, locks = false, sem = false;
+	int rc;
+	size_t k;
 
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return NULL;
 	}
-	l->t = t;
+	l->cfg = *cfg;
+	l->core = core;
+	l->loop = loop;
 	if (pthread_mutex_init(&l->ctx_lock, NULL) != 0) {
 		snprintf(err, errlen, "cannot create a mutex");
-		goto out;
+		goto fail;
 	}
-	locks = true;
+	if (pthread_mutex_init(&l->losses_lock, NULL) != 0) {
+		pthread_mutex_destroy(&l->ctx_lock);
+		snprintf(err, errlen, "cannot create a mutex");
+		goto fail;
+	}
+	l->locks = true;
 	if (sem_init(&l->disconnected, 0, 0) != 0) {
 		snprintf(err, errlen, "cannot create a semaphore: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
-	sem = true;
-	if (t->opts.ntopics == 0) {
+	l->sem = true;
+	if (cfg->ntopics == 0) {
 		l->topics[0] = DEFAULT_TOPIC;
 		l->ntopics = 1;
 	} else {
-		for (k = 0; k < (int)t->opts.ntopics; k++)
-			l->topics[k] = (char *)t->opts.topics[k];
-		l->ntopics = (int)t->opts.ntopics;
+		for (k = 0; k < cfg->ntopics && k < MQTTSESSION_MAX_TOPICS; k++)
+			l->topics[k] = (char *)cfg->topics[k];
+		l->ntopics = (int)k;
 	}
-	for (k = 0; k < l->ntopics; k++)
+	for (k = 0; k < (size_t)l->ntopics; k++)
 		l->qos[k] = 1;
-	if (mqtturi_make(t->opts.host, t->opts.port, false, l->uri, sizeof(l->uri)) != 0) {
+	if (mqtturi_make(cfg->host, cfg->port, false, l->uri, sizeof(l->uri)) != 0) {
 		snprintf(err, errlen, "host name too long");
-		goto out;
+		goto fail;
 	}
 	/* Paho 1.3.11 formats a record of every packet into an in-memory trace
 	 * ring even when no trace callback is set: at ERROR it keeps only
 	 * errors, which saves about a fifth of the tallier's instructions */
 	MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
-	create.MQTTVersion = t->opts.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+	create.MQTTVersion = cfg->mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
 	create.maxBufferedMessages = MAX_BUFFERED;
-	rc = MQTTAsync_createWithOptions(&l->client, l->uri, t->opts.client_id, MQTTCLIENT_PERSISTENCE_NONE,
-					 NULL, &create);
+	rc = MQTTAsync_createWithOptions(&l->client, l->uri, cfg->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
+					 &create);
 	if (rc != MQTTASYNC_SUCCESS) {
 		snprintf(err, errlen, "cannot create an MQTT client for %s: %s", l->uri,
 			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
 		l->client = NULL;
-		goto out;
+		goto fail;
 	}
 	if ((rc = MQTTAsync_setCallbacks(l->client, l, on_lost, on_message, NULL)) != MQTTASYNC_SUCCESS ||
 	    (rc = MQTTAsync_setConnected(l->client, l, on_connected)) != MQTTASYNC_SUCCESS ||
-	    (t->opts.mqtt_version == 5 &&
+	    (cfg->mqtt_version == 5 &&
 	     (rc = MQTTAsync_setDisconnected(l->client, l, on_server_disconnect)) != MQTTASYNC_SUCCESS)) {
 		snprintf(err, errlen, "cannot set the MQTT callbacks: %s",
 			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
-		goto out;
+		goto fail;
 	}
-	if (t->opts.mqtt_version == 5)
+	return l;
+fail:
+	mqttsession_free(l, 0);
+	return NULL;
+}
+
+int mqttsession_start(struct mqttsession *l, char *err, size_t errlen)
+{
+	MQTTAsync_connectOptions conn = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_connectOptions conn5 = MQTTAsync_connectOptions_initializer5;
+	MQTTProperties props = MQTTProperties_initializer;
+	MQTTProperty expiry;
+	char why[192];
+	int rc = -1;
+
+	if (l->cfg.mqtt_version == 5)
 		conn = conn5; /* Paho wants cleansession 0 and cleanstart for MQTT 5 */
-	conn.MQTTVersion = create.MQTTVersion;
+	conn.MQTTVersion = l->cfg.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
 	conn.keepAliveInterval = 30;
 	conn.automaticReconnect = 1;
 	conn.minRetryInterval = 1;
 	conn.maxRetryInterval = 16;
-	conn.username = t->opts.username;
-	conn.password = t->opts.password;
+	conn.username = l->cfg.username;
+	conn.password = l->cfg.password;
 	conn.context = l;
-	if (t->opts.mqtt_version == 5)
+	if (l->cfg.mqtt_version == 5) {
 		conn.onFailure5 = on_connect_failed5;
-	else
-		conn.onFailure = on_connect_failed3;
-	if (t->opts.mqtt_version == 5) {
 		conn.cleanstart = 0; /* resume the session: ballots queued while we were away */
 		expiry.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
 		expiry.value.integer4 = SESSION_EXPIRY;
@@ -533,33 +648,25 @@ struct link *link_start(struct tallier *t, char *err, size_t errlen)
 		}
 		conn.connectProperties = &props;
 	} else {
+		conn.onFailure = on_connect_failed3;
 		conn.cleansession = 0;
 	}
 	rc = MQTTAsync_connect(l->client, &conn);
 	if (rc != MQTTASYNC_SUCCESS) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", t->opts.host, t->opts.port,
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", l->cfg.host, l->cfg.port,
 			 describe((struct failure){ rc, 0, NULL }, 0, why, sizeof(why)));
+		rc = -1;
 		goto out;
 	}
-	ok = true;
+	rc = 0;
 out:
 	MQTTProperties_free(&props);
-	if (!ok && l) {
-		if (l->client)
-			MQTTAsync_destroy(&l->client);
-		if (sem)
-			sem_destroy(&l->disconnected);
-		if (locks)
-			pthread_mutex_destroy(&l->ctx_lock);
-		free(l);
-		l = NULL;
-	}
-	return l;
+	return rc;
 }
 
 static void on_disconnected5(void *context, MQTTAsync_successData5 *response)
 {
-	struct link *l = context;
+	struct mqttsession *l = context;
 
 	(void)response;
 	sem_post(&l->disconnected);
@@ -583,7 +690,7 @@ static void on_disconnect_failed3(void *context, MQTTAsync_failureData *response
 	on_disconnected5(context, NULL);
 }
 
-void link_stop(struct link *l, int timeout_ms)
+void mqttsession_free(struct mqttsession *l, int timeout_ms)
 {
 	MQTTAsync_disconnectOptions disc = MQTTAsync_disconnectOptions_initializer5;
 	struct pubctx *c, *next;
@@ -592,27 +699,34 @@ void link_stop(struct link *l, int timeout_ms)
 	if (!l)
 		return;
 	set_connected(l, 0);
+	__atomic_store_n(&l->stopping, 1, __ATOMIC_RELEASE);
 	disc.timeout = timeout_ms;
 	disc.context = l;
-	if (l->t->opts.mqtt_version == 5) {
+	if (l->cfg.mqtt_version == 5) {
 		disc.onSuccess5 = on_disconnected5;
 		disc.onFailure5 = on_disconnect_failed5;
 	} else {
 		disc.onSuccess = on_disconnected3;
 		disc.onFailure = on_disconnect_failed3;
 	}
-	if (MQTTAsync_isConnected(l->client) && MQTTAsync_disconnect(l->client, &disc) == MQTTASYNC_SUCCESS) {
+	if (l->client && MQTTAsync_isConnected(l->client) &&
+	    MQTTAsync_disconnect(l->client, &disc) == MQTTASYNC_SUCCESS) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += timeout_ms / 1000 + 1;
 		while (sem_timedwait(&l->disconnected, &deadline) != 0 && errno == EINTR)
 			;
 	}
-	MQTTAsync_destroy(&l->client);
+	if (l->client)
+		MQTTAsync_destroy(&l->client);
 	for (c = l->ctxs; c; c = next) {
 		next = c->next;
 		free(c);
 	}
-	sem_destroy(&l->disconnected);
-	pthread_mutex_destroy(&l->ctx_lock);
+	if (l->sem)
+		sem_destroy(&l->disconnected);
+	if (l->locks) {
+		pthread_mutex_destroy(&l->ctx_lock);
+		pthread_mutex_destroy(&l->losses_lock);
+	}
 	free(l);
 }

@@ -1,5 +1,5 @@
-/* server.c -- the direct TCP server: newline-delimited JSON, one poll() loop, no thread per client */
-#include "server.h"
+/* tcpserver.c -- the direct TCP transport: newline-delimited JSON, served from the tallier's one loop */
+#include "tcpserver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "intake.h"
+#include "core.h"
 #include "log.h"
 #include "request.h"
-#include "tallier.h"
+#include "receipt.h"
 #include "vtime.h"
 
 #define MAX_LISTEN 4
@@ -41,16 +40,17 @@ struct client {
 	int64_t linger_end;
 };
 
-struct server {
-	struct tallier *t;
+/* Owned by the loop's thread. */
+struct tcpserver {
+	struct core *core;
+	struct loop *loop;
 	int lfd[MAX_LISTEN];
 	int nlfd;
-	int wake[2];          /* a byte here stops the thread */
-	pthread_t thread;
-	bool running;
 	struct client **c;
 	size_t n;
+	size_t polled;        /* clients whose descriptors the last prepare added */
 	int idle_ms, max_clients;
+	bool quiet, verbose;
 };
 
 static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
@@ -98,11 +98,11 @@ static int queue(struct client *c, const char *data, size_t len)
 }
 
 /* reply_error: queues {"error":msg}, logs it, and closes c once written. */
-static void reply_error(struct server *s, struct client *c, const char *msg)
+static void reply_error(struct tcpserver *s, struct client *c, const char *msg)
 {
 	char *json = request_error_json(msg);
 
-	if (!s->t->opts.quiet)
+	if (!s->quiet)
 		log_line("tcp %s: %s: closing", c->peer, msg);
 	if (!json || queue(c, json, strlen(json)) != 0 || queue(c, "\n", 1) != 0)
 		c->outoff = c->outlen = 0; /* out of memory: close without it */
@@ -124,8 +124,39 @@ static int flush(struct client *c)
 	return 0;
 }
 
+/* answer: the reply to one request line (no newline), as a malloc'd
+ * string: a ballot's receipt, a poll's result, or an {"error":..}. Returns
+ * NULL when the tallier cannot go on (the core failed: logged; the loop is
+ * stopped with status 1). */
+static char *answer_line(struct tcpserver *s, const char *line, size_t len, const char *peer)
+{
+	struct request req;
+	struct verdict v;
+	struct core_input in;
+	char err[160], from[96];
+	char *json = NULL;
+
+	if (request_parse(line, len, &req, err, sizeof(err)) != 0) {
+		if (!s->quiet)
+			log_line("bad request from tcp %s: %s", peer, err);
+		return request_error_json(err);
+	}
+	if (req.kind == REQUEST_RESULT) {
+		json = core_result_json(s->core, req.poll, err, sizeof(err));
+		return json ? json : request_error_json(err);
+	}
+	snprintf(from, sizeof(from), " (tcp %s)", peer);
+	in = (struct core_input){ req.poll, line, len, from, true };
+	if (core_ballot(s->core, &in, &v) == CORE_OK)
+		json = receipt_to_json(v.id, req.poll, v.status, v.reason, v.result, err, sizeof(err));
+	else
+		loop_stop(s->loop, 1);
+	verdict_free(&v);
+	return json;
+}
+
 /* lines: answers every complete line in c's input, in order. */
-static void lines(struct server *s, struct client *c)
+static void lines(struct tcpserver *s, struct client *c)
 {
 	char *nl;
 
@@ -140,7 +171,7 @@ static void lines(struct server *s, struct client *c)
 			return;
 		}
 		if (len > 0) { /* empty lines are allowed, and ignored */
-			answer = intake_line(s->t, c->in, len, c->peer);
+			answer = answer_line(s, c->in, len, c->peer);
 			if (!answer || queue(c, answer, strlen(answer)) != 0 || queue(c, "\n", 1) != 0) {
 				free(answer);
 				c->closing = true;
@@ -158,7 +189,7 @@ static void lines(struct server *s, struct client *c)
 }
 
 /* readable: reads what c sent and answers its complete lines. */
-static void readable(struct server *s, struct client *c)
+static void readable(struct tcpserver *s, struct client *c)
 {
 	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 
@@ -192,11 +223,11 @@ static bool linger(struct client *c, short rev, int64_t now)
 	return now < c->linger_end;
 }
 
-static void drop(struct server *s, size_t i)
+static void drop(struct tcpserver *s, size_t i)
 {
 	struct client *c = s->c[i];
 
-	if (s->t->opts.verbose)
+	if (s->verbose)
 		log_line("tcp %s: closed", c->peer);
 	close(c->fd);
 	free(c->out);
@@ -204,7 +235,7 @@ static void drop(struct server *s, size_t i)
 	s->c[i] = s->c[--s->n];
 }
 
-static void accept_all(struct server *s, int lfd)
+static void accept_all(struct tcpserver *s, int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -226,7 +257,7 @@ static void accept_all(struct server *s, int lfd)
 				/* nothing more to do for it */
 			}
 			close(fd);
-			if (!s->t->opts.quiet)
+			if (!s->quiet)
 				log_line("tcp %s: too many connections (at most %d): refused", peer, s->max_clients);
 			continue;
 		}
@@ -243,104 +274,91 @@ static void accept_all(struct server *s, int lfd)
 		snprintf(c->peer, sizeof(c->peer), "%s", peer);
 		c->last_ms = vtime_mono_ms();
 		s->c[s->n++] = c;
-		if (s->t->opts.verbose)
+		if (s->verbose)
 			log_line("tcp %s: connected", peer);
 	}
 }
 
-static void *loop(void *arg)
+static int prepare(void *ctx, struct loop_fds *set, int64_t now, int64_t *deadline)
 {
-	struct server *s = arg;
-	struct pollfd *p = NULL;
-	size_t cap = 0, i, base = 1 + (size_t)s->nlfd;
+	struct tcpserver *s = ctx;
+	size_t i;
+	int k;
 
-	for (;;) {
-		int64_t now = vtime_mono_ms(), next = now + 60000;
-		int timeout, k;
+	(void)now;
+	for (k = 0; k < s->nlfd; k++)
+		if (loop_fds_add(set, s->lfd[k], POLLIN) != 0)
+			return -1;
+	for (i = 0; i < s->n; i++) {
+		struct client *c = s->c[i];
+		short ev = 0;
 
-		if (cap < base + s->n) {
-			struct pollfd *grown = realloc(p, (base + s->n) * sizeof(*p));
-
-			if (!grown) {
-				log_line("tcp: out of memory");
-				tallier_fail(s->t);
-				break;
-			}
-			p = grown;
-			cap = base + s->n;
-		}
-		p[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
-		for (k = 0; k < s->nlfd; k++)
-			p[1 + k] = (struct pollfd){ .fd = s->lfd[k], .events = POLLIN };
-		for (i = 0; i < s->n; i++) {
-			struct client *c = s->c[i];
-			short ev = 0;
-
-			if (c->lingering || (!c->eof && !c->closing && c->outlen - c->outoff < OUT_HIGH))
-				ev |= POLLIN;
-			if (c->outoff < c->outlen)
-				ev |= POLLOUT;
-			p[base + i] = (struct pollfd){ .fd = c->fd, .events = ev };
-			if (c->last_ms + s->idle_ms < next)
-				next = c->last_ms + s->idle_ms;
-			if (c->lingering && c->linger_end < next)
-				next = c->linger_end;
-		}
-		timeout = next > now ? (int)(next - now) : 0;
-		if (poll(p, base + s->n, timeout) < 0 && errno != EINTR) {
-			log_line("tcp: poll: %s", strerror(errno));
-			tallier_fail(s->t);
-			break;
-		}
-		if (p[0].revents)
-			break;
-		now = vtime_mono_ms();
-		/* clients first, by their poll slots: accepting appends to s->c */
-		for (i = s->n; i-- > 0;) {
-			struct client *c = s->c[i];
-			short rev = p[base + i].revents;
-
-			if (c->lingering) {
-				if (!linger(c, rev, now))
-					drop(s, i);
-				continue;
-			}
-			if (rev & (POLLIN | POLLHUP | POLLERR))
-				readable(s, c);
-			if ((rev & (POLLIN | POLLOUT | POLLHUP)) != 0)
-				c->last_ms = now;
-			if (flush(c) != 0) {
-				drop(s, i);
-				continue;
-			}
-			if (c->outoff == c->outlen && c->closing && !c->eof) {
-				/* a close with unread input would send a reset, which can
-				 * destroy the error line in flight: shut down our side and
-				 * drain theirs first */
-				shutdown(c->fd, SHUT_WR);
-				c->lingering = true;
-				c->linger_end = now + LINGER_MS;
-				continue;
-			}
-			if (c->outoff == c->outlen && (c->closing || c->eof)) {
-				drop(s, i);
-				continue;
-			}
-			if (now - c->last_ms >= s->idle_ms) {
-				char msg[64];
-
-				snprintf(msg, sizeof(msg), "idle for %d s", s->idle_ms / 1000);
-				reply_error(s, c, msg);
-				(void)flush(c);
-				drop(s, i);
-			}
-		}
-		for (k = 0; k < s->nlfd; k++)
-			if (p[1 + k].revents & POLLIN)
-				accept_all(s, s->lfd[k]);
+		if (c->lingering || (!c->eof && !c->closing && c->outlen - c->outoff < OUT_HIGH))
+			ev |= POLLIN;
+		if (c->outoff < c->outlen)
+			ev |= POLLOUT;
+		if (loop_fds_add(set, c->fd, ev) != 0)
+			return -1;
+		if (c->last_ms + s->idle_ms < *deadline)
+			*deadline = c->last_ms + s->idle_ms;
+		if (c->lingering && c->linger_end < *deadline)
+			*deadline = c->linger_end;
 	}
-	free(p);
-	return NULL;
+	s->polled = s->n;
+	return 0;
+}
+
+static void dispatch(void *ctx, const struct pollfd *p, size_t n, int64_t now)
+{
+	struct tcpserver *s = ctx;
+	size_t i, base = (size_t)s->nlfd;
+	int k;
+
+	(void)n;
+	/* clients first, by their poll slots: accepting appends to s->c */
+	for (i = s->polled; i-- > 0;) {
+		struct client *c = s->c[i];
+		short rev = p[base + i].revents;
+
+		if (c->lingering) {
+			if (!linger(c, rev, now))
+				drop(s, i);
+			continue;
+		}
+		if (rev & (POLLIN | POLLHUP | POLLERR))
+			readable(s, c);
+		if ((rev & (POLLIN | POLLOUT | POLLHUP)) != 0)
+			c->last_ms = now;
+		if (flush(c) != 0) {
+			drop(s, i);
+			continue;
+		}
+		if (c->outoff == c->outlen && c->closing && !c->eof) {
+			/* a close with unread input would send a reset, which can
+			 * destroy the error line in flight: shut down our side and
+			 * drain theirs first */
+			shutdown(c->fd, SHUT_WR);
+			c->lingering = true;
+			c->linger_end = now + LINGER_MS;
+			continue;
+		}
+		if (c->outoff == c->outlen && (c->closing || c->eof)) {
+			drop(s, i);
+			continue;
+		}
+		if (now - c->last_ms >= s->idle_ms) {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "idle for %d s", s->idle_ms / 1000);
+			reply_error(s, c, msg);
+			(void)flush(c);
+			drop(s, i);
+		}
+	}
+	s->polled = 0;
+	for (k = 0; k < s->nlfd; k++)
+		if (p[k].revents & POLLIN)
+			accept_all(s, s->lfd[k]);
 }
 
 /* split_spec: "[ADDR:]PORT" into host (NULL for every interface) and port. */
@@ -366,7 +384,7 @@ static int split_spec(const char *spec, char *host, size_t hsize, char *port, si
 	return host[0] ? 0 : -1;
 }
 
-static int listen_on(struct server *s, const struct sockaddr *sa, socklen_t len, bool dual, char *err,
+static int listen_on(struct tcpserver *s, const struct sockaddr *sa, socklen_t len, bool dual, char *err,
 		     size_t errlen)
 {
 	struct sockaddr_storage bound;
@@ -391,11 +409,12 @@ static int listen_on(struct server *s, const struct sockaddr *sa, socklen_t len,
 	return 0;
 }
 
-struct server *server_start(struct tallier *t, const char *spec, int idle_ms, int max_clients, char *err,
-			    size_t errlen)
+struct tcpserver *tcpserver_new(const struct tcpserver_config *cfg, struct core *core, struct loop *loop,
+				char *err, size_t errlen)
 {
-	struct server *s = calloc(1, sizeof(*s));
+	struct tcpserver *s = calloc(1, sizeof(*s));
 	struct addrinfo hints, *res = NULL, *ai;
+	struct loop_source src;
 	char host[256] = "", port[16] = "";
 	bool any;
 	int rc;
@@ -404,12 +423,14 @@ struct server *server_start(struct tallier *t, const char *spec, int idle_ms, in
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	s->t = t;
-	s->idle_ms = idle_ms;
-	s->max_clients = max_clients;
-	s->wake[0] = s->wake[1] = -1;
-	if (split_spec(spec, host, sizeof(host), port, sizeof(port), &any) != 0) {
-		snprintf(err, errlen, "invalid --listen '%s' (want [ADDR:]PORT)", spec);
+	s->core = core;
+	s->loop = loop;
+	s->idle_ms = cfg->idle_ms;
+	s->max_clients = cfg->max_clients;
+	s->quiet = cfg->quiet;
+	s->verbose = cfg->verbose;
+	if (split_spec(cfg->spec, host, sizeof(host), port, sizeof(port), &any) != 0) {
+		snprintf(err, errlen, "invalid --listen '%s' (want [ADDR:]PORT)", cfg->spec);
 		goto fail;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -422,50 +443,36 @@ struct server *server_start(struct tallier *t, const char *spec, int idle_ms, in
 		rc = getaddrinfo(NULL, port, &hints, &res);
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "invalid --listen '%s': %s", spec, gai_strerror(rc));
+		snprintf(err, errlen, "invalid --listen '%s': %s", cfg->spec, gai_strerror(rc));
 		goto fail;
 	}
 	for (ai = res; ai && s->nlfd < MAX_LISTEN; ai = ai->ai_next)
 		if (listen_on(s, ai->ai_addr, ai->ai_addrlen, any && ai->ai_family == AF_INET6, err, errlen) != 0)
 			goto fail;
-	if (pipe2(s->wake, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+	src = (struct loop_source){ prepare, dispatch, s };
+	if (loop_add(loop, &src) != 0) {
+		snprintf(err, errlen, "too many event sources");
 		goto fail;
 	}
-	if (pthread_create(&s->thread, NULL, loop, s) != 0) {
-		snprintf(err, errlen, "cannot start the TCP server thread");
-		goto fail;
-	}
-	s->running = true;
 	freeaddrinfo(res);
 	return s;
 fail:
 	if (res)
 		freeaddrinfo(res);
-	server_stop(s);
+	tcpserver_free(s);
 	return NULL;
 }
 
-void server_stop(struct server *s)
+void tcpserver_free(struct tcpserver *s)
 {
 	int k;
 
 	if (!s)
 		return;
-	if (s->running) {
-		if (write(s->wake[1], "x", 1) != 1)
-			log_line("tcp: cannot stop the server thread");
-		else
-			pthread_join(s->thread, NULL);
-	}
 	while (s->n > 0)
 		drop(s, s->n - 1);
 	free(s->c);
 	for (k = 0; k < s->nlfd; k++)
 		close(s->lfd[k]);
-	if (s->wake[0] >= 0)
-		close(s->wake[0]);
-	if (s->wake[1] >= 0)
-		close(s->wake[1]);
 	free(s);
 }

@@ -1,0 +1,119 @@
+/* core.h -- the tallier's core: a ballot in, a verdict out; owns the tally, the store and the result schedule */
+#ifndef MQTTVOTE_CORE_H
+#define MQTTVOTE_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ballot.h"
+#include "receipt.h"
+#include "topic.h"
+
+#define CORE_RESULT_INTERVAL_MS 100 /* at most 10 results per second per poll */
+#define CORE_RESULT_TIMEOUT_MS 5000 /* an unconfirmed result is published again */
+
+struct core;
+
+/* What the core needs to know. Strings are copied. */
+struct core_config {
+	const char *db;              /* the SQLite database of the tally */
+	bool sync_full;              /* fsync per commit (power-loss safe) */
+	const char *const *choices;  /* the choices on offer, in result order; nchoices 0: any */
+	size_t nchoices;
+	bool revote;                 /* a later ballot replaces an earlier one */
+	bool quiet;                  /* log only fatal errors */
+	bool verbose;                /* log every ballot */
+	/* called, from whichever thread counted a ballot and with no lock
+	 * held, when a result became due sooner than the publisher planned
+	 * (core_next_result said when): the publisher must look again.
+	 * May be NULL. */
+	void (*wake)(void *arg);
+	void *wake_arg;
+};
+
+/* What happened to one ballot, for its receipt. */
+struct verdict {
+	enum receipt_status status;
+	char reason[160];            /* why, "" when there is nothing to say */
+	char id[BALLOT_ID_HEX + 1];  /* the ballot's id, "" when none or unreadable */
+	char reply[TOPIC_MAX];       /* the ballot's "reply" field (MQTT 3.1.1 receipts), "" when none */
+	char *result;                /* with want_result or a reply: the poll's result JSON after
+				      * this ballot (malloc'd: verdict_free), else NULL */
+};
+
+/* One ballot as a transport received it. */
+struct core_input {
+	const char *poll;            /* a valid poll name: from the topic, or the TCP request */
+	const void *payload;         /* the ballot JSON, payload[0..len), not NUL-terminated */
+	size_t len;
+	const char *from;            /* where it came from, for the log ("" for MQTT, " (tcp 1.2.3.4:5)") */
+	bool want_result;            /* fill verdict->result even without a reply field */
+};
+
+/* What core_ballot returns. */
+enum core_rc {
+	CORE_OK = 0,           /* *v is filled: the ballot is committed (or needed no commit) */
+	CORE_FAILED = -1,      /* out of memory, or the store failed now or before (logged): the
+				* ballot is NOT committed and must not be acknowledged; the core
+				* refuses every later ballot too, and the tallier must stop */
+};
+
+/* core_open: opens the store at cfg->db (creating it; one tallier per
+ * file), counts what it holds (ballots whose choice is no longer on offer
+ * are left out, and logged), and schedules every poll's result. Logs
+ * "loaded N ballots in M polls from DB" unless quiet. Returns the core, or
+ * NULL with the reason in err. Free with core_free. */
+struct core *core_open(const struct core_config *cfg, char *err, size_t errlen);
+
+/* core_free: closes the store and frees c. NULL is allowed. No other
+ * thread may be using c. */
+void core_free(struct core *c);
+
+/* core_ballot: the pipeline, for one ballot from any transport and any
+ * thread: parse, check (each step of the pipeline may refuse it, with its
+ * reason), count, commit to the store, and fill *v with the verdict. A
+ * refused ballot is counted in the poll's rejected and logged (unless
+ * quiet). The commit happens before this returns, outside the lock that
+ * result queries and the publisher take; results are published only once
+ * every ballot counted in them is committed. Returns a core_rc; on
+ * CORE_FAILED nothing is to be acknowledged. Call verdict_free on *v
+ * whatever it returns. */
+enum core_rc core_ballot(struct core *c, const struct core_input *in, struct verdict *v);
+
+/* verdict_free: frees what *v holds (not v). */
+void verdict_free(struct verdict *v);
+
+/* core_result_json: the current result JSON of poll (malloc'd, the caller
+ * frees it with free()), or NULL with the reason in err ("no poll 'x'",
+ * out of memory). */
+char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen);
+
+/* A result to publish. */
+struct due_result {
+	char topic[TOPIC_MAX];       /* vote/<poll>/result */
+	char *json;                  /* malloc'd: free() it */
+	size_t poll;                 /* its poll's number, for core_result_done */
+	uint64_t version;            /* its version, for core_result_done */
+};
+
+/* core_next_result: the next result due at now_ms (monotonic): returns 1
+ * with *out filled (and the result counted as in flight), or 0 when none is
+ * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
+ * which is also when the core takes it that the publisher will look
+ * again: a ballot that makes a result due sooner calls cfg->wake. Returns
+ * -1 when memory runs out (logged). */
+int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms);
+
+/* core_result_done: the publication of out->poll's out->version ended: ok
+ * when the broker acknowledged it; a failure is retried. Any thread. */
+void core_result_done(struct core *c, size_t poll, uint64_t version, bool ok);
+
+/* core_results_reset: every result must be published again (a new
+ * connection to the broker). Any thread. */
+void core_results_reset(struct core *c);
+
+/* core_results_pending: how many polls have a result not yet acknowledged. */
+size_t core_results_pending(struct core *c);
+
+#endif

@@ -1,0 +1,44 @@
+/* reload.c -- a tally rebuilt from the store, as the tallier does at start: for the core and for --recount */
+#include "reload.h"
+
+/* What reloading found. */
+struct reload {
+	struct tally *t;
+	const struct check_rules *rules;
+	long n, skipped;
+	char *err;
+	size_t errlen;
+};
+
+static int reload_ballot(void *ctx, const struct ballot *b)
+{
+	struct reload *r = ctx;
+	struct tally_outcome outcome;
+	char reason[160];
+
+	r->n++;
+	if (check_ballot(r->rules, b, reason, sizeof(reason)) != 0) {
+		r->skipped++;
+		return 0;
+	}
+	return tally_apply(r->t, b, 0, &outcome, r->err, r->errlen);
+}
+
+static int reload_poll(void *ctx, const char *poll, uint64_t rejected, int64_t updated_ms)
+{
+	struct reload *r = ctx;
+
+	return tally_restore_poll(r->t, poll, rejected, updated_ms, r->err, r->errlen);
+}
+
+long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, long *skipped, char *err,
+		  size_t errlen)
+{
+	struct reload r = { t, rules, 0, 0, err, errlen };
+
+	if (store_each_ballot(s, NULL, reload_ballot, &r, err, errlen) != 0 ||
+	    store_each_poll(s, reload_poll, &r, err, errlen) != 0)
+		return -1;
+	*skipped = r.skipped;
+	return r.n;
+}
