@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-dev libsqlite3-dev
-          libmosquitto-dev libcmocka-dev mosquitto mosquitto-clients python3 netcat-openbsd)
+          libcmocka-dev mosquitto mosquitto-clients python3 netcat-openbsd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

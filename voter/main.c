@@ -8,9 +8,10 @@
 
 #include "ballot.h"
 #include "options.h"
-#include "publish.h"
+#include "mqttsend.h"
 #include "receipt.h"
-#include "tcp.h"
+#include "outcome.h"
+#include "tcpsend.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -114,11 +115,11 @@ int main(int argc, char **argv)
 {
 	struct client_opts o;
 	struct ballot b = { 0 };
-	struct publish_req req = { 0 };
+	struct send_req req = { 0 };
 	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX];
 	struct receipt receipt;
 	char *json = NULL;
-	enum publish_status st;
+	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
 	switch (opts_parse(&o, OPTS_VOTER, argc, argv, err, sizeof(err))) {
@@ -189,21 +190,21 @@ int main(int argc, char **argv)
 	req.receipt_topic = o.confirm ? receipt_topic : NULL;
 	req.ballot_id = b.id;
 
-	st = o.tcp ? tcp_send(&req, &receipt, err, sizeof(err)) : publish_once(&req, &receipt, err, sizeof(err));
-	if (st == PUBLISH_FAILED) {
+	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
+	if (res == OUTCOME_FAILED) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
-	if (st == PUBLISH_UNCONFIRMED) {
+	if (res == OUTCOME_UNCONFIRMED) {
 		fprintf(stderr, "voter: %s\n", err);
 		rc = EXIT_UNCONFIRMED;
 		goto out;
 	}
-	if (st == PUBLISH_RECEIPT) {
+	if (res == OUTCOME_RECEIPT) {
 		rc = report_receipt(&o, &b, &receipt);
 		goto out;
 	}
-	if (st == PUBLISH_NO_SUBSCRIBERS)
+	if (res == OUTCOME_NO_SUBSCRIBERS)
 		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
 			req.topic);
 	if (!o.quiet && o.qos == 0)

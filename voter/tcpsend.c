@@ -1,5 +1,5 @@
-/* tcp.c -- a ballot sent straight to a tallier over TCP (tallier --listen), its receipt read back */
-#include "tcp.h"
+/* tcpsend.c -- one ballot sent straight to a tallier over TCP (tallier --listen), its receipt read back */
+#include "tcpsend.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -43,10 +43,10 @@ static void answer_error(const char *line, size_t len, char *err, size_t errlen)
 	cJSON_Delete(root);
 }
 
-enum publish_status tcp_send(const struct publish_req *req, struct receipt *receipt, char *err, size_t errlen)
+enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen)
 {
 	int64_t deadline = vtime_mono_ms() + (int64_t)(req->timeout * 1000);
-	enum publish_status st = PUBLISH_FAILED;
+	enum outcome res = OUTCOME_FAILED;
 	char line[REQUEST_LINE_MAX + 2], why[128];
 	size_t sent = 0, got = 0;
 	char *nl = NULL;
@@ -55,7 +55,7 @@ enum publish_status tcp_send(const struct publish_req *req, struct receipt *rece
 	fd = netprobe_connect(req->host, req->port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
-		return PUBLISH_FAILED;
+		goto out;
 	}
 	if (req->debug)
 		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", req->host, req->port, (int)req->len,
@@ -102,10 +102,11 @@ enum publish_status tcp_send(const struct publish_req *req, struct receipt *rece
 	if (req->debug)
 		fprintf(stderr, "voter: received %.*s\n", (int)(nl - line), line);
 	if (receipt_parse(line, (size_t)(nl - line), receipt, why, sizeof(why)) == 0)
-		st = PUBLISH_RECEIPT;
+		res = OUTCOME_RECEIPT;
 	else
 		answer_error(line, (size_t)(nl - line), err, errlen);
 out:
-	close(fd);
-	return st;
+	if (fd >= 0)
+		close(fd);
+	return res;
 }

@@ -1,0 +1,36 @@
+/* outcome.h -- what the voter asks a transport (MQTT or TCP) to deliver, and what became of it */
+#ifndef MQTTVOTE_OUTCOME_H
+#define MQTTVOTE_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One ballot to deliver. Every pointer is borrowed from the caller and
+ * must stay valid for the call it is given to. */
+struct send_req {
+	const char *host;
+	int port;
+	const char *client_id;     /* MQTT only */
+	const char *username;      /* MQTT only; NULL: none */
+	const char *password;      /* MQTT only; NULL: none */
+	int mqtt_version;          /* MQTT only: 5 or 4 (3.1.1) */
+	const char *topic;         /* MQTT only: vote/<poll> */
+	const char *payload;       /* the ballot's JSON */
+	size_t len;
+	int qos;                   /* MQTT only */
+	double timeout;            /* seconds, for the whole exchange */
+	bool debug;                /* log each step on stderr */
+	const char *receipt_topic; /* MQTT --confirm: subscribe here first, wait for the receipt; NULL: no */
+	const char *ballot_id;     /* the ballot's id, which its receipt carries */
+};
+
+/* What became of the ballot: the one result type of both transports. */
+enum outcome {
+	OUTCOME_ACKED,          /* the broker acknowledged (QoS 0: the message was sent) */
+	OUTCOME_NO_SUBSCRIBERS, /* acknowledged, but MQTT 5 said no subscription matched */
+	OUTCOME_FAILED,         /* not delivered: the error text says why */
+	OUTCOME_RECEIPT,        /* the tallier's receipt came (--confirm, --tcp) */
+	OUTCOME_UNCONFIRMED,    /* --confirm: acknowledged, but no receipt within the timeout */
+};
+
+#endif
