@@ -138,6 +138,11 @@ static bool watches(const struct pollfd *fds, nfds_t n, int fd)
 	return false;
 }
 
+/* glibc declares poll's fds write-only (__attr_access), which it is not
+ * (poll reads each events field): reading them here is no use of
+ * uninitialised memory. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	int64_t left;
@@ -157,6 +162,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return real_poll(fds, n, 0);
 	return real_poll(fds, n, timeout < 0 || timeout > left ? (int)left : timeout);
 }
+#pragma GCC diagnostic pop
 
 void connwrap_begin(int64_t deadline)
 {
