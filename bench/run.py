@@ -22,7 +22,11 @@ bench/loadgen (Paho MQTTAsync, N connections, QoS 1) and measures:
  3. memory per voter (a store of 1,000,000 voters written directly with
     sqlite3, schema of common/store.c) and the restart time with it,
     against the sqlite3 shell reading the same rows to /dev/null;
- 4. voter CLI wall time per ballot against mosquitto_pub -q 1.
+ 4. voter CLI wall time per ballot against mosquitto_pub -q 1, MQTT 5 and
+    3.1.1 (--only cli);
+ 5. voter --confirm wall time, ballot to receipt, against mosquitto_rr
+    -q 1 doing the same request and reply, a tallier answering both
+    (--only confirm).
 
 It prints a table (figure, project, reference, ratio, target) and writes
 the same as JSON. --quick (seconds) is the CI smoke test of the harness:
@@ -57,6 +61,8 @@ import time
 
 HOST = "127.0.0.1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+GROUPS = ("throughput", "latency", "memory", "cli", "confirm")  # what --only selects
 
 FULL = {
     "throughput_ballots": 200000,
@@ -296,6 +302,7 @@ class Tools:
         self.mosquitto = self._find("MQTTVOTE_MOSQUITTO", "mosquitto")
         self.mosquitto_sub = self._find("MQTTVOTE_MOSQUITTO_SUB", "mosquitto_sub")
         self.mosquitto_pub = self._find("MQTTVOTE_MOSQUITTO_PUB", "mosquitto_pub")
+        self.mosquitto_rr = self._find("MQTTVOTE_MOSQUITTO_RR", "mosquitto_rr")
         self.sqlite3 = shutil.which("sqlite3")
         for path in (self.voter, self.tallier, self.loadgen):
             if not os.access(path, os.X_OK):
@@ -669,7 +676,43 @@ def memory_restart(tools, workdir, cfg):
 # --------------------------------------------------------------------------
 # 4. Voter CLI
 
+def timed_runs(cfg, commands):
+    """Wall time of each command, alternated round by round: 3 warm-up
+    rounds, then cfg["cli_runs"] measured ones. commands: (name, make)
+    pairs, make(i) giving the argv of round i. Each must exit 0."""
+    times = {name: [] for name, _ in commands}
+    env = child_env()
+    for i in range(cfg["cli_runs"] + 3):
+        for name, make in commands:
+            argv = make(i)
+            t0 = time.perf_counter()
+            rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env, timeout=30).returncode
+            dt = time.perf_counter() - t0
+            if rc != 0:
+                raise BenchError("%s exited %d: %s" % (name, rc, " ".join(argv)))
+            if i >= 3:
+                times[name].append(dt * 1000)
+    out = {}
+    for name, v in times.items():
+        v.sort()
+        out[name] = {"runs": len(v), "p50_ms": statistics.median(v), "p90_ms": v[int(0.9 * (len(v) - 1))],
+                     "min_ms": v[0]}
+    return out
+
+
+def ballot_text(voter, reply=None):
+    b = {"poll": "cli", "voter": voter, "choice": "yes", "id": secrets.token_hex(16),
+         "ts": int(time.time() * 1000)}
+    if reply:
+        b["reply"] = reply
+    return json.dumps(b, separators=(",", ":"))
+
+
 def cli_times(tools, workdir, cfg):
+    """voter -q 1 --quiet against mosquitto_pub -q 1 with the same ballot
+    JSON, MQTT 5 and 3.1.1, a subscriber on vote/+ (so MQTT 5's PUBACK
+    carries no "no matching subscribers")."""
     broker = Broker(tools, workdir, "cli")
     sub = None
     try:
@@ -679,38 +722,49 @@ def cli_times(tools, workdir, cfg):
         broker.wait_subscribed(cid, "vote/+")
         port = str(broker.port)
 
-        def voter(i):
-            return [tools.voter, "-h", HOST, "-p", port, "-t", "vote/cli", "-m", "yes", "--voter",
-                    "alice%d@pc12" % i, "-q", "1", "--quiet"]
+        def voter(version):
+            return lambda i: [tools.voter, "-h", HOST, "-p", port, "-t", "vote/cli", "-m", "yes", "--voter",
+                              "alice%d-%s@pc12" % (i, version), "-q", "1", "-V", version, "--quiet"]
 
-        def pub(i):
-            ballot = json.dumps({"poll": "cli", "voter": "alice%d@pc12" % i, "choice": "yes",
-                                 "id": secrets.token_hex(16), "ts": int(time.time() * 1000)},
-                                separators=(",", ":"))
-            return [tools.mosquitto_pub, "-h", HOST, "-p", port, "-t", "vote/cli", "-q", "1", "-m", ballot]
+        def pub(version):
+            return lambda i: [tools.mosquitto_pub, "-h", HOST, "-p", port, "-t", "vote/cli", "-q", "1",
+                              "-V", version, "-m", ballot_text("alice%d-%s@pc12" % (i, version))]
 
-        times = {"voter": [], "mosquitto_pub": []}
-        env = child_env()
-        for i in range(cfg["cli_runs"] + 3):  # 3 warm-up rounds, alternating
-            for name, make in (("voter", voter), ("mosquitto_pub", pub)):
-                argv = make(i)
-                t0 = time.perf_counter()
-                rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, env=env, timeout=30).returncode
-                dt = time.perf_counter() - t0
-                if rc != 0:
-                    raise BenchError("%s exited %d" % (name, rc))
-                if i >= 3:
-                    times[name].append(dt * 1000)
-        out = {}
-        for name, v in times.items():
-            v.sort()
-            out[name] = {"runs": len(v), "p50_ms": statistics.median(v), "p90_ms": v[int(0.9 * (len(v) - 1))],
-                         "min_ms": v[0]}
-        return out
+        return timed_runs(cfg, [("voter", voter("mqttv5")), ("mosquitto_pub", pub("mqttv5")),
+                                ("voter_311", voter("mqttv311")), ("mosquitto_pub_311", pub("mqttv311"))])
     finally:
         if sub:
             sub.stop()
+        broker.stop()
+
+
+def confirm_times(tools, workdir, cfg):
+    """voter --confirm against mosquitto_rr doing the same request and
+    reply (MQTT 5, QoS 1: subscribe to a receipt topic of its own, publish
+    the ballot with it as Response Topic, wait for the answer), a tallier
+    (default settings, a fresh store) answering both."""
+    broker = Broker(tools, workdir, "confirm")
+    tallier = None
+    try:
+        cid = "tallier-" + secrets.token_hex(4)
+        tallier = start_tallier(tools, broker, workdir, cid, os.path.join(workdir, "confirm.db"))
+        broker.wait_subscribed(cid, "vote/+")
+        port = str(broker.port)
+
+        def voter(i):
+            return [tools.voter, "-h", HOST, "-p", port, "-t", "vote/cli", "-m", "yes", "--voter",
+                    "carol%d@pc12" % i, "-q", "1", "--confirm", "--quiet"]
+
+        def rr(i):
+            topic = "vote/cli/receipt/" + secrets.token_hex(8)
+            ballot = ballot_text("dave%d@pc12" % i, reply=topic)
+            return [tools.mosquitto_rr, "-h", HOST, "-p", port, "-t", "vote/cli", "-e", topic, "-q", "1",
+                    "-W", "10", "-m", ballot, "-D", "publish", "correlation-data", json.loads(ballot)["id"]]
+
+        return timed_runs(cfg, [("voter_confirm", voter), ("mosquitto_rr", rr)])
+    finally:
+        if tallier:
+            tallier.stop()
         broker.stop()
 
 
@@ -804,9 +858,17 @@ def build_figures(res):
                            lambda v, q: v < 2.0))
     c = res.get("cli")
     if c:
-        figs.append(figure("cli_wall", "voter CLI wall time p50", "ms", c["voter"]["p50_ms"],
+        figs.append(figure("cli_wall", "voter CLI wall time p50, MQTT 5", "ms", c["voter"]["p50_ms"],
                            c["mosquitto_pub"]["p50_ms"], "mosquitto_pub -q 1", "lower", "<= 1.20x ref",
                            lambda v, q: q <= 1.2))
+        figs.append(figure("cli_wall_311", "voter CLI wall time p50, MQTT 3.1.1", "ms", c["voter_311"]["p50_ms"],
+                           c["mosquitto_pub_311"]["p50_ms"], "mosquitto_pub -q 1 -V mqttv311", "lower",
+                           "<= 1.20x ref", lambda v, q: q <= 1.2))
+    c = res.get("confirm")
+    if c:
+        figs.append(figure("confirm_wall", "voter --confirm wall time p50, ballot to receipt", "ms",
+                           c["voter_confirm"]["p50_ms"], c["mosquitto_rr"]["p50_ms"], "mosquitto_rr -q 1",
+                           "lower", "<= 1.20x ref", lambda v, q: q <= 1.2))
     return figs
 
 
@@ -844,13 +906,13 @@ def main():
     ap.add_argument("--build", default=os.environ.get("BUILD_DIR", os.path.join(ROOT, "build")),
                     help="the CMake build directory (default $BUILD_DIR or <repo>/build)")
     ap.add_argument("--voter"), ap.add_argument("--tallier"), ap.add_argument("--loadgen")
-    ap.add_argument("--only", default="throughput,latency,memory,cli",
-                    help="comma-separated subset of throughput,latency,memory,cli")
+    ap.add_argument("--only", default=",".join(GROUPS),
+                    help="comma-separated subset of %s" % ",".join(GROUPS))
     ap.add_argument("--strict", action="store_true", help="exit 3 when a target is missed")
     args = ap.parse_args()
     only = set(args.only.split(","))
-    if not only <= {"throughput", "latency", "memory", "cli"}:
-        ap.error("--only: throughput, latency, memory, cli")
+    if not only <= set(GROUPS):
+        ap.error("--only: %s" % ", ".join(GROUPS))
     cfg = dict(QUICK if args.quick else FULL)
     mode = "quick" if args.quick else "full"
     try:
@@ -899,6 +961,8 @@ def main():
                                  lambda: memory_restart(tools, workdir, cfg))
         if "cli" in only:
             res["cli"] = step("voter CLI against mosquitto_pub", lambda: cli_times(tools, workdir, cfg))
+        if "confirm" in only:
+            res["confirm"] = step("voter --confirm against mosquitto_rr", lambda: confirm_times(tools, workdir, cfg))
     except KeyboardInterrupt:
         errors.append("interrupted")
     finally:
@@ -916,7 +980,8 @@ def main():
         print("live stream offered by loadgen (%d connections, QoS 1): %s ballots/s" % (
             cfg["connections"], fmt(median_run(tp["live"]["reference"])["offered_rate"], "ballots/s")))
     print("ratio = project / reference; references do no work: mosquitto_sub -q 1 > /dev/null (throughput),")
-    print("loadgen --respond (latency), the sqlite3 shell reading the store (restart), mosquitto_pub -q 1 (CLI).")
+    print("loadgen --respond (latency), the sqlite3 shell reading the store (restart), mosquitto_pub -q 1 (CLI),")
+    print("mosquitto_rr -q 1 answered by the same tallier (--confirm).")
     if args.quick:
         print("--quick: a smoke test of the harness; these numbers are too small to mean anything.")
     if tools.sanitized:
