@@ -107,6 +107,9 @@ static void wait_connected(int fd)
 	}
 }
 
+/* connect: libc's connect(2) (the same arguments, result and errno),
+ * except armed, for the first TCP connect in progress: waits for it to
+ * complete up to the deadline, then returns -1 with errno EINPROGRESS. */
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int rc;
@@ -143,6 +146,9 @@ static bool watches(const struct pollfd *fds, nfds_t n, int fd)
  * uninitialised memory. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+/* poll: libc's poll(2), except armed, for a wait on the socket connect()
+ * saw: the first one after the connect completed does not wait, none
+ * waits past the deadline, and past it the socket is shut down. */
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	int64_t left;
