@@ -13,6 +13,7 @@
 
 #include "ballot.h"
 #include "receipt.h"
+#include "result.h"
 #include "tally.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
@@ -218,7 +219,7 @@ static void receipt_to_json_should_copy_the_counts_of_a_tally_result(void **stat
 		strcpy(b.choice, votes[i]);
 		assert_int_equal(tally_apply(t, &b, 1700000000123LL, &out, err, sizeof(err)), 0);
 	}
-	result = tally_result_json(t, 0, err, sizeof(err));
+	result = result_json(t, 0, err, sizeof(err));
 	assert_non_null(result);
 	json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, result);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\","

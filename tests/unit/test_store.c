@@ -16,85 +16,17 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "check.h"
+#include "reload.h"
+#include "result.h"
 #include "store.h"
 #include "tally.h"
+#include "testkit.h"
 
-#define NOW 1700000000123LL /* 2023-11-14T22:13:20.123Z */
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define ID_B "fedcba9876543210fedcba9876543210"
 
-/* ---- the temporary directory each test works in ---- */
-
-struct fixture {
-	char dir[64];  /* /tmp/test_store.XXXXXX */
-	char db[128];  /* <dir>/tally.db */
-};
-
-static int make_dir(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof(f->db), "%s/tally.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-/* remove_dir: removes the directory and the files the test left in it
- * (the database, its -wal and -shm, a link to it). */
-static int remove_dir(void **state)
-{
-	struct fixture *f = *state;
-	struct dirent *e;
-	DIR *d = opendir(f->dir);
-	int rc = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		char path[512];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-		if (unlink(path) != 0)
-			rc = -1;
-	}
-	closedir(d);
-	if (rmdir(f->dir) != 0)
-		rc = -1;
-	free(f);
-	return rc;
-}
-
 /* ---- helpers ---- */
-
-/* mk: a validated ballot; id NULL for none, ts < 0 for none. */
-static struct ballot mk(const char *poll, const char *voter, const char *choice, const char *id,
-			int64_t ts)
-{
-	struct ballot b;
-
-	memset(&b, 0, sizeof(b));
-	snprintf(b.poll, sizeof(b.poll), "%s", poll);
-	snprintf(b.voter, sizeof(b.voter), "%s", voter);
-	snprintf(b.choice, sizeof(b.choice), "%s", choice);
-	if (id) {
-		snprintf(b.id, sizeof(b.id), "%s", id);
-		b.has_id = true;
-	}
-	if (ts >= 0) {
-		b.ts = ts;
-		b.has_ts = true;
-	}
-	return b;
-}
 
 static struct store *open_ok(const char *path, enum store_mode mode, enum store_sync sync)
 {
@@ -129,38 +61,41 @@ static void save_ok(struct store *s, const struct ballot *b, const char *poll, u
 		fail_msg("store_save: %s", err);
 }
 
-static struct tally *new_tally(const char *const *choices, size_t nchoices, bool revote)
-{
-	struct tally_config cfg = { choices, nchoices, revote };
-	char err[256] = "";
-	struct tally *t = tally_new(&cfg, err, sizeof(err));
+/* The choices the check step offers (the core's pipeline: check, then
+ * count): none configured (any) unless check_property sets them. */
+static struct check_rules rules;
 
-	if (!t)
-		fail_msg("tally_new: %s", err);
-	return t;
-}
-
-/* load_ok: store_load into t, which must succeed; returns the ballots read. */
+/* load_ok: loads s into t as the core does at start (reload_tally, under
+ * rules), which must succeed; returns the ballots read, *skipped those
+ * the check steps refused. */
 static long load_ok(struct store *s, struct tally *t, long *skipped)
 {
 	char err[512] = "";
 	long n;
 
 	*skipped = -1;
-	n = store_load(s, t, skipped, err, sizeof(err));
+	n = reload_tally(s, t, &rules, skipped, err, sizeof(err));
 	if (n < 0)
-		fail_msg("store_load: %s", err);
+		fail_msg("reload_tally: %s", err);
 	return n;
 }
 
-/* poll_of: the number of poll name in t, which must exist. */
-static size_t poll_of(const struct tally *t, const char *name)
+/* count_one: what the core does with a valid ballot before its commit:
+ * the check steps, then the tally; a refusal is counted in rejected. */
+static struct tally_outcome count_one(struct tally *t, const struct ballot *b, int64_t now)
 {
-	long i = tally_poll_find(t, name);
+	struct tally_outcome out;
+	char err[256] = "";
 
-	if (i < 0)
-		fail_msg("poll '%s' not in the tally", name);
-	return (size_t)i;
+	memset(&out, 0, sizeof(out));
+	if (check_ballot(&rules, b, out.reason, sizeof(out.reason)) != 0) {
+		out.status = TALLY_REJECTED;
+		if (tally_reject(t, b->poll, now, err, sizeof(err)) != 0)
+			fail_msg("tally_reject: %s", err);
+	} else if (tally_apply(t, b, now, &out, err, sizeof(err)) != 0) {
+		fail_msg("tally_apply: %s", err);
+	}
+	return out;
 }
 
 /* apply_and_save: what the tallier does with a valid ballot: counts it
@@ -169,12 +104,9 @@ static size_t poll_of(const struct tally *t, const char *name)
 static enum tally_status apply_and_save(struct tally *t, struct store *s, const struct ballot *b,
 					int64_t now)
 {
-	struct tally_outcome out;
-	char err[256] = "";
+	struct tally_outcome out = count_one(t, b, now);
 	size_t i;
 
-	if (tally_apply(t, b, now, &out, err, sizeof(err)) != 0)
-		fail_msg("tally_apply: %s", err);
 	i = poll_of(t, b->poll);
 	if (out.status == TALLY_COUNTED || out.status == TALLY_REPLACED)
 		save_ok(s, b, b->poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
@@ -199,10 +131,10 @@ static void reject_and_save(struct tally *t, struct store *s, const char *poll, 
 static char *result_of(const struct tally *t, const char *name)
 {
 	char err[256] = "";
-	char *json = tally_result_json(t, poll_of(t, name), err, sizeof(err));
+	char *json = result_json(t, poll_of(t, name), err, sizeof(err));
 
 	if (!json)
-		fail_msg("tally_result_json: %s", err);
+		fail_msg("result_json: %s", err);
 	return json;
 }
 
@@ -354,6 +286,16 @@ static int record_count(void *ctx, const char *poll, const char *choice, uint64_
 	assert_true(s->n < 64);
 	snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%s|%" PRIu64, poll, choice ? choice : "(null)",
 		 votes);
+	s->n++;
+	return s->stop_at && s->n == s->stop_at ? s->stop_rc : 0;
+}
+
+static int record_poll(void *ctx, const char *poll, uint64_t rejected, int64_t updated_ms)
+{
+	struct seen *s = ctx;
+
+	assert_true(s->n < 64);
+	snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%" PRIu64 "|%" PRId64, poll, rejected, updated_ms - (int64_t)NOW);
 	s->n++;
 	return s->stop_at && s->n == s->stop_at ? s->stop_rc : 0;
 }
@@ -586,9 +528,9 @@ static void store_open_should_refuse_another_applications_database_and_leave_it_
 	free(after);
 }
 
-/* ---- store_save and store_load ---- */
+/* ---- store_save, then loading with store_each_ballot and store_each_poll ---- */
 
-static void store_load_should_restore_what_store_save_saved(void **state)
+static void loading_the_store_should_restore_what_store_save_saved(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
@@ -647,7 +589,7 @@ static void store_load_should_restore_what_store_save_saved(void **state)
 	store_close(s);
 }
 
-static void store_load_should_restore_the_results_of_a_counted_tally(void **state)
+static void loading_the_store_should_restore_the_results_of_a_counted_tally(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
@@ -683,7 +625,7 @@ static void store_load_should_restore_the_results_of_a_counted_tally(void **stat
 	tally_free(back);
 }
 
-static void store_load_should_report_stored_ballots_that_choices_no_longer_allow(void **state)
+static void loading_the_store_should_leave_out_stored_ballots_that_choices_no_longer_allow(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const choices[] = { "yes", "no" };
@@ -691,7 +633,7 @@ static void store_load_should_report_stored_ballots_that_choices_no_longer_allow
 	struct ballot b1 = mk("p1", "alice", "yes", NULL, -1), b2 = mk("p1", "bob", "no", NULL, -1);
 	struct ballot b3 = mk("p1", "carol", "maybe", NULL, -1), b4 = mk("p2", "dave", "maybe", NULL, -1);
 	struct tally *t;
-	long skipped;
+	long n, skipped;
 	size_t p1, p2;
 
 	save_ok(s, &b1, "p1", 3, NOW);
@@ -699,7 +641,12 @@ static void store_load_should_report_stored_ballots_that_choices_no_longer_allow
 	save_ok(s, &b3, "p1", 3, NOW + 2);
 	save_ok(s, &b4, "p2", 0, NOW + 3);
 	t = new_tally(choices, 2, true);
-	assert_int_equal(load_ok(s, t, &skipped), 4);
+	rules.choices = choices;
+	rules.nchoices = 2;
+	n = load_ok(s, t, &skipped);
+	rules.choices = NULL;
+	rules.nchoices = 0;
+	assert_int_equal(n, 4);
 	assert_int_equal(skipped, 2);
 	p1 = poll_of(t, "p1");
 	p2 = poll_of(t, "p2");
@@ -717,7 +664,7 @@ static void store_load_should_report_stored_ballots_that_choices_no_longer_allow
 	store_close(s);
 }
 
-static void store_load_should_give_nothing_from_a_new_database(void **state)
+static void loading_the_store_should_give_nothing_from_a_new_database(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
@@ -908,6 +855,45 @@ static void store_each_count_should_agree_with_a_reader(void **state)
 	store_close(r);
 }
 
+static void store_each_poll_should_give_each_polls_rejected_count_and_time_ordered_by_poll(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL), *r;
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+	/* poll|rejected|updated - NOW: the last save of each poll */
+	static const char *const rows[] = { "a|3|20", "a.2|0|2", "b|0|6", "c|1|21" };
+
+	fill_three_polls(s);
+	assert_int_equal(store_each_poll(s, record_poll, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	/* it stops early with the callback's value */
+	seen.n = 0;
+	seen.stop_at = 2;
+	seen.stop_rc = 5;
+	assert_int_equal(store_each_poll(s, record_poll, &seen, err, sizeof(err)), 5);
+	assert_int_equal(seen.n, 2);
+	store_close(s);
+	/* and a reader sees the same */
+	r = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_each_poll(r, record_poll, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	store_close(r);
+}
+
+static void store_each_poll_should_give_nothing_from_a_new_database(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct seen seen = { .n = 0 };
+	char err[512] = "";
+
+	assert_int_equal(store_each_poll(s, record_poll, &seen, err, sizeof(err)), 0);
+	assert_int_equal(seen.n, 0);
+	store_close(s);
+}
+
 /* ---- property: what is saved as the tallier saves loads back the same ---- */
 
 /* A fixed-seed PRNG (xorshift64*), so that a failure can be replayed. */
@@ -969,16 +955,10 @@ static void replay(struct tally *t, struct store *s, unsigned n, int64_t *now, u
 			struct ballot b = gen_ballot();
 			enum tally_status st;
 
-			if (s) {
+			if (s)
 				st = apply_and_save(t, s, &b, *now);
-			} else {
-				struct tally_outcome out;
-				char err[256] = "";
-
-				if (tally_apply(t, &b, *now, &out, err, sizeof(err)) != 0)
-					fail_msg("tally_apply: %s", err);
-				st = out.status;
-			}
+			else
+				st = count_one(t, &b, *now).status;
 			if (counts)
 				counts[st]++;
 		}
@@ -1000,6 +980,8 @@ static void check_property(const char *dir, const char *const *choices, size_t n
 	snprintf(path, sizeof(path), "%s/prop-%" PRIu64 ".db", dir, seed);
 	snprintf(what, sizeof(what), "seed %" PRIu64 ", %zu choices, revote %s", seed, nchoices,
 		 revote ? "yes" : "no");
+	rules.choices = choices;
+	rules.nchoices = nchoices;
 	s = open_ok(path, STORE_WRITER, STORE_SYNC_NORMAL);
 	rng_state = seed;
 	replay(t, s, 3000, &now, counts);
@@ -1034,9 +1016,11 @@ static void check_property(const char *dir, const char *const *choices, size_t n
 	assert_int_equal(same_results(t, back, what), 0);
 	tally_free(t);
 	tally_free(back);
+	rules.choices = NULL;
+	rules.nchoices = 0;
 }
 
-static void store_load_should_give_the_results_the_tallier_had(void **state)
+static void loading_the_store_should_give_the_results_the_tallier_had(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const three[] = { "yes", "no", "maybe" };
@@ -1063,10 +1047,10 @@ int main(void)
 		T(store_open_should_refuse_a_short_text_file_and_leave_it_untouched),
 		T(store_open_should_refuse_a_newer_schema_and_leave_it_untouched),
 		T(store_open_should_refuse_another_applications_database_and_leave_it_untouched),
-		T(store_load_should_restore_what_store_save_saved),
-		T(store_load_should_restore_the_results_of_a_counted_tally),
-		T(store_load_should_report_stored_ballots_that_choices_no_longer_allow),
-		T(store_load_should_give_nothing_from_a_new_database),
+		T(loading_the_store_should_restore_what_store_save_saved),
+		T(loading_the_store_should_restore_the_results_of_a_counted_tally),
+		T(loading_the_store_should_leave_out_stored_ballots_that_choices_no_longer_allow),
+		T(loading_the_store_should_give_nothing_from_a_new_database),
 		T(store_save_should_work_with_sync_full),
 		T(store_save_should_fail_and_store_nothing_when_it_cannot_write),
 		T(store_each_ballot_should_order_by_poll_then_voter),
@@ -1074,7 +1058,9 @@ int main(void)
 		T(store_each_ballot_should_stop_early_with_the_callbacks_value),
 		T(store_each_count_should_give_sqls_counts_with_rejected_first),
 		T(store_each_count_should_agree_with_a_reader),
-		T(store_load_should_give_the_results_the_tallier_had),
+		T(store_each_poll_should_give_each_polls_rejected_count_and_time_ordered_by_poll),
+		T(store_each_poll_should_give_nothing_from_a_new_database),
+		T(loading_the_store_should_give_the_results_the_tallier_had),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,156 @@
+/* test_check.c -- unit tests of check: the steps a ballot must pass before the core counts it */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ballot.h"
+#include "check.h"
+#include "testkit.h"
+
+#define C64 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static const char *const yes_no_abstain[] = { "yes", "no", "abstain" };
+static const char *const accented[] = { "caf\xc3\xa9", "na\xc3\xafve" };
+static const char *const longest[] = { C64 };
+
+/* One ballot's choice against one set of rules, and what the checks say. */
+static const struct check_case {
+	const char *const *choices; /* NULL: none configured, any choice */
+	size_t nchoices;
+	const char *choice;
+	const char *reason; /* NULL: it passes */
+} cases[] = {
+	/* no --choices: every valid choice passes */
+	{ NULL, 0, "yes", NULL },
+	{ NULL, 0, "anything at all", NULL },
+	{ NULL, 0, "caf\xc3\xa9", NULL },
+	/* the configured ones pass, each of them */
+	{ yes_no_abstain, 3, "yes", NULL },
+	{ yes_no_abstain, 3, "no", NULL },
+	{ yes_no_abstain, 3, "abstain", NULL },
+	/* anything else is refused, compared byte for byte */
+	{ yes_no_abstain, 3, "x", "unknown choice 'x'" },
+	{ yes_no_abstain, 3, "maybe", "unknown choice 'maybe'" },
+	{ yes_no_abstain, 3, "Yes", "unknown choice 'Yes'" },
+	{ yes_no_abstain, 3, "yes ", "unknown choice 'yes '" },
+	{ yes_no_abstain, 3, " yes", "unknown choice ' yes'" },
+	{ yes_no_abstain, 3, "ye", "unknown choice 'ye'" },
+	{ yes_no_abstain, 3, "yess", "unknown choice 'yess'" },
+	{ yes_no_abstain, 3, "abstai", "unknown choice 'abstai'" },
+	/* UTF-8 as bytes: the decomposed e + U+0301 is another choice */
+	{ accented, 2, "caf\xc3\xa9", NULL },
+	{ accented, 2, "na\xc3\xafve", NULL },
+	{ accented, 2, "cafe\xcc\x81", "unknown choice 'cafe\xcc\x81'" },
+	{ accented, 2, "CAF\xc3\x89", "unknown choice 'CAF\xc3\x89'" },
+	/* the longest choice, offered and not */
+	{ longest, 1, C64, NULL },
+	{ yes_no_abstain, 3, C64, "unknown choice '" C64 "'" },
+	/* one choice on offer */
+	{ yes_no_abstain, 1, "yes", NULL },
+	{ yes_no_abstain, 1, "no", "unknown choice 'no'" },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+typedef int (*step_fn)(const struct check_rules *r, const struct ballot *b, char *reason, size_t size);
+
+/* run_cases: every case through fn, which must say what the table says. */
+static void run_cases(step_fn fn, const char *name)
+{
+	size_t i, failures = 0;
+
+	for (i = 0; i < NCASES; i++) {
+		struct check_rules r = { cases[i].choices, cases[i].nchoices };
+		struct ballot b = mk("p1", "bob", cases[i].choice, id_of(1), 100);
+		char reason[160] = "";
+		int rc = fn(&r, &b, reason, sizeof(reason));
+
+		if (!cases[i].reason && rc != 0) {
+			print_error("%s case %zu ('%s'): refused (%d, \"%s\"), expected to pass\n", name, i,
+				    cases[i].choice, rc, reason);
+			failures++;
+		} else if (cases[i].reason && (rc != -1 || strcmp(reason, cases[i].reason) != 0)) {
+			print_error("%s case %zu ('%s'): %d \"%s\", expected -1 \"%s\"\n", name, i, cases[i].choice, rc,
+				    reason, cases[i].reason);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void check_choice_offered_should_refuse_exactly_the_choices_not_on_offer(void **state)
+{
+	(void)state;
+	run_cases(check_choice_offered, "check_choice_offered");
+}
+
+static void check_ballot_should_run_the_choice_step(void **state)
+{
+	(void)state;
+	run_cases(check_ballot, "check_ballot");
+}
+
+static void check_ballot_should_not_look_at_anything_but_the_rules_and_the_choice(void **state)
+{
+	/* voter, poll, id, ts and reply are not the checks' business today */
+	struct check_rules r = { yes_no_abstain, 3 };
+	static const struct ballot_like {
+		const char *poll, *voter, *id;
+		int64_t ts;
+	} others[] = {
+		{ "p1", "bob", NULL, -1 },
+		{ "budget.2026", "\xc3\xa9lodie", "ffffffffffffffffffffffffffffffff", 0 },
+		{ "x", "a", "00000000000000000000000000000000", BALLOT_TS_MAX },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		struct ballot ok = mk(others[i].poll, others[i].voter, "no", others[i].id, others[i].ts);
+		struct ballot bad = mk(others[i].poll, others[i].voter, "nope", others[i].id, others[i].ts);
+		char reason[160] = "";
+
+		snprintf(ok.reply, sizeof(ok.reply), "vote/%s/receipt/r1", others[i].poll);
+		assert_int_equal(check_ballot(&r, &ok, reason, sizeof(reason)), 0);
+		assert_int_equal(check_ballot(&r, &bad, reason, sizeof(reason)), -1);
+		assert_string_equal(reason, "unknown choice 'nope'");
+	}
+}
+
+static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
+{
+	struct check_rules r = { yes_no_abstain, 3 };
+	struct ballot b = mk("p1", "bob", C64, NULL, -1);
+	step_fn fns[] = { check_choice_offered, check_ballot };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		/* an exact-size heap buffer: AddressSanitizer sees any write past it */
+		char *reason = malloc(12);
+
+		assert_non_null(reason);
+		assert_int_equal(fns[k](&r, &b, reason, 12), -1);
+		assert_string_equal(reason, "unknown cho");
+		free(reason);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(check_choice_offered_should_refuse_exactly_the_choices_not_on_offer),
+		cmocka_unit_test(check_ballot_should_run_the_choice_step),
+		cmocka_unit_test(check_ballot_should_not_look_at_anything_but_the_rules_and_the_choice),
+		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
