@@ -390,6 +390,202 @@ static void pubsched_next_should_wake_at_the_earliest_due_time(void **state)
 	assert_quiet_until(s, 300 + INTERVAL, TIMEOUT);
 }
 
+/* ---- the heap: many polls, few changes ---- */
+
+#define MANY 100000
+
+/* started_at: when poll i's first publication started in the tests below
+ * (ms): 20 polls per ms, so that due times differ from poll to poll. */
+static int64_t started_at(size_t i)
+{
+	return (int64_t)(i / 20);
+}
+
+/* publish_all: MANY polls, each with version 1 published at started_at(i)
+ * and acknowledged: nothing pending. */
+static void publish_all(struct pubsched *s)
+{
+	size_t i;
+
+	for (i = 0; i < MANY; i++)
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+	assert_int_equal(pubsched_pending(s), MANY);
+	for (i = 0; i < MANY; i++) {
+		pubsched_sent(s, i, 1, started_at(i));
+		pubsched_done(s, i, 1, 1);
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 0, INT64_MAX);
+}
+
+static void pubsched_next_should_return_exactly_the_changed_polls_of_many_in_due_order(void **state)
+{
+	struct pubsched *s = *state;
+	/* in due order: started_at() grows with the poll's number */
+	static const size_t changed[] = { 5, 31, 12345, 50000, 64000, 77777, 99999 };
+	static const size_t order[] = { 64000, 5, 99999, 31, 77777, 12345, 50000 };
+	size_t k, n = sizeof(changed) / sizeof(changed[0]);
+	int64_t wake;
+
+	publish_all(s);
+	for (k = 0; k < n; k++)
+		assert_int_equal(pubsched_changed(s, order[k], 2), 0);
+	assert_int_equal(pubsched_pending(s), n);
+	for (k = 0; k < n; k++) {
+		int64_t due = started_at(changed[k]) + INTERVAL;
+
+		/* nothing before its time, and the wake time is exactly it */
+		assert_quiet_until(s, k == 0 ? 0 : started_at(changed[k - 1]) + INTERVAL, due);
+		assert_int_equal(next(s, due, &wake), (long)changed[k]);
+		assert_int_equal(wake, due);
+		pubsched_sent(s, changed[k], 2, due);
+		pubsched_done(s, changed[k], 2, 1);
+		assert_int_equal(pubsched_pending(s), n - k - 1);
+	}
+	assert_quiet_until(s, 10 * INTERVAL, INT64_MAX);
+}
+
+static void pubsched_next_should_give_due_polls_of_many_in_the_order_they_became_due(void **state)
+{
+	struct pubsched *s = *state;
+	size_t i, got = 0;
+	long prev = -1;
+	int64_t now = 100 * INTERVAL, wake;
+
+	publish_all(s);
+	/* every 997th poll changes; long after, all are due at once: they come
+	 * out by due time, which is by poll number here, then nothing */
+	for (i = MANY - 1; i < MANY; i -= 997)
+		assert_int_equal(pubsched_changed(s, i, 2), 0);
+	for (;;) {
+		long p = next(s, now, &wake);
+
+		if (p < 0)
+			break;
+		assert_true(p % 997 == (MANY - 1) % 997);
+		assert_true(p > prev || started_at((size_t)p) == started_at((size_t)prev));
+		prev = p;
+		pubsched_sent(s, (size_t)p, 2, now);
+		got++;
+	}
+	assert_int_equal(got, MANY / 997 + 1);
+	/* all in flight: the next wake-up is when the first is taken as lost */
+	assert_int_equal(wake, now + TIMEOUT);
+	assert_int_equal(pubsched_pending(s), got);
+}
+
+static void pubsched_should_take_a_poll_as_lost_after_the_timeout_among_many_and_retry_it(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+	size_t k;
+
+	publish_all(s);
+	/* three changes go out at different times; only the middle one is acknowledged */
+	assert_int_equal(pubsched_changed(s, 70000, 2), 0);
+	assert_int_equal(pubsched_changed(s, 10, 2), 0);
+	assert_int_equal(pubsched_changed(s, 40000, 2), 0);
+	assert_int_equal(next(s, 10 * INTERVAL, NULL), 10);
+	pubsched_sent(s, 10, 2, 10 * INTERVAL);
+	assert_int_equal(next(s, 10 * INTERVAL + 1, NULL), 40000);
+	pubsched_sent(s, 40000, 2, 10 * INTERVAL + 1);
+	assert_int_equal(next(s, 10 * INTERVAL + 2, NULL), 70000);
+	pubsched_sent(s, 70000, 2, 10 * INTERVAL + 2);
+	pubsched_done(s, 40000, 2, 1);
+	assert_int_equal(pubsched_pending(s), 2);
+	/* the first taken as lost is 10, then 70000, each at its own timeout */
+	assert_quiet_until(s, 10 * INTERVAL + 3, 10 * INTERVAL + TIMEOUT);
+	assert_int_equal(next(s, 10 * INTERVAL + TIMEOUT, &wake), 10);
+	pubsched_sent(s, 10, 2, 10 * INTERVAL + TIMEOUT);
+	assert_quiet_until(s, 10 * INTERVAL + TIMEOUT, 10 * INTERVAL + 2 + TIMEOUT);
+	assert_int_equal(next(s, 10 * INTERVAL + 2 + TIMEOUT, NULL), 70000);
+	pubsched_sent(s, 70000, 2, 10 * INTERVAL + 2 + TIMEOUT);
+	/* the late report of the lost one changes nothing; the retry's does */
+	for (k = 0; k < 2; k++) {
+		pubsched_done(s, 10, 2, 1);
+		pubsched_done(s, 70000, 2, 1);
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 10 * INTERVAL + 2 + TIMEOUT, INT64_MAX);
+}
+
+static void pubsched_defer_should_make_a_due_poll_due_again_after_the_interval(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t wake;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_changed(s, 1, 1), 0);
+	assert_int_equal(pubsched_changed(s, 2, 1), 0);
+	assert_int_equal(next(s, 100, NULL) >= 0, 1);
+	/* poll 0 cannot go out now: the others still can, and it comes later */
+	pubsched_defer(s, 0, 100);
+	assert_int_equal(pubsched_pending(s), 3);
+	assert_int_equal(pubsched_due(s, 0, 150), 100 + INTERVAL);
+	assert_true(next(s, 100, NULL) == 1 || next(s, 100, NULL) == 2);
+	pubsched_sent(s, (size_t)next(s, 100, NULL), 1, 100);
+	pubsched_sent(s, (size_t)next(s, 100, NULL), 1, 100);
+	assert_int_equal(next(s, 100, &wake), -1);
+	assert_int_equal(wake, 100 + INTERVAL);
+	/* a newer version meanwhile does not make it due sooner */
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_quiet_until(s, 101, 100 + INTERVAL);
+	assert_int_equal(next(s, 100 + INTERVAL, NULL), 0);
+	pubsched_sent(s, 0, 2, 100 + INTERVAL);
+	pubsched_done(s, 0, 2, 1);
+	/* deferred again and again, it is never lost */
+	assert_int_equal(pubsched_changed(s, 0, 3), 0);
+	assert_int_equal(next(s, 100 + 2 * INTERVAL, NULL), 0);
+	pubsched_defer(s, 0, 100 + 2 * INTERVAL);
+	assert_int_equal(next(s, 100 + 3 * INTERVAL - 1, NULL), -1);
+	assert_int_equal(next(s, 100 + 3 * INTERVAL, NULL), 0);
+	pubsched_defer(s, 0, 100 + 3 * INTERVAL);
+	assert_int_equal(next(s, 100 + 4 * INTERVAL, NULL), 0);
+	pubsched_sent(s, 0, 3, 100 + 4 * INTERVAL);
+	pubsched_done(s, 0, 3, 1);
+	assert_int_equal(pubsched_due(s, 0, 100 + 4 * INTERVAL), INT64_MAX);
+}
+
+static void pubsched_pending_should_follow_reset_done_and_changed(void **state)
+{
+	struct pubsched *s = *state;
+	size_t i;
+
+	/* 0 acknowledged, 1 in flight, 2 waiting, 3 failed */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_done(s, 0, 1, 1);
+	pubsched_sent(s, 1, 1, 0);
+	pubsched_sent(s, 3, 1, 0);
+	pubsched_done(s, 3, 1, 0);
+	assert_int_equal(pubsched_pending(s), 3);
+	/* a reset: the acknowledged one is pending again, no other counts twice */
+	pubsched_reset(s);
+	assert_int_equal(pubsched_pending(s), 4);
+	pubsched_reset(s);
+	assert_int_equal(pubsched_pending(s), 4);
+	/* 1's acknowledgement, for a start before the reset, does not count */
+	pubsched_done(s, 1, 1, 1);
+	assert_int_equal(pubsched_pending(s), 4);
+	/* a change of a pending poll adds nothing, of an acknowledged one adds one */
+	assert_int_equal(pubsched_changed(s, 2, 2), 0);
+	assert_int_equal(pubsched_pending(s), 4);
+	for (i = 0; i < 4; i++) {
+		long p = next(s, 10 * INTERVAL, NULL);
+
+		assert_true(p >= 0 && p < 4);
+		pubsched_sent(s, (size_t)p, p == 2 ? 2 : 1, 10 * INTERVAL);
+		pubsched_done(s, (size_t)p, p == 2 ? 2 : 1, 1);
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_int_equal(pubsched_changed(s, 3, 2), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	/* an older version reported again changes nothing */
+	assert_int_equal(pubsched_changed(s, 3, 1), 0);
+	assert_int_equal(pubsched_pending(s), 1);
+}
+
 static void pubsched_free_should_accept_null(void **state)
 {
 	(void)state;
@@ -420,6 +616,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pubsched_changed_should_grow_the_schedule_for_a_far_poll, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_next_should_wake_at_the_earliest_due_time, setup, teardown),
 		cmocka_unit_test(pubsched_free_should_accept_null),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_return_exactly_the_changed_polls_of_many_in_due_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_next_should_give_due_polls_of_many_in_the_order_they_became_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_should_take_a_poll_as_lost_after_the_timeout_among_many_and_retry_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_defer_should_make_a_due_poll_due_again_after_the_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_pending_should_follow_reset_done_and_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_due_should_say_when_a_change_can_go_out, setup, teardown),
 	};
 
