@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,28 @@
 #include "utf8.h"
 
 #define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
+#define FORMAT_RULE "contains an invisible format character U+%04" PRIX32
+
+int ballot_text_check(const char *s, char *why, size_t whylen)
+{
+	size_t len = strlen(s);
+	uint32_t cp;
+
+	if (whylen)
+		why[0] = '\0';
+	if (len < 1 || len > BALLOT_TEXT_MAX || !utf8_text_valid(s, len))
+		return -1;
+	cp = utf8_find_format(s, len);
+	if (cp) {
+		snprintf(why, whylen, FORMAT_RULE, cp);
+		return -1;
+	}
+	return 0;
+}
 
 bool ballot_text_valid(const char *s)
 {
-	size_t len = strlen(s);
-
-	return len >= 1 && len <= BALLOT_TEXT_MAX && utf8_text_valid(s, len);
+	return ballot_text_check(s, NULL, 0) == 0;
 }
 
 /* get_text: copies the string field name of obj into dst (at least
@@ -29,11 +46,13 @@ bool ballot_text_valid(const char *s)
 static int get_text(const cJSON *obj, const char *name, char *dst, char *err, size_t errlen)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char why[64] = "";
 
 	if (!item)
 		return 0;
-	if (!cJSON_IsString(item) || !item->valuestring || !ballot_text_valid(item->valuestring)) {
-		snprintf(err, errlen, "invalid field '%s': " TEXT_RULE, name);
+	if (!cJSON_IsString(item) || !item->valuestring ||
+	    ballot_text_check(item->valuestring, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid field '%s': %s", name, why[0] ? why : TEXT_RULE);
 		return -1;
 	}
 	strcpy(dst, item->valuestring); /* fits: ballot_text_valid bounds it */

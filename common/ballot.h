@@ -25,15 +25,24 @@ struct ballot {
 	bool has_ts;
 };
 
-/* ballot_text_valid: true when s is a valid voter or choice: 1 to 64 bytes
- * of UTF-8 with no control characters. s is NUL-terminated. */
+/* ballot_text_check: 0 when s (NUL-terminated) is a valid voter or choice:
+ * 1 to 64 bytes of UTF-8 with no control character and no invisible format
+ * character (Unicode category Cf, utf8_find_format). Otherwise -1, and why
+ * (whylen bytes; may be NULL when whylen is 0) gets the reason when it is a
+ * rule of its own, "contains an invisible format character U+200B", or ""
+ * when the text breaks the general rule (length, UTF-8, control
+ * characters), which each caller words for its own input. */
+int ballot_text_check(const char *s, char *why, size_t whylen);
+
+/* ballot_text_valid: true when ballot_text_check accepts s. */
 bool ballot_text_valid(const char *s);
 
 /* ballot_parse: validates payload[0..len) (not NUL-terminated) received on
  * the ballot topic of poll, and fills *out. Refuses, before parsing, a
  * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
- * object, a missing or invalid "voter" or "choice", an "id" that is not 32
- * hex digits, a "ts" that is not an integer in [0, 2^53), a "poll" that does
+ * object, a missing or invalid "voter" or "choice" (ballot_text_check:
+ * "invalid field 'voter': contains an invisible format character U+200B"),
+ * an "id" that is not 32 hex digits, a "ts" that is not an integer in [0, 2^53), a "poll" that does
  * not match, a "reply" that is not a receipt topic of the poll
  * (vote/<poll>/receipt/...). Unknown fields are ignored. Returns 0, or -1 with a short
  * reason in err ("missing field 'voter'"). */

@@ -159,7 +159,7 @@ static int parse_timeout(const char *s, double *timeout, char *err, size_t errle
 /* parse_choices: splits "a,b,c" into o->choices (replacing earlier ones). */
 static int parse_choices(struct client_opts *o, const char *s, char *err, size_t errlen)
 {
-	char *copy = strdup(s), *item;
+	char *copy = strdup(s), *item, why[64];
 	size_t n = 1, i;
 	int rc = -1;
 	const char *p;
@@ -183,8 +183,11 @@ static int parse_choices(struct client_opts *o, const char *s, char *err, size_t
 
 		if (comma)
 			*comma = '\0';
-		if (!ballot_text_valid(item)) {
-			snprintf(err, errlen, "invalid --choices '%s': each choice " TEXT_RULE, s);
+		if (ballot_text_check(item, why, sizeof(why)) != 0) {
+			if (why[0])
+				snprintf(err, errlen, "invalid --choices '%s': choice '%s' %s", s, item, why);
+			else
+				snprintf(err, errlen, "invalid --choices '%s': each choice " TEXT_RULE, s);
 			goto out;
 		}
 		for (size_t j = 0; j < o->nchoices; j++) {
@@ -212,6 +215,8 @@ out:
 /* check: the checks that need all options. */
 static int check(struct client_opts *o, char *err, size_t errlen)
 {
+	char why[64];
+
 	if (o->password && !o->username) {
 		snprintf(err, errlen, "-P/--pw given without -u/--username");
 		return -1;
@@ -241,12 +246,12 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 	}
 	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
 		return -1;
-	if (!ballot_text_valid(o->message)) {
-		snprintf(err, errlen, "invalid choice: " TEXT_RULE);
+	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
 		return -1;
 	}
-	if (o->voter && !ballot_text_valid(o->voter)) {
-		snprintf(err, errlen, "invalid voter name: " TEXT_RULE);
+	if (o->voter && ballot_text_check(o->voter, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid voter name: %s", why[0] ? why : TEXT_RULE);
 		return -1;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ballot.h"
+#include "cf_reference.h"
 
 #define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
 #define ERR_VOTER "invalid field 'voter': " TEXT_RULE
@@ -463,6 +464,103 @@ static void ballot_text_valid_should_follow_the_table(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* ---- invisible format characters (Unicode category Cf) ---- */
+
+#define ERR_FORMAT(field, hex) "invalid field '" field "': contains an invisible format character U+" hex
+
+static void ballot_text_check_should_refuse_every_cf_code_point_as_python_says(void **state)
+{
+	/* Every scalar value after a letter, against Python's unicodedata: a
+	 * Cf one is refused with its own reason, naming it; any other above
+	 * the controls is accepted. Each Cf one also in a whole ballot, as
+	 * voter and as choice. */
+	bool *is_cf = calloc(CF_REFERENCE_CODE_POINTS, sizeof(*is_cf));
+	char version[32], err[256], text[8], want[96], payload[128];
+	struct ballot b;
+	uint32_t cp;
+	size_t n, failures = 0;
+
+	(void)state;
+	assert_non_null(is_cf);
+	if (cf_reference_load(is_cf, version, sizeof(version), err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	for (cp = 0xA0; cp < CF_REFERENCE_CODE_POINTS; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		text[0] = 'a';
+		n = 1 + cf_reference_encode(cp, text + 1);
+		text[n] = '\0';
+		err[0] = '\0';
+		if ((ballot_text_check(text, err, sizeof(err)) == 0) == is_cf[cp] ||
+		    ballot_text_valid(text) == is_cf[cp]) {
+			if (failures++ < 10)
+				print_error("U+%04X: expected %s\n", (unsigned)cp, is_cf[cp] ? "refused" : "accepted");
+			continue;
+		}
+		if (!is_cf[cp])
+			continue;
+		snprintf(want, sizeof(want), "contains an invisible format character U+%04X", (unsigned)cp);
+		if (strcmp(err, want) != 0 && failures++ < 10)
+			print_error("U+%04X: reason '%s'\n", (unsigned)cp, err);
+		snprintf(payload, sizeof(payload), "{\"voter\":\"%s\",\"choice\":\"yes\"}", text);
+		if (parse("p1", payload, strlen(payload), &b, err, sizeof(err)) != -1 ||
+		    strncmp(err, "invalid field 'voter': ", 23) != 0 || strcmp(err + 23, want) != 0) {
+			if (failures++ < 10)
+				print_error("U+%04X as voter: '%s'\n", (unsigned)cp, err);
+		}
+		snprintf(payload, sizeof(payload), "{\"voter\":\"bob\",\"choice\":\"%s\"}", text);
+		if (parse("p1", payload, strlen(payload), &b, err, sizeof(err)) != -1 ||
+		    strncmp(err, "invalid field 'choice': ", 24) != 0 || strcmp(err + 24, want) != 0) {
+			if (failures++ < 10)
+				print_error("U+%04X as choice: '%s'\n", (unsigned)cp, err);
+		}
+	}
+	assert_int_equal(failures, 0);
+	free(is_cf);
+}
+
+static const struct parse_case format_cases[] = {
+	{ "zero-width space after the choice", "{" VB ",\"choice\":\"yes\xe2\x80\x8b\"}",
+	  ERR_FORMAT("choice", "200B") },
+	{ "zero-width space as a JSON escape", "{" VB ",\"choice\":\"yes\\u200b\"}",
+	  ERR_FORMAT("choice", "200B") },
+	{ "right-to-left override in the voter", "{\"voter\":\"\xe2\x80\xae" "bob\"," CN "}",
+	  ERR_FORMAT("voter", "202E") },
+	{ "first isolate of two", "{\"voter\":\"\xe2\x81\xa7x\xe2\x81\xa9\"," CN "}",
+	  ERR_FORMAT("voter", "2067") },
+	{ "soft hyphen", "{" VB ",\"choice\":\"n\xc2\xado\"}", ERR_FORMAT("choice", "00AD") },
+	{ "BOM in front", "{\"voter\":\"\xef\xbb\xbf" "bob\"," CN "}", ERR_FORMAT("voter", "FEFF") },
+	{ "language tag as surrogate escapes", "{" VB ",\"choice\":\"no\\udb40\\udc01\"}",
+	  ERR_FORMAT("choice", "E0001") },
+	{ "voter first: both invalid", "{\"voter\":\"a\xe2\x80\x8c\",\"choice\":\"b\xe2\x80\x8d\"}",
+	  ERR_FORMAT("voter", "200C") },
+	{ "control character keeps the general reason", "{\"voter\":\"a\\u0001\xe2\x80\x8b\"," CN "}",
+	  ERR_VOTER },
+	{ "no-break space is not a format character", "{\"voter\":\"bob\xc2\xa0smith\"," CN "}", NULL },
+};
+
+static void ballot_parse_should_name_the_format_character(void **state)
+{
+	struct ballot b;
+	char err[256];
+	size_t i, failures = 0;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(format_cases) / sizeof(format_cases[0]); i++) {
+		const struct parse_case *c = &format_cases[i];
+
+		err[0] = '\0';
+		rc = parse("p1", c->payload, strlen(c->payload), &b, err, sizeof(err));
+		if (c->err ? (rc != -1 || strcmp(err, c->err) != 0) : rc != 0) {
+			print_error("case '%s': rc %d, err '%s', expected '%s'\n", c->name, rc, err,
+				    c->err ? c->err : "(accepted)");
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
 /* ---- ballot_to_json ---- */
 
 static void ballot_to_json_should_write_the_wire_format_in_order(void **state)
@@ -695,6 +793,8 @@ int main(void)
 		cmocka_unit_test(ballot_parse_should_reject_a_large_payload_before_parsing_it),
 		cmocka_unit_test(ballot_parse_should_parse_a_4096_byte_payload_and_refuse_it_if_malformed),
 		cmocka_unit_test(ballot_text_valid_should_follow_the_table),
+		cmocka_unit_test(ballot_text_check_should_refuse_every_cf_code_point_as_python_says),
+		cmocka_unit_test(ballot_parse_should_name_the_format_character),
 		cmocka_unit_test(ballot_to_json_should_write_the_wire_format_in_order),
 		cmocka_unit_test(ballot_to_json_should_leave_out_id_and_ts_when_absent),
 		cmocka_unit_test(ballot_to_json_should_round_trip_through_ballot_parse),
