@@ -1,6 +1,7 @@
 /* audit.c -- tallier --export and --recount: the stored ballots, read without a broker */
 #include "audit.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +11,30 @@
 #include "store.h"
 #include "tally.h"
 
-/* csv_field: writes s as one CSV field (RFC 4180: quoted when it holds a
- * comma, a quote or a space at either end; quotes doubled). */
+/* Characters that make a spreadsheet read a cell as a formula when they
+ * begin it (OWASP, "CSV Injection"); a single quote is added in front of
+ * such a field, and of one that begins with a single quote already. */
+#define CSV_FORMULA_START "=+-@\t\r\n'"
+
+/* csv_field: writes s as one CSV field. RFC 4180: quoted when it holds a
+ * comma, a quote, a line break or a space at either end; quotes doubled.
+ * Against formula injection, as OWASP recommends: a field that begins with
+ * one of CSV_FORMULA_START is written with a single quote in front, and
+ * quoted ("=1+1" becomes "'=1+1"). Since a field that begins with a single
+ * quote gets one more as well, a reader recovers every value by dropping
+ * the first character of each field that begins with a single quote. */
 static void csv_field(FILE *out, const char *s)
 {
 	size_t n = strlen(s);
+	bool formula = n && strchr(CSV_FORMULA_START, s[0]);
 
-	if (!strpbrk(s, ",\"") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+	if (!formula && !strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (formula)
+		fputc('\'', out);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', out);
