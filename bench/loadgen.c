@@ -64,6 +64,7 @@ struct gen_opts {
 	bool respond;            /* --respond: be the no-work receipt responder instead */
 	int nodelay;             /* --tcp-nodelay: 1 yes, 0 no, -1 default (yes, but no with --respond) */
 	uint64_t expect;         /* --respond: stop after this many ballots; 0: at SIGTERM */
+	const char *session;     /* --respond --session ID: resume the persistent session ID */
 	double timeout;          /* seconds for the whole run */
 	const char *poll_prefix;
 	const char *voter_prefix;
@@ -158,6 +159,7 @@ static void usage(FILE *out)
 		"               [--timeout secs] [--poll-prefix s] [--voter-prefix s] [--id-prefix s]\n"
 		"               [--choices a,b,...] [--tcp-nodelay yes|no]\n"
 		"       loadgen --respond [-h host] [-p port] [--expect n] [--timeout secs] [--id-prefix s]\n"
+		"                         [--session id]\n"
 		"\n"
 		" -h, --host HOST        broker (default 127.0.0.1)\n"
 		" -p, --port PORT        broker port (default 1883)\n"
@@ -181,6 +183,9 @@ static void usage(FILE *out)
 		"                        Response Topic with a fixed receipt, without reading it\n"
 		"     --expect N         --respond: stop after N ballots (default 0: at SIGTERM,\n"
 		"                        SIGINT or --timeout)\n"
+		"     --session ID       --respond: client id ID, resuming its persistent session:\n"
+		"                        drains what the broker queued for it (the reference for\n"
+		"                        the tallier draining a backlog: Paho doing no work)\n"
 		"     --tcp-nodelay yes|no  TCP_NODELAY on our sockets (Paho leaves Nagle on).\n"
 		"                        Default yes: N independent voters do not wait for each\n"
 		"                        other's ACKs; with --respond no, like the tallier\n"
@@ -255,7 +260,7 @@ static bool valid_name(const char *s, size_t max)
 static int parse_options(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_POLLS = 256, O_VOTERS, O_WINDOW, O_CONFIRM, O_RWINDOW, O_TIMEOUT, O_PPREFIX, O_VPREFIX,
-	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_NODELAY, O_HELP };
+	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_NODELAY, O_HELP };
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
@@ -274,6 +279,7 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		{ "choices", required_argument, NULL, O_CHOICES },
 		{ "respond", no_argument, NULL, O_RESPOND },
 		{ "expect", required_argument, NULL, O_EXPECT },
+		{ "session", required_argument, NULL, O_SESSION },
 		{ "tcp-nodelay", required_argument, NULL, O_NODELAY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -373,6 +379,12 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 			else
 				bad = "--tcp-nodelay: yes or no";
 			break;
+		case O_SESSION:
+			if (!valid_name(optarg, CLIENT_ID_MAX - 1))
+				bad = "--session: 1 to 22 characters from A-Z a-z 0-9 _ - .";
+			else
+				o->session = optarg;
+			break;
 		case O_EXPECT:
 			if (parse_u64(optarg, 0, 100000000, &o->expect) != 0)
 				bad = "--expect: 0 to 100000000";
@@ -392,6 +404,8 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		bad = "unexpected argument";
 	if (!bad && o->respond && o->confirm)
 		bad = "--respond and --confirm: one or the other";
+	if (!bad && o->session && !o->respond)
+		bad = "--session goes with --respond";
 	if (!bad && o->respond)
 		o->connections = 1;
 	if (o->nodelay < 0)
@@ -704,7 +718,7 @@ static int conn_start(struct gen *g, struct conn *c)
 		return -1;
 	}
 	conn.keepAliveInterval = 60;
-	conn.cleanstart = 1;
+	conn.cleanstart = g->o.session ? 0 : 1; /* --session: what the broker queued for it */
 	conn.maxInflight = g->o.respond ? 65535 : g->o.window;
 	conn.automaticReconnect = 0;
 	conn.context = c;
@@ -1157,7 +1171,10 @@ static int setup(struct gen *g)
 		c->quota = g->o.ballots / n + (k < g->o.ballots % n);
 		c->window = g->o.window;
 		c->voters = g->o.voters / n + (k < g->o.voters % n);
-		snprintf(c->id, sizeof(c->id), "%s-%" PRIu32, g->o.id_prefix, k);
+		if (g->o.session)
+			snprintf(c->id, sizeof(c->id), "%s", g->o.session);
+		else
+			snprintf(c->id, sizeof(c->id), "%s-%" PRIu32, g->o.id_prefix, k);
 		if (g->o.respond)
 			snprintf(c->filter, sizeof(c->filter), TOPIC_PREFIX "+");
 		else

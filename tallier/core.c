@@ -339,7 +339,9 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 
 	pthread_mutex_lock(&c->lock);
 	i = tally_poll_find(c->tally, poll);
-	if (i >= 0)
+	if (c->failed)
+		snprintf(err, errlen, "the tallier is stopping");
+	else if (i >= 0)
 		json = result_json(c->tally, (size_t)i, err, errlen);
 	else
 		snprintf(err, errlen, "no poll '%s'", poll);
@@ -354,6 +356,11 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	long i;
 
 	pthread_mutex_lock(&c->lock);
+	if (c->failed) {
+		/* the tally may hold a ballot whose commit failed: never publish it */
+		*wake_ms = INT64_MAX;
+		goto out;
+	}
 	for (;;) {
 		i = pubsched_next(c->sched, now_ms, wake_ms);
 		if (i < 0) {

@@ -86,7 +86,8 @@ void verdict_free(struct verdict *v);
 
 /* core_result_json: the current result JSON of poll (malloc'd, the caller
  * frees it with free()), or NULL with the reason in err ("no poll 'x'",
- * out of memory). */
+ * out of memory, or the core failed: its tally may then hold a ballot that
+ * is not stored). */
 char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen);
 
 /* A result to publish. */
@@ -101,8 +102,9 @@ struct due_result {
  * with *out filled (and the result counted as in flight), or 0 when none is
  * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
  * which is also when the core takes it that the publisher will look
- * again: a ballot that makes a result due sooner calls cfg->wake. Returns
- * -1 when memory runs out (logged). */
+ * again: a ballot that makes a result due sooner calls cfg->wake. Once the
+ * core has failed, nothing is due any more. Returns -1 when memory runs
+ * out (logged). */
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms);
 
 /* core_result_done: the publication of out->poll's out->version ended: ok
