@@ -106,6 +106,7 @@ struct gen {
 	uint64_t acked, failed;
 	uint64_t receipts, counted, duplicate, rejected, unmatched, repeated;
 	uint64_t received, answered, dropped;  /* --respond */
+	uint64_t unasked;                      /* --respond: ballots that asked for no receipt */
 	int64_t last_ack_us, last_receipt_us; /* monotonic */
 	int64_t last_message_us;               /* --respond: monotonic */
 	int lost;                              /* connections lost during the run */
@@ -537,8 +538,10 @@ static void respond(struct conn *c, const char *topic, size_t topiclen, MQTTAsyn
 
 	__atomic_add_fetch(&g->received, 1, __ATOMIC_RELAXED);
 	atomic_max(&g->last_message_us, mono_us());
-	if (!rt || rt->value.data.len <= 0 || (size_t)rt->value.data.len >= sizeof(dest))
+	if (!rt || rt->value.data.len <= 0 || (size_t)rt->value.data.len >= sizeof(dest)) {
+		__atomic_add_fetch(&g->unasked, 1, __ATOMIC_RELAXED);
 		return;
+	}
 	polllen = topiclen > 5 ? topiclen - 5 : 0; /* after "vote/" */
 	if (polllen > TOPIC_POLL_MAX)
 		polllen = TOPIC_POLL_MAX;
@@ -1127,7 +1130,8 @@ static int run_responder(struct gen *g, int64_t deadline)
 	while (!stop_signal && mono_us() < deadline && !__atomic_load_n(&g->lost, __ATOMIC_RELAXED)) {
 		uint64_t got = ld(&g->received);
 
-		if (g->o.expect && got >= g->o.expect && ld(&g->answered) + ld(&g->dropped) >= ld(&g->received))
+		if (g->o.expect && got >= g->o.expect &&
+		    ld(&g->answered) + ld(&g->dropped) + ld(&g->unasked) >= ld(&g->received))
 			break;
 		if (nanosleep(&tick, NULL) != 0 && errno != EINTR)
 			break;

@@ -500,6 +500,40 @@ def throughput_reference(tools, workdir, cfg, mode):
         broker.stop()
 
 
+def throughput_paho_noop(tools, workdir, cfg, mode):
+    """The library's floor for draining: a Paho MQTTAsync subscriber that does
+    no work (loadgen --respond, TCP_NODELAY like the tallier) resuming a
+    persistent session that holds the same backlog."""
+    if mode != "drain":
+        raise BenchError("the Paho no-op reference is for draining only")
+    n = cfg["throughput_ballots"]
+    broker = Broker(tools, workdir, "paho-" + mode)
+    try:
+        cid = "pahosub-" + secrets.token_hex(4)
+        Proc([tools.mosquitto_sub, "-h", HOST, "-p", str(broker.port), "-q", "1", "-t", "vote/+", "-i", cid,
+              "-c", "-E"], "mosquitto_sub (session)").wait(30)  # the session, then offline
+        lg = run_loadgen(tools, broker, n, cfg, stream_args(n, "drain"))
+        b0 = broker.cpu_seconds()
+        sub = Proc([tools.loadgen, "--respond", "-h", HOST, "-p", str(broker.port), "--session", cid, "--expect",
+                    str(n), "--tcp-nodelay", "yes", "--timeout", str(cfg["timeout"])], "loadgen --respond --session",
+                   capture="stdout", sample_hwm=True)
+        sub.wait(cfg["timeout"] + 30)
+        text = "\n".join(line for _, line in sub.lines)
+        try:
+            out = json.loads(text)
+        except ValueError:
+            out = None
+        if sub.status != 0 or not out or not out.get("ok") or out.get("received") != n:
+            raise BenchError("loadgen --respond --session failed (exit %s): %s" % (sub.status, text[-400:]))
+        secs = out["t_last_message"] - sub.t_start
+        return {"consumer": "paho no-op", "ballots": n, "seconds": secs, "rate": n / secs,
+                "cpu_seconds": sub.cpu_seconds(), "peak_rss_kb": sub.hwm_kb,
+                "broker_cpu_seconds": broker.cpu_seconds() - b0, "offered_rate": lg["publish_rate"],
+                "loadgen_cpu_seconds": lg["cpu_seconds"]}
+    finally:
+        broker.stop()
+
+
 def throughput_tallier(tools, workdir, cfg, mode):
     n = cfg["throughput_ballots"]
     broker = Broker(tools, workdir, "tal-" + mode)
@@ -827,6 +861,15 @@ def build_figures(res):
             tm, rm = median_run(t), median_run(r)
             figs.append(figure("throughput_" + mode, "throughput, %s" % label, "ballots/s", tm["rate"], rm["rate"],
                                "mosquitto_sub -q 1", "higher", ">= 0.90x ref", lambda p, q: q >= 0.9))
+            p = tp.get(mode, {}).get("paho")
+            if p:
+                pm = median_run(p)
+                figs.append(figure("throughput_%s_paho" % mode, "throughput, %s, against Paho" % label, "ballots/s",
+                                   tm["rate"], pm["rate"], "Paho no-op subscriber", "higher", ">= 0.60x ref",
+                                   lambda v, q: q >= 0.6))
+                figs.append(figure("cpu_per_ballot_%s_paho" % mode, "CPU per ballot, %s, against Paho" % mode, "us",
+                                   tm["cpu_seconds"] / tm["ballots"] * 1e6, pm["cpu_seconds"] / pm["ballots"] * 1e6,
+                                   "Paho no-op subscriber", "lower"))
             figs.append(figure("cpu_per_ballot_" + mode, "CPU per ballot, %s" % mode, "us",
                                tm["cpu_seconds"] / tm["ballots"] * 1e6, rm["cpu_seconds"] / rm["ballots"] * 1e6,
                                "mosquitto_sub -q 1", "lower"))
@@ -948,8 +991,12 @@ def main():
             tp = res["throughput"] = {}
             for wl in ("live", "drain"):
                 tp[wl] = {"tallier": [], "reference": []}
+                runs = [("reference", throughput_reference), ("tallier", throughput_tallier)]
+                if wl == "drain":
+                    tp[wl]["paho"] = []
+                    runs.insert(1, ("paho", throughput_paho_noop))
                 for rep in range(cfg["throughput_repeats"]):
-                    for who, fn in (("reference", throughput_reference), ("tallier", throughput_tallier)):
+                    for who, fn in runs:
                         r = step("throughput %s, %s, run %d" % (wl, who, rep + 1),
                                  lambda fn=fn, wl=wl: fn(tools, workdir, cfg, wl))
                         if r:
@@ -987,6 +1034,7 @@ def main():
         print("live stream offered by loadgen (%d connections, QoS 1): %s ballots/s" % (
             cfg["connections"], fmt(median_run(tp["live"]["reference"])["offered_rate"], "ballots/s")))
     print("ratio = project / reference; references do no work: mosquitto_sub -q 1 > /dev/null (throughput),")
+    print("a Paho MQTTAsync subscriber that does nothing, acknowledging as the tallier must (draining, against Paho),")
     print("loadgen --respond (latency), the sqlite3 shell reading the store (restart), mosquitto_pub -q 1 (CLI),")
     print("mosquitto_rr -q 1 answered by the same tallier (--confirm).")
     if args.quick:
