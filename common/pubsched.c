@@ -250,16 +250,6 @@ void pubsched_sent(struct pubsched *s, size_t i, uint64_t v, int64_t now_ms)
 	update(s, i);
 }
 
-void pubsched_defer(struct pubsched *s, size_t i, int64_t now_ms)
-{
-	struct entry *e = &s->e[i];
-
-	e->inflight = false;
-	e->started = now_ms;
-	e->ever = true;
-	update(s, i);
-}
-
 void pubsched_done(struct pubsched *s, size_t i, uint64_t v, int ok)
 {
 	struct entry *e;

@@ -42,11 +42,6 @@ int64_t pubsched_due(const struct pubsched *s, size_t i, int64_t now_ms);
 /* pubsched_sent: the publication of poll i's version v started at now_ms. */
 void pubsched_sent(struct pubsched *s, size_t i, uint64_t v, int64_t now_ms);
 
-/* pubsched_defer: poll i, due now, cannot be published now (its newest
- * change is not final yet): it is due again interval_ms after now_ms, as
- * if a publication had started and failed at now_ms. */
-void pubsched_defer(struct pubsched *s, size_t i, int64_t now_ms);
-
 /* pubsched_done: the publication of poll i's version v ended: ok != 0 if
  * the broker acknowledged it, 0 if it failed (it will be retried). A stale
  * report (for a publication already taken as lost) is ignored. */

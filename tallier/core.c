@@ -22,14 +22,17 @@
  * counted (a later ballot of a voter is never overwritten on disk by an
  * earlier one committed late). Order: lock, then store_lock; never the
  * other way. A poll's result goes to the schedule only when no commit of
- * that poll is in progress (committing[i] == 0), so a published result
- * never shows a ballot that is not on disk. */
+ * that poll is in progress (committing[i] == 0), and whoever renders a
+ * result (publisher, query, receipt) first waits on settled for that
+ * (one commit at most: the other thread's), so a result never shows a
+ * ballot that is not on disk. */
 struct core {
 	pthread_mutex_t lock;
 	struct tally *tally;
 	struct pubsched *sched;
 	int64_t armed_ms;          /* when the publisher will look again (monotonic), by its last call */
 	unsigned *committing;      /* per poll: commits in progress */
+	pthread_cond_t settled;    /* broadcast when a poll's committing falls to 0 */
 	size_t ncommitting;
 	bool failed;               /* a store failure or out of memory: nothing more is counted */
 
@@ -66,6 +69,7 @@ void core_free(struct core *c)
 	if (c->locks) {
 		pthread_mutex_destroy(&c->lock);
 		pthread_mutex_destroy(&c->store_lock);
+		pthread_cond_destroy(&c->settled);
 	}
 	free(c);
 }
@@ -133,6 +137,12 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	if (pthread_mutex_init(&c->store_lock, NULL) != 0) {
 		pthread_mutex_destroy(&c->lock);
 		snprintf(err, errlen, "cannot create a mutex");
+		goto fail;
+	}
+	if (pthread_cond_init(&c->settled, NULL) != 0) {
+		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->store_lock);
+		snprintf(err, errlen, "cannot create a condition variable");
 		goto fail;
 	}
 	c->locks = true;
@@ -262,6 +272,17 @@ static int count(struct core *c, const struct core_input *in, struct ballot *b, 
 	return 0;
 }
 
+/* settle: waits, under c->lock, until no commit of poll i is in
+ * progress (at most the other thread's one). Returns false when the core
+ * has failed: its tally may then hold a ballot that is not stored, and no
+ * result may be shown. */
+static bool settle(struct core *c, size_t i)
+{
+	while (c->committing[i] > 0 && !c->failed)
+		pthread_cond_wait(&c->settled, &c->lock);
+	return !c->failed;
+}
+
 /* scheduled: poll i's result may go out (no commit of it in progress).
  * Under c->lock. Returns whether the publisher must be woken, or -1 when
  * memory runs out. */
@@ -296,6 +317,7 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	}
 	if (count(c, in, &b, v, &cm, &i, err, sizeof(err)) != 0) {
 		c->failed = true;
+		pthread_cond_broadcast(&c->settled);
 		pthread_mutex_unlock(&c->lock);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, err);
 		return CORE_FAILED;
@@ -308,20 +330,23 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 				   sizeof(err));
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_lock(&c->lock);
-		c->committing[i]--;
+		if (--c->committing[i] == 0)
+			pthread_cond_broadcast(&c->settled);
 	}
 	if (saved != 0) {
 		c->failed = true;
+		pthread_cond_broadcast(&c->settled);
 		pthread_mutex_unlock(&c->lock);
 		log_line("cannot store a ballot: %s; stopping without acknowledging it, so that the broker "
 			 "delivers it again", err);
 		return CORE_FAILED;
 	}
 	wake = scheduled(c, i);
-	if (wake >= 0 && (in->want_result || v->reply[0]))
+	if (wake >= 0 && (in->want_result || v->reply[0]) && settle(c, i))
 		v->result = result_json(c->tally, i, err, sizeof(err));
 	if (wake < 0 || ((in->want_result || v->reply[0]) && !v->result)) {
 		c->failed = true;
+		pthread_cond_broadcast(&c->settled);
 		pthread_mutex_unlock(&c->lock);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, wake < 0 ? "out of memory" : err);
 		return CORE_FAILED;
@@ -339,7 +364,7 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 
 	pthread_mutex_lock(&c->lock);
 	i = tally_poll_find(c->tally, poll);
-	if (c->failed)
+	if (i >= 0 && !settle(c, (size_t)i))
 		snprintf(err, errlen, "the tallier is stopping");
 	else if (i >= 0)
 		json = result_json(c->tally, (size_t)i, err, errlen);
@@ -361,16 +386,14 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
-	for (;;) {
-		i = pubsched_next(c->sched, now_ms, wake_ms);
-		if (i < 0) {
-			c->armed_ms = *wake_ms;
-			goto out;
-		}
-		if (c->committing[i] == 0)
-			break;
-		/* its newest count is being committed: the committer schedules it */
-		pubsched_defer(c->sched, (size_t)i, now_ms);
+	i = pubsched_next(c->sched, now_ms, wake_ms);
+	if (i < 0) {
+		c->armed_ms = *wake_ms;
+		goto out;
+	}
+	if (!settle(c, (size_t)i)) {
+		*wake_ms = INT64_MAX;
+		goto out;
 	}
 	out->poll = (size_t)i;
 	out->version = tally_poll_version(c->tally, (size_t)i);

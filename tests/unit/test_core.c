@@ -1528,6 +1528,71 @@ static void core_should_count_ballots_from_two_threads_as_a_serial_recount_does(
 	free(b);
 }
 
+/* ---- a stream of ballots on one poll does not starve its result ---- */
+
+struct streamer {
+	struct core *c;
+	atomic_int stop;
+	size_t sent, failures;
+};
+
+static void *stream_thread(void *arg)
+{
+	struct streamer *st = arg;
+	char json[256], voter[32];
+
+	while (!atomic_load(&st->stop)) {
+		struct verdict v;
+
+		snprintf(voter, sizeof(voter), "s%zu", st->sent);
+		ballot_text(json, sizeof(json), voter, st->sent % 2 ? "yes" : "no", NULL, -1, NULL);
+		if (feed(st->c, "stream", json, false, &v) != CORE_OK)
+			st->failures++;
+		verdict_free(&v);
+		st->sent++;
+	}
+	return NULL;
+}
+
+/* While one thread commits ballot after ballot on a poll (a commit is in
+ * progress most of the time), the publisher must still get that poll's
+ * result every interval, each showing only committed ballots. */
+static void core_next_result_should_not_starve_while_a_poll_is_committed_without_pause(void **state)
+{
+	const char *dir = *state;
+	char db[4096];
+	struct streamer st = { 0 };
+	pthread_t t;
+	size_t published = 0;
+	int64_t end;
+
+	snprintf(db, sizeof(db), "%s/stream.db", dir);
+	st.c = open_core(db, NULL, 0, true);
+	assert_int_equal(pthread_create(&t, NULL, stream_thread, &st), 0);
+	end = vtime_mono_ms() + 1000;
+	while (vtime_mono_ms() < end) {
+		struct due_result r;
+		int64_t wake;
+
+		if (core_next_result(st.c, vtime_mono_ms(), &r, &wake) == 1) {
+			published++;
+			core_result_done(st.c, r.poll, r.version, true);
+			free(r.json);
+		} else {
+			struct timespec pause = { 0, 1000000 };
+
+			nanosleep(&pause, NULL); /* the interval is time passing, not a condition */
+		}
+	}
+	atomic_store(&st.stop, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(st.failures, 0);
+	assert_true(st.sent > 100);
+	/* 1 s at one result per 100 ms: about 10; a starved publisher gets 0 or 1 */
+	assert_in_range(published, 3, 12);
+	core_free(st.c);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, make_dir, remove_dir)
 
 int main(void)
@@ -1553,6 +1618,7 @@ int main(void)
 		T(core_open_should_schedule_every_stored_polls_result),
 		T(core_ballot_should_wake_the_publisher_only_when_a_result_becomes_due_sooner),
 		T(core_ballot_should_not_wake_the_publisher_while_the_polls_result_is_in_flight),
+		T(core_next_result_should_not_starve_while_a_poll_is_committed_without_pause),
 		T(core_ballot_should_fail_and_keep_failing_when_the_store_cannot_be_written),
 		T(core_should_never_publish_a_ballot_whose_commit_failed),
 		T(core_counts_should_not_depend_on_order_or_redeliveries_with_revote_on),

@@ -509,43 +509,6 @@ static void pubsched_should_take_a_poll_as_lost_after_the_timeout_among_many_and
 	assert_quiet_until(s, 10 * INTERVAL + 2 + TIMEOUT, INT64_MAX);
 }
 
-static void pubsched_defer_should_make_a_due_poll_due_again_after_the_interval(void **state)
-{
-	struct pubsched *s = *state;
-	int64_t wake;
-
-	assert_int_equal(pubsched_changed(s, 0, 1), 0);
-	assert_int_equal(pubsched_changed(s, 1, 1), 0);
-	assert_int_equal(pubsched_changed(s, 2, 1), 0);
-	assert_int_equal(next(s, 100, NULL) >= 0, 1);
-	/* poll 0 cannot go out now: the others still can, and it comes later */
-	pubsched_defer(s, 0, 100);
-	assert_int_equal(pubsched_pending(s), 3);
-	assert_int_equal(pubsched_due(s, 0, 150), 100 + INTERVAL);
-	assert_true(next(s, 100, NULL) == 1 || next(s, 100, NULL) == 2);
-	pubsched_sent(s, (size_t)next(s, 100, NULL), 1, 100);
-	pubsched_sent(s, (size_t)next(s, 100, NULL), 1, 100);
-	assert_int_equal(next(s, 100, &wake), -1);
-	assert_int_equal(wake, 100 + INTERVAL);
-	/* a newer version meanwhile does not make it due sooner */
-	assert_int_equal(pubsched_changed(s, 0, 2), 0);
-	assert_quiet_until(s, 101, 100 + INTERVAL);
-	assert_int_equal(next(s, 100 + INTERVAL, NULL), 0);
-	pubsched_sent(s, 0, 2, 100 + INTERVAL);
-	pubsched_done(s, 0, 2, 1);
-	/* deferred again and again, it is never lost */
-	assert_int_equal(pubsched_changed(s, 0, 3), 0);
-	assert_int_equal(next(s, 100 + 2 * INTERVAL, NULL), 0);
-	pubsched_defer(s, 0, 100 + 2 * INTERVAL);
-	assert_int_equal(next(s, 100 + 3 * INTERVAL - 1, NULL), -1);
-	assert_int_equal(next(s, 100 + 3 * INTERVAL, NULL), 0);
-	pubsched_defer(s, 0, 100 + 3 * INTERVAL);
-	assert_int_equal(next(s, 100 + 4 * INTERVAL, NULL), 0);
-	pubsched_sent(s, 0, 3, 100 + 4 * INTERVAL);
-	pubsched_done(s, 0, 3, 1);
-	assert_int_equal(pubsched_due(s, 0, 100 + 4 * INTERVAL), INT64_MAX);
-}
-
 static void pubsched_pending_should_follow_reset_done_and_changed(void **state)
 {
 	struct pubsched *s = *state;
@@ -619,7 +582,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pubsched_next_should_return_exactly_the_changed_polls_of_many_in_due_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_next_should_give_due_polls_of_many_in_the_order_they_became_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_should_take_a_poll_as_lost_after_the_timeout_among_many_and_retry_it, setup, teardown),
-		cmocka_unit_test_setup_teardown(pubsched_defer_should_make_a_due_poll_due_again_after_the_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_pending_should_follow_reset_done_and_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_due_should_say_when_a_change_can_go_out, setup, teardown),
 	};
