@@ -32,6 +32,11 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_CLIENTS,
 	OPT_TCP,
+	OPT_MAX_POLLS,
+	OPT_MAX_CHOICES,
+	OPT_MAX_SKEW,
+	OPT_MAX_PER_ADDRESS,
+	OPT_LINE_TIMEOUT,
 };
 
 /* Which program takes which option: V voter, T tallier, B both. */
@@ -43,7 +48,8 @@ static const struct {
 	{ 'V', 'B' }, { OPT_QUIET, 'B' }, { OPT_HELP, 'B' }, { OPT_VERSION, 'B' },
 	{ 'm', 'V' }, { 'q', 'V' }, { 'd', 'V' }, { OPT_VOTER, 'V' }, { OPT_TIMEOUT, 'V' },
 	{ OPT_CONFIRM, 'V' }, { OPT_TCP, 'V' }, { OPT_LISTEN, 'T' }, { OPT_NO_MQTT, 'T' },
-	{ OPT_IDLE_TIMEOUT, 'T' }, { OPT_MAX_CLIENTS, 'T' },
+	{ OPT_IDLE_TIMEOUT, 'T' }, { OPT_MAX_CLIENTS, 'T' }, { OPT_MAX_POLLS, 'T' }, { OPT_MAX_CHOICES, 'T' },
+	{ OPT_MAX_SKEW, 'T' }, { OPT_MAX_PER_ADDRESS, 'T' }, { OPT_LINE_TIMEOUT, 'T' },
 	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' }, { OPT_DB, 'T' }, { OPT_SYNC, 'T' },
 	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
 };
@@ -78,6 +84,11 @@ static const struct option long_options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 	{ "tcp", no_argument, NULL, OPT_TCP },
+	{ "max-polls", required_argument, NULL, OPT_MAX_POLLS },
+	{ "max-choices", required_argument, NULL, OPT_MAX_CHOICES },
+	{ "max-skew", required_argument, NULL, OPT_MAX_SKEW },
+	{ "max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
+	{ "line-timeout", required_argument, NULL, OPT_LINE_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -210,6 +221,33 @@ out:
 	if (rc != 0)
 		free_choices(o);
 	return rc;
+}
+
+/* parse_count: a whole number in [min, max] for option name. Returns 0,
+ * or -1 with err set. */
+static int parse_count(const char *name, const char *arg, long min, long max, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || !all_of(arg, "0123456789") || *end || errno || v < min || v > max) {
+		snprintf(err, errlen, "invalid --%s '%s' (want %ld to %ld)", name, arg, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* parse_seconds: a positive number of seconds for option name. */
+static int parse_seconds(const char *name, const char *arg, double *out, char *err, size_t errlen)
+{
+	if (parse_timeout(arg, out, err, errlen) != 0) {
+		snprintf(err, errlen, "invalid --%s '%s' (want a positive number of seconds)", name, arg);
+		return -1;
+	}
+	return 0;
 }
 
 /* check: the checks that need all options. */
@@ -380,22 +418,19 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		o->no_mqtt = true;
 		return 0;
 	case OPT_IDLE_TIMEOUT:
-		if (parse_timeout(arg, &o->idle_timeout, err, errlen) != 0) {
-			snprintf(err, errlen, "invalid --idle-timeout '%s' (want a positive number of seconds)", arg);
-			return -1;
-		}
-		return 0;
-	case OPT_MAX_CLIENTS: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-
-		if (!all_of(arg, "0123456789") || *end || v < 1 || v > 100000) {
-			snprintf(err, errlen, "invalid --max-clients '%s' (want 1 to 100000)", arg);
-			return -1;
-		}
-		o->max_clients = (int)v;
-		return 0;
-	}
+		return parse_seconds("idle-timeout", arg, &o->idle_timeout, err, errlen);
+	case OPT_LINE_TIMEOUT:
+		return parse_seconds("line-timeout", arg, &o->line_timeout, err, errlen);
+	case OPT_MAX_SKEW:
+		return parse_seconds("max-skew", arg, &o->max_skew, err, errlen);
+	case OPT_MAX_CLIENTS:
+		return parse_count("max-clients", arg, 1, 100000, &o->max_clients, err, errlen);
+	case OPT_MAX_PER_ADDRESS:
+		return parse_count("max-per-address", arg, 1, 100000, &o->max_per_address, err, errlen);
+	case OPT_MAX_POLLS:
+		return parse_count("max-polls", arg, 1, 1000000, &o->max_polls, err, errlen);
+	case OPT_MAX_CHOICES:
+		return parse_count("max-choices", arg, 1, 10000, &o->max_choices, err, errlen);
 	case OPT_TCP:
 		o->tcp = true;
 		return 0;
@@ -420,7 +455,12 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 	o->revote = true;
 	o->db = "tally.db";
 	o->idle_timeout = 30;
+	o->line_timeout = 10;
 	o->max_clients = 1000;
+	o->max_per_address = 64;
+	o->max_polls = 1000;
+	o->max_choices = 64;
+	o->max_skew = 300;
 
 	optind = 0; /* GNU: start afresh, so the parser can run more than once */
 	opterr = 0;

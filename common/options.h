@@ -53,6 +53,11 @@ struct client_opts {
 	bool no_mqtt;            /* --no-mqtt: no broker at all (needs --listen) */
 	double idle_timeout;     /* --idle-timeout SECONDS: default 30 */
 	int max_clients;         /* --max-clients N: default 1000 */
+	int max_per_address;     /* --max-per-address N: TCP connections from one address, default 64 */
+	double line_timeout;     /* --line-timeout SECONDS: a TCP line must arrive whole within, default 10 */
+	int max_polls;           /* --max-polls N: polls the tallier keeps, default 1000 */
+	int max_choices;         /* --max-choices N: choices per poll, default 64 */
+	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 300 */
 	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
 };
 
@@ -63,7 +68,9 @@ struct client_opts {
  * vote/<valid poll>, choice and voter name valid ballot text, tallier
  * topics valid filters, choices valid and distinct, --export a valid poll
  * name, --format only with --export, --export and --recount not together,
- * --no-mqtt only with --listen, max clients 1 to 100000.
+ * --no-mqtt only with --listen, max clients and max per address 1 to
+ * 100000, max polls 1 to 1000000, max choices 1 to 10000, line timeout and
+ * max skew positive seconds.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */
