@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh -- sets mqtt-vote up, then runs a short poll: a broker, a tallier, a few voters, the result
-# Usage: scripts/demo.sh
-# The broker uses the repository's mosquitto.conf, moved to a free loopback port
-# and a scratch directory so that it never clashes with a broker already running.
+# Usage: scripts/demo.sh          (MQTTVOTE_PORT=port to choose the broker's port)
+# The broker is scripts/broker.sh (the repository's mosquitto.conf) on 127.0.0.1, on a
+# free port unless MQTTVOTE_PORT says which, with a scratch state directory; the demo
+# stops (exit 1) when that broker cannot listen, rather than talk to another one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -11,10 +12,15 @@ build=${BUILD_DIR:-$root/build}
 voter=$build/voter/voter
 tallier=$build/tallier/tallier
 work=$(mktemp -d /tmp/mqtt-vote-demo.XXXXXX)
+chmod 711 "$work" # started as root, mosquitto runs as the user "mosquitto": it must reach $work/broker
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+    # the broker is not a child of this shell: poll until it has saved and gone
+    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -26,14 +32,12 @@ wait_for() {
   echo "demo: timed out waiting for $what" >&2; exit 1
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sed -e "s/^listener 1883$/listener $port 127.0.0.1/" "$root/mosquitto.conf" > "$work/mosquitto.conf"
-[ "$(id -u)" -ne 0 ] || echo "user root" >> "$work/mosquitto.conf" # else it drops to 'mosquitto', who cannot write $work
+port=${MQTTVOTE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 
-echo "== broker: mosquitto -c mosquitto.conf (port $port)"
-(cd "$work" && exec mosquitto -c "$work/mosquitto.conf" >"$work/broker.log" 2>&1) &
-pids+=($!)
-wait_for "the broker" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+echo "== broker: scripts/broker.sh (mosquitto -c mosquitto.conf, port $port)"
+MQTTVOTE_PORT=$port MQTTVOTE_BIND=127.0.0.1 MQTTVOTE_BROKER_DIR=$work/broker "$root/scripts/broker.sh" --background ||
+  { echo "demo: no broker of its own on port $port: stopping" >&2; exit 1; }
+pids+=("$(cat "$work/broker/mosquitto.pid")")
 
 echo "== tallier -p $port --choices yes,no,abstain --db $work/tally.db"
 "$tallier" -p "$port" --choices yes,no,abstain --db "$work/tally.db" -v 2>"$work/tallier.log" &

@@ -25,11 +25,13 @@ of sleeps, and only processes we started are ever signalled, by PID.
 import ctypes
 import json
 import os
+import pwd
 import re
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -169,6 +171,53 @@ class BrokerError(RuntimeError):
     pass
 
 
+def broker_user():
+    """The user mosquitto 2.0 switches to when started as root, right after
+    reading its configuration: "mosquitto", or "nobody" when there is no
+    such user (src/mosquitto.c, drop_privileges). A pwd entry."""
+    try:
+        return pwd.getpwnam("mosquitto")
+    except KeyError:
+        return pwd.getpwnam("nobody")
+
+
+def _user_enters_parents(pw, path):
+    """True when the user pw may enter every directory above path (by the
+    mode bits; its secondary groups are not counted)."""
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        st = os.stat(d)
+        if st.st_uid == pw.pw_uid:
+            bit = stat.S_IXUSR
+        elif st.st_gid == pw.pw_gid:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not st.st_mode & bit:
+            return False
+        if d == "/":
+            return True
+        d = os.path.dirname(d)
+
+
+def _data_dir_for(state_dir):
+    """Where a broker whose files are in state_dir may write (its
+    persistence, its log, mosquitto.conf's pid file): state_dir itself,
+    unless we are root and the user mosquitto switches to cannot reach it
+    (a build tree under /root): then a new directory under the temp dir. As
+    root, the directory is given to that user, as scripts/broker.sh does."""
+    if os.geteuid() != 0:
+        return state_dir
+    pw = broker_user()
+    data_dir = state_dir
+    if not _user_enters_parents(pw, state_dir):
+        data_dir = tempfile.mkdtemp(prefix="mqttvote-broker-data-")
+    for d, _, files in os.walk(data_dir):
+        for path in [d] + [os.path.join(d, f) for f in files]:
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+    return data_dir
+
+
 class Broker:
     """A mosquitto on 127.0.0.1: private (Broker.private(), started and
     stopped by the test) or the shared one (Broker.shared(), attached to;
@@ -178,6 +227,7 @@ class Broker:
         self.repo_conf = repo_conf
         self.port = port
         self.state_dir = state_dir
+        self.data_dir = None  # set at the first start (_data_dir_for)
         self.proc = proc
         self.shared = shared
         self.pid = pid if pid is not None else (proc.pid if proc else None)
@@ -215,7 +265,9 @@ class Broker:
         if not port_accepts(port, timeout=2):
             raise BrokerError("the shared broker (pid %d) does not accept connections on port %d"
                               % (pid, port))
-        return cls(port, state_dir, shared=True, pid=pid)
+        b = cls(port, state_dir, shared=True, pid=pid)
+        b.data_dir = _read(os.path.join(state_dir, "data_dir")).strip() or None
+        return b
 
     # -- paths
 
@@ -225,7 +277,7 @@ class Broker:
 
     @property
     def log_path(self):
-        return os.path.join(self.state_dir, "mosquitto.log")
+        return os.path.join(self.data_dir or self.state_dir, "mosquitto.log")
 
     @property
     def stderr_path(self):
@@ -243,39 +295,40 @@ class Broker:
             if "\nlistener 1883\n" not in text:
                 raise BrokerError("%s has no line 'listener 1883'" % path)
             lines = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST)).splitlines()
-            lines += ["persistence_location %s/" % self.state_dir.rstrip("/"),
+            lines += ["persistence_location %s/" % self.data_dir.rstrip("/"),
                       "log_dest file %s" % self.log_path]
         else:
             lines = [
                 "listener %d %s" % (self.port, HOST),
                 "allow_anonymous true",
                 "persistence true",
-                "persistence_location %s/" % self.state_dir.rstrip("/"),
+                "persistence_location %s/" % self.data_dir.rstrip("/"),
                 "max_queued_messages 100000",
                 "log_dest file %s" % self.log_path,
             ]
-        if os.geteuid() == 0:
-            # As root mosquitto would switch to the user "mosquitto", which
-            # cannot write our temp dir.
-            lines.append("user root")
         with open(self.conf_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
     def _launch(self, detach):
         """Start mosquitto on self.port; True once it listens, False when it
         exited (could not bind)."""
+        if self.data_dir is None:
+            self.data_dir = _data_dir_for(self.state_dir)
+            if self.data_dir != self.state_dir:
+                with open(os.path.join(self.state_dir, "data_dir"), "w") as f:
+                    f.write(self.data_dir + "\n")
         self._write_conf()
         log_before = len(_read(self.log_path))
         stderr = open(self.stderr_path, "ab")
         try:
             if detach:
                 self.proc = subprocess.Popen(
-                    [mosquitto_path(), "-c", self.conf_path], cwd=self.state_dir,
+                    [mosquitto_path(), "-c", self.conf_path], cwd=self.data_dir,
                     stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                     start_new_session=True, close_fds=True)
             else:
                 self.proc = subprocess.Popen(
-                    [mosquitto_path(), "-c", self.conf_path], cwd=self.state_dir,
+                    [mosquitto_path(), "-c", self.conf_path], cwd=self.data_dir,
                     stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                     preexec_fn=_die_with_parent, close_fds=True)
         finally:
@@ -339,6 +392,8 @@ class Broker:
         """Stop (private) and remove the temp dir we made."""
         if not self.shared:
             self.stop()
+            if self.data_dir not in (None, self.state_dir):
+                shutil.rmtree(self.data_dir, ignore_errors=True)
             if self._owns_dir:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -347,6 +402,7 @@ def start_shared():
     state_dir = os.environ["MQTTVOTE_SHARED_BROKER"]
     os.makedirs(state_dir, exist_ok=True)
     stop_shared(quiet=True)  # one left by an interrupted earlier run
+    _forget_shared_data_dir(state_dir)
     # A fresh broker each run: no retained results, no sessions from before.
     for name in ("mosquitto.db", "mosquitto.log", "mosquitto.stderr", "port", "pid"):
         try:
@@ -362,6 +418,16 @@ def start_shared():
     print("shared broker: pid %d, port %d, state %s" % (b.pid, b.port, state_dir))
     # The broker outlives this process on purpose; stop-shared ends it.
     b.proc.returncode = 0  # keep Popen's destructor quiet
+
+
+def _forget_shared_data_dir(state_dir):
+    """Remove the shared broker's data directory when it is not state_dir
+    (see _data_dir_for), and the file that names it."""
+    path = os.path.join(state_dir, "data_dir")
+    data_dir = _read(path).strip()
+    if data_dir:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        os.unlink(path)
 
 
 def stop_shared(quiet=False):
@@ -390,6 +456,7 @@ def stop_shared(quiet=False):
         while _pid_alive(pid):
             time.sleep(0.05)
     os.unlink(pid_file)
+    _forget_shared_data_dir(state_dir)
     if not quiet:
         print("shared broker (pid %d) stopped" % pid)
     return 0

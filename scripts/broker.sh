@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# broker.sh -- starts the project's broker, `mosquitto -c mosquitto.conf`, so that it keeps its state whoever runs it, and refuses at once when it cannot listen
+# Usage: scripts/broker.sh [--background]
+#   MQTTVOTE_PORT=1883            the port (mosquitto.conf's "listener 1883" moved to it)
+#   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
+#   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
+#                                 mosquitto.log (default: ./broker-state)
+# It waits until mosquitto says it is running, or exits 1 with the reason when mosquitto
+# stops at start (the port is taken: Debian's own broker, another copy...). Then, in the
+# foreground, it shows mosquitto's log until mosquitto exits (Ctrl-C or SIGTERM stop it
+# cleanly: its state is saved); with --background it returns 0 and leaves it running.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${MQTTVOTE_PORT:-1883}
+bind=${MQTTVOTE_BIND:-}
+state=${MQTTVOTE_BROKER_DIR:-$PWD/broker-state}
+background=false
+
+usage() { echo "broker: $1" >&2; echo "usage: scripts/broker.sh [--background]" >&2; exit 2; }
+die() { echo "broker: $1" >&2; exit 1; }
+
+case $# in
+  0) ;;
+  1) [ "$1" = --background ] || usage "unknown argument '$1'"; background=true ;;
+  *) usage "too many arguments" ;;
+esac
+[[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
+  usage "invalid MQTTVOTE_PORT '$port' (want 1 to 65535)"
+[[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+[ -x "$mosquitto" ] || die "mosquitto is not installed (scripts/setup.sh installs it)"
+
+mkdir -p "$state" 2>/dev/null || die "cannot create $state: start it from a directory you can write, or set MQTTVOTE_BROKER_DIR"
+state=$(cd "$state" && pwd)
+if [ "$(id -u)" -eq 0 ]; then
+  # Started as root, mosquitto 2.0 switches to the user "mosquitto" (or
+  # "nobody" when there is none) right after reading its configuration,
+  # before it opens anything: that user must own the directory.
+  user=mosquitto
+  getent passwd "$user" >/dev/null || user=nobody
+  chown -R "$user:" "$state"
+  chmod 700 "$state"
+  ! command -v runuser >/dev/null || runuser -u "$user" -- test -w "$state" -a -x "$state" ||
+    die "mosquitto, started as root, runs as the user '$user', who cannot reach $state (a directory above it is closed): set MQTTVOTE_BROKER_DIR to a directory that user can reach"
+else
+  [ -w "$state" ] && [ -x "$state" ] || die "cannot write $state: set MQTTVOTE_BROKER_DIR to a directory you can write"
+fi
+
+if [ -s "$state/mosquitto.pid" ] && kill -0 "$(cat "$state/mosquitto.pid")" 2>/dev/null; then
+  die "a broker already runs with its state in $state (pid $(cat "$state/mosquitto.pid")): stop it, or set MQTTVOTE_BROKER_DIR"
+fi
+
+conf=$root/mosquitto.conf
+if [ "$port" != 1883 ] || [ -n "$bind" ]; then
+  grep -qx "listener 1883" "$conf" || die "$conf has no line 'listener 1883'"
+  sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" "$conf" > "$state/mosquitto.conf"
+  conf=$state/mosquitto.conf
+fi
+
+log=$state/mosquitto.log
+touch "$log"
+offset=$(stat -c %s "$log")
+(cd "$state" && exec "$mosquitto" -c "$conf") >>"$log" 2>&1 &
+pid=$!
+new_log() { tail -c +$((offset + 1)) "$log"; }
+
+# Wait for mosquitto's "running" line, or for its exit (polled, 10 s at most).
+for _ in $(seq 200); do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    rc=0
+    wait "$pid" || rc=$?
+    if new_log | grep -q "Error: Address already in use"; then
+      die "mosquitto cannot listen on port $port: another program holds it (a broker already running, such as Debian's own: sudo systemctl stop mosquitto; or choose another port with MQTTVOTE_PORT)"
+    fi
+    new_log | sed 's/^/    /' >&2
+    die "mosquitto stopped at start (exit $rc): $(new_log | grep -m1 'Error' || echo 'see its log above')"
+  fi
+  if new_log | grep -q "mosquitto version .* running"; then
+    break
+  fi
+  sleep 0.05
+done
+if ! new_log | grep -q "mosquitto version .* running"; then
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  die "mosquitto did not start within 10 s; its log: $log"
+fi
+echo "broker: mosquitto (pid $pid) listening on port $port, state in $state"
+
+if $background; then
+  exit 0
+fi
+tail -c +$((offset + 1)) -f -s 0.1 --pid="$pid" "$log" &
+trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT HUP
+rc=0
+while kill -0 "$pid" 2>/dev/null; do
+  if wait "$pid"; then rc=0; else rc=$?; fi
+done
+wait 2>/dev/null || true
+exit "$rc"
