@@ -223,8 +223,10 @@ class Broker:
     stopped by the test) or the shared one (Broker.shared(), attached to;
     .stop() and .restart() refuse on it)."""
 
-    def __init__(self, port, state_dir, proc=None, shared=False, pid=None, repo_conf=False):
+    def __init__(self, port, state_dir, proc=None, shared=False, pid=None, repo_conf=False,
+                 security=()):
         self.repo_conf = repo_conf
+        self.security = list(security)
         self.port = port
         self.state_dir = state_dir
         self.data_dir = None  # set at the first start (_data_dir_for)
@@ -236,14 +238,16 @@ class Broker:
     # -- construction
 
     @classmethod
-    def private(cls, state_dir=None, repo_conf=False):
+    def private(cls, state_dir=None, repo_conf=False, security=()):
         """Start a private broker on a free port with its persistence in
         state_dir (a new temp dir by default). repo_conf: run the
-        repository's mosquitto.conf, only moved to the port and state_dir."""
+        repository's mosquitto.conf, only moved to the port and state_dir.
+        security: configuration lines that replace "allow_anonymous true"
+        (password_file, acl_file, plugin...)."""
         owns = state_dir is None
         if owns:
             state_dir = tempfile.mkdtemp(prefix="mqttvote-broker-")
-        b = cls(None, state_dir, repo_conf=repo_conf)
+        b = cls(None, state_dir, repo_conf=repo_conf, security=security)
         b._owns_dir = owns
         b._start_on_free_port(detach=False)
         return b
@@ -299,8 +303,8 @@ class Broker:
                       "log_dest file %s" % self.log_path]
         else:
             lines = [
-                "listener %d %s" % (self.port, HOST),
-                "allow_anonymous true",
+                "listener %d %s" % (self.port, HOST)] + (self.security or [
+                "allow_anonymous true"]) + [
                 "persistence true",
                 "persistence_location %s/" % self.data_dir.rstrip("/"),
                 "max_queued_messages 100000",
@@ -762,8 +766,8 @@ class IntegrationCase(unittest.TestCase):
         self.addCleanup(c.close)
         return c.port
 
-    def private_broker(self, repo_conf=False):
-        b = Broker.private(repo_conf=repo_conf)
+    def private_broker(self, repo_conf=False, security=()):
+        b = Broker.private(repo_conf=repo_conf, security=security)
         self.addCleanup(b.cleanup)
         return b
 
