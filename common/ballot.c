@@ -105,8 +105,25 @@ bad:
 	return -1;
 }
 
+/* get_reply: what the "reply" field of root asks, into *reply. */
+static void get_reply(const cJSON *root, const char *poll, struct ballot_reply *reply)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "reply");
+	char why[160];
+
+	memset(reply, 0, sizeof(*reply));
+	if (!item)
+		return;
+	if (!cJSON_IsString(item) || !item->valuestring)
+		snprintf(reply->problem, sizeof(reply->problem), "field 'reply' is not a string");
+	else if (receipt_topic_check(poll, item->valuestring, strlen(item->valuestring), why, sizeof(why)) != 0)
+		snprintf(reply->problem, sizeof(reply->problem), "field 'reply' is %s", why);
+	else
+		snprintf(reply->topic, sizeof(reply->topic), "%s", item->valuestring);
+}
+
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
-		 char *err, size_t errlen)
+		 struct ballot_reply *reply, char *err, size_t errlen)
 {
 	const char *text = payload;
 	const cJSON *item;
@@ -114,6 +131,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	int rc = -1, got;
 
 	memset(out, 0, sizeof(*out));
+	if (reply)
+		memset(reply, 0, sizeof(*reply));
 	if (len > BALLOT_PAYLOAD_MAX) {
 		snprintf(err, errlen, "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
 		goto out;
@@ -138,15 +157,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	}
 	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0)
 		goto out;
-	item = cJSON_GetObjectItemCaseSensitive(root, "reply");
-	if (item) {
-		if (!cJSON_IsString(item) || !item->valuestring ||
-		    !receipt_topic_valid(poll, item->valuestring, strlen(item->valuestring))) {
-			snprintf(err, errlen, "invalid field 'reply': must be a topic under vote/%s/receipt/", poll);
-			goto out;
-		}
-		snprintf(out->reply, sizeof(out->reply), "%s", item->valuestring);
-	}
+	if (reply)
+		get_reply(root, poll, reply);
 	if (snprintf(out->poll, sizeof(out->poll), "%s", poll) >= (int)sizeof(out->poll)) {
 		snprintf(err, errlen, "poll name too long");
 		goto out;
@@ -154,12 +166,15 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	rc = 0;
 out:
 	cJSON_Delete(root);
-	if (rc != 0)
+	if (rc != 0) {
 		memset(out, 0, sizeof(*out));
+		if (reply)
+			memset(reply, 0, sizeof(*reply));
+	}
 	return rc;
 }
 
-char *ballot_to_json(const struct ballot *b, char *err, size_t errlen)
+char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_t errlen)
 {
 	cJSON *root = cJSON_CreateObject();
 	char *json = NULL, ts[24];
@@ -172,7 +187,7 @@ char *ballot_to_json(const struct ballot *b, char *err, size_t errlen)
 	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
 	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
 	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)) ||
-	    (b->reply[0] && !cJSON_AddStringToObject(root, "reply", b->reply)))
+	    (reply && *reply && !cJSON_AddStringToObject(root, "reply", reply)))
 		goto out;
 	json = cJSON_PrintUnformatted(root);
 out:

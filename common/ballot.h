@@ -20,7 +20,6 @@ struct ballot {
 	char choice[BALLOT_TEXT_MAX + 1];
 	char id[BALLOT_ID_HEX + 1]; /* lower-case hex; "" when has_id is false */
 	int64_t ts;                 /* ms since the epoch; 0 when has_ts is false */
-	char reply[TOPIC_MAX];      /* MQTT 3.1.1 receipts: where to send one; "" when none */
 	bool has_id;
 	bool has_ts;
 };
@@ -37,23 +36,34 @@ int ballot_text_check(const char *s, char *why, size_t whylen);
 /* ballot_text_valid: true when ballot_text_check accepts s. */
 bool ballot_text_valid(const char *s);
 
+/* What a ballot's "reply" field asks: where its receipt goes (MQTT
+ * 3.1.1 voters, which have no Response Topic). A field that cannot be used
+ * costs no vote: the ballot counts and gets no receipt. */
+struct ballot_reply {
+	char topic[TOPIC_MAX];  /* a receipt topic of the poll; "" when none or unusable */
+	char problem[192];      /* why the field cannot be used; "" when it can, or is absent */
+};
+
 /* ballot_parse: validates payload[0..len) (not NUL-terminated) received on
  * the ballot topic of poll, and fills *out. Refuses, before parsing, a
  * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
  * object, a missing or invalid "voter" or "choice" (ballot_text_check:
  * "invalid field 'voter': contains an invisible format character U+200B"),
- * an "id" that is not 32 hex digits, a "ts" that is not an integer in [0, 2^53), a "poll" that does
- * not match, a "reply" that is not a receipt topic of the poll
- * (vote/<poll>/receipt/...). Unknown fields are ignored. Returns 0, or -1 with a short
- * reason in err ("missing field 'voter'"). */
+ * an "id" that is not 32 hex digits, a "ts" that is not an integer in
+ * [0, 2^53), a "poll" that does not match. Unknown fields are ignored.
+ * When reply is not NULL it gets what the "reply" field asks (see struct
+ * ballot_reply: a field that is no receipt topic of the poll is no reason
+ * to refuse the ballot). Returns 0, or -1 with a short reason in err
+ * ("missing field 'voter'"). */
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
-		 char *err, size_t errlen);
+		 struct ballot_reply *reply, char *err, size_t errlen);
 
 /* ballot_to_json: the JSON of b, as voter publishes it:
- * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"reply":..} (id, ts and
- * reply only when present). Returns a malloc'd NUL-terminated string the caller frees with
- * free(), or NULL with the reason in err. */
-char *ballot_to_json(const struct ballot *b, char *err, size_t errlen);
+ * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"reply":..} (id and
+ * ts only when present, reply only when not NULL or ""). Returns a
+ * malloc'd NUL-terminated string the caller frees with free(), or NULL
+ * with the reason in err. */
+char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_t errlen);
 
 /* ballot_new_id: writes a fresh random id (32 lower-case hex digits and a
  * NUL) into id, from getrandom(2). Returns 0, or -1 with the reason in err. */

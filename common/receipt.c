@@ -8,8 +8,6 @@
 
 #include "utf8.h"
 
-#define RECEIPT_REST_MAX 128
-
 static const char *const words[] = { "counted", "duplicate", "rejected" };
 
 const char *receipt_status_word(enum receipt_status status)
@@ -17,42 +15,75 @@ const char *receipt_status_word(enum receipt_status status)
 	return words[status];
 }
 
-bool receipt_topic_valid(const char *poll, const char *topic, size_t len)
+int receipt_topic_check(const char *poll, const char *topic, size_t len, char *why, size_t whylen)
 {
 	char prefix[TOPIC_MAX];
 	size_t plen, i;
 	int n = snprintf(prefix, sizeof(prefix), TOPIC_PREFIX "%s/receipt/", poll);
 
-	if (n < 0 || (size_t)n >= sizeof(prefix))
-		return false;
+	if (n < 0 || (size_t)n >= sizeof(prefix) || len <= (size_t)n || memcmp(topic, prefix, (size_t)n) != 0) {
+		snprintf(why, whylen, "not a topic under " TOPIC_PREFIX "%s/receipt/", poll);
+		return -1;
+	}
 	plen = (size_t)n;
-	if (len <= plen || len - plen > RECEIPT_REST_MAX || memcmp(topic, prefix, plen) != 0)
-		return false;
-	for (i = plen; i < len; i++)
-		if (topic[i] == '+' || topic[i] == '#')
-			return false;
-	return utf8_text_valid(topic + plen, len - plen);
+	if (len - plen > RECEIPT_REST_MAX) {
+		snprintf(why, whylen, "longer than %d bytes after %s", RECEIPT_REST_MAX, prefix);
+		return -1;
+	}
+	for (i = plen; i < len; i++) {
+		if (topic[i] == '+' || topic[i] == '#') {
+			snprintf(why, whylen, "a topic with '+' or '#'");
+			return -1;
+		}
+	}
+	if (!utf8_text_valid(topic + plen, len - plen)) {
+		snprintf(why, whylen, "not UTF-8 text without control characters");
+		return -1;
+	}
+	return 0;
+}
+
+bool receipt_topic_valid(const char *poll, const char *topic, size_t len)
+{
+	char why[160];
+
+	return receipt_topic_check(poll, topic, len, why, sizeof(why)) == 0;
 }
 
 char *receipt_to_json(const char *id, const char *poll, enum receipt_status status, const char *reason,
 		      const char *result_json, char *err, size_t errlen)
 {
-	cJSON *root = cJSON_CreateObject(), *result = cJSON_Parse(result_json), *counts;
+	cJSON *root = cJSON_CreateObject(), *result = result_json ? cJSON_Parse(result_json) : NULL;
+	cJSON *counts = NULL, *total = NULL;
 	char *json = NULL;
 
-	counts = result ? cJSON_DetachItemFromObjectCaseSensitive(result, "counts") : NULL;
-	if (!root || !counts || (id && *id && !cJSON_AddStringToObject(root, "id", id)) ||
+	if (result_json && !result)
+		goto out;
+	if (result) {
+		counts = cJSON_DetachItemFromObjectCaseSensitive(result, "counts");
+		total = cJSON_DetachItemFromObjectCaseSensitive(result, "total");
+		if (!counts || !total)
+			goto out;
+	}
+	if (!root || (id && *id && !cJSON_AddStringToObject(root, "id", id)) ||
 	    !cJSON_AddStringToObject(root, "poll", poll) ||
 	    !cJSON_AddStringToObject(root, "status", words[status]) ||
-	    (reason && *reason && !cJSON_AddStringToObject(root, "reason", reason))) {
-		cJSON_Delete(counts);
+	    (reason && *reason && !cJSON_AddStringToObject(root, "reason", reason)))
 		goto out;
+	if (counts && cJSON_GetArraySize(counts) <= RECEIPT_COUNTS_MAX) {
+		cJSON_AddItemToObject(root, "counts", counts);
+		counts = NULL;
 	}
-	cJSON_AddItemToObject(root, "counts", counts);
+	if (total) {
+		cJSON_AddItemToObject(root, "total", total);
+		total = NULL;
+	}
 	json = cJSON_PrintUnformatted(root);
 out:
 	if (!json)
 		snprintf(err, errlen, "cannot build the receipt JSON");
+	cJSON_Delete(counts);
+	cJSON_Delete(total);
 	cJSON_Delete(result);
 	cJSON_Delete(root);
 	return json;

@@ -19,17 +19,28 @@ struct receipt {
 	char counts[512];           /* the poll's counts as text, "yes 3, no 1" */
 };
 
-/* receipt_topic_valid: true when topic is a receipt topic of poll:
- * "vote/<poll>/receipt/<rest>", <rest> 1 to 128 bytes without '+', '#'
- * or control characters. */
+#define RECEIPT_REST_MAX 128 /* bytes of a receipt topic after vote/<poll>/receipt/ */
+
+/* receipt_topic_check: whether topic[0..len) (not NUL-terminated) is a
+ * receipt topic of poll: "vote/<poll>/receipt/<rest>", <rest> 1 to
+ * RECEIPT_REST_MAX bytes of UTF-8 without '+', '#' or control characters.
+ * Returns 0, or -1 with the reason in why ("longer than 128 bytes after
+ * vote/p1/receipt/"). */
+int receipt_topic_check(const char *poll, const char *topic, size_t len, char *why, size_t whylen);
+
+/* receipt_topic_valid: receipt_topic_check without the reason. */
 bool receipt_topic_valid(const char *poll, const char *topic, size_t len);
 
+#define RECEIPT_COUNTS_MAX 16 /* a receipt carries the counts of a poll with at most this many choices */
+
 /* receipt_to_json: the receipt JSON
- * {"id":..,"poll":..,"status":"counted"|"duplicate"|"rejected","reason":..,"counts":{..}}
- * for ballot id (NULL or "" when none: then no "id"), with reason only when
- * not NULL or "", and the counts object taken from result_json (a result
- * as tally_result_json makes it). Returns a malloc'd string the caller
- * frees with free(), or NULL with err set. */
+ * {"id":..,"poll":..,"status":"counted"|"duplicate"|"rejected","reason":..,"counts":{..},"total":N}
+ * for ballot id (NULL or "" when none: then no "id"), with reason only
+ * when not NULL or "", and counts and total taken from result_json (a
+ * result as result_json makes it; NULL when the poll has none: then
+ * neither). Receipts stay small: counts only when the result has at most
+ * RECEIPT_COUNTS_MAX choices. Returns a malloc'd string the caller frees
+ * with free(), or NULL with err set. */
 char *receipt_to_json(const char *id, const char *poll, enum receipt_status status, const char *reason,
 		      const char *result_json, char *err, size_t errlen);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Counts are never stored: they are derived from the ballot rows when the
@@ -39,6 +40,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put_ballot, *put_poll, *begin, *commit, *rollback;
 	int lock_fd;
+	dev_t dev;             /* the database file's identity, taken when it was locked */
+	ino_t ino;
 	char path[4096];
 };
 
@@ -56,6 +59,8 @@ static void db_err(struct store *s, const char *what, char *err, size_t errlen)
  * file drops the process's fcntl locks on it. */
 static int take_lock(struct store *s, char *err, size_t errlen)
 {
+	struct stat st;
+
 	s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (s->lock_fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
@@ -66,6 +71,33 @@ static int take_lock(struct store *s, char *err, size_t errlen)
 			snprintf(err, errlen, "%s is in use by another tallier", s->path);
 		else
 			snprintf(err, errlen, "cannot lock %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(s->lock_fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read %s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+/* still_there: whether path still names the file the store locked. A
+ * database deleted or replaced while the tallier runs would take commits
+ * into a file that the next start never sees: every earlier voter
+ * forgotten. One stat(2) per commit. Returns 0, or -1 with err set. */
+static int still_there(struct store *s, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(s->path, &st) != 0) {
+		snprintf(err, errlen, "the database %s is gone (%s): it was deleted or moved while the tallier ran",
+			 s->path, strerror(errno));
+		return -1;
+	}
+	if (st.st_dev != s->dev || st.st_ino != s->ino) {
+		snprintf(err, errlen, "the database %s was replaced by another file while the tallier ran",
+			 s->path);
 		return -1;
 	}
 	return 0;
@@ -213,6 +245,8 @@ static int run(sqlite3_stmt *st)
 int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen)
 {
+	if (still_there(s, err, errlen) != 0)
+		return -1;
 	if (run(s->begin) != 0) {
 		db_err(s, "cannot write to", err, errlen);
 		return -1;

@@ -36,8 +36,10 @@ void store_close(struct store *s);
 
 /* store_save: in one transaction, makes b (when not NULL) the ballot that
  * counts for (b->poll, b->voter) and records poll's rejected count and
- * last update. Returns 0 once committed, or -1 with err set (then nothing
- * of it is stored). */
+ * last update. Refuses to write when the database's path no longer names
+ * the file the store opened (deleted, moved or replaced). Returns 0 once
+ * committed, or -1 with err set (then nothing of it is stored). A store is
+ * used by one thread at a time (the tallier's core serialises it). */
 int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen);
 

@@ -427,6 +427,16 @@ uint64_t tally_poll_rejected(const struct tally *t, size_t i)
 	return t->polls[i]->rejected;
 }
 
+bool tally_poll_has_choice(const struct tally *t, size_t i, const char *choice)
+{
+	return choice_find(t->polls[i], choice) >= 0;
+}
+
+size_t tally_poll_nchoices(const struct tally *t, size_t i)
+{
+	return t->polls[i]->nchoices;
+}
+
 uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice)
 {
 	long ci = choice_find(t->polls[i], choice);

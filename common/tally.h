@@ -97,6 +97,13 @@ uint64_t tally_poll_rejected(const struct tally *t, size_t i);
 /* tally_poll_updated: when poll i's result last changed (ms since the epoch). */
 int64_t tally_poll_updated(const struct tally *t, size_t i);
 
+/* tally_poll_has_choice: true when poll i has seen choice (even if its
+ * votes have moved away since). */
+bool tally_poll_has_choice(const struct tally *t, size_t i, const char *choice);
+
+/* tally_poll_nchoices: how many different choices poll i has seen. */
+size_t tally_poll_nchoices(const struct tally *t, size_t i);
+
 /* tally_poll_choice: votes for choice on poll i (0 when never seen). */
 uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice);
 

@@ -54,7 +54,7 @@ static int export_one(void *ctx, const struct ballot *b)
 	char err[128], *json;
 
 	if (x->json) {
-		json = ballot_to_json(b, err, sizeof(err));
+		json = ballot_to_json(b, NULL, err, sizeof(err));
 		if (!json)
 			return -1;
 		printf("%s\n  %s", x->n ? "," : "", json);
@@ -173,7 +173,7 @@ static int recount_one(void *ctx, const char *poll, const char *choice, uint64_t
 int audit_recount(const struct client_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
-	struct check_rules rules = { (const char *const *)o->choices, o->nchoices };
+	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0 };
 	struct recount r = { 0 };
 	struct store *s = NULL;
 	struct tally *t = NULL;

@@ -3,6 +3,7 @@
 #define MQTTVOTE_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ballot.h"
 
@@ -11,15 +12,28 @@
 struct check_rules {
 	const char *const *choices; /* the choices on offer; nchoices 0: any valid choice */
 	size_t nchoices;
+	int64_t max_skew_ms;        /* how far ahead of now a ballot's ts may be */
 };
 
-/* check_ballot: runs every check step, in order, on the parsed ballot b.
- * Returns 0 when b passes them all, or -1 with the first refusal's reason
- * in reason ("unknown choice 'maybe'"). */
-int check_ballot(const struct check_rules *r, const struct ballot *b, char *reason, size_t size);
+/* check_ballot: runs every check step, in order, on the parsed ballot b,
+ * received at now_ms (ms since the epoch; CHECK_RELOAD for a ballot read
+ * back from the store, which passed the steps that depend on time when it
+ * came). Returns 0 when b passes them all, or -1 with the first refusal's
+ * reason in reason ("unknown choice 'maybe'"). */
+int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
+
+#define CHECK_RELOAD INT64_MIN
 
 /* check_choice_offered: the step that refuses a choice that is not on
  * offer. Returns 0, or -1 with the reason. */
-int check_choice_offered(const struct check_rules *r, const struct ballot *b, char *reason, size_t size);
+int check_choice_offered(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+			 size_t size);
+
+/* check_ts_not_ahead: the step that refuses a ballot whose ts is more than
+ * r->max_skew_ms ahead of now_ms: held as the voter's newest, it would pin
+ * the vote, every later ballot of the voter being older. Returns 0, or -1
+ * with the reason. */
+int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		       size_t size);
 
 #endif

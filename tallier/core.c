@@ -40,6 +40,7 @@ struct core {
 	struct store *store;
 
 	/* set once by core_open, then read only */
+	size_t max_polls, max_choices;
 	char **choices;
 	struct check_rules rules;
 	bool quiet, verbose;
@@ -126,6 +127,9 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	c->quiet = cfg->quiet;
+	c->max_polls = cfg->max_polls;
+	c->max_choices = cfg->max_choices;
+	c->rules.max_skew_ms = cfg->max_skew_ms;
 	c->verbose = cfg->verbose;
 	c->wake = cfg->wake;
 	c->wake_arg = cfg->wake_arg;
@@ -226,49 +230,74 @@ struct commit {
 	int64_t updated_ms;
 };
 
+/* limits: refuses a valid ballot that would grow the tally past its
+ * limits: one more poll (found < 0), or one more choice on a poll. Returns
+ * 0, or -1 with the reason. */
+static int limits(struct core *c, const struct ballot *b, long found, char *reason, size_t size)
+{
+	if (found < 0 && tally_poll_count(c->tally) >= c->max_polls) {
+		snprintf(reason, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
+		return -1;
+	}
+	if (found >= 0 && !tally_poll_has_choice(c->tally, (size_t)found, b->choice) &&
+	    tally_poll_nchoices(c->tally, (size_t)found) >= c->max_choices) {
+		snprintf(reason, size, "too many choices on this poll: at most %zu (--max-choices)", c->max_choices);
+		return -1;
+	}
+	return 0;
+}
+
 /* count: parses, checks and counts the ballot into the tally, under
  * c->lock. Fills *v (status and reason), *b, *cm and *i (the poll's
- * number). Returns 0, or -1 with err set when memory runs out. */
+ * number, or -1 when there is no such poll: a refusal that created none).
+ * Returns 0, or -1 with err set when memory runs out. */
 static int count(struct core *c, const struct core_input *in, struct ballot *b, struct verdict *v,
-		 struct commit *cm, size_t *i, char *err, size_t errlen)
+		 struct commit *cm, long *i, char *err, size_t errlen)
 {
 	struct tally_outcome o = { TALLY_COUNTED, "" };
+	struct ballot_reply reply;
 	int64_t now = vtime_now_ms();
 	bool refused;
-	long found;
+	long found = tally_poll_find(c->tally, in->poll);
 
-	refused = ballot_parse(in->poll, in->payload, in->len, b, v->reason, sizeof(v->reason)) != 0;
+	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
 	if (!refused) {
 		snprintf(v->id, sizeof(v->id), "%s", b->id);
-		snprintf(v->reply, sizeof(v->reply), "%s", b->reply);
-		refused = check_ballot(&c->rules, b, v->reason, sizeof(v->reason)) != 0;
+		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
+		if (reply.problem[0] && !c->quiet) /* it costs no vote */
+			log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
+		refused = check_ballot(&c->rules, b, now, v->reason, sizeof(v->reason)) != 0 ||
+			  limits(c, b, found, v->reason, sizeof(v->reason)) != 0;
 	}
+	v->answer = in->want_result || v->reply[0];
 	if (refused) {
 		v->status = RECEIPT_REJECTED;
-		if (tally_reject(c->tally, in->poll, now, err, errlen) != 0)
+		if (found >= 0 && tally_reject(c->tally, in->poll, now, err, errlen) != 0)
 			return -1;
 	} else {
 		if (tally_apply(c->tally, b, now, &o, err, errlen) != 0)
 			return -1;
 		v->status = receipt_of(&o, v);
+		found = tally_poll_find(c->tally, in->poll);
 	}
-	found = tally_poll_find(c->tally, in->poll);
-	*i = (size_t)found;
-	if (track(c, *i) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	cm->write = refused || o.status == TALLY_REJECTED || o.status == TALLY_COUNTED ||
-		    o.status == TALLY_REPLACED;
-	cm->has_ballot = !refused && (o.status == TALLY_COUNTED || o.status == TALLY_REPLACED);
-	cm->rejected = tally_poll_rejected(c->tally, *i);
-	cm->updated_ms = tally_poll_updated(c->tally, *i);
+	*i = found;
 	if (v->status == RECEIPT_REJECTED) {
 		if (!c->quiet)
 			log_line("rejected ballot on vote/%s%s: %s", in->poll, in->from, v->reason);
 	} else if (c->verbose) {
 		log_line("vote/%s%s: %s -> %s: %s", in->poll, in->from, b->voter, b->choice, status_word(o.status));
 	}
+	if (found < 0)
+		return 0; /* refused, and no poll to record it in */
+	if (track(c, (size_t)found) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cm->write = refused || o.status == TALLY_REJECTED || o.status == TALLY_COUNTED ||
+		    o.status == TALLY_REPLACED;
+	cm->has_ballot = !refused && (o.status == TALLY_COUNTED || o.status == TALLY_REPLACED);
+	cm->rejected = tally_poll_rejected(c->tally, (size_t)found);
+	cm->updated_ms = tally_poll_updated(c->tally, (size_t)found);
 	return 0;
 }
 
@@ -306,7 +335,7 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	struct ballot b;
 	struct commit cm = { 0 };
 	char err[512] = "";
-	size_t i = 0;
+	long i = -1;
 	int saved = 0, wake = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -341,10 +370,18 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 			 "delivers it again", err);
 		return CORE_FAILED;
 	}
-	wake = scheduled(c, i);
-	if (wake >= 0 && (in->want_result || v->reply[0]) && settle(c, i))
-		v->result = result_json(c->tally, i, err, sizeof(err));
-	if (wake < 0 || ((in->want_result || v->reply[0]) && !v->result)) {
+	if (i < 0) { /* no poll: nothing stored, nothing to publish, a receipt without counts */
+		pthread_mutex_unlock(&c->lock);
+		return CORE_OK;
+	}
+	wake = scheduled(c, (size_t)i);
+	if (wake >= 0 && v->answer && !settle(c, (size_t)i)) {
+		pthread_mutex_unlock(&c->lock); /* another thread's commit failed: it said so */
+		return CORE_FAILED;
+	}
+	if (wake >= 0 && v->answer)
+		v->result = result_json(c->tally, (size_t)i, err, sizeof(err));
+	if (wake < 0 || (v->answer && !v->result)) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
 		pthread_mutex_unlock(&c->lock);

@@ -22,6 +22,9 @@ struct core_config {
 	const char *const *choices;  /* the choices on offer, in result order; nchoices 0: any */
 	size_t nchoices;
 	bool revote;                 /* a later ballot replaces an earlier one */
+	size_t max_polls;            /* a valid ballot for one more poll is refused */
+	size_t max_choices;          /* a new choice past this many on a poll is refused */
+	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused */
 	bool quiet;                  /* log only fatal errors */
 	bool verbose;                /* log every ballot */
 	/* called, from whichever thread counted a ballot and with no lock
@@ -38,8 +41,9 @@ struct verdict {
 	char reason[160];            /* why, "" when there is nothing to say */
 	char id[BALLOT_ID_HEX + 1];  /* the ballot's id, "" when none or unreadable */
 	char reply[TOPIC_MAX];       /* the ballot's "reply" field (MQTT 3.1.1 receipts), "" when none */
-	char *result;                /* with want_result or a reply: the poll's result JSON after
-				      * this ballot (malloc'd: verdict_free), else NULL */
+	bool answer;                 /* want_result, or the ballot has a usable reply field */
+	char *result;                /* when answer and the poll exists: its result JSON after this
+				      * ballot (malloc'd: verdict_free), else NULL */
 };
 
 /* One ballot as a transport received it. */
@@ -73,8 +77,10 @@ void core_free(struct core *c);
 /* core_ballot: the pipeline, for one ballot from any transport and any
  * thread: parse, check (each step of the pipeline may refuse it, with its
  * reason), count, commit to the store, and fill *v with the verdict. A
- * refused ballot is counted in the poll's rejected and logged (unless
- * quiet). The commit happens before this returns, outside the lock that
+ * refused ballot is logged (unless quiet) and counted in its poll's
+ * rejected when the poll exists: a refusal never creates a poll, so that
+ * refused ballots cost no memory and a poll has a result only once it
+ * has a counted ballot. Limits: max_polls, max_choices. The commit happens before this returns, outside the lock that
  * result queries and the publisher take; results are published only once
  * every ballot counted in them is committed. Returns a core_rc; on
  * CORE_FAILED nothing is to be acknowledged. Call verdict_free on *v

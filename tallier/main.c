@@ -160,7 +160,9 @@ int main(int argc, char **argv)
 	}
 	cc = (struct core_config){ .db = o.db, .sync_full = o.sync_full,
 				   .choices = (const char *const *)o.choices, .nchoices = o.nchoices,
-				   .revote = o.revote, .quiet = o.quiet, .verbose = o.verbose,
+				   .revote = o.revote, .max_polls = (size_t)o.max_polls,
+				   .max_choices = (size_t)o.max_choices, .max_skew_ms = (int64_t)(o.max_skew * 1000),
+				   .quiet = o.quiet, .verbose = o.verbose,
 				   .wake = wake_loop, .wake_arg = loop };
 	core = core_open(&cc, err, sizeof(err)); /* after the handlers: SIGXFSZ must not kill it */
 	if (!core) {

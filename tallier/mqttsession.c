@@ -132,15 +132,15 @@ static void send_receipt(struct mqttsession *l, const char *poll, const struct v
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	char topic[TOPIC_MAX], err[128], shown[300];
+	char topic[TOPIC_MAX], err[160], shown[300];
 	const char *dest = topic;
 	char *json = NULL;
 
 	if (reply->topic) {
-		if (!receipt_topic_valid(poll, reply->topic, reply->topiclen)) {
-			if (!l->cfg.quiet)
-				log_line("no receipt sent to %s: not a topic under vote/%s/receipt/",
-					 log_clean(reply->topic, reply->topiclen, shown, sizeof(shown)), poll);
+		if (receipt_topic_check(poll, reply->topic, reply->topiclen, err, sizeof(err)) != 0) {
+			if (!l->cfg.quiet) /* the ballot counted all the same */
+				log_line("no receipt sent to %s: %s",
+					 log_clean(reply->topic, reply->topiclen, shown, sizeof(shown)), err);
 			return;
 		}
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
@@ -196,7 +196,7 @@ static int take_message(struct mqttsession *l, const char *topic, size_t topicle
 	in = (struct core_input){ poll, payload, len, "", reply->topic != NULL };
 	if (core_ballot(l->core, &in, &v) != CORE_OK)
 		goto out;
-	if (v.result)
+	if (v.answer)
 		send_receipt(l, poll, &v, reply);
 	rc = 0;
 out:
@@ -228,6 +228,7 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 	struct mqttsession *l = context;
 	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
 	struct reply_to reply = { NULL, 0, NULL, 0 };
+	char shown[320], shown2[320];
 	MQTTProperty *p;
 
 	if (l->cfg.mqtt_version == 5) {
@@ -242,8 +243,16 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 			reply.corrlen = (size_t)p->value.data.len;
 		}
 	}
-	if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
-			 &reply) != 0)
+	if (msg->retained) {
+		/* a replay of a retained message, sent because we subscribed (a
+		 * live or queued ballot comes with the flag clear, in 3.1.1 and 5):
+		 * not a ballot, and not a refusal to count again at every start */
+		if (!l->cfg.quiet)
+			log_line("ignored a retained message on %s: a ballot is never retained (clear it with "
+				 "mosquitto_pub -r -n -t '%s')", log_clean(topic, tlen, shown, sizeof(shown)),
+				 log_clean(topic, tlen, shown2, sizeof(shown2)));
+	} else if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+				&reply) != 0)
 		_exit(1); /* the core said why: not acknowledged, the broker delivers it again */
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
@@ -399,6 +408,7 @@ static void on_connected(void *context, char *cause)
 		for (k = 0; k < l->ntopics; k++) {
 			subopts[k] = (MQTTSubscribe_options)MQTTSubscribe_options_initializer;
 			subopts[k].noLocal = 1; /* never our own results back */
+			subopts[k].retainHandling = 2; /* no retained message at subscription: no replays */
 		}
 		opts.subscribeOptionsList = subopts;
 		opts.subscribeOptionsCount = l->ntopics;

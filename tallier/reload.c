@@ -17,7 +17,7 @@ static int reload_ballot(void *ctx, const struct ballot *b)
 	char reason[160];
 
 	r->n++;
-	if (check_ballot(r->rules, b, reason, sizeof(reason)) != 0) {
+	if (check_ballot(r->rules, b, CHECK_RELOAD, reason, sizeof(reason)) != 0) {
 		r->skipped++;
 		return 0;
 	}

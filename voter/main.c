@@ -163,11 +163,10 @@ int main(int argc, char **argv)
 	if (o.confirm) {
 		/* a topic of this run only */
 		snprintf(receipt_topic, sizeof(receipt_topic), TOPIC_PREFIX "%s/receipt/%.16s", b.poll, rid + 16);
-		/* in the ballot too, not only in MQTT 5's Response Topic: a tallier
-		 * on MQTT 3.1.1 sees only this (one receipt either way) */
-		snprintf(b.reply, sizeof(b.reply), "%s", receipt_topic);
 	}
-	json = ballot_to_json(&b, err, sizeof(err));
+	/* the receipt topic in the ballot too, not only in MQTT 5's Response
+	 * Topic: a tallier on MQTT 3.1.1 sees only this (one receipt either way) */
+	json = ballot_to_json(&b, o.confirm ? receipt_topic : NULL, err, sizeof(err));
 	if (!json) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
