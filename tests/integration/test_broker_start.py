@@ -28,8 +28,8 @@ BUSY = ("broker: mosquitto cannot listen on port %d: another program holds it (a
         "another port with MQTTVOTE_PORT)\n")
 
 
-def broker_sh():
-    return os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "scripts", "broker.sh")
+def broker_sh(root=None):
+    return os.path.join(root or os.environ["MQTTVOTE_SOURCE_DIR"], "scripts", "broker.sh")
 
 
 def repo_conf():
@@ -44,9 +44,11 @@ def as_nobody():
 
 
 class StartedBroker:
-    """scripts/broker.sh in the foreground, in cwd, as the README says."""
+    """scripts/broker.sh in the foreground, in cwd, as the README says
+    (root: the repository that holds it, by default this one)."""
 
-    def __init__(self, case, cwd, port, prefix=()):
+    def __init__(self, case, cwd, port, prefix=(), root=None):
+        self.root = root
         self.case = case
         self.cwd = cwd
         self.port = port
@@ -60,7 +62,8 @@ class StartedBroker:
         out = open(self.out_path, "ab")
         env = dict(os.environ, MQTTVOTE_PORT=str(self.port))
         try:
-            self.proc = subprocess.Popen(self.prefix + [broker_sh()], cwd=self.cwd, env=env,
+            self.proc = subprocess.Popen(self.prefix + [broker_sh(self.root)], cwd=self.cwd,
+                                         env=env,
                                          stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, close_fds=True,
                                          preexec_fn=harness._die_with_parent)
@@ -116,9 +119,22 @@ class BrokerStart(IntegrationCase):
             os.chown(d, pw.pw_uid, pw.pw_gid)
         return d
 
-    def survives_restart(self, cwd, prefix=()):
+    def public_repo(self):
+        """A copy of scripts/broker.sh and mosquitto.conf that any user can
+        read (this checkout may be in a directory closed to nobody)."""
+        d = tempfile.mkdtemp(prefix="mqttvote-start-repo-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        os.mkdir(os.path.join(d, "scripts"), 0o755)
+        shutil.copy(broker_sh(), broker_sh(d))
+        shutil.copy(repo_conf(), os.path.join(d, "mosquitto.conf"))
+        os.chmod(broker_sh(d), 0o755)
+        os.chmod(os.path.join(d, "mosquitto.conf"), 0o644)
+        return d
+
+    def survives_restart(self, cwd, prefix=(), root=None):
         port = harness.free_port()
-        broker = StartedBroker(self, cwd, port, prefix)
+        broker = StartedBroker(self, cwd, port, prefix, root)
         self.addCleanup(broker.cleanup)
         broker.start()
         poll = self.poll_name()
@@ -158,15 +174,15 @@ class BrokerStart(IntegrationCase):
 
     def test_as_an_ordinary_user(self):
         cwd = self.workdir(owner="nobody")
-        self.survives_restart(cwd, prefix=as_nobody())
+        self.survives_restart(cwd, prefix=as_nobody(), root=self.public_repo())
         state = os.stat(os.path.join(cwd, "broker-state", "mosquitto.db"))
         self.assertEqual(pwd.getpwuid(state.st_uid).pw_name, "nobody")
 
     def test_an_ordinary_user_in_a_directory_it_cannot_write_is_told(self):
         cwd = self.workdir()  # root's
         env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()))
-        p = subprocess.run(as_nobody() + [broker_sh()], cwd=cwd, env=env, capture_output=True,
-                           text=True, timeout=15)
+        p = subprocess.run(as_nobody() + [broker_sh(self.public_repo())], cwd=cwd, env=env,
+                           capture_output=True, text=True, timeout=15)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
                          (1, "", "broker: cannot create %s/broker-state: start it from a "
                           "directory you can write, or set MQTTVOTE_BROKER_DIR\n" % cwd))
