@@ -59,7 +59,10 @@ static const struct check_case {
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
-typedef int (*step_fn)(const struct check_rules *r, const struct ballot *b, char *reason, size_t size);
+#define SKEW 300000 /* --max-skew 300 (the default): 5 minutes, in ms */
+
+typedef int (*step_fn)(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		       size_t size);
 
 /* run_cases: every case through fn, which must say what the table says. */
 static void run_cases(step_fn fn, const char *name)
@@ -67,10 +70,10 @@ static void run_cases(step_fn fn, const char *name)
 	size_t i, failures = 0;
 
 	for (i = 0; i < NCASES; i++) {
-		struct check_rules r = { cases[i].choices, cases[i].nchoices };
+		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW };
 		struct ballot b = mk("p1", "bob", cases[i].choice, id_of(1), 100);
 		char reason[160] = "";
-		int rc = fn(&r, &b, reason, sizeof(reason));
+		int rc = fn(&r, &b, NOW, reason, sizeof(reason));
 
 		if (!cases[i].reason && rc != 0) {
 			print_error("%s case %zu ('%s'): refused (%d, \"%s\"), expected to pass\n", name, i,
@@ -97,17 +100,17 @@ static void check_ballot_should_run_the_choice_step(void **state)
 	run_cases(check_ballot, "check_ballot");
 }
 
-static void check_ballot_should_not_look_at_anything_but_the_rules_and_the_choice(void **state)
+static void check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts(void **state)
 {
-	/* voter, poll, id, ts and reply are not the checks' business today */
-	struct check_rules r = { yes_no_abstain, 3 };
+	/* voter, poll and id are not the checks' business today */
+	struct check_rules r = { yes_no_abstain, 3, SKEW };
 	static const struct ballot_like {
 		const char *poll, *voter, *id;
 		int64_t ts;
 	} others[] = {
 		{ "p1", "bob", NULL, -1 },
 		{ "budget.2026", "\xc3\xa9lodie", "ffffffffffffffffffffffffffffffff", 0 },
-		{ "x", "a", "00000000000000000000000000000000", BALLOT_TS_MAX },
+		{ "x", "a", "00000000000000000000000000000000", NOW + SKEW },
 	};
 	size_t i;
 
@@ -117,16 +120,15 @@ static void check_ballot_should_not_look_at_anything_but_the_rules_and_the_choic
 		struct ballot bad = mk(others[i].poll, others[i].voter, "nope", others[i].id, others[i].ts);
 		char reason[160] = "";
 
-		snprintf(ok.reply, sizeof(ok.reply), "vote/%s/receipt/r1", others[i].poll);
-		assert_int_equal(check_ballot(&r, &ok, reason, sizeof(reason)), 0);
-		assert_int_equal(check_ballot(&r, &bad, reason, sizeof(reason)), -1);
+		assert_int_equal(check_ballot(&r, &ok, NOW, reason, sizeof(reason)), 0);
+		assert_int_equal(check_ballot(&r, &bad, NOW, reason, sizeof(reason)), -1);
 		assert_string_equal(reason, "unknown choice 'nope'");
 	}
 }
 
 static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 {
-	struct check_rules r = { yes_no_abstain, 3 };
+	struct check_rules r = { yes_no_abstain, 3, SKEW };
 	struct ballot b = mk("p1", "bob", C64, NULL, -1);
 	step_fn fns[] = { check_choice_offered, check_ballot };
 	size_t k;
@@ -137,7 +139,7 @@ static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 		char *reason = malloc(12);
 
 		assert_non_null(reason);
-		assert_int_equal(fns[k](&r, &b, reason, 12), -1);
+		assert_int_equal(fns[k](&r, &b, NOW, reason, 12), -1);
 		assert_string_equal(reason, "unknown cho");
 		free(reason);
 	}
@@ -148,7 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(check_choice_offered_should_refuse_exactly_the_choices_not_on_offer),
 		cmocka_unit_test(check_ballot_should_run_the_choice_step),
-		cmocka_unit_test(check_ballot_should_not_look_at_anything_but_the_rules_and_the_choice),
+		cmocka_unit_test(check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts),
 		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
 	};
 

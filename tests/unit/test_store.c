@@ -88,7 +88,7 @@ static struct tally_outcome count_one(struct tally *t, const struct ballot *b, i
 	char err[256] = "";
 
 	memset(&out, 0, sizeof(out));
-	if (check_ballot(&rules, b, out.reason, sizeof(out.reason)) != 0) {
+	if (check_ballot(&rules, b, now, out.reason, sizeof(out.reason)) != 0) {
 		out.status = TALLY_REJECTED;
 		if (tally_reject(t, b->poll, now, err, sizeof(err)) != 0)
 			fail_msg("tally_reject: %s", err);
