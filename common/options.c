@@ -387,8 +387,7 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		return -1;
 	case OPT_EXPORT:
 		if (!topic_poll_valid(arg, strlen(arg))) {
-			snprintf(err, errlen, "invalid --export '%s': poll name must be 1 to 64 characters "
-					      "from A-Z a-z 0-9 _ - .", arg);
+			snprintf(err, errlen, "invalid --export '%s': " TOPIC_POLL_RULE, arg);
 			return -1;
 		}
 		o->export_poll = arg;

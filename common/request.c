@@ -28,8 +28,7 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 	}
 	if (!cJSON_IsString(poll) || !poll->valuestring ||
 	    !topic_poll_valid(poll->valuestring, strlen(poll->valuestring))) {
-		snprintf(err, errlen, "invalid field 'poll': poll name must be 1 to 64 characters from "
-				      "A-Z a-z 0-9 _ - .");
+		snprintf(err, errlen, "invalid field 'poll': " TOPIC_POLL_RULE);
 		goto out;
 	}
 	snprintf(out->poll, sizeof(out->poll), "%s", poll->valuestring);

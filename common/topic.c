@@ -5,7 +5,6 @@
 #include <string.h>
 
 #define PREFIX_LEN (sizeof(TOPIC_PREFIX) - 1)
-#define POLL_RULE "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
 
 static bool poll_char(char c)
 {
@@ -64,7 +63,7 @@ enum topic_kind topic_classify(const char *topic, size_t len, char *poll, char *
 		return TOPIC_INVALID;
 	}
 	if (!topic_poll_valid(rest, plen)) {
-		set_err(err, errlen, POLL_RULE);
+		set_err(err, errlen, TOPIC_POLL_RULE);
 		return TOPIC_INVALID;
 	}
 	memcpy(poll, rest, plen);
@@ -81,7 +80,7 @@ int topic_ballot_poll(const char *topic, char *poll, char *err, size_t errlen)
 	if (strncmp(topic, TOPIC_PREFIX, PREFIX_LEN) != 0 || strchr(topic + PREFIX_LEN, '/'))
 		snprintf(err, errlen, "invalid topic '%s': ballots go to vote/<poll>", topic);
 	else
-		snprintf(err, errlen, "invalid topic '%s': " POLL_RULE, topic);
+		snprintf(err, errlen, "invalid topic '%s': " TOPIC_POLL_RULE, topic);
 	poll[0] = '\0';
 	return -1;
 }

@@ -8,6 +8,8 @@
 #define TOPIC_PREFIX "vote/"
 #define TOPIC_POLL_MAX 64 /* longest poll name, in characters */
 #define TOPIC_MAX 256     /* room for any topic this project builds */
+/* The rule for poll names, in words: the one text every message uses. */
+#define TOPIC_POLL_RULE "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
 
 /* What a topic received under vote/... is. */
 enum topic_kind {
