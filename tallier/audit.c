@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "reload.h"
 #include "result.h"
 #include "store.h"
@@ -81,7 +82,7 @@ int audit_export(const struct client_opts *o)
 
 	s = store_open(o->db, STORE_READER, STORE_SYNC_NORMAL, err, sizeof(err));
 	if (!s) {
-		fprintf(stderr, "tallier: %s\n", err);
+		log_line("%s", err);
 		return 1;
 	}
 	if (o->json)
@@ -89,13 +90,13 @@ int audit_export(const struct client_opts *o)
 	else
 		puts("voter,choice,id,ts");
 	if (store_each_ballot(s, o->export_poll, export_one, &x, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tallier: %s\n", err);
+		log_line("%s", err);
 		goto out;
 	}
 	if (o->json)
 		puts(x.n ? "\n]" : "]");
 	if (x.n == 0)
-		fprintf(stderr, "tallier: no ballots for poll '%s' in %s\n", o->export_poll, o->db);
+		log_line("no ballots for poll '%s' in %s", o->export_poll, o->db);
 	rc = fflush(stdout) == 0 ? 0 : 1;
 out:
 	store_close(s);
@@ -183,21 +184,21 @@ int audit_recount(const struct client_opts *o)
 
 	s = store_open(o->db, STORE_READER, STORE_SYNC_NORMAL, err, sizeof(err));
 	if (!s || !(t = tally_new(&cfg, err, sizeof(err)))) {
-		fprintf(stderr, "tallier: %s\n", err);
+		log_line("%s", err);
 		goto out;
 	}
 	n = reload_tally(s, t, &rules, &skipped, err, sizeof(err));
 	if (n < 0) {
-		fprintf(stderr, "tallier: %s\n", err);
+		log_line("%s", err);
 		goto out;
 	}
 	r.t = t;
 	if (store_each_count(s, recount_one, &r, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tallier: %s\n", err);
+		log_line("%s", err);
 		goto out;
 	}
 	finish_poll(&r);
-	fprintf(stderr, "tallier: recounted %ld stored ballots in %zu polls from %s: %s\n", n,
+	log_line("recounted %ld stored ballots in %zu polls from %s: %s", n,
 		tally_poll_count(t), o->db, r.any_mismatch ? "MISMATCH" : "all match");
 	rc = r.any_mismatch ? 1 : 0;
 out:
