@@ -126,6 +126,93 @@ static void check_ballot_should_not_look_at_anything_but_the_rules_the_choice_an
 	}
 }
 
+/* One ballot's ts against the clock, and what check_ts_not_ahead says.
+ * A ts held as the voter's newest would pin the vote if it were far
+ * ahead: every later ballot of the voter would be older (issue 10).
+ * check_ts_not_ahead came with 0d40e6c (this file cannot be built on the
+ * code before it); there check_ballot passed every ts, so the rows with
+ * a reason failed: rc 0 where -1 is expected. */
+static const struct ts_case {
+	const char *name;
+	int64_t ts;         /* -1: the ballot has none */
+	int64_t now_ms;     /* NOW, or CHECK_RELOAD */
+	int64_t max_skew_ms;
+	const char *reason; /* NULL: it passes */
+} ts_cases[] = {
+	{ "no ts", -1, NOW, SKEW, NULL },
+	{ "ts 0", 0, NOW, SKEW, NULL },
+	{ "in the past", NOW - 3600000, NOW, SKEW, NULL },
+	{ "exactly now", NOW, NOW, SKEW, NULL },
+	{ "1 ms ahead", NOW + 1, NOW, SKEW, NULL },
+	{ "exactly at the skew", NOW + SKEW, NOW, SKEW, NULL },
+	{ "just past the skew", NOW + SKEW + 1, NOW, SKEW,
+	  "ts is 300 s ahead of the tallier's clock (at most 300 s)" },
+	{ "an hour ahead", NOW + 3600000, NOW, SKEW, "ts is 3600 s ahead of the tallier's clock (at most 300 s)" },
+	{ "the largest ts", BALLOT_TS_MAX, NOW, SKEW,
+	  "ts is 9005499254740 s ahead of the tallier's clock (at most 300 s)" },
+	/* another bound (--max-skew 60) */
+	{ "at a skew of 60 s", NOW + 60000, NOW, 60000, NULL },
+	{ "past a skew of 60 s", NOW + 60001, NOW, 60000, "ts is 60 s ahead of the tallier's clock (at most 60 s)" },
+	{ "an hour ahead, skew 2 h", NOW + 3600000, NOW, 7200000, NULL },
+	/* no skew at all: only now and the past */
+	{ "now, skew 0", NOW, NOW, 0, NULL },
+	{ "1 ms ahead, skew 0", NOW + 1, NOW, 0, "ts is 0 s ahead of the tallier's clock (at most 0 s)" },
+	/* read back from the store: it passed when it came, whatever the clock says now */
+	{ "reload, an hour ahead", NOW + 3600000, CHECK_RELOAD, SKEW, NULL },
+	{ "reload, the largest ts", BALLOT_TS_MAX, CHECK_RELOAD, 0, NULL },
+	{ "reload, no ts", -1, CHECK_RELOAD, SKEW, NULL },
+};
+
+static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **state)
+{
+	size_t i, failures = 0;
+	step_fn fns[] = { check_ts_not_ahead, check_ballot };
+	const char *names[] = { "check_ts_not_ahead", "check_ballot" };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
+			const struct ts_case *c = &ts_cases[i];
+			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms };
+			struct ballot b = mk("p1", "bob", "yes", id_of(1), c->ts);
+			char reason[160] = "";
+			int rc = fns[k](&r, &b, c->now_ms, reason, sizeof(reason));
+
+			if (!c->reason && rc != 0) {
+				print_error("%s '%s': refused (%d, \"%s\"), expected to pass\n", names[k], c->name, rc,
+					    reason);
+				failures++;
+			} else if (c->reason && (rc != -1 || strcmp(reason, c->reason) != 0)) {
+				print_error("%s '%s': %d \"%s\", expected -1 \"%s\"\n", names[k], c->name, rc, reason,
+					    c->reason);
+				failures++;
+			}
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void **state)
+{
+	/* both steps would refuse: the ts step runs first */
+	struct check_rules r = { yes_no_abstain, 3, SKEW };
+	struct ballot b = mk("p1", "bob", "maybe", NULL, NOW + 3600000);
+	char reason[160] = "";
+
+	(void)state;
+	assert_int_equal(check_ballot(&r, &b, NOW, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "ts is 3600 s ahead of the tallier's clock (at most 300 s)");
+	/* the ts fine: the choice's reason */
+	b.ts = NOW;
+	assert_int_equal(check_ballot(&r, &b, NOW, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "unknown choice 'maybe'");
+	/* at reload the ts is not looked at, the choice is */
+	b.ts = NOW + 3600000;
+	assert_int_equal(check_ballot(&r, &b, CHECK_RELOAD, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "unknown choice 'maybe'");
+}
+
 static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 {
 	struct check_rules r = { yes_no_abstain, 3, SKEW };
@@ -151,6 +238,8 @@ int main(void)
 		cmocka_unit_test(check_choice_offered_should_refuse_exactly_the_choices_not_on_offer),
 		cmocka_unit_test(check_ballot_should_run_the_choice_step),
 		cmocka_unit_test(check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts),
+		cmocka_unit_test(check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew),
+		cmocka_unit_test(check_ballot_should_give_the_ts_reason_before_the_choice_reason),
 		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
 	};
 

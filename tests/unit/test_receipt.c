@@ -81,62 +81,99 @@ struct topic_case {
 	const char *poll;
 	const char *topic;
 	bool valid;
+	const char *why; /* receipt_topic_check's reason when not valid */
 };
+
+#define NOT_UNDER "not a topic under vote/p1/receipt/"
+#define TOO_LONG "longer than 128 bytes after vote/p1/receipt/"
+#define WILDCARD "a topic with '+' or '#'"
+#define CONTROL "not UTF-8 text without control characters"
 
 static const struct topic_case topic_cases[] = {
 	/* good */
-	{ "a short rest", "p1", "vote/p1/receipt/abc", true },
-	{ "a rest of 1 byte", "p1", "vote/p1/receipt/x", true },
-	{ "a rest of 128 bytes", "p1", "vote/p1/receipt/" R128, true },
-	{ "a rest of 128 bytes of e-acute", "p1", "vote/p1/receipt/" E64, true },
-	{ "a rest of several levels", "p1", "vote/p1/receipt/alice/3f2a", true },
-	{ "a rest with a space and a dot", "p1", "vote/p1/receipt/bob smith.1", true },
-	{ "a poll with dot and dash", "budget.2026-a", "vote/budget.2026-a/receipt/x_1", true },
+	{ "a short rest", "p1", "vote/p1/receipt/abc", true, NULL },
+	{ "a rest of 1 byte", "p1", "vote/p1/receipt/x", true, NULL },
+	{ "a rest of 128 bytes", "p1", "vote/p1/receipt/" R128, true, NULL },
+	{ "a rest of 128 bytes of e-acute", "p1", "vote/p1/receipt/" E64, true, NULL },
+	{ "a rest of several levels", "p1", "vote/p1/receipt/alice/3f2a", true, NULL },
+	{ "a rest with a space and a dot", "p1", "vote/p1/receipt/bob smith.1", true, NULL },
+	{ "a poll with dot and dash", "budget.2026-a", "vote/budget.2026-a/receipt/x_1", true, NULL },
 	/* wrong poll or place */
-	{ "another poll", "p1", "vote/p2/receipt/abc", false },
-	{ "a longer poll", "p1", "vote/p10/receipt/abc", false },
-	{ "a shorter poll", "p10", "vote/p1/receipt/abc", false },
-	{ "poll in another case", "p1", "vote/P1/receipt/abc", false },
-	{ "the result topic", "p1", "vote/p1/result", false },
-	{ "the ballot topic", "p1", "vote/p1", false },
-	{ "receipts, not receipt", "p1", "vote/p1/receipts/abc", false },
-	{ "another prefix", "p1", "VOTE/p1/receipt/abc", false },
-	{ "a leading slash", "p1", "/vote/p1/receipt/abc", false },
-	{ "empty topic", "p1", "", false },
-	{ "the prefix without its slash", "p1", "vote/p1/receipt", false },
-	{ "the prefix only (empty rest)", "p1", "vote/p1/receipt/", false },
+	{ "another poll", "p1", "vote/p2/receipt/abc", false, NOT_UNDER },
+	{ "a longer poll", "p1", "vote/p10/receipt/abc", false, NOT_UNDER },
+	{ "a shorter poll", "p10", "vote/p1/receipt/abc", false, "not a topic under vote/p10/receipt/" },
+	{ "poll in another case", "p1", "vote/P1/receipt/abc", false, NOT_UNDER },
+	{ "the result topic", "p1", "vote/p1/result", false, NOT_UNDER },
+	{ "the ballot topic", "p1", "vote/p1", false, NOT_UNDER },
+	{ "receipts, not receipt", "p1", "vote/p1/receipts/abc", false, NOT_UNDER },
+	{ "another prefix", "p1", "VOTE/p1/receipt/abc", false, NOT_UNDER },
+	{ "a leading slash", "p1", "/vote/p1/receipt/abc", false, NOT_UNDER },
+	{ "empty topic", "p1", "", false, NOT_UNDER },
+	{ "the prefix without its slash", "p1", "vote/p1/receipt", false, NOT_UNDER },
+	{ "the prefix only (empty rest)", "p1", "vote/p1/receipt/", false, NOT_UNDER },
 	/* wildcards */
-	{ "a + level", "p1", "vote/p1/receipt/+", false },
-	{ "a # level", "p1", "vote/p1/receipt/#", false },
-	{ "a + inside", "p1", "vote/p1/receipt/a+b", false },
-	{ "a # at the end", "p1", "vote/p1/receipt/a/#", false },
-	{ "a + in the poll", "p1", "vote/+/receipt/abc", false },
+	{ "a + level", "p1", "vote/p1/receipt/+", false, WILDCARD },
+	{ "a # level", "p1", "vote/p1/receipt/#", false, WILDCARD },
+	{ "a + inside", "p1", "vote/p1/receipt/a+b", false, WILDCARD },
+	{ "a # at the end", "p1", "vote/p1/receipt/a/#", false, WILDCARD },
+	{ "a + in the poll", "p1", "vote/+/receipt/abc", false, NOT_UNDER },
 	/* too long */
-	{ "a rest of 129 bytes", "p1", "vote/p1/receipt/" R128 "x", false },
-	{ "a rest of 130 bytes of e-acute", "p1", "vote/p1/receipt/" E64 "\xc3\xa9", false },
+	{ "a rest of 129 bytes", "p1", "vote/p1/receipt/" R128 "x", false, TOO_LONG },
+	{ "a rest of 130 bytes of e-acute", "p1", "vote/p1/receipt/" E64 "\xc3\xa9", false, TOO_LONG },
 	/* control characters */
-	{ "a control byte", "p1", "vote/p1/receipt/a\x01" "b", false },
-	{ "a newline", "p1", "vote/p1/receipt/a\nb", false },
-	{ "a tab", "p1", "vote/p1/receipt/\t", false },
-	{ "DEL", "p1", "vote/p1/receipt/a\x7f", false },
-	{ "U+0085", "p1", "vote/p1/receipt/a\xc2\x85", false },
+	{ "a control byte", "p1", "vote/p1/receipt/a\x01" "b", false, CONTROL },
+	{ "a newline", "p1", "vote/p1/receipt/a\nb", false, CONTROL },
+	{ "a tab", "p1", "vote/p1/receipt/\t", false, CONTROL },
+	{ "DEL", "p1", "vote/p1/receipt/a\x7f", false, CONTROL },
+	{ "U+0085", "p1", "vote/p1/receipt/a\xc2\x85", false, CONTROL },
 };
 
-static void receipt_topic_valid_should_follow_the_table(void **state)
+/* receipt_topic_check and receipt_topic_valid on every row: the same
+ * verdict, and the reason that says which rule. (receipt_topic_check
+ * came with 0d40e6c: before, a rest of 129 bytes was "not a topic under
+ * vote/p1/receipt/" in the tallier's words, the reason now TOO_LONG.) */
+static void receipt_topic_check_should_follow_the_table_with_its_reason(void **state)
 {
 	size_t i, failures = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof(topic_cases) / sizeof(topic_cases[0]); i++) {
 		const struct topic_case *c = &topic_cases[i];
+		size_t len = strlen(c->topic);
+		char *copy = malloc(len ? len : 1), why[160] = "";
+		int rc;
 
-		if (topic_valid(c->poll, c->topic, strlen(c->topic)) != c->valid) {
+		assert_non_null(copy);
+		memcpy(copy, c->topic, len); /* exact size, no NUL: AddressSanitizer sees a read past len */
+		rc = receipt_topic_check(c->poll, copy, len, why, sizeof(why));
+		free(copy);
+		if (topic_valid(c->poll, c->topic, len) != c->valid) {
 			print_error("case '%s': poll '%s' topic '%s' (%zu bytes): expected %s\n", c->name, c->poll,
-				    c->topic, strlen(c->topic), c->valid ? "valid" : "invalid");
+				    c->topic, len, c->valid ? "valid" : "invalid");
+			failures++;
+		} else if (c->valid ? rc != 0 : (rc != -1 || strcmp(why, c->why) != 0)) {
+			print_error("case '%s': receipt_topic_check %d \"%s\", expected %d \"%s\"\n", c->name, rc, why,
+				    c->valid ? 0 : -1, c->valid ? "" : c->why);
 			failures++;
 		}
 	}
 	assert_int_equal(failures, 0);
+}
+
+static void receipt_topic_check_should_name_the_poll_and_cut_its_reason_to_the_buffer(void **state)
+{
+	static const char longer[] = "vote/budget.2026/receipt/" R128 "x";
+	char why[160] = "", *small = malloc(10);
+
+	(void)state;
+	assert_int_equal(receipt_topic_check("budget.2026", longer, sizeof(longer) - 1, why, sizeof(why)), -1);
+	assert_string_equal(why, "longer than 128 bytes after vote/budget.2026/receipt/");
+	assert_int_equal(receipt_topic_check("budget.2026", "vote/p1/receipt/x", 17, why, sizeof(why)), -1);
+	assert_string_equal(why, "not a topic under vote/budget.2026/receipt/");
+	assert_non_null(small); /* exact size: AddressSanitizer sees a write past it */
+	assert_int_equal(receipt_topic_check("p1", longer, sizeof(longer) - 1, small, 10), -1);
+	assert_string_equal(small, "not a top");
+	free(small);
 }
 
 static void receipt_topic_valid_should_read_only_len_bytes(void **state)
@@ -163,7 +200,7 @@ static void receipt_to_json_should_write_id_status_and_the_counts_of_the_result(
 	(void)state;
 	json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, RESULT);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\","
-				  "\"counts\":{\"yes\":3,\"no\":1}}");
+				  "\"counts\":{\"yes\":3,\"no\":1},\"total\":4}");
 	free(json);
 }
 
@@ -174,15 +211,15 @@ static void receipt_to_json_should_leave_out_an_absent_id_and_write_the_reason(v
 	(void)state;
 	json = to_json(NULL, "p1", RECEIPT_REJECTED, "unknown choice 'x'", RESULT);
 	assert_string_equal(json, "{\"poll\":\"p1\",\"status\":\"rejected\",\"reason\":\"unknown choice 'x'\","
-				  "\"counts\":{\"yes\":3,\"no\":1}}");
+				  "\"counts\":{\"yes\":3,\"no\":1},\"total\":4}");
 	free(json);
 	json = to_json("", "p1", RECEIPT_DUPLICATE, "", RESULT);
-	assert_string_equal(json, "{\"poll\":\"p1\",\"status\":\"duplicate\",\"counts\":{\"yes\":3,\"no\":1}}");
+	assert_string_equal(json, "{\"poll\":\"p1\",\"status\":\"duplicate\",\"counts\":{\"yes\":3,\"no\":1},\"total\":4}");
 	free(json);
 	json = to_json(ID_A, "p1", RECEIPT_DUPLICATE, "a later ballot of this voter counts", RESULT);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"duplicate\","
 				  "\"reason\":\"a later ballot of this voter counts\","
-				  "\"counts\":{\"yes\":3,\"no\":1}}");
+				  "\"counts\":{\"yes\":3,\"no\":1},\"total\":4}");
 	free(json);
 }
 
@@ -191,9 +228,9 @@ static void receipt_to_json_should_escape_the_reason(void **state)
 	char *json;
 
 	(void)state;
-	json = to_json(NULL, "p1", RECEIPT_REJECTED, "bad \"x\" \\ y\n", "{\"counts\":{}}");
+	json = to_json(NULL, "p1", RECEIPT_REJECTED, "bad \"x\" \\ y\n", "{\"counts\":{},\"total\":0}");
 	assert_string_equal(json, "{\"poll\":\"p1\",\"status\":\"rejected\",\"reason\":\"bad \\\"x\\\" \\\\ y\\n\","
-				  "\"counts\":{}}");
+				  "\"counts\":{},\"total\":0}");
 	free(json);
 }
 
@@ -223,15 +260,17 @@ static void receipt_to_json_should_copy_the_counts_of_a_tally_result(void **stat
 	assert_non_null(result);
 	json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, result);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\","
-				  "\"counts\":{\"yes\":3,\"no\":1,\"caf\xc3\xa9\":0}}");
+				  "\"counts\":{\"yes\":3,\"no\":1,\"caf\xc3\xa9\":0},\"total\":4}");
 	free(json);
 	free(result);
 	tally_free(t);
 }
 
-static void receipt_to_json_should_fail_without_a_result_to_copy_counts_from(void **state)
+static void receipt_to_json_should_fail_on_a_result_that_is_not_one(void **state)
 {
-	static const char *const bad[] = { "", "not json", "{\"poll\":\"p1\",\"total\":0}", "[]" };
+	/* NULL is no result (below); a result without counts or total is a bug */
+	static const char *const bad[] = { "", "not json", "{\"poll\":\"p1\",\"total\":0}", "[]",
+					   "{\"poll\":\"p1\",\"counts\":{\"yes\":1}}" };
 	size_t i;
 
 	(void)state;
@@ -243,6 +282,115 @@ static void receipt_to_json_should_fail_without_a_result_to_copy_counts_from(voi
 			fail_msg("result '%s' gave %s", bad[i], json);
 		assert_string_equal(err, "cannot build the receipt JSON");
 	}
+}
+
+/* A refusal on a poll that does not exist creates none (0d40e6c): its
+ * receipt has no result to copy, and carries neither counts nor total.
+ * Before 0d40e6c receipt_to_json(.., NULL, ..) returned NULL ("cannot
+ * build the receipt JSON"): to_json's fail_msg fires. */
+static void receipt_to_json_should_write_a_receipt_without_counts_or_total_when_there_is_no_result(void **state)
+{
+	char *json;
+
+	(void)state;
+	json = to_json(ID_A, "p9", RECEIPT_REJECTED, "too many polls: this tallier keeps at most 3 (--max-polls)",
+		       NULL);
+	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p9\",\"status\":\"rejected\","
+				  "\"reason\":\"too many polls: this tallier keeps at most 3 (--max-polls)\"}");
+	free(json);
+	json = to_json(NULL, "p9", RECEIPT_REJECTED, "malformed JSON", NULL);
+	assert_string_equal(json, "{\"poll\":\"p9\",\"status\":\"rejected\",\"reason\":\"malformed JSON\"}");
+	free(json);
+}
+
+/* result_of: the result JSON of one poll p1 with n choices c00..c<n-1>,
+ * choice k holding k votes (voters v<k>-<j>); malloc'd. */
+static char *result_of(size_t n, size_t *total)
+{
+	struct tally_config cfg = { NULL, 0, true };
+	char err[256] = "", *json;
+	struct tally *t = tally_new(&cfg, err, sizeof(err));
+	size_t k, j;
+
+	assert_non_null(t);
+	*total = 0;
+	for (k = 0; k < n; k++) {
+		for (j = 0; j <= k; j++) { /* k + 1 votes: every choice seen, none at 0 */
+			struct ballot b;
+			struct tally_outcome out;
+
+			memset(&b, 0, sizeof(b));
+			strcpy(b.poll, "p1");
+			snprintf(b.voter, sizeof(b.voter), "v%zu-%zu", k, j);
+			snprintf(b.choice, sizeof(b.choice), "c%02zu", k);
+			assert_int_equal(tally_apply(t, &b, 1700000000123LL, &out, err, sizeof(err)), 0);
+			(*total)++;
+		}
+	}
+	json = result_json(t, 0, err, sizeof(err));
+	assert_non_null(json);
+	tally_free(t);
+	return json;
+}
+
+/* Receipts stay small (issue 10: 20,000 choices made a 1.38 MB result
+ * in every receipt): the counts only up to RECEIPT_COUNTS_MAX (16)
+ * choices, the total always. Before 0d40e6c the 17 and 20 rows had
+ * "counts", and no row had "total". */
+static void receipt_to_json_should_carry_the_counts_of_at_most_16_choices_and_always_the_total(void **state)
+{
+	static const struct {
+		size_t choices;
+		bool counts;
+	} cases[] = { { 1, true }, { 15, true }, { RECEIPT_COUNTS_MAX, true }, { RECEIPT_COUNTS_MAX + 1, false },
+		      { 20, false }, { 100, false } };
+	size_t i, failures = 0;
+
+	(void)state;
+	assert_int_equal(RECEIPT_COUNTS_MAX, 16);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t total;
+		char *result = result_of(cases[i].choices, &total);
+		char *json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, result);
+		cJSON *root = cJSON_Parse(json);
+		const cJSON *counts = cJSON_GetObjectItemCaseSensitive(root, "counts");
+		const cJSON *tot = cJSON_GetObjectItemCaseSensitive(root, "total");
+
+		assert_non_null(root);
+		if (cases[i].counts != (counts != NULL) ||
+		    (counts && (size_t)cJSON_GetArraySize(counts) != cases[i].choices)) {
+			print_error("%zu choices: counts %s (%d of them)\n", cases[i].choices,
+				    counts ? "present" : "absent", counts ? cJSON_GetArraySize(counts) : 0);
+			failures++;
+		}
+		if (!cJSON_IsNumber(tot) || (size_t)tot->valuedouble != total) {
+			print_error("%zu choices: total %s, expected %zu\n", cases[i].choices,
+				    tot ? cJSON_PrintUnformatted(tot) : "absent", total);
+			failures++;
+		}
+		/* nothing else of the result: no "rejected", no "updated" */
+		if (cJSON_GetArraySize(root) != (cases[i].counts ? 5 : 4)) {
+			print_error("%zu choices: %s has other fields\n", cases[i].choices, json);
+			failures++;
+		}
+		cJSON_Delete(root);
+		free(json);
+		free(result);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void receipt_parse_should_read_a_receipt_without_counts(void **state)
+{
+	static const char json[] = "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\",\"total\":210}";
+	struct receipt r;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(json, sizeof(json) - 1, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.status, RECEIPT_COUNTED);
+	assert_string_equal(r.counts, "");
+	assert_string_equal(r.id, ID_A);
 }
 
 /* ---- receipt_parse ---- */
@@ -285,7 +433,7 @@ static void receipt_parse_should_write_the_counts_as_text(void **state)
 	static const struct {
 		const char *json, *counts;
 	} cases[] = {
-		{ "{\"status\":\"counted\",\"counts\":{\"yes\":3,\"no\":1}}", "yes 3, no 1" },
+		{ "{\"status\":\"counted\",\"counts\":{\"yes\":3,\"no\":1},\"total\":4}", "yes 3, no 1" },
 		{ "{\"status\":\"counted\",\"counts\":{\"a\":0}}", "a 0" },
 		{ "{\"status\":\"counted\",\"counts\":{\"caf\xc3\xa9\":12,\"x y\":100000}}", "caf\xc3\xa9 12, x y 100000" },
 		{ "{\"status\":\"counted\",\"counts\":{}}", "" },
@@ -400,13 +548,17 @@ static void receipt_status_word_should_name_each_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(receipt_topic_valid_should_follow_the_table),
+		cmocka_unit_test(receipt_topic_check_should_follow_the_table_with_its_reason),
+		cmocka_unit_test(receipt_topic_check_should_name_the_poll_and_cut_its_reason_to_the_buffer),
 		cmocka_unit_test(receipt_topic_valid_should_read_only_len_bytes),
 		cmocka_unit_test(receipt_to_json_should_write_id_status_and_the_counts_of_the_result),
 		cmocka_unit_test(receipt_to_json_should_leave_out_an_absent_id_and_write_the_reason),
 		cmocka_unit_test(receipt_to_json_should_escape_the_reason),
 		cmocka_unit_test(receipt_to_json_should_copy_the_counts_of_a_tally_result),
-		cmocka_unit_test(receipt_to_json_should_fail_without_a_result_to_copy_counts_from),
+		cmocka_unit_test(receipt_to_json_should_fail_on_a_result_that_is_not_one),
+		cmocka_unit_test(receipt_to_json_should_write_a_receipt_without_counts_or_total_when_there_is_no_result),
+		cmocka_unit_test(receipt_to_json_should_carry_the_counts_of_at_most_16_choices_and_always_the_total),
+		cmocka_unit_test(receipt_parse_should_read_a_receipt_without_counts),
 		cmocka_unit_test(receipt_parse_should_read_back_each_status),
 		cmocka_unit_test(receipt_parse_should_write_the_counts_as_text),
 		cmocka_unit_test(receipt_parse_should_cut_long_counts_short_to_fit),
