@@ -240,21 +240,27 @@ static void id_to_bytes(const char *hex, unsigned char *out)
 	}
 }
 
-/* later: > 0 when ballot b (id bytes bid) comes after the held vote v,
- * < 0 when before. Ordered by ts then id when both carry them, otherwise
- * by arrival, in which case b, arriving now, is later. */
-static int later(const struct ballot *b, const unsigned char *bid, const struct vote *v)
+/* order: where ballot b (id bytes bid, choice c) stands against the held
+ * vote v in its voter's order of ballots, the order tally_apply's contract
+ * states (tally.h): > 0 after it, < 0 before it, 0 when b is the held
+ * ballot again (a duplicate). */
+static int order(const struct ballot *b, const unsigned char *bid, const struct choice *c,
+		 const struct vote *v)
 {
-	int c;
+	int d;
 
-	if (!b->has_ts || !v->has_ts)
-		return 1;
-	if (b->ts != v->ts)
+	if (b->has_ts && v->has_ts && b->ts != v->ts)
 		return b->ts > v->ts ? 1 : -1;
-	if (!b->has_id || !v->has_id)
-		return 1;
-	c = memcmp(bid, v->id, ID_BYTES);
-	return c > 0 ? 1 : -1; /* c == 0 is a duplicate, handled before */
+	if (b->has_ts == v->has_ts && b->has_id && v->has_id) {
+		d = memcmp(bid, v->id, ID_BYTES);
+		if (d == 0)
+			d = strcmp(c->name, v->choice->name);
+		if (d == 0)
+			return 0;
+		if (b->has_ts)
+			return d > 0 ? 1 : -1;
+	}
+	return 1;
 }
 
 static void vote_set(struct vote *v, const struct ballot *b, const unsigned char *bid,
@@ -300,6 +306,7 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 	void *found;
 	long ci;
 	size_t len;
+	int d;
 
 	if (!p)
 		goto oom;
@@ -329,12 +336,13 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		return 0;
 	}
 	v = CONTAINER(*(char **)found, struct vote, voter);
-	if (b->has_id && v->has_id && memcmp(bid, v->id, ID_BYTES) == 0) {
+	d = order(b, bid, c, v);
+	if (d == 0) {
 		set_outcome(out, TALLY_DUPLICATE, "");
 		return 0;
 	}
 	if (t->revote) {
-		if (later(b, bid, v) < 0) {
+		if (d < 0) {
 			set_outcome(out, TALLY_STALE, "");
 			return 0;
 		}
@@ -342,8 +350,8 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		set_outcome(out, TALLY_REPLACED, "");
 		return 0;
 	}
-	/* revote off: the earliest ballot stands */
-	if (later(b, bid, v) < 0) {
+	/* revote off: the least ballot stands */
+	if (d < 0) {
 		if (v->choice != c)
 			p->rejected++; /* the displaced ballot is the refused one */
 		move(p, v, b, bid, c, now_ms);

@@ -23,13 +23,15 @@ struct tally_config {
 	bool revote;
 };
 
-/* What tally_apply did with a ballot. */
+/* What tally_apply did with a ballot. "Later" and "earlier" are the
+ * voter's order of ballots (see tally_apply). */
 enum tally_status {
 	TALLY_COUNTED,   /* the voter's first ballot on the poll: counted */
-	TALLY_REPLACED,  /* a later ballot replaced the voter's earlier one */
-	TALLY_DUPLICATE, /* same id as the ballot held, or (revote off) same choice again: no change */
-	TALLY_STALE,     /* older than the ballot held (revote on): superseded, no change */
-	TALLY_REJECTED,  /* refused (revote off: already voted): counted in rejected */
+	TALLY_REPLACED,  /* it took the place of the voter's ballot: revote on, a later one; off, an earlier one */
+	TALLY_DUPLICATE, /* the held ballot again (same ts, id and choice), or (revote off) a later one
+			  * with the held ballot's choice: no change */
+	TALLY_STALE,     /* earlier than the ballot held (revote on): superseded, no change */
+	TALLY_REJECTED,  /* refused (revote off, a later one with another choice: already voted): counted in rejected */
 };
 
 struct tally_outcome {
@@ -53,11 +55,20 @@ void tally_free(struct tally *t);
 
 /* tally_apply: counts the validated ballot b at time now_ms (ms since the
  * epoch, recorded as the poll's "updated" when its result changes) and
- * says in *out what it did. Ballots are ordered per voter by (ts, id) when
- * both carry ts (and, for a tie, id), otherwise by arrival, so for ballots
- * with ts and id the counts and total are a pure function of the set
- * received. rejected counts refused deliveries: with revote off, how many
- * depends on the order and on redeliveries of a refused ballot.
+ * says in *out what it did. The ballot that counts for a voter is, with
+ * revote on, the greatest of their ballots and, with revote off, the
+ * least, in this order: by ts when both carry ts; for equal ts, when both
+ * carry id, by id then choice (bytes), and a ballot equal to the held one
+ * in ts, id and choice is the same ballot again (a duplicate); a ballot
+ * with id but no ts equal to the held one in id and choice (and without
+ * ts too) is a duplicate as well; any other pair is ordered by arrival
+ * (the ballot arriving now comes after). So for ballots that all carry ts
+ * and id the counts and total are a pure function of the set received,
+ * whatever the order and the redeliveries. rejected counts refused
+ * deliveries: with revote off, how many depends on the order and on
+ * redeliveries of a refused ballot. The held ballot is what a store
+ * keeps (its choice, id and ts): applied alone to a fresh tally, it
+ * orders the ballots that follow as before.
  * Returns 0, or -1 with err set when memory runs out (t is then unchanged). */
 int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct tally_outcome *out,
 		char *err, size_t errlen);

@@ -45,10 +45,13 @@ static void count_wake(void *arg)
 	atomic_fetch_add(&wakes, 1);
 }
 
-/* open_core: a core on db with these rules (quiet), which must open. */
+/* open_core: a core on db with these rules (quiet) and the tallier's
+ * default limits (--max-polls 1000, --max-choices 64, --max-skew 300),
+ * which must open. */
 static struct core *open_core(const char *db, const char *const *choices, size_t nchoices, bool revote)
 {
 	struct core_config cfg = { .db = db, .choices = choices, .nchoices = nchoices, .revote = revote,
+				   .max_polls = 1000, .max_choices = 64, .max_skew_ms = 300000,
 				   .quiet = true, .wake = count_wake };
 	char err[512] = "";
 	struct core *c = core_open(&cfg, err, sizeof(err));
@@ -1047,7 +1050,10 @@ struct gen {
 };
 
 /* generate_ballots: each voter casts 0 to 4 ballots per poll, ts in a
- * small range (ties), random ids. Returns the count; *out is malloc'd. */
+ * small range (ties), random ids, half of them taking the id of one of the
+ * voter's earlier ballots on the poll (the same id with another ts or
+ * choice, or now and then the same ballot again). Returns the count; *out
+ * is malloc'd. */
 static size_t generate_ballots(uint64_t *rng, struct gen **out)
 {
 	size_t cap = O_POLLS * O_VOTERS * 4, n = 0;
@@ -1066,7 +1072,10 @@ static size_t generate_ballots(uint64_t *rng, struct gen **out)
 				b->poll = p;
 				b->voter = v;
 				b->choice = (unsigned)rng_below(rng, O_CHOICES);
-				snprintf(b->id, sizeof(b->id), "%016" PRIx64 "%016" PRIx64, hi, lo);
+				if (k > 0 && rng_below(rng, 2) == 0)
+					memcpy(b->id, b[-1 - (long)rng_below(rng, k)].id, sizeof(b->id));
+				else
+					snprintf(b->id, sizeof(b->id), "%016" PRIx64 "%016" PRIx64, hi, lo);
 				b->ts = 1700000000000LL + (int64_t)rng_below(rng, 6);
 				snprintf(voter, sizeof(voter), "voter%03u", v);
 				ballot_text(b->json, sizeof(b->json), voter, o_choices[b->choice], b->id, b->ts, NULL);
@@ -1077,23 +1086,47 @@ static size_t generate_ballots(uint64_t *rng, struct gen **out)
 	return n;
 }
 
+/* o_shared_ids: how many of g[0..n) share poll, voter and id with an
+ * earlier one but differ from it in ts or choice. */
+static size_t o_shared_ids(const struct gen *g, size_t n)
+{
+	size_t i, j, shared = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = i >= 4 ? i - 4 : 0; j < i; j++)
+			if (g[i].poll == g[j].poll && g[i].voter == g[j].voter && strcmp(g[i].id, g[j].id) == 0 &&
+			    (g[i].ts != g[j].ts || g[i].choice != g[j].choice)) {
+				shared++;
+				break;
+			}
+	return shared;
+}
+
 /* The counts computed without the core. */
 struct o_expected {
 	uint64_t counts[O_POLLS][O_CHOICES];
 	uint64_t total[O_POLLS];
-	uint64_t refused[O_POLLS]; /* deliveries of a choice not on offer */
+	uint64_t refused[O_POLLS]; /* deliveries of a choice not on offer, once the poll exists */
 };
 
+/* earlier: a comes before b in (ts, id, choice) order (bytes). */
 static bool earlier(const struct gen *a, const struct gen *b)
 {
-	return a->ts != b->ts ? a->ts < b->ts : strcmp(a->id, b->id) < 0;
+	int c;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts;
+	c = strcmp(a->id, b->id);
+	return c != 0 ? c < 0 : strcmp(o_choices[a->choice], o_choices[b->choice]) < 0;
 }
 
 /* o_expect: per poll and voter, among the ballots on offer, the latest
- * by (ts, id) with revote on, the earliest with it off. */
+ * by (ts, id, choice) with revote on, the earliest with it off; refusals
+ * count once the poll exists (a refusal never creates a poll). */
 static void o_expect(const struct gen *const *seq, size_t n, bool revote, bool configured, struct o_expected *e)
 {
 	const struct gen *held[O_POLLS][O_VOTERS];
+	bool exists[O_POLLS] = { false };
 	size_t i, p, v;
 
 	memset(held, 0, sizeof(held));
@@ -1102,9 +1135,11 @@ static void o_expect(const struct gen *const *seq, size_t n, bool revote, bool c
 		const struct gen *b = seq[i];
 
 		if (configured && b->choice == O_CHOICES - 1) {
-			e->refused[b->poll]++;
+			if (exists[b->poll])
+				e->refused[b->poll]++;
 			continue;
 		}
+		exists[b->poll] = true;
 		if (!held[b->poll][b->voter] ||
 		    (revote ? earlier(held[b->poll][b->voter], b) : earlier(b, held[b->poll][b->voter])))
 			held[b->poll][b->voter] = b;
@@ -1170,6 +1205,7 @@ static void check_core_property(const char *dir, bool revote, bool configured)
 		      " (set MQTTVOTE_TEST_SEED to repeat), %zu ballots\n",
 		      revote ? "on" : "off", configured ? "configured" : "free", seed, n);
 	assert_true(n > 1500);
+	assert_true(o_shared_ids(g, n) > n / 10);
 	seq = malloc((n + n / 4 + 1) * sizeof(*seq));
 	assert_non_null(seq);
 	for (o = 0; o < O_ORDERS; o++) {

@@ -282,6 +282,89 @@ static void tally_apply_should_let_a_ballot_without_ts_replace_one_with_ts_and_b
 	tally_free(t);
 }
 
+/* expect_winner_both_ways: a and b, two ballots of one voter with
+ * different choices, applied in both orders to a fresh tally: want (a or
+ * b) counts either way. The second one replaces the first when it is want,
+ * else it is stale (revote on) or refused (revote off), and the displaced
+ * one counts as rejected with revote off. */
+static void expect_winner_both_ways(const struct ballot *a, const struct ballot *b, bool revote,
+				    const struct ballot *want)
+{
+	const struct ballot *order[2][2] = { { a, b }, { b, a } };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		const struct ballot *first = order[k][0], *second = order[k][1];
+		struct tally *t = new_tally(NULL, 0, revote);
+
+		assert_int_equal(apply(t, first), TALLY_COUNTED);
+		assert_int_equal(apply(t, second),
+				 second == want ? TALLY_REPLACED : revote ? TALLY_STALE : TALLY_REJECTED);
+		assert_int_equal(apply(t, want), TALLY_DUPLICATE);
+		assert_int_equal(votes(t, "p1", want->choice), 1);
+		assert_int_equal(votes(t, "p1", (want == a ? b : a)->choice), 0);
+		assert_int_equal(total(t, "p1"), 1);
+		assert_int_equal(rejected(t, "p1"), revote ? 0 : 1);
+		tally_free(t);
+	}
+}
+
+/* Ballots that share an id but differ in ts or choice are different
+ * ballots: the order is (ts, id, choice), whatever they arrive in. */
+static void tally_apply_should_order_ballots_sharing_an_id_by_ts_then_choice(void **state)
+{
+	struct ballot early = mk("p1", "bob", "yes", id_of(5), 100);
+	struct ballot late = mk("p1", "bob", "no", id_of(5), 200);
+	struct ballot late_yes = mk("p1", "bob", "yes", id_of(5), 200);
+
+	(void)state;
+	/* same id, another ts: the greater ts counts */
+	expect_winner_both_ways(&early, &late, true, &late);
+	/* same id and ts, another choice: the greater choice ("yes" > "no") counts */
+	expect_winner_both_ways(&late, &late_yes, true, &late_yes);
+}
+
+static void tally_apply_with_revote_off_should_keep_the_least_of_ballots_sharing_an_id(void **state)
+{
+	struct ballot early = mk("p1", "bob", "yes", id_of(5), 100);
+	struct ballot late = mk("p1", "bob", "no", id_of(5), 200);
+	struct ballot early_no = mk("p1", "bob", "no", id_of(5), 100);
+
+	(void)state;
+	/* same id, another ts: the smaller ts stands */
+	expect_winner_both_ways(&early, &late, false, &early);
+	/* same id and ts, another choice: the smaller choice ("no" < "yes") stands */
+	expect_winner_both_ways(&early, &early_no, false, &early_no);
+}
+
+/* Without ts, ballots sharing an id follow arrival, unless they are the
+ * same ballot (same id and choice): then a duplicate. */
+static void tally_apply_should_follow_arrival_for_ballots_sharing_an_id_without_ts(void **state)
+{
+	struct tally *t = new_tally(NULL, 0, true);
+	struct ballot yes = mk("p1", "bob", "yes", id_of(5), -1);
+	struct ballot no = mk("p1", "bob", "no", id_of(5), -1);
+	struct ballot no_ts = mk("p1", "bob", "no", id_of(5), 100);
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(apply(t, &yes), TALLY_COUNTED);
+	assert_int_equal(apply(t, &no), TALLY_REPLACED);
+	assert_int_equal(votes(t, "p1", "no"), 1);
+	v = version(t, "p1");
+	assert_int_equal(apply(t, &no), TALLY_DUPLICATE);
+	assert_int_equal(version(t, "p1"), v);
+	assert_int_equal(apply(t, &yes), TALLY_REPLACED);
+	assert_int_equal(votes(t, "p1", "yes"), 1);
+	assert_int_equal(votes(t, "p1", "no"), 0);
+	/* one with ts and one without: by arrival, even with the same id */
+	assert_int_equal(apply(t, &no_ts), TALLY_REPLACED);
+	assert_int_equal(apply(t, &no), TALLY_REPLACED);
+	assert_int_equal(votes(t, "p1", "no"), 1);
+	assert_int_equal(total(t, "p1"), 1);
+	tally_free(t);
+}
+
 static void tally_apply_should_keep_polls_apart(void **state)
 {
 	struct tally *t = new_tally(NULL, 0, true);
@@ -738,7 +821,9 @@ static const char *const p_choices[P_CHOICES] = { "alpha", "bravo", "charlie", "
 
 /* generate: ballots for P_POLLS polls and P_VOTERS voters, each voter
  * casting 0 to 4 ballots per poll with ts in a small range (so ties
- * happen) and random ids. Returns the count; *out is malloc'd. */
+ * happen) and random ids, half of them taking the id of one of the voter's
+ * earlier ballots on the poll (the same id with another ts or choice, or
+ * now and then the same ballot again). Returns the count; *out is malloc'd. */
 static size_t generate(uint64_t *rng, struct ballot **out)
 {
 	size_t cap = P_POLLS * P_VOTERS * 4, n = 0, p, v, k, nb;
@@ -754,7 +839,10 @@ static size_t generate(uint64_t *rng, struct ballot **out)
 
 				snprintf(poll, sizeof(poll), "poll%zu", p);
 				snprintf(voter, sizeof(voter), "voter%03zu", v);
-				snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64, hi, lo);
+				if (k > 0 && rng_below(rng, 2) == 0)
+					snprintf(id, sizeof(id), "%s", b[n - 1 - rng_below(rng, k)].id);
+				else
+					snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64, hi, lo);
 				b[n++] = mk(poll, voter, p_choices[rng_below(rng, P_CHOICES)], id,
 					    (int64_t)(1700000000000LL + (int64_t)rng_below(rng, 8)));
 			}
@@ -764,12 +852,32 @@ static size_t generate(uint64_t *rng, struct ballot **out)
 	return n;
 }
 
-/* before: true when a comes before b in (ts, id) order. */
+/* shared_ids: how many ballots share their poll, voter and id with an
+ * earlier one of b[0..n) but differ from it in ts or choice. */
+static size_t shared_ids(const struct ballot *b, size_t n)
+{
+	size_t i, j, shared = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = i >= 4 ? i - 4 : 0; j < i; j++)
+			if (strcmp(b[i].poll, b[j].poll) == 0 && strcmp(b[i].voter, b[j].voter) == 0 &&
+			    strcmp(b[i].id, b[j].id) == 0 &&
+			    (b[i].ts != b[j].ts || strcmp(b[i].choice, b[j].choice) != 0)) {
+				shared++;
+				break;
+			}
+	return shared;
+}
+
+/* before: true when a comes before b in (ts, id, choice) order. */
 static bool before(const struct ballot *a, const struct ballot *b)
 {
+	int c;
+
 	if (a->ts != b->ts)
 		return a->ts < b->ts;
-	return strcmp(a->id, b->id) < 0;
+	c = strcmp(a->id, b->id);
+	return c != 0 ? c < 0 : strcmp(a->choice, b->choice) < 0;
 }
 
 struct expected {
@@ -789,7 +897,8 @@ static size_t choice_index(const char *choice)
 }
 
 /* expect: the counts computed without tally: per poll and voter, the
- * ballot with the greatest (ts, id) when revote is on, the least when off. */
+ * ballot with the greatest (ts, id, choice) when revote is on, the least
+ * when off. */
 static void expect(const struct ballot *b, size_t n, bool revote, struct expected *e)
 {
 	const struct ballot *held[P_POLLS][P_VOTERS];
@@ -910,6 +1019,7 @@ static void check_property(bool revote, bool configured)
 		      " (set MQTTVOTE_TEST_SEED to repeat), %zu ballots\n",
 		      revote ? "on" : "off", configured ? "configured" : "free", seed, n);
 	assert_true(n > 2000);
+	assert_true(shared_ids(b, n) > n / 10);
 	expect(b, n, revote, &e);
 	seq = malloc((n + n / 4 + 1) * sizeof(*seq));
 	assert_non_null(seq);
@@ -1002,6 +1112,9 @@ int main(void)
 		cmocka_unit_test(tally_apply_should_not_change_the_result_for_a_later_ballot_with_the_same_choice),
 		cmocka_unit_test(tally_apply_should_follow_arrival_order_for_ballots_without_ts),
 		cmocka_unit_test(tally_apply_should_let_a_ballot_without_ts_replace_one_with_ts_and_back),
+		cmocka_unit_test(tally_apply_should_order_ballots_sharing_an_id_by_ts_then_choice),
+		cmocka_unit_test(tally_apply_with_revote_off_should_keep_the_least_of_ballots_sharing_an_id),
+		cmocka_unit_test(tally_apply_should_follow_arrival_for_ballots_sharing_an_id_without_ts),
 		cmocka_unit_test(tally_apply_should_keep_polls_apart),
 		cmocka_unit_test(tally_polls_should_keep_their_number_as_more_polls_arrive),
 		cmocka_unit_test(tally_poll_choice_should_be_zero_for_a_choice_never_seen),
