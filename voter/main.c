@@ -16,11 +16,12 @@
 #include "vtime.h"
 
 enum {
-	EXIT_ACCEPTED = 0,      /* counted (--confirm), or accepted by the broker */
-	EXIT_NOT_DELIVERED = 1,
+	EXIT_ACCEPTED = 0,      /* counted (--confirm, --tcp), or accepted by the broker */
+	EXIT_NOT_DELIVERED = 1, /* not delivered, or perhaps not (sent, and then no answer) */
 	EXIT_USAGE = 2,
-	EXIT_REJECTED = 3,      /* --confirm: the tallier refused the ballot */
+	EXIT_REJECTED = 3,      /* --confirm, --tcp: the tallier refused the ballot */
 	EXIT_UNCONFIRMED = 4,   /* --confirm: accepted by the broker, no receipt in time */
+	EXIT_NOT_COUNTED = 5,   /* --confirm, --tcp: received, but another ballot of this voter counts */
 };
 
 static void usage(FILE *out)
@@ -60,11 +61,16 @@ static void usage(FILE *out)
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
 		"\n"
 		"Exit status:\n"
-		"  0  counted (with --confirm), or else acknowledged by the broker\n"
-		"  1  not delivered (cannot connect, refused by the broker, timed out)\n"
+		"  0  counted (with --confirm or --tcp; or already counted: this very ballot),\n"
+		"     or else acknowledged by the broker\n"
+		"  1  not delivered (cannot connect, refused by the broker, timed out before\n"
+		"     sending it), or \"may not have been delivered\" (sent, then the\n"
+		"     connection was lost or timed out before the answer)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
-		"  3  rejected by the tallier (--confirm; the reason is printed)\n"
-		"  4  accepted by the broker but not confirmed in time (--confirm: no tallier?)\n");
+		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed)\n"
+		"  4  accepted by the broker but not confirmed in time (--confirm: no tallier?)\n"
+		"  5  not counted: another ballot of yours counts, this one is older (--confirm,\n"
+		"     --tcp; the reason is printed)\n");
 }
 
 /* default_voter: "<login>@<hostname>" into buf. Returns 0, or -1. */
@@ -92,22 +98,27 @@ static int default_voter(char *buf, size_t size)
 	return (n < 0 || (size_t)n >= size || !ballot_text_valid(buf)) ? -1 : 0;
 }
 
-/* report_receipt: says what the tallier answered; returns the exit status. */
+/* report_receipt: says what the tallier answered; returns the exit status.
+ * A duplicate with a reason is a ballot that did not become the voter's
+ * counted one (another ballot of theirs counts); without one it is this
+ * very ballot again, already counted. */
 static int report_receipt(const struct client_opts *o, const struct ballot *b, const struct receipt *r)
 {
+	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16];
+
+	snprintf(tail, sizeof(tail), "%s%sballot %s", r->counts, r->counts[0] ? "; " : "", b->id);
 	if (r->status == RECEIPT_REJECTED) {
 		fprintf(stderr, "voter: '%s' on %s rejected by the tallier: %s\n", b->choice, b->poll,
 			r->reason[0] ? r->reason : "no reason given");
 		return EXIT_REJECTED;
 	}
-	if (o->quiet)
-		return EXIT_ACCEPTED;
-	if (r->reason[0]) /* a duplicate with a reason: an older ballot than the one that counts */
-		printf("voter: '%s' on %s not counted: %s (%s; ballot %s)\n", b->choice, b->poll, r->reason,
-		       r->counts, b->id);
-	else
-		printf("voter: '%s' on %s %s by the tallier (%s; ballot %s)\n", b->choice, b->poll,
-		       r->status == RECEIPT_COUNTED ? "counted" : "already counted", r->counts, b->id);
+	if (r->status == RECEIPT_DUPLICATE && r->reason[0]) {
+		fprintf(stderr, "voter: '%s' on %s not counted: %s (%s)\n", b->choice, b->poll, r->reason, tail);
+		return EXIT_NOT_COUNTED;
+	}
+	if (!o->quiet)
+		printf("voter: '%s' on %s %s by the tallier (%s)\n", b->choice, b->poll,
+		       r->status == RECEIPT_COUNTED ? "counted" : "already counted", tail);
 	return EXIT_ACCEPTED;
 }
 
@@ -192,6 +203,10 @@ int main(int argc, char **argv)
 	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
 	if (res == OUTCOME_FAILED) {
 		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
+	if (res == OUTCOME_UNCERTAIN) {
+		fprintf(stderr, "voter: ballot may not have been delivered: %s\n", err);
 		goto out;
 	}
 	if (res == OUTCOME_UNCONFIRMED) {

@@ -44,6 +44,7 @@ struct exchange {
 	int64_t deadline;        /* vtime_mono_ms */
 	int fd;                  /* Paho's socket, -1: unknown */
 	int awaiting;            /* publications at QoS > 0 so far */
+	bool sent;               /* Paho took a publication of the ballot: the broker may have it */
 	bool acked;              /* the broker acknowledged a publication of the ballot */
 	int reason;              /* MQTT 5: reason code of the last acknowledgement */
 	bool got_receipt;
@@ -230,7 +231,11 @@ static int subscribe(struct exchange *x)
 /* publish: the ballot (again, for a retry). With MQTT 5 it says it is
  * JSON and, with --confirm, where the receipt goes (Response Topic) and
  * what it answers (Correlation Data: the ballot id); with 3.1.1 the
- * ballot's "reply" field says where. Returns 0, or -1 with x->err. */
+ * ballot's "reply" field says where. Returns 0, or -1 with x->err. A
+ * first publication that fails was not sent whole (Paho 1.3.12 fails
+ * MQTTClient_publish5 before writing, or when the socket fails before the
+ * packet is written out), so the broker cannot have the ballot; x->sent
+ * says whether one was. */
 static int publish(struct exchange *x)
 {
 	const struct send_req *req = x->req;
@@ -255,9 +260,11 @@ static int publish(struct exchange *x)
 	rc = resp.reasonCode;
 	MQTTResponse_free(resp);
 	if (rc != MQTTCLIENT_SUCCESS) {
-		rc = fail(x, "ballot not delivered: %s", paho_words(rc, 0, why, sizeof(why)));
+		rc = fail(x, x->sent ? "cannot publish the ballot again: %s" : "ballot not delivered: %s",
+			  paho_words(rc, 0, why, sizeof(why)));
 		goto out;
 	}
+	x->sent = true;
 	if (req->qos > 0)
 		x->awaiting++;
 	else
@@ -336,8 +343,8 @@ static int cycle(struct exchange *x, int64_t wait_ms)
 		MQTTClient_free(topic);
 	if (rc != MQTTCLIENT_SUCCESS && rc != MQTTCLIENT_TOPICNAME_TRUNCATED) {
 		if (x->acked && x->req->receipt_topic)
-			return fail(x, "connection to %s:%d lost while waiting for the tallier's receipt",
-				    x->req->host, x->req->port);
+			return fail(x, "connection to %s:%d lost while waiting for the tallier's receipt "
+				       "(the broker had accepted the ballot)", x->req->host, x->req->port);
 		return fail(x, "connection to %s:%d lost before the broker acknowledged the ballot", x->req->host,
 			    x->req->port);
 	}
@@ -347,7 +354,9 @@ static int cycle(struct exchange *x, int64_t wait_ms)
 }
 
 /* wait_outcome: runs the exchange after the first publication until it
- * has an outcome or the deadline passes. */
+ * has an outcome or the deadline passes. The ballot was sent: a failure
+ * is OUTCOME_UNCERTAIN (the broker may have it), except the broker's
+ * refusal. */
 static enum outcome wait_outcome(struct exchange *x)
 {
 	const struct send_req *req = x->req;
@@ -358,7 +367,7 @@ static enum outcome wait_outcome(struct exchange *x)
 	for (;;) {
 		rc = cycle(x, wait);
 		if (rc < 0)
-			return OUTCOME_FAILED;
+			return OUTCOME_UNCERTAIN;
 		if (x->reason >= 0x80) {
 			fail(x, "ballot refused by the broker: %s", mqtterr_reason(x->reason, why, sizeof(why)));
 			return OUTCOME_FAILED;
@@ -376,13 +385,13 @@ static enum outcome wait_outcome(struct exchange *x)
 				return OUTCOME_UNCONFIRMED;
 			}
 			fail(x, "timed out after %g s waiting for the broker's acknowledgement", req->timeout);
-			return OUTCOME_FAILED;
+			return OUTCOME_UNCERTAIN;
 		}
 		if (x->retry_at && now >= x->retry_at) {
 			if (req->debug)
 				fprintf(stderr, "voter: no receipt yet: publishing the ballot again\n");
 			if (publish(x) != 0)
-				return OUTCOME_FAILED;
+				return OUTCOME_UNCERTAIN;
 			now = vtime_mono_ms();
 		}
 		wait = rc == 1 ? 0 : x->deadline - now;

@@ -13,9 +13,11 @@
  * (subscribing before publishing, and publishing the same ballot again
  * after 1, 2, 4, 4... s while none comes), then disconnects, all within
  * req->timeout seconds. Returns the outcome: for OUTCOME_RECEIPT *receipt
- * is filled; for OUTCOME_FAILED and OUTCOME_UNCONFIRMED err (errlen bytes)
- * holds the cause ("cannot connect to 127.0.0.1:1883: connection
- * refused"). Nothing is left allocated or connected. */
+ * is filled; for OUTCOME_FAILED (before the ballot was sent, or refused
+ * by the broker), OUTCOME_UNCERTAIN (sent, then the connection was lost
+ * or the time ran out before an answer) and OUTCOME_UNCONFIRMED err
+ * (errlen bytes) holds the cause ("cannot connect to 127.0.0.1:1883:
+ * connection refused"). Nothing is left allocated or connected. */
 enum outcome mqttsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen);
 
 #endif

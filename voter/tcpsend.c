@@ -32,15 +32,18 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-/* answer_error: the "error" of an {"error":..} line, into err. */
-static void answer_error(const char *line, size_t len, char *err, size_t errlen)
+/* answer_error: the "error" of an {"error":..} line, into err. Returns
+ * OUTCOME_FAILED for such a line (the tallier took the line for no
+ * ballot), OUTCOME_UNCERTAIN for anything else that is not a receipt. */
+static enum outcome answer_error(const char *line, size_t len, char *err, size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(line, len);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	bool error = cJSON_IsString(e) && e->valuestring;
 
-	snprintf(err, errlen, "the tallier answered: %s",
-		 cJSON_IsString(e) && e->valuestring ? e->valuestring : "something that is not a receipt");
+	snprintf(err, errlen, "the tallier answered: %s", error ? e->valuestring : "something that is not a receipt");
 	cJSON_Delete(root);
+	return error ? OUTCOME_FAILED : OUTCOME_UNCERTAIN;
 }
 
 enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen)
@@ -74,6 +77,8 @@ enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *
 			goto out;
 		}
 	}
+	/* the whole line is out: the tallier may count it from now on */
+	res = OUTCOME_UNCERTAIN;
 	while (!(nl = memchr(line, '\n', got))) {
 		ssize_t n;
 
@@ -104,7 +109,7 @@ enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *
 	if (receipt_parse(line, (size_t)(nl - line), receipt, why, sizeof(why)) == 0)
 		res = OUTCOME_RECEIPT;
 	else
-		answer_error(line, (size_t)(nl - line), err, errlen);
+		res = answer_error(line, (size_t)(nl - line), err, errlen);
 out:
 	if (fd >= 0)
 		close(fd);

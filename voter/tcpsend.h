@@ -10,9 +10,13 @@
 /* tcpsend: connects to req->host:req->port, sends req->payload as one
  * line, and reads the receipt line, all within req->timeout seconds (the
  * MQTT-only fields of req are not used). Returns OUTCOME_RECEIPT with
- * *receipt filled, or OUTCOME_FAILED with the cause in err (errlen bytes:
- * "cannot connect to 127.0.0.1:7883: connection refused", "the tallier
- * answered: missing field 'poll'"). The connection is closed either way. */
+ * *receipt filled; or, with the cause in err (errlen bytes),
+ * OUTCOME_FAILED when the line was not sent whole (the tallier takes only
+ * whole lines) or was answered with an error ("cannot connect to
+ * 127.0.0.1:7883: connection refused", "the tallier answered: missing
+ * field 'poll'"), OUTCOME_UNCERTAIN when it was sent and no answer came
+ * ("timed out after 10 s waiting for the tallier's receipt"). The
+ * connection is closed either way. */
 enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,8 @@ vote/<poll>/receipt/ once it is committed -- counted, duplicate or
 rejected -- and `voter --confirm` waits for it: exit 0 counted, 3 rejected,
 4 accepted by the broker but confirmed by no tallier in time (the ballot
 is then counted once when the tallier comes back, however many times it
-was published).
+was published), 5 not counted because another ballot of the voter counts
+(a duplicate with a reason; `voter --tcp` the same).
 
 Each test runs its own tallier (own -i, own -t vote/<poll>) on the shared
 broker, except the one that watches every topic (a private broker)."""
@@ -87,8 +88,10 @@ class Receipts(IntegrationCase):
         self.assertEqual(out, "")
         self.assertEqual(err, "voter: 'maybe' on %s rejected by the tallier: unknown choice "
                          "'maybe'\n" % self.poll)
-        self.assertResult(self.port, self.poll, {"yes": 0, "no": 0}, total=0, rejected=1,
-                          tallier=t)
+        # a refusal creates no poll: it is not in the result of the poll
+        # that the first counted ballot creates
+        self.assertCounted(*self.confirm("yes", "bob"), "yes", "yes 1, no 0")
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 0}, rejected=0, tallier=t)
 
     def test_confirm_rejected_already_voted(self):
         t = self.tallier("--revote", "no")
@@ -136,7 +139,48 @@ class Receipts(IntegrationCase):
         topic, qos, payload = lines[0].split(" ", 2)
         self.assertEqual((topic, qos), (reply, "1"))
         self.assertEqual(json.loads(payload), {"id": ID_A, "poll": self.poll, "status": "counted",
-                                               "counts": {"yes": 1}})
+                                               "counts": {"yes": 1}, "total": 1})
+
+    def test_confirm_older_than_the_ballot_held_exits_5(self):
+        # ann's ballot from a clock a minute ahead (within --max-skew) is
+        # later than the one her voter casts now: that one does not count
+        t = self.tallier()
+        harness.pub(self.port, self.topic, ballot_json("ann", "yes", id=ID_A, ts=now_ms() + 60000))
+        self.assertResult(self.port, self.poll, {"yes": 1}, tallier=t)
+        for extra in ((), ("--quiet",)):
+            with self.subTest(extra=extra):
+                rc, out, err = self.confirm("no", "ann", extra=extra)
+                self.assertEqual((rc, out), (5, ""), err)
+                self.assertRegex(err, r"^voter: 'no' on %s not counted: a later ballot of this voter "
+                                      r"counts \(yes 1; ballot [0-9a-f]{32}\)\n$" % re.escape(self.poll))
+        self.assertResult(self.port, self.poll, {"yes": 1}, tallier=t)
+        self.assertEqual(self.export(t)["ann"]["id"], ID_A)
+
+    def test_tcp_older_than_the_ballot_held_exits_5(self):
+        t = harness.TcpTallier(client_id=self.client_id())
+        self.addCleanup(t.cleanup)
+        port = t.wait_listening()
+        held = {"poll": self.poll, "voter": "ann", "choice": "yes", "id": ID_A, "ts": now_ms() + 60000}
+        self.assertEqual(harness.tcp_request(port, held)["status"], "counted")
+        rc, out, err = harness.run_voter(["--tcp", "-h", harness.HOST, "-p", str(port), "-t", self.topic,
+                                          "-m", "no", "--voter", "ann"])
+        self.assertEqual((rc, out), (5, ""), err)
+        self.assertRegex(err, r"^voter: 'no' on %s not counted: a later ballot of this voter counts "
+                              r"\(yes 1; ballot [0-9a-f]{32}\)\n$" % re.escape(self.poll))
+        # the next ballot after ann's clock catches up counts again: here, one later still
+        later = dict(held, choice="no", id=ID_B, ts=held["ts"] + 1)
+        self.assertEqual(harness.tcp_request(port, later)["status"], "counted")
+
+    def test_confirm_same_choice_again_with_revote_off_exits_0(self):
+        # revote off: ann's first ballot stands; another one with the same
+        # choice is a duplicate without a reason: her vote counts as cast
+        t = self.tallier("--revote", "no")
+        first = self.assertCounted(*self.confirm("yes", "ann"), "yes", "yes 1")
+        rc, out, err = self.confirm("yes", "ann")
+        again = self.assertCounted(rc, out, err, "yes", "yes 1", how="already counted")
+        self.assertEqual(err, "")
+        self.assertNotEqual(first, again)
+        self.assertEqual(self.export(t)["ann"]["id"], first)
 
     # -- receipts as the tallier sends them
 
@@ -161,12 +205,15 @@ class Receipts(IntegrationCase):
             got.append((corr, json.loads(payload)))
         counts = {"yes": 1}
         self.assertEqual(got, [
-            ("corr-1", {"id": ID_A, "poll": self.poll, "status": "counted", "counts": counts}),
-            ("corr-2", {"id": ID_A, "poll": self.poll, "status": "duplicate", "counts": counts}),
+            ("corr-1", {"id": ID_A, "poll": self.poll, "status": "counted", "counts": counts,
+                        "total": 1}),
+            ("corr-2", {"id": ID_A, "poll": self.poll, "status": "duplicate", "counts": counts,
+                        "total": 1}),
             ("corr-3", {"id": ID_B, "poll": self.poll, "status": "duplicate",
-                        "reason": "a later ballot of this voter counts", "counts": counts}),
+                        "reason": "a later ballot of this voter counts", "counts": counts,
+                        "total": 1}),
             ("corr-4", {"poll": self.poll, "status": "rejected",
-                        "reason": "missing field 'choice'", "counts": counts}),
+                        "reason": "missing field 'choice'", "counts": counts, "total": 1}),
         ])
         self.assertResult(self.port, self.poll, counts, rejected=1, tallier=t)
         # receipts are not retained

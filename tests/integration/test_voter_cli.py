@@ -1,5 +1,6 @@
 """voter's command line: usage errors (exit 2), --help/--version, failures to
-deliver (exit 1), the ballot it publishes, and the options that change how
+deliver (exit 1: "not delivered", or "may not have been delivered" once the
+ballot was sent), the ballot it publishes, and the options that change how
 it publishes. Runs on the shared broker (or a private one where noted)."""
 
 import getpass
@@ -127,9 +128,11 @@ class VoterHelpVersion(unittest.TestCase):
         self.assertIn("--voter", out)
         # it tells the exit codes
         self.assertRegex(out, re.compile(r"exit", re.I))
-        for code in ("0", "1", "2"):
+        for code in ("0", "1", "2", "3", "4", "5"):
             self.assertRegex(out, re.compile(r"^\s*%s\b" % code, re.M),
                              "exit code %s not described in --help" % code)
+        self.assertIn('\n  5  not counted: another ballot of yours counts, this one is older', out)
+        self.assertIn('"may not have been delivered"', out)
 
     def test_help_wins_over_other_options(self):
         rc, out, err = run_voter(["-t", "vote/x", "-m", "yes", "--help"])
@@ -171,6 +174,34 @@ class VoterDelivery(IntegrationCase):
         self.assertTrue(err.startswith("voter: "), err)
         self.assertLess(elapsed, 1.5 + 3, "--timeout 1.5 took %.1f s" % elapsed)
         self.assertGreater(elapsed, 1.0, "gave up after %.2f s, before --timeout 1.5" % elapsed)
+
+    def test_tcp_sent_without_a_receipt_may_not_have_been_delivered(self):
+        # A real tallier stopped with SIGSTOP: the kernel accepts the
+        # connection and takes the line, no receipt comes. Continued, the
+        # tallier counts it: "not delivered" would have been wrong.
+        poll = self.poll_name()
+        t = harness.TcpTallier(client_id=self.client_id())
+        self.addCleanup(t.cleanup)
+        port = t.wait_listening()
+        t.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: t.proc.poll() is None and t.proc.send_signal(signal.SIGCONT))
+        rc, out, err = run_voter(["--tcp", "-h", HOST, "-p", str(port), "-t", "vote/" + poll, "-m", "yes",
+                                  "--voter", "ann", "--timeout", "1.5"], timeout=30)
+        self.assertEqual((rc, out, err), (1, "", "voter: ballot may not have been delivered: timed out "
+                                                 "after 1.5 s waiting for the tallier's receipt\n"))
+        t.proc.send_signal(signal.SIGCONT)
+        want = {"yes": 1}
+        harness.wait_for(lambda: harness.tcp_request(port, {"get": "result", "poll": poll}).get("counts") == want,
+                         10)
+        self.assertEqual(harness.tcp_request(port, {"get": "result", "poll": poll}).get("counts"), want,
+                         t.log())
+
+    def test_tcp_closed_port_not_delivered(self):
+        port = self.closed_port()
+        rc, out, err = run_voter(["--tcp", "-h", HOST, "-p", str(port), "-t", "vote/closed", "-m", "yes",
+                                  "--voter", "v"], timeout=30)
+        self.assertEqual((rc, out, err), (1, "", "voter: cannot connect to 127.0.0.1:%d: connection refused\n"
+                                                 % port))
 
     def test_no_subscribers_warning_mqtt5(self):
         broker = self.shared_broker()

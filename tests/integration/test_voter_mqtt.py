@@ -1,15 +1,20 @@
 """voter's MQTT exchange on Eclipse Paho C: the connect wrapper
 (voter/connwrap.c) engaged and disabled, the broker's refusals (a
 publication denied by an ACL: MQTT 5 PUBACK 0x87; a connection refused),
-the MQTT 5 "no matching subscribers" warning, and the environment Paho
-would read (http_proxy). Real mosquitto brokers, the real voter."""
+the MQTT 5 "no matching subscribers" warning, the environment Paho
+would read (http_proxy), and a ballot sent whose answer never comes (the
+connection lost, the acknowledgement held back by a relay between the
+voter and the broker): exit 1, "may not have been delivered", while the
+broker has it. Real mosquitto brokers, the real voter and tallier."""
 
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import harness
@@ -29,6 +34,98 @@ def run_voter_env(args, env=None, timeout=30):
                        cwd=tempfile.gettempdir(), env=full)
     return (p.returncode, p.stdout.decode("utf-8", "backslashreplace"),
             p.stderr.decode("utf-8", "backslashreplace"))
+
+
+PUBLISH, PUBACK = 3, 4
+
+
+class CuttingRelay:
+    """A TCP relay on a free loopback port between one voter and a real
+    broker. It reads whole MQTT packets each way (the fixed header gives
+    their length) and forwards them, until the packet of type TYPE going
+    DIRECTION ("up": voter to broker; "down": broker to voter), where it
+    does ACTION: "close-after" forwards that packet, then closes the
+    voter's side (the broker's side stays open until close(), so the
+    broker takes the packets it got as from any client); "hold" forwards
+    nothing more to the voter from that packet on (the voter's side stays
+    open). Every packet type it saw is in .seen ("up 3", "down 4")."""
+
+    def __init__(self, broker_port, direction, ptype, action):
+        self.rule = (direction, ptype)
+        self.action = action
+        self.seen = []
+        self.cut = threading.Event()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind((HOST, 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.broker_port = broker_port
+        self.voter = self.broker = None
+        self.threads = [threading.Thread(target=self._run, daemon=True)]
+        self.threads[0].start()
+
+    def _run(self):
+        self.voter, _ = self.listener.accept()
+        self.broker = socket.create_connection((HOST, self.broker_port))
+        down = threading.Thread(target=self._pump, args=(self.broker, self.voter, "down"), daemon=True)
+        self.threads.append(down)
+        down.start()
+        self._pump(self.voter, self.broker, "up")
+
+    @staticmethod
+    def _packet(buf):
+        """The length of the first whole packet in buf, or 0."""
+        length, mult, i = 0, 1, 1
+        while i < len(buf) and i <= 4:
+            length += (buf[i] & 0x7F) * mult
+            if buf[i] & 0x80 == 0:
+                return 1 + i + length if len(buf) >= 1 + i + length else 0
+            mult *= 128
+            i += 1
+        return 0
+
+    def _pump(self, src, dst, direction):
+        buf = b""
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            buf += data
+            while True:
+                n = self._packet(buf)
+                if n == 0:
+                    break
+                packet, buf = buf[:n], buf[n:]
+                ptype = packet[0] >> 4
+                self.seen.append("%s %d" % (direction, ptype))
+                hit = (direction, ptype) == self.rule and not self.cut.is_set()
+                if hit:
+                    self.cut.set()  # before it goes on: nothing it causes reaches the voter
+                if direction == "up" or not self.cut.is_set() or (hit and self.action == "close-after"):
+                    try:
+                        dst.sendall(packet)
+                    except OSError:
+                        pass
+                if hit and self.action == "close-after":
+                    self.voter.shutdown(socket.SHUT_RDWR)
+        if direction == "up" and not self.cut.is_set():
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self):
+        for s in (self.voter, self.broker, self.listener):
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+        for t in self.threads:
+            t.join(5)
 
 
 WRAPPER_OFF = {"MQTTVOTE_NO_CONNWRAP": "1"}
@@ -187,6 +284,52 @@ class Environment(VoterMqttCase):
         rc, out, err = run_voter_env(self.voter_args(broker.port, self.poll_name(), "-V", "311"),
                                      {"http_proxy": proxy, "https_proxy": proxy})
         self.assertEqual((rc, err), (0, ""), out)
+
+
+class SentThenNoAnswer(VoterMqttCase):
+    """The ballot went out, then no answer came: the broker (and the
+    tallier) may have it, so the voter says "may not have been delivered"
+    (exit 1), never "not delivered". Here the broker does have it: the
+    tallier counts it."""
+
+    def relay(self, broker, direction, ptype, action):
+        r = CuttingRelay(broker.port, direction, ptype, action)
+        self.addCleanup(r.close)
+        return r
+
+    def setUp(self):
+        self.broker = self.shared_broker()
+        self.poll = self.poll_name()
+        self.tallier = self.start_tallier(self.broker, topics=["vote/" + self.poll])
+
+    def test_connection_lost_after_publish(self):
+        r = self.relay(self.broker, "up", PUBLISH, "close-after")
+        rc, out, err = harness.run_voter(self.voter_args(r.port, self.poll, voter="ann"))
+        self.assertEqual((rc, out, err),
+                         (1, "", "voter: ballot may not have been delivered: connection to 127.0.0.1:%d "
+                                 "lost before the broker acknowledged the ballot\n" % r.port), r.seen)
+        self.assertResult(self.broker.port, self.poll, {"yes": 1}, tallier=self.tallier)
+
+    def test_acknowledgement_held_back_until_the_timeout(self):
+        r = self.relay(self.broker, "down", PUBACK, "hold")
+        start = time.monotonic()
+        rc, out, err = harness.run_voter(self.voter_args(r.port, self.poll, "--timeout", "1.5", voter="ann"))
+        elapsed = time.monotonic() - start
+        self.assertEqual((rc, out, err),
+                         (1, "", "voter: ballot may not have been delivered: timed out after 1.5 s "
+                                 "waiting for the broker's acknowledgement\n"), r.seen)
+        self.assertLess(elapsed, 1.5 + 2, "--timeout 1.5 took %.1f s" % elapsed)
+        self.assertIn("down %d" % PUBACK, r.seen)
+        self.assertResult(self.broker.port, self.poll, {"yes": 1}, tallier=self.tallier)
+
+    def test_confirm_connection_lost_after_the_acknowledgement(self):
+        r = self.relay(self.broker, "down", PUBACK, "close-after")
+        rc, out, err = harness.run_voter(self.voter_args(r.port, self.poll, "--confirm", voter="ann"))
+        self.assertEqual((rc, out, err),
+                         (1, "", "voter: ballot may not have been delivered: connection to 127.0.0.1:%d "
+                                 "lost while waiting for the tallier's receipt (the broker had accepted "
+                                 "the ballot)\n" % r.port), r.seen)
+        self.assertResult(self.broker.port, self.poll, {"yes": 1}, tallier=self.tallier)
 
 
 if __name__ == "__main__":
