@@ -157,6 +157,10 @@ class SharedClientId(IntegrationCase):
             t.proc.wait(10)
             self.assertEqual(t.proc.returncode, 1, t.log())
             self.assertRegex(t.log(), message)
+            # once it said it stops, nothing misleading follows (a failed
+            # reconnection read as "unknown error code 142 ...; retrying")
+            after = t.log().split("stopping", 1)[1]
+            self.assertNotRegex(after, r"retrying in the background|unknown error code", t.log())
 
 
 if __name__ == "__main__":
