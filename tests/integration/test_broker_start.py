@@ -94,11 +94,21 @@ class StartedBroker:
         return rc
 
     def cleanup(self):
+        """Stop what a failed test left: broker.sh (SIGTERM: it stops its
+        mosquitto), then the mosquitto its state directory names, if it is
+        still there and is ours."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.starts and harness._pid_alive(self.mosquitto_pid):
-            os.kill(self.mosquitto_pid, signal.SIGKILL)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        state = os.path.join(self.cwd, "broker-state")
+        pid = harness._read(os.path.join(state, "mosquitto.pid")).strip()
+        if pid.isdigit() and harness._pid_alive(int(pid)) and \
+                state.encode() in b" ".join(harness._pid_cmdline(int(pid))):
+            os.kill(int(pid), signal.SIGKILL)
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root: it runs the broker as root and as nobody")
