@@ -146,22 +146,40 @@ class Counting(IntegrationCase):
                           tallier=tallier)
         self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
 
-    def test_same_id_is_duplicate_even_if_changed(self):
-        # The id decides: a ballot whose id equals the held one is a
-        # duplicate (no change, not rejected), whatever else it says.
+    def test_same_id_with_another_ts_or_choice_is_another_ballot(self):
+        # Only the same ballot (ts, id and choice) is a duplicate: the same
+        # id with another ts or choice is placed by (ts, id, choice), so
+        # both arrival orders give the same count.
         tallier = self.tallier()
-        harness.pub(self.port, self.topic, ballot_json("ida", "yes", id=ID_A, ts=1000))
-        harness.pub(self.port, self.topic, ballot_json("ida", "no", id=ID_A, ts=2000))
+        for voter, order in (("ida", 1), ("ivy", -1)):  # another ts: the greater counts
+            for choice, ts in [("yes", 1000), ("no", 2000)][::order]:
+                harness.pub(self.port, self.topic, ballot_json(voter, choice, id=ID_A, ts=ts))
+        for voter, order in (("jon", 1), ("kim", -1)):  # same ts, another choice: "yes" > "no"
+            for choice in ["yes", "no"][::order]:
+                harness.pub(self.port, self.topic, ballot_json(voter, choice, id=ID_A, ts=3000))
         harness.pub(self.port, self.topic, ballot_json("sentinel", "s"))
-        self.assertResult(self.port, self.poll, {"yes": 1, "s": 1}, rejected=0, tallier=tallier)
+        self.assertResult(self.port, self.poll, {"no": 2, "yes": 2, "s": 1}, rejected=0, tallier=tallier)
+        self.assertEqual(self.held(tallier), {"ida": "no", "ivy": "no", "jon": "yes", "kim": "yes",
+                                              "sentinel": "s"})
 
-    def test_revote_no_same_id_is_duplicate_not_rejected(self):
+    def test_revote_no_same_id_with_another_choice_is_another_ballot(self):
+        # --revote no: the least of the two stands ("no" < "yes"), in both
+        # orders; the other one is refused (already voted) or displaced,
+        # and counted in rejected either way.
         tallier = self.tallier("--revote", "no")
-        harness.pub(self.port, self.topic, ballot_json("ida", "yes", id=ID_A, ts=1000))
-        harness.pub(self.port, self.topic, ballot_json("ida", "no", id=ID_A, ts=1000))
+        for voter, order in (("ida", 1), ("ivy", -1)):
+            for choice in ["yes", "no"][::order]:
+                harness.pub(self.port, self.topic, ballot_json(voter, choice, id=ID_A, ts=1000))
         harness.pub(self.port, self.topic, ballot_json("sentinel", "s"))
-        self.assertResult(self.port, self.poll, {"yes": 1, "s": 1}, rejected=0, tallier=tallier)
-        self.assertEqual(tallier.count_log(r"rejected ballot"), 0, tallier.log())
+        self.assertResult(self.port, self.poll, {"no": 2, "s": 1}, rejected=2, tallier=tallier)
+        self.assertEqual(self.held(tallier), {"ida": "no", "ivy": "no", "sentinel": "s"})
+
+    def held(self, tallier):
+        """{voter: choice} of the ballots the tallier holds (--export)."""
+        rc, out, err = harness.run_tallier(["--export", self.poll, "--format", "json",
+                                            "--db", harness.tallier_db(tallier)])
+        self.assertEqual(rc, 0, err)
+        return {b["voter"]: b["choice"] for b in json.loads(out)}
 
     def test_duplicate_of_older_ballot_after_revote(self):
         # A replayed (duplicate) copy of the first ballot, after the voter
