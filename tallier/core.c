@@ -127,9 +127,9 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	c->quiet = cfg->quiet;
-	c->max_polls = cfg->max_polls;
-	c->max_choices = cfg->max_choices;
-	c->rules.max_skew_ms = cfg->max_skew_ms;
+	c->max_polls = cfg->max_polls ? cfg->max_polls : SIZE_MAX;
+	c->max_choices = cfg->max_choices ? cfg->max_choices : SIZE_MAX;
+	c->rules.max_skew_ms = cfg->max_skew_ms > 0 ? cfg->max_skew_ms : INT64_MAX;
 	c->verbose = cfg->verbose;
 	c->wake = cfg->wake;
 	c->wake_arg = cfg->wake_arg;

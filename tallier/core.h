@@ -22,9 +22,9 @@ struct core_config {
 	const char *const *choices;  /* the choices on offer, in result order; nchoices 0: any */
 	size_t nchoices;
 	bool revote;                 /* a later ballot replaces an earlier one */
-	size_t max_polls;            /* a valid ballot for one more poll is refused */
-	size_t max_choices;          /* a new choice past this many on a poll is refused */
-	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused */
+	size_t max_polls;            /* a valid ballot for one more poll is refused; 0: no limit */
+	size_t max_choices;          /* a new choice past this many on a poll is refused; 0: no limit */
+	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused; 0: no limit */
 	bool quiet;                  /* log only fatal errors */
 	bool verbose;                /* log every ballot */
 	/* called, from whichever thread counted a ballot and with no lock

@@ -364,13 +364,15 @@ static void core_ballot_should_refuse_a_payload_over_the_limit_and_count_it(void
 	memset(big, ' ', len);
 	memcpy(big, "{\"voter\":\"bob\",\"choice\":\"yes\"}", 30);
 	big[len] = '\0';
+	/* a refusal never creates a poll: p1 exists first */
+	assert_int_equal(vote(c, "p1", "ann", "yes", NULL, -1), RECEIPT_COUNTED);
 	in = (struct core_input){ "p1", big, len, "", false };
 	assert_int_equal(core_ballot(c, &in, &v), CORE_OK);
 	snprintf(want, sizeof(want), "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
 	assert_int_equal(v.status, RECEIPT_REJECTED);
 	assert_string_equal(v.reason, want);
 	verdict_free(&v);
-	assert_summary(c, "p1", " total=0 rejected=1");
+	assert_summary(c, "p1", "yes=1 total=1 rejected=1");
 	free(big);
 	core_free(c);
 }
@@ -444,13 +446,14 @@ static void core_ballot_should_give_the_polls_result_when_asked_or_when_the_ball
 		cJSON_Delete(root);
 	}
 	verdict_free(&v);
-	/* a reply elsewhere than under vote/<poll>/receipt/ is an invalid field */
+	/* a reply elsewhere than under vote/<poll>/receipt/ costs no vote: counted, no receipt */
 	assert_int_equal(feed(c, "p1", "{\"voter\":\"ann\",\"choice\":\"no\",\"reply\":\"vote/p2/receipt/x\"}",
 			      false, &v),
 			 CORE_OK);
-	assert_int_equal(v.status, RECEIPT_REJECTED);
-	assert_string_equal(v.reason, "invalid field 'reply': must be a topic under vote/p1/receipt/");
+	assert_int_equal(v.status, RECEIPT_COUNTED);
+	assert_string_equal(v.reason, "");
 	assert_string_equal(v.reply, "");
+	assert_false(v.answer);
 	assert_null(v.result);
 	verdict_free(&v);
 	core_free(c);
@@ -476,9 +479,10 @@ static void core_result_json_should_give_a_known_poll_and_refuse_an_unknown_one(
 	assert_string_equal(err, "no poll 'x'");
 	assert_null(core_result_json(c, "P1", err, sizeof(err)));
 	assert_string_equal(err, "no poll 'P1'");
-	/* a poll with only refused ballots exists */
+	/* a refusal never creates a poll: no result for a poll with only refused ballots */
 	assert_int_equal(feed_ok(c, "p2", "{}"), RECEIPT_REJECTED);
-	assert_summary(c, "p2", " total=0 rejected=1");
+	assert_null(core_result_json(c, "p2", err, sizeof(err)));
+	assert_string_equal(err, "no poll 'p2'");
 	core_free(c);
 }
 
@@ -487,7 +491,7 @@ static void core_result_json_should_give_a_known_poll_and_refuse_an_unknown_one(
 static void core_should_give_the_same_results_after_core_free_and_core_open(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const polls[] = { "p1", "p2", "only-rejected" };
+	static const char *const polls[] = { "p1", "p2", "p3" };
 	struct core *c = open_core(f->db, yes_no, 2, true);
 	char *before[3];
 	size_t k;
@@ -498,8 +502,10 @@ static void core_should_give_the_same_results_after_core_free_and_core_open(void
 	assert_int_equal(vote(c, "p1", "ann", "yes", NULL, -1), RECEIPT_COUNTED);
 	assert_int_equal(vote(c, "p1", "eve", "maybe", NULL, -1), RECEIPT_REJECTED);
 	assert_int_equal(vote(c, "p2", "\xc3\xa9lodie", "no", ID_A, 5), RECEIPT_COUNTED);
-	assert_int_equal(feed_ok(c, "only-rejected", "{"), RECEIPT_REJECTED);
-	assert_int_equal(feed_ok(c, "only-rejected", "{}"), RECEIPT_REJECTED);
+	assert_int_equal(vote(c, "p3", "zed", "no", NULL, -1), RECEIPT_COUNTED);
+	assert_int_equal(feed_ok(c, "p3", "{"), RECEIPT_REJECTED);
+	assert_int_equal(feed_ok(c, "p3", "{}"), RECEIPT_REJECTED);
+	assert_int_equal(feed_ok(c, "only-rejected", "{"), RECEIPT_REJECTED); /* creates no poll */
 	for (k = 0; k < 3; k++)
 		before[k] = result_text(c, polls[k]);
 	core_free(c);
@@ -512,6 +518,12 @@ static void core_should_give_the_same_results_after_core_free_and_core_open(void
 		free(after);
 	}
 	assert_summary(c, "p1", "yes=1,no=1 total=2 rejected=1");
+	assert_summary(c, "p3", "yes=0,no=1 total=1 rejected=2");
+	{
+		char err[128];
+
+		assert_null(core_result_json(c, "only-rejected", err, sizeof(err)));
+	}
 	/* the reloaded core holds the same ballots, ts and id included */
 	assert_int_equal(vote(c, "p1", "bob", "yes", ID_C, 50), RECEIPT_DUPLICATE);
 	assert_int_equal(vote(c, "p1", "bob", "no", ID_B, 200), RECEIPT_DUPLICATE);
@@ -750,7 +762,9 @@ static void core_open_should_schedule_every_stored_polls_result(void **state)
 	int k;
 
 	assert_int_equal(vote(c, "p1", "bob", "yes", NULL, -1), RECEIPT_COUNTED);
+	assert_int_equal(vote(c, "p2", "ann", "no", NULL, -1), RECEIPT_COUNTED);
 	assert_int_equal(feed_ok(c, "p2", "{"), RECEIPT_REJECTED);
+	assert_int_equal(feed_ok(c, "p3", "{"), RECEIPT_REJECTED); /* no poll: nothing to schedule */
 	core_free(c);
 	c = open_core(f->db, NULL, 0, true);
 	t0 = vtime_mono_ms();
