@@ -119,7 +119,7 @@ static void copy_string(const cJSON *obj, const char *name, char *dst, size_t si
 int receipt_parse(const void *payload, size_t len, struct receipt *out, char *err, size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(payload, len);
-	const cJSON *status;
+	const cJSON *status, *counts, *total;
 	int rc = -1;
 	size_t k;
 
@@ -140,7 +140,12 @@ int receipt_parse(const void *payload, size_t len, struct receipt *out, char *er
 	copy_string(root, "id", out->id, sizeof(out->id));
 	copy_string(root, "poll", out->poll, sizeof(out->poll));
 	copy_string(root, "reason", out->reason, sizeof(out->reason));
-	counts_text(cJSON_GetObjectItemCaseSensitive(root, "counts"), out->counts, sizeof(out->counts));
+	counts = cJSON_GetObjectItemCaseSensitive(root, "counts");
+	total = cJSON_GetObjectItemCaseSensitive(root, "total");
+	if (counts)
+		counts_text(counts, out->counts, sizeof(out->counts));
+	else if (cJSON_IsNumber(total)) /* a poll with too many choices for a receipt */
+		snprintf(out->counts, sizeof(out->counts), "total %.0f", cJSON_GetNumberValue(total));
 	rc = 0;
 out:
 	cJSON_Delete(root);

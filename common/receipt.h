@@ -16,7 +16,8 @@ struct receipt {
 	char poll[TOPIC_POLL_MAX + 1];
 	enum receipt_status status;
 	char reason[160];           /* "" when none */
-	char counts[512];           /* the poll's counts as text, "yes 3, no 1" */
+	char counts[512];           /* the poll's counts as text, "yes 3, no 1"; "total 20" when the
+				     * receipt has only the total; "" when neither */
 };
 
 #define RECEIPT_REST_MAX 128 /* bytes of a receipt topic after vote/<poll>/receipt/ */

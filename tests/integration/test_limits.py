@@ -222,7 +222,7 @@ class Limits(IntegrationCase):
         rc, out, err = self.confirm(self.poll, "c07", "bob")
         self.assertEqual(rc, 0, "stdout=%r stderr=%r" % (out, err))
         self.assertEqual(err, "")
-        self.assertRegex(out, r"^voter: 'c07' on %s counted by the tallier \(ballot [0-9a-f]{32}\)\n$"
+        self.assertRegex(out, r"^voter: 'c07' on %s counted by the tallier \(total 2; ballot [0-9a-f]{32}\)\n$"
                          % re.escape(self.poll))
         want = {c: 0 for c in choices}
         want.update({"c01": 1, "c07": 1})
