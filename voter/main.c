@@ -40,6 +40,7 @@ static void usage(FILE *out)
 		" -t, --topic TOPIC    the poll's topic, vote/<poll>; a poll name is 1 to 64\n"
 		"                      characters from A-Z a-z 0-9 _ - .\n"
 		" -m, --message CHOICE the choice: 1 to 64 bytes of UTF-8, no control characters\n"
+		"                      and no invisible format characters (U+200B, bidi marks)\n"
 		"     --voter NAME     who votes (default <login>@<hostname>); one vote per\n"
 		"                      voter per poll, a later ballot replaces an earlier one\n"
 		" -q, --qos QOS        0, 1 or 2 (default 1); with 0 the broker does not confirm\n"
