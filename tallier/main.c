@@ -170,8 +170,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.listen) {
-		struct tcpserver_config tc = { o.listen, (int)(o.idle_timeout * 1000), o.max_clients, o.quiet,
-					       o.verbose };
+		struct tcpserver_config tc = { .spec = o.listen, .idle_ms = (int)(o.idle_timeout * 1000 + 0.5),
+					       .line_ms = (int)(o.line_timeout * 1000 + 0.5),
+					       .max_clients = o.max_clients, .max_per_address = o.max_per_address,
+					       .quiet = o.quiet, .verbose = o.verbose };
 
 		server = tcpserver_new(&tc, core, loop, err, sizeof(err));
 		if (!server) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,17 +24,51 @@
 
 #define MAX_LISTEN 4
 #define IN_SIZE (REQUEST_LINE_MAX + 2) /* a longest line and its "\r\n" */
-#define OUT_HIGH (64 * 1024)           /* stop reading from a client that does not read its replies */
+#define OUT_HIGH (64 * 1024)           /* a client's unsent reply bytes at which none of its lines is
+					* answered (nor read) until they drain: its memory is at most
+					* this plus one reply */
+#define OUT_KEEP (16 * 1024)           /* a drained reply buffer larger than this is freed */
 #define LINGER_MS 1000                 /* after an error line: how long to drain the client's input */
+#define ACCEPT_BACKOFF_MS 100          /* out of descriptors: the listening sockets rest this long */
+/* Descriptors kept for the rest of the tallier when --max-clients is
+ * lowered to the descriptor limit: stdin, stdout and stderr (the log) 3,
+ * the loop's eventfd 1, the listening sockets up to 4, the database 4 (its
+ * lock, the file, -wal, -shm), the broker connection 1, and for a moment
+ * the resolver's sockets and files at a reconnection (about 3) and a
+ * client accepted only to be refused past the limit (1): 17, kept at
+ * twice that, rounded down, for what the libraries may open besides. */
+#define FD_HEADROOM 32
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The limits' texts, each the error line's message and its log line's. */
+#define LINE_TOO_LONG "line too long (at most " STR(REQUEST_LINE_MAX) " bytes)"
+#define TOO_MANY "too many connections"
+#define TOO_MANY_HERE "too many connections from this address"
+
+/* An address, for the count of connections per address: IPv6, or IPv4 as
+ * ::ffff:a.b.c.d (so a dual-stack socket's IPv4 clients count as IPv4). */
+struct addr_key {
+	unsigned char b[16];
+};
+
+/* A slot of the table of addresses (open addressing, linear probing). */
+struct addr_count {
+	struct addr_key key;
+	int n;                /* its connections; 0: an empty slot */
+};
 
 struct client {
 	int fd;
 	char peer[64];
+	struct addr_key addr;
 	char in[IN_SIZE];
 	size_t inlen;
 	char *out;            /* replies not written yet: out[outoff..outlen) */
 	size_t outlen, outoff, outcap;
 	int64_t last_ms;      /* last activity (monotonic) */
+	int64_t line_since;   /* when we began to wait for the rest of a partial line; -1: none */
+	bool held;            /* a complete line waits in `in` for the replies to drain */
 	bool eof;             /* the peer closed its side: read no more */
 	bool closing;         /* close once out is written */
 	bool lingering;       /* written and shut down: input read and dropped until EOF */
@@ -49,7 +84,12 @@ struct tcpserver {
 	struct client **c;
 	size_t n;
 	size_t polled;        /* clients whose descriptors the last prepare added */
-	int idle_ms, max_clients;
+	struct addr_count *addrs; /* addrmask + 1 slots, at least twice max_clients: never full */
+	size_t addrmask;
+	int idle_ms, line_ms, max_clients, max_per_address;
+	char idle_msg[48], line_msg[64];
+	int64_t resume_ms;    /* the listening sockets rest until then (out of descriptors) */
+	bool starved;         /* accept ran out of descriptors and has not accepted since */
 	bool quiet, verbose;
 };
 
@@ -75,11 +115,86 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
 	}
 }
 
-/* queue: appends data[0..len) to c's replies. Returns 0, or -1. */
+static void addr_key_of(const struct sockaddr *sa, struct addr_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (sa->sa_family == AF_INET) {
+		k->b[10] = k->b[11] = 0xff;
+		memcpy(k->b + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(k->b, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	}
+}
+
+static size_t addr_home(const struct tcpserver *s, const struct addr_key *k)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(k->b); i++)
+		h = (h ^ k->b[i]) * 1099511628211u;
+	return (size_t)(h ^ (h >> 32)) & s->addrmask;
+}
+
+/* addr_slot: k's slot, or the empty slot where it would go. */
+static struct addr_count *addr_slot(struct tcpserver *s, const struct addr_key *k)
+{
+	size_t i = addr_home(s, k);
+
+	while (s->addrs[i].n > 0 && memcmp(&s->addrs[i].key, k, sizeof(*k)) != 0)
+		i = (i + 1) & s->addrmask;
+	return &s->addrs[i];
+}
+
+/* addr_forget: one connection from k fewer; the slot is emptied at 0 and
+ * the slots after it shifted back (deletion without tombstones). */
+static void addr_forget(struct tcpserver *s, const struct addr_key *k)
+{
+	struct addr_count *a = addr_slot(s, k);
+	size_t i = (size_t)(a - s->addrs), j = i, home;
+
+	if (a->n == 0 || --a->n > 0)
+		return;
+	for (;;) {
+		j = (j + 1) & s->addrmask;
+		if (s->addrs[j].n == 0)
+			break;
+		home = addr_home(s, &s->addrs[j].key);
+		/* j stays when its home is cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		s->addrs[i] = s->addrs[j];
+		i = j;
+	}
+	s->addrs[i].n = 0;
+}
+
+/* seconds_text: ms as seconds for a message: "10", "0.5", "0.25". */
+static void seconds_text(int ms, char *buf, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%d", ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, size, "%d.%d", ms / 1000, ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, size, "%d.%02d", ms / 1000, ms % 1000 / 10);
+	else
+		snprintf(buf, size, "%d.%03d", ms / 1000, ms % 1000);
+}
+
+/* queue: appends data[0..len) to c's replies, moving the unsent ones to
+ * the front of the buffer first when it would grow or is half sent (so
+ * that a client that reads slowly but never catches up does not make it
+ * grow with everything ever sent). Returns 0, or -1. */
 static int queue(struct client *c, const char *data, size_t len)
 {
-	if (c->outoff > 0 && c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
+	size_t pending = c->outlen - c->outoff;
+
+	if (c->outoff > 0 && (pending == 0 || c->outlen + len > c->outcap || c->outoff >= c->outcap / 2)) {
+		memmove(c->out, c->out + c->outoff, pending);
+		c->outoff = 0;
+		c->outlen = pending;
+	}
 	if (c->outlen + len > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 1024;
 		char *grown;
@@ -110,8 +225,9 @@ static void reply_error(struct tcpserver *s, struct client *c, const char *msg)
 	c->closing = true;
 }
 
-/* flush: writes what it can of c's replies. Returns 0, or -1 when the
- * connection is broken. */
+/* flush: writes what it can of c's replies; a buffer emptied that had
+ * grown past OUT_KEEP is freed. Returns 0, or -1 when the connection is
+ * broken. */
 static int flush(struct client *c)
 {
 	while (c->outoff < c->outlen) {
@@ -120,6 +236,12 @@ static int flush(struct client *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
 		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	if (c->outcap > OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = 0;
 	}
 	return 0;
 }
@@ -155,20 +277,25 @@ static char *answer_line(struct tcpserver *s, const char *line, size_t len, cons
 	return json;
 }
 
-/* lines: answers every complete line in c's input, in order. */
-static void lines(struct tcpserver *s, struct client *c)
+/* lines: answers c's complete lines, in order, while fewer than OUT_HIGH
+ * bytes of its replies wait (a larger reply still goes whole); the other
+ * lines stay in its input (held) until the replies drain. Starts the
+ * clock of a partial line left in the input (now) unless it runs already.
+ * Returns how many lines it took from the input. */
+static size_t lines(struct tcpserver *s, struct client *c, int64_t now)
 {
+	size_t taken = 0;
 	char *nl;
 
-	while (!c->closing && (nl = memchr(c->in, '\n', c->inlen))) {
+	while (!c->closing && c->outlen - c->outoff < OUT_HIGH && (nl = memchr(c->in, '\n', c->inlen))) {
 		size_t len = (size_t)(nl - c->in), rest;
 		char *answer;
 
 		if (len > 0 && c->in[len - 1] == '\r')
 			len--;
 		if (len > REQUEST_LINE_MAX) {
-			reply_error(s, c, "line too long (at most 4096 bytes)");
-			return;
+			reply_error(s, c, LINE_TOO_LONG);
+			return taken;
 		}
 		if (len > 0) { /* empty lines are allowed, and ignored */
 			answer = answer_line(s, c->in, len, c->peer);
@@ -176,23 +303,49 @@ static void lines(struct tcpserver *s, struct client *c)
 				free(answer);
 				c->closing = true;
 				c->outoff = c->outlen = 0;
-				return;
+				return taken;
 			}
 			free(answer);
 		}
 		rest = c->inlen - (size_t)(nl + 1 - c->in);
 		memmove(c->in, nl + 1, rest);
 		c->inlen = rest;
+		c->line_since = -1;
+		taken++;
 	}
-	if (!c->closing && c->inlen == sizeof(c->in))
-		reply_error(s, c, "line too long (at most 4096 bytes)");
+	if (c->closing)
+		return taken;
+	c->held = memchr(c->in, '\n', c->inlen) != NULL;
+	if (!c->held && c->inlen == sizeof(c->in)) {
+		reply_error(s, c, LINE_TOO_LONG);
+		return taken;
+	}
+	if (c->held || c->inlen == 0)
+		c->line_since = -1;
+	else if (c->line_since < 0)
+		c->line_since = now;
+	return taken;
 }
 
-/* readable: reads what c sent and answers its complete lines. */
-static void readable(struct tcpserver *s, struct client *c)
+/* serve: answers c's lines and writes its replies, in turns, until
+ * neither can go on. Returns 0, or -1 when the connection is broken. */
+static int serve(struct tcpserver *s, struct client *c, int64_t now)
 {
-	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	do
+		if (flush(c) != 0)
+			return -1;
+	while (lines(s, c, now) > 0);
+	return 0;
+}
 
+/* readable: reads what c sent into its input (lines answers it). */
+static void readable(struct client *c)
+{
+	ssize_t n;
+
+	if (c->inlen == sizeof(c->in))
+		return; /* full of held lines: woken by a hang-up or an error, which flush meets */
+	n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			c->eof = c->closing = true, c->outoff = c->outlen = 0;
@@ -203,7 +356,6 @@ static void readable(struct tcpserver *s, struct client *c)
 		return;
 	}
 	c->inlen += (size_t)n;
-	lines(s, c);
 }
 
 /* linger: drops what a closing client still sends. Returns false once it
@@ -229,36 +381,74 @@ static void drop(struct tcpserver *s, size_t i)
 
 	if (s->verbose)
 		log_line("tcp %s: closed", c->peer);
+	addr_forget(s, &c->addr);
 	close(c->fd);
 	free(c->out);
 	free(c);
 	s->c[i] = s->c[--s->n];
 }
 
-static void accept_all(struct tcpserver *s, int lfd)
+/* refuse: sends {"error":msg} to a client not taken on (limit is the
+ * limit it met), closes it, and logs it. */
+static void refuse(struct tcpserver *s, int fd, const char *peer, const char *msg, int limit)
+{
+	char line[128];
+	int len = snprintf(line, sizeof(line), "{\"error\":\"%s\"}\n", msg);
+
+	if (len > 0 && (size_t)len < sizeof(line) && send(fd, line, (size_t)len, MSG_NOSIGNAL) < 0) {
+		/* nothing more to do for it */
+	}
+	close(fd);
+	if (!s->quiet)
+		log_line("tcp %s: %s (at most %d): refused", peer, msg, limit);
+}
+
+/* starve: accept found no descriptor (or no memory) for a connection: the
+ * listening sockets rest ACCEPT_BACKOFF_MS (left in the poll set, they
+ * would wake it at once, again and again), and it is logged once until a
+ * connection is accepted again. */
+static void starve(struct tcpserver *s, int err, int64_t now)
+{
+	s->resume_ms = now + ACCEPT_BACKOFF_MS;
+	if (!s->starved && !s->quiet)
+		log_line("tcp: cannot accept new connections: %s (clients connected: %zu); retrying every %d ms",
+			 strerror(err), s->n, ACCEPT_BACKOFF_MS);
+	s->starved = true;
+}
+
+static void accept_all(struct tcpserver *s, int lfd, int64_t now)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct client *c, **grown;
+	struct addr_count *a;
+	struct addr_key key;
 	char peer[64];
 	int fd;
 
 	for (;;) {
 		len = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return; /* EAGAIN, or a connection that died in the queue */
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				starve(s, errno, now);
+			else if (errno == ECONNABORTED || errno == EINTR)
+				continue; /* one that died in the queue: the next */
+			return; /* EAGAIN: no more */
+		}
+		if (s->starved && !s->quiet)
+			log_line("tcp: accepting new connections again");
+		s->starved = false;
 		addr_text((struct sockaddr *)&ss, peer, sizeof(peer));
+		addr_key_of((struct sockaddr *)&ss, &key);
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)); /* replies go at once */
 		if (s->n >= (size_t)s->max_clients) {
-			static const char full[] = "{\"error\":\"too many connections\"}\n";
-
-			if (send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL) < 0) {
-				/* nothing more to do for it */
-			}
-			close(fd);
-			if (!s->quiet)
-				log_line("tcp %s: too many connections (at most %d): refused", peer, s->max_clients);
+			refuse(s, fd, peer, TOO_MANY, s->max_clients);
+			continue;
+		}
+		a = addr_slot(s, &key);
+		if (a->n >= s->max_per_address) {
+			refuse(s, fd, peer, TOO_MANY_HERE, s->max_per_address);
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
@@ -272,7 +462,11 @@ static void accept_all(struct tcpserver *s, int lfd)
 		s->c = grown;
 		c->fd = fd;
 		snprintf(c->peer, sizeof(c->peer), "%s", peer);
+		c->addr = key;
+		a->key = key;
+		a->n++;
 		c->last_ms = vtime_mono_ms();
+		c->line_since = -1;
 		s->c[s->n++] = c;
 		if (s->verbose)
 			log_line("tcp %s: connected", peer);
@@ -285,15 +479,18 @@ static int prepare(void *ctx, struct loop_fds *set, int64_t now, int64_t *deadli
 	size_t i;
 	int k;
 
-	(void)now;
+	/* resting (out of descriptors): watched for nothing, so that their
+	 * slots stay where dispatch looks for them */
 	for (k = 0; k < s->nlfd; k++)
-		if (loop_fds_add(set, s->lfd[k], POLLIN) != 0)
+		if (loop_fds_add(set, s->lfd[k], now < s->resume_ms ? 0 : POLLIN) != 0)
 			return -1;
+	if (now < s->resume_ms && s->resume_ms < *deadline)
+		*deadline = s->resume_ms;
 	for (i = 0; i < s->n; i++) {
 		struct client *c = s->c[i];
 		short ev = 0;
 
-		if (c->lingering || (!c->eof && !c->closing && c->outlen - c->outoff < OUT_HIGH))
+		if (c->lingering || (!c->eof && !c->closing && !c->held && c->outlen - c->outoff < OUT_HIGH))
 			ev |= POLLIN;
 		if (c->outoff < c->outlen)
 			ev |= POLLOUT;
@@ -301,6 +498,8 @@ static int prepare(void *ctx, struct loop_fds *set, int64_t now, int64_t *deadli
 			return -1;
 		if (c->last_ms + s->idle_ms < *deadline)
 			*deadline = c->last_ms + s->idle_ms;
+		if (c->line_since >= 0 && !c->closing && !c->eof && c->line_since + s->line_ms < *deadline)
+			*deadline = c->line_since + s->line_ms;
 		if (c->lingering && c->linger_end < *deadline)
 			*deadline = c->linger_end;
 	}
@@ -326,12 +525,20 @@ static void dispatch(void *ctx, const struct pollfd *p, size_t n, int64_t now)
 			continue;
 		}
 		if (rev & (POLLIN | POLLHUP | POLLERR))
-			readable(s, c);
+			readable(c);
 		if ((rev & (POLLIN | POLLOUT | POLLHUP)) != 0)
 			c->last_ms = now;
-		if (flush(c) != 0) {
+		/* only input read or output written can let its lines go on */
+		if (rev != 0 && serve(s, c, now) != 0) {
 			drop(s, i);
 			continue;
+		}
+		if (!c->closing && !c->eof && c->line_since >= 0 && now - c->line_since >= s->line_ms) {
+			reply_error(s, c, s->line_msg);
+			if (flush(c) != 0) {
+				drop(s, i);
+				continue;
+			}
 		}
 		if (c->outoff == c->outlen && c->closing && !c->eof) {
 			/* a close with unread input would send a reset, which can
@@ -347,10 +554,7 @@ static void dispatch(void *ctx, const struct pollfd *p, size_t n, int64_t now)
 			continue;
 		}
 		if (now - c->last_ms >= s->idle_ms) {
-			char msg[64];
-
-			snprintf(msg, sizeof(msg), "idle for %d s", s->idle_ms / 1000);
-			reply_error(s, c, msg);
+			reply_error(s, c, s->idle_msg);
 			(void)flush(c);
 			drop(s, i);
 		}
@@ -358,7 +562,7 @@ static void dispatch(void *ctx, const struct pollfd *p, size_t n, int64_t now)
 	s->polled = 0;
 	for (k = 0; k < s->nlfd; k++)
 		if (p[k].revents & POLLIN)
-			accept_all(s, s->lfd[k]);
+			accept_all(s, s->lfd[k], now);
 }
 
 /* split_spec: "[ADDR:]PORT" into host (NULL for every interface) and port. */
@@ -409,13 +613,42 @@ static int listen_on(struct tcpserver *s, const struct sockaddr *sa, socklen_t l
 	return 0;
 }
 
+/* clamp_clients: wanted, or fewer when the descriptor limit leaves room
+ * for fewer (said in one log line unless quiet). Returns the number, or -1
+ * with the reason in err. */
+static int clamp_clients(int wanted, bool quiet, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	int allowed;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "cannot read the descriptor limit: %s", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)wanted + FD_HEADROOM)
+		return wanted;
+	if (rl.rlim_cur <= FD_HEADROOM) {
+		snprintf(err, errlen,
+			 "the descriptor limit (ulimit -n) is %llu: too low to serve TCP clients (more than %d needed)",
+			 (unsigned long long)rl.rlim_cur, FD_HEADROOM);
+		return -1;
+	}
+	allowed = (int)(rl.rlim_cur - FD_HEADROOM);
+	if (!quiet)
+		log_line("tcp: --max-clients %d lowered to %d: the descriptor limit (ulimit -n) is %llu, "
+			 "%d of them kept for the database, the broker and the log",
+			 wanted, allowed, (unsigned long long)rl.rlim_cur, FD_HEADROOM);
+	return allowed;
+}
+
 struct tcpserver *tcpserver_new(const struct tcpserver_config *cfg, struct core *core, struct loop *loop,
 				char *err, size_t errlen)
 {
 	struct tcpserver *s = calloc(1, sizeof(*s));
 	struct addrinfo hints, *res = NULL, *ai;
 	struct loop_source src;
-	char host[256] = "", port[16] = "";
+	char host[256] = "", port[16] = "", secs[32];
+	size_t slots = 16;
 	bool any;
 	int rc;
 
@@ -426,9 +659,25 @@ struct tcpserver *tcpserver_new(const struct tcpserver_config *cfg, struct core 
 	s->core = core;
 	s->loop = loop;
 	s->idle_ms = cfg->idle_ms;
-	s->max_clients = cfg->max_clients;
+	s->line_ms = cfg->line_ms;
+	s->max_per_address = cfg->max_per_address;
 	s->quiet = cfg->quiet;
 	s->verbose = cfg->verbose;
+	seconds_text(cfg->idle_ms, secs, sizeof(secs));
+	snprintf(s->idle_msg, sizeof(s->idle_msg), "idle for %s s", secs);
+	seconds_text(cfg->line_ms, secs, sizeof(secs));
+	snprintf(s->line_msg, sizeof(s->line_msg), "line not complete within %s s", secs);
+	s->max_clients = clamp_clients(cfg->max_clients, cfg->quiet, err, errlen);
+	if (s->max_clients < 0)
+		goto fail;
+	while (slots < 2 * (size_t)s->max_clients)
+		slots *= 2;
+	s->addrs = calloc(slots, sizeof(*s->addrs));
+	if (!s->addrs) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	s->addrmask = slots - 1;
 	if (split_spec(cfg->spec, host, sizeof(host), port, sizeof(port), &any) != 0) {
 		snprintf(err, errlen, "invalid --listen '%s' (want [ADDR:]PORT)", cfg->spec);
 		goto fail;
@@ -472,6 +721,7 @@ void tcpserver_free(struct tcpserver *s)
 	while (s->n > 0)
 		drop(s, s->n - 1);
 	free(s->c);
+	free(s->addrs);
 	for (k = 0; k < s->nlfd; k++)
 		close(s->lfd[k]);
 	free(s);
