@@ -962,6 +962,12 @@ class TcpAttacks(TcpCase):
                     except BlockingIOError:
                         pass
             self.assertLess(time.monotonic(), deadline, "the hogs never stalled")
+        # a stalled hog may not have been answered yet (a busy tallier, its
+        # input still in the kernel): wait until each has a reply waiting,
+        # so that its first one is surely from before the other client votes
+        for hog in hogs:
+            readable, _, _ = select.select([hog[0].sock], [], [], 20)
+            self.assertTrue(readable, "the tallier never answered a client that does not read")
         peak = proc_rss_kb(pid)
         # another client: a ballot counted and the large result answered
         other = self.client(t.tcp_port, timeout=20)
