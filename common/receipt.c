@@ -43,13 +43,6 @@ int receipt_topic_check(const char *poll, const char *topic, size_t len, char *w
 	return 0;
 }
 
-bool receipt_topic_valid(const char *poll, const char *topic, size_t len)
-{
-	char why[160];
-
-	return receipt_topic_check(poll, topic, len, why, sizeof(why)) == 0;
-}
-
 char *receipt_to_json(const char *id, const char *poll, enum receipt_status status, const char *reason,
 		      const char *result_json, char *err, size_t errlen)
 {

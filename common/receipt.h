@@ -29,8 +29,6 @@ struct receipt {
  * vote/p1/receipt/"). */
 int receipt_topic_check(const char *poll, const char *topic, size_t len, char *why, size_t whylen);
 
-/* receipt_topic_valid: receipt_topic_check without the reason. */
-bool receipt_topic_valid(const char *poll, const char *topic, size_t len);
 
 #define RECEIPT_COUNTS_MAX 16 /* a receipt carries the counts of a poll with at most this many choices */
 

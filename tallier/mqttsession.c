@@ -228,7 +228,7 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 	struct mqttsession *l = context;
 	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
 	struct reply_to reply = { NULL, 0, NULL, 0 };
-	char shown[320], shown2[320];
+	char shown[320];
 	MQTTProperty *p;
 
 	if (l->cfg.mqtt_version == 5) {
@@ -249,8 +249,7 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 		 * not a ballot, and not a refusal to count again at every start */
 		if (!l->cfg.quiet)
 			log_line("ignored a retained message on %s: a ballot is never retained (clear it with "
-				 "mosquitto_pub -r -n -t '%s')", log_clean(topic, tlen, shown, sizeof(shown)),
-				 log_clean(topic, tlen, shown2, sizeof(shown2)));
+				 "mosquitto_pub -r -n -t '%s')", log_clean(topic, tlen, shown, sizeof(shown)), shown);
 	} else if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
 				&reply) != 0)
 		_exit(1); /* the core said why: not acknowledged, the broker delivers it again */
