@@ -9,6 +9,12 @@
 
 enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
 
+/* The default ports: the shipped mosquitto.conf's public listener (every
+ * interface, voters' rights) and its loopback-only listener, where the
+ * tallier has the rights it needs. */
+#define OPTS_VOTER_PORT 1883
+#define OPTS_TALLIER_PORT 1884
+
 /* What opts_parse found. */
 enum opts_result {
 	OPTS_RUN = 0,     /* options valid: run */
@@ -22,8 +28,9 @@ enum opts_result {
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default 1883 */
-	const char *client_id;   /* -i, --id: voter default NULL (a unique one), tallier "tallier" */
+	int port;                /* -p, --port: default OPTS_VOTER_PORT or OPTS_TALLIER_PORT */
+	const char *client_id;   /* -i, --id: default NULL (voter: a unique one, or its -u user
+				  * name; tallier: the one kept in its database) */
 	const char *username;    /* -u, --username */
 	const char *password;    /* -P, --pw */
 	int mqtt_version;        /* -V: 5 (default) or 4 (3.1.1) */

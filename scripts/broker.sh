@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # broker.sh -- starts the project's broker, `mosquitto -c mosquitto.conf`, so that it keeps its state whoever runs it, and refuses at once when it cannot listen
 # Usage: scripts/broker.sh [--background]
-#   MQTTVOTE_PORT=1883            the port (mosquitto.conf's "listener 1883" moved to it)
+#   MQTTVOTE_PORT=1883            the public port (mosquitto.conf's "listener 1883" moved to it)
+#   MQTTVOTE_TALLIER_PORT=1884    the tallier's loopback port ("listener 1884 127.0.0.1" moved)
 #   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
 #   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
 #                                 mosquitto.log (default: ./broker-state)
@@ -12,6 +13,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${MQTTVOTE_PORT:-1883}
+tport=${MQTTVOTE_TALLIER_PORT:-1884}
 bind=${MQTTVOTE_BIND:-}
 state=${MQTTVOTE_BROKER_DIR:-$PWD/broker-state}
 background=false
@@ -26,6 +28,8 @@ case $# in
 esac
 [[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
   usage "invalid MQTTVOTE_PORT '$port' (want 1 to 65535)"
+[[ $tport =~ ^[0-9]{1,5}$ ]] && [ "$tport" -ge 1 ] && [ "$tport" -le 65535 ] && [ "$tport" != "$port" ] ||
+  usage "invalid MQTTVOTE_TALLIER_PORT '$tport' (want 1 to 65535, not the public port)"
 [[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [ -x "$mosquitto" ] || die "mosquitto is not installed (scripts/setup.sh installs it)"
@@ -51,11 +55,18 @@ if [ -s "$state/mosquitto.pid" ] && kill -0 "$(cat "$state/mosquitto.pid")" 2>/d
 fi
 
 conf=$root/mosquitto.conf
-if [ "$port" != 1883 ] || [ -n "$bind" ]; then
+if [ "$port" != 1883 ] || [ "$tport" != 1884 ] || [ -n "$bind" ]; then
   grep -qx "listener 1883" "$conf" || die "$conf has no line 'listener 1883'"
-  sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" "$conf" > "$state/mosquitto.conf"
+  grep -qx "listener 1884 127.0.0.1" "$conf" || die "$conf has no line 'listener 1884 127.0.0.1'"
+  sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" \
+      -e "s/^listener 1884 127.0.0.1\$/listener $tport 127.0.0.1/" "$conf" > "$state/mosquitto.conf"
   conf=$state/mosquitto.conf
 fi
+# mosquitto reads its acl_file from the directory it runs in, and (started
+# as root) as the user it switched to: a copy of its own there.
+cp "$root/mosquitto.acl" "$state/mosquitto.acl"
+chmod 644 "$state/mosquitto.acl"
+[ "$(id -u)" -ne 0 ] || chown "$user:" "$state/mosquitto.acl"
 
 log=$state/mosquitto.log
 touch "$log"
@@ -85,7 +96,7 @@ if ! new_log | grep -q "mosquitto version .* running"; then
   wait "$pid" 2>/dev/null || true
   die "mosquitto did not start within 10 s; its log: $log"
 fi
-echo "broker: mosquitto (pid $pid) listening on port $port, state in $state"
+echo "broker: mosquitto (pid $pid) listening on port $port (voters) and 127.0.0.1:$tport (the tallier), state in $state"
 
 if $background; then
   exit 0
