@@ -1,0 +1,457 @@
+/* polldef.c -- a poll an organiser defined: its question, choices, opening and closing; the wire formats of its information and of the organiser's commands */
+#include "polldef.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonguard.h"
+#include "utf8.h"
+#include "vtime.h"
+
+static const char *const status_words[] = { "scheduled", "open", "closed" };
+static const char *const results_words[] = { "live", "after-close" };
+static const char *const cmd_words[] = { "open", "close", "show", "list" };
+
+#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int word_index(const char *const *words, size_t n, const char *word)
+{
+	size_t k;
+
+	for (k = 0; word && k < n; k++)
+		if (strcmp(words[k], word) == 0)
+			return (int)k;
+	return -1;
+}
+
+const char *polldef_status_word(enum polldef_status s)
+{
+	return (size_t)s < NWORDS(status_words) ? status_words[s] : "?";
+}
+
+const char *polldef_results_word(enum polldef_results r)
+{
+	return (size_t)r < NWORDS(results_words) ? results_words[r] : "?";
+}
+
+int polldef_parse_status(const char *word, enum polldef_status *out)
+{
+	int k = word_index(status_words, NWORDS(status_words), word);
+
+	if (k < 0)
+		return -1;
+	*out = (enum polldef_status)k;
+	return 0;
+}
+
+int polldef_parse_results(const char *word, enum polldef_results *out)
+{
+	int k = word_index(results_words, NWORDS(results_words), word);
+
+	if (k < 0)
+		return -1;
+	*out = (enum polldef_results)k;
+	return 0;
+}
+
+bool polldef_has_choice(const struct polldef *d, const char *choice)
+{
+	size_t k;
+
+	if (d->nchoices == 0)
+		return true;
+	for (k = 0; k < d->nchoices; k++)
+		if (strcmp(d->choices[k], choice) == 0)
+			return true;
+	return false;
+}
+
+/* ---- building ---- */
+
+/* add_time: "name": ISO time of ms, or null when ms is 0 and nullable. */
+static bool add_time(cJSON *o, const char *name, int64_t ms, bool nullable)
+{
+	char iso[VTIME_ISO_LEN];
+
+	if (ms == 0 && nullable)
+		return cJSON_AddNullToObject(o, name) != NULL;
+	return vtime_format_iso(ms, iso, sizeof(iso)) == 0 && cJSON_AddStringToObject(o, name, iso) != NULL;
+}
+
+static bool add_choices(cJSON *o, const struct polldef *d, bool nullable)
+{
+	cJSON *arr;
+	size_t k;
+
+	if (d->nchoices == 0 && nullable)
+		return cJSON_AddNullToObject(o, "choices") != NULL;
+	arr = cJSON_AddArrayToObject(o, "choices");
+	for (k = 0; arr && k < d->nchoices; k++) {
+		cJSON *s = cJSON_CreateString(d->choices[k]);
+
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return false;
+		}
+	}
+	return arr != NULL;
+}
+
+/* info_object: the information of d as a cJSON object, or NULL. */
+static cJSON *info_object(const struct polldef *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o && cJSON_AddStringToObject(o, "poll", d->poll) &&
+		  (d->question[0] ? cJSON_AddStringToObject(o, "question", d->question) != NULL
+				  : cJSON_AddNullToObject(o, "question") != NULL) &&
+		  add_choices(o, d, true) && cJSON_AddStringToObject(o, "status", polldef_status_word(d->status)) &&
+		  add_time(o, "opens", d->opens_ms, false) && add_time(o, "closes", d->closes_ms, true) &&
+		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
+		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined);
+
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *print_free(cJSON *o, char *err, size_t errlen)
+{
+	char *json = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	if (!json)
+		snprintf(err, errlen, "out of memory");
+	return json;
+}
+
+char *polldef_info_json(const struct polldef *d, char *err, size_t errlen)
+{
+	return print_free(info_object(d), err, errlen);
+}
+
+char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen)
+{
+	const struct polldef *d = &cmd->def;
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o && cJSON_AddStringToObject(o, "cmd", cmd_words[cmd->kind]);
+
+	if (ok && cmd->kind != POLLDEF_CMD_LIST)
+		ok = cJSON_AddStringToObject(o, "poll", d->poll) != NULL;
+	if (ok && cmd->kind == POLLDEF_CMD_OPEN) {
+		ok = cJSON_AddStringToObject(o, "question", d->question) && add_choices(o, d, false) &&
+		     (!cmd->has_opens || cJSON_AddNumberToObject(o, "opens", (double)d->opens_ms)) &&
+		     (d->closes_ms == 0 || cJSON_AddNumberToObject(o, "closes", (double)d->closes_ms)) &&
+		     cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
+		     cJSON_AddBoolToObject(o, "revote", d->revote);
+	}
+	if (ok && cmd->reply[0])
+		ok = cJSON_AddStringToObject(o, "reply", cmd->reply) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return print_free(o, err, errlen);
+}
+
+/* ---- parsing ---- */
+
+/* get_string: o's field name as a string of at most max bytes into buf
+ * (max + 1 bytes). Returns 1, 0 when absent or null, -1 (err set) when
+ * of another type or too long. */
+static int get_string(const cJSON *o, const char *name, char *buf, size_t max, char *err, size_t errlen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!f || cJSON_IsNull(f))
+		return 0;
+	if (!cJSON_IsString(f) || strlen(f->valuestring) > max) {
+		snprintf(err, errlen, "'%s' must be a string of at most %zu bytes", name, max);
+		return -1;
+	}
+	memcpy(buf, f->valuestring, strlen(f->valuestring) + 1);
+	return 1;
+}
+
+/* get_ms: o's field name, an integer of ms since the epoch in [1, 2^53).
+ * Returns 1, 0 when absent or null, -1 (err set) otherwise. */
+static int get_ms(const cJSON *o, const char *name, int64_t *out, char *err, size_t errlen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!f || cJSON_IsNull(f))
+		return 0;
+	if (!cJSON_IsNumber(f) || f->valuedouble < 1 || f->valuedouble > (double)BALLOT_TS_MAX ||
+	    f->valuedouble != (double)(int64_t)f->valuedouble) {
+		snprintf(err, errlen, "'%s' must be a time in ms since the epoch", name);
+		return -1;
+	}
+	*out = (int64_t)f->valuedouble;
+	return 1;
+}
+
+/* parse_iso: our own "YYYY-MM-DDTHH:MM:SS.mmmZ" back to ms. */
+static int parse_iso(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	int ms, used = 0;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 ||
+	    used != (int)strlen(s))
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (int64_t)t * 1000 + ms;
+	return 0;
+}
+
+/* get_iso: o's field name, an ISO time; 0 (and *out 0) when null. */
+static int get_iso(const cJSON *o, const char *name, int64_t *out, char *err, size_t errlen)
+{
+	char buf[VTIME_ISO_LEN + 8];
+	int got = get_string(o, name, buf, sizeof(buf) - 1, err, errlen);
+
+	*out = 0;
+	if (got == 1 && parse_iso(buf, out) != 0) {
+		snprintf(err, errlen, "'%s' is not a time of the form 2026-11-30T10:05:00.000Z", name);
+		return -1;
+	}
+	return got;
+}
+
+/* get_choices: o's "choices", an array of distinct valid choices, into d;
+ * absent or null: none (d->nchoices 0). Returns 0, or -1 with err set. */
+static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errlen)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c;
+	char why[96];
+	size_t k;
+
+	d->nchoices = 0;
+	if (!arr || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 || cJSON_GetArraySize(arr) > POLLDEF_CHOICES_MAX) {
+		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, arr)
+	{
+		if (!cJSON_IsString(c) || ballot_text_check(c->valuestring, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "choice %zu: %s", d->nchoices + 1,
+				 cJSON_IsString(c) && why[0] ? why
+							     : "must be 1 to 64 bytes of UTF-8 without control characters");
+			return -1;
+		}
+		for (k = 0; k < d->nchoices; k++) {
+			if (strcmp(d->choices[k], c->valuestring) == 0) {
+				snprintf(err, errlen, "choices: '%s' given twice", c->valuestring);
+				return -1;
+			}
+		}
+		snprintf(d->choices[d->nchoices++], sizeof(d->choices[0]), "%s", c->valuestring);
+	}
+	return 0;
+}
+
+static int get_poll(const cJSON *o, char *poll, char *err, size_t errlen)
+{
+	if (get_string(o, "poll", poll, TOPIC_POLL_MAX, err, errlen) != 1 || !topic_poll_valid(poll, strlen(poll))) {
+		snprintf(err, errlen, "'poll': " TOPIC_POLL_RULE);
+		return -1;
+	}
+	return 0;
+}
+
+/* get_bool: o's field name, a boolean; absent: dflt. */
+static int get_bool(const cJSON *o, const char *name, bool dflt, bool *out, char *err, size_t errlen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	*out = dflt;
+	if (!f)
+		return 0;
+	if (!cJSON_IsBool(f)) {
+		snprintf(err, errlen, "'%s' must be true or false", name);
+		return -1;
+	}
+	*out = cJSON_IsTrue(f);
+	return 0;
+}
+
+static int get_results(const cJSON *o, enum polldef_results *out, char *err, size_t errlen)
+{
+	char word[16];
+	int got = get_string(o, "results", word, sizeof(word) - 1, err, errlen);
+
+	*out = POLLDEF_LIVE;
+	if (got == 1 && polldef_parse_results(word, out) != 0)
+		got = -1;
+	if (got < 0)
+		snprintf(err, errlen, "'results' must be \"live\" or \"after-close\"");
+	return got < 0 ? -1 : 0;
+}
+
+int polldef_info_parse(const void *payload, size_t len, struct polldef *out, char *err, size_t errlen)
+{
+	cJSON *o = jsonguard_parse(payload, len, err, errlen);
+	char word[16];
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!o)
+		return -1;
+	if (get_poll(o, out->poll, err, errlen) != 0 ||
+	    get_string(o, "question", out->question, POLLDEF_QUESTION_MAX, err, errlen) < 0 ||
+	    get_choices(o, out, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
+	    get_bool(o, "revote", true, &out->revote, err, errlen) != 0 ||
+	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
+	    get_iso(o, "opens", &out->opens_ms, err, errlen) < 0 || get_iso(o, "closes", &out->closes_ms, err, errlen) < 0)
+		goto out;
+	if (get_string(o, "status", word, sizeof(word) - 1, err, errlen) != 1 ||
+	    polldef_parse_status(word, &out->status) != 0) {
+		snprintf(err, errlen, "'status' must be \"scheduled\", \"open\" or \"closed\"");
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, char *err, size_t errlen)
+{
+	cJSON *o = jsonguard_parse(payload, len, err, errlen);
+	struct polldef *d = &out->def;
+	char word[16];
+	int k, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!o)
+		return -1;
+	if (get_string(o, "cmd", word, sizeof(word) - 1, err, errlen) != 1 ||
+	    (k = word_index(cmd_words, NWORDS(cmd_words), word)) < 0) {
+		snprintf(err, errlen, "'cmd' must be \"open\", \"close\", \"show\" or \"list\"");
+		goto out;
+	}
+	out->kind = (enum polldef_cmd_kind)k;
+	if (get_string(o, "reply", out->reply, sizeof(out->reply) - 1, err, errlen) < 0)
+		goto out;
+	if (out->kind != POLLDEF_CMD_LIST && get_poll(o, d->poll, err, errlen) != 0)
+		goto out;
+	if (out->kind != POLLDEF_CMD_OPEN) {
+		rc = 0;
+		goto out;
+	}
+	d->defined = true;
+	if (get_string(o, "question", d->question, POLLDEF_QUESTION_MAX, err, errlen) != 1 || !d->question[0] ||
+	    !utf8_text_valid(d->question, strlen(d->question))) {
+		snprintf(err, errlen, "'question' must be 1 to %d bytes of UTF-8 without control characters",
+			 POLLDEF_QUESTION_MAX);
+		goto out;
+	}
+	if (get_choices(o, d, err, errlen) != 0)
+		goto out;
+	if (d->nchoices == 0) {
+		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);
+		goto out;
+	}
+	if ((k = get_ms(o, "opens", &d->opens_ms, err, errlen)) < 0 || get_ms(o, "closes", &d->closes_ms, err, errlen) < 0 ||
+	    get_results(o, &d->results, err, errlen) != 0 || get_bool(o, "revote", true, &d->revote, err, errlen) != 0)
+		goto out;
+	out->has_opens = k == 1;
+	if (out->has_opens && d->closes_ms && d->closes_ms <= d->opens_ms) {
+		snprintf(err, errlen, "'closes' must come after 'opens'");
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int polldef_answer_parse(const void *payload, size_t len, struct polldef_answer *out, struct polldef *info,
+			 bool *has_info, char *err, size_t errlen)
+{
+	cJSON *o = jsonguard_parse(payload, len, err, errlen), *f;
+	char *text = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (has_info)
+		*has_info = false;
+	if (!o)
+		return -1;
+	f = cJSON_GetObjectItemCaseSensitive(o, "ok");
+	if (!cJSON_IsBool(f)) {
+		snprintf(err, errlen, "not an answer: no 'ok'");
+		goto out;
+	}
+	out->ok = cJSON_IsTrue(f);
+	if (!out->ok && get_string(o, "error", out->error, sizeof(out->error) - 1, err, errlen) != 1) {
+		snprintf(err, errlen, "not an answer: 'ok' false and no 'error'");
+		goto out;
+	}
+	f = cJSON_GetObjectItemCaseSensitive(o, "info");
+	if (info && cJSON_IsObject(f)) {
+		text = cJSON_PrintUnformatted(f);
+		if (!text || polldef_info_parse(text, strlen(text), info, err, errlen) != 0)
+			goto out;
+		if (has_info)
+			*has_info = true;
+	}
+	rc = 0;
+out:
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return rc;
+}
+
+char *polldef_answer_json(const char *error, const char *info_json, const char *result_json, char *const *list,
+			  size_t nlist, char *err, size_t errlen)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	bool ok = o && cJSON_AddBoolToObject(o, "ok", error == NULL);
+	size_t k;
+
+	if (ok && error)
+		ok = cJSON_AddStringToObject(o, "error", error) != NULL;
+	if (ok && info_json) {
+		cJSON *info = cJSON_Parse(info_json);
+
+		ok = info && cJSON_AddItemToObject(o, "info", info);
+		if (!ok)
+			cJSON_Delete(info);
+	}
+	if (ok && result_json) {
+		cJSON *result = cJSON_Parse(result_json);
+
+		ok = result && cJSON_AddItemToObject(o, "result", result);
+		if (!ok)
+			cJSON_Delete(result);
+	}
+	if (ok && list) {
+		arr = cJSON_AddArrayToObject(o, "polls");
+		ok = arr != NULL;
+		for (k = 0; ok && k < nlist; k++) {
+			cJSON *info = cJSON_Parse(list[k]);
+
+			ok = info && cJSON_AddItemToArray(arr, info);
+			if (!ok)
+				cJSON_Delete(info);
+		}
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return print_free(o, err, errlen);
+}
