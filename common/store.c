@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "polldef.h"
+
 /* Counts are never stored: they are derived from the ballot rows when the
  * store is loaded, so they cannot drift from them. */
 static const char schema[] =
@@ -26,6 +28,22 @@ static const char schema[] =
 	" id TEXT,"          /* NULL when the ballot had none */
 	" ts INTEGER,"       /* NULL when the ballot had none */
 	" PRIMARY KEY (poll, voter)"
+	") WITHOUT ROWID;";
+
+/* Schema 2: polls an organiser defined (or closed), and their state. An
+ * older database gets this table, and nothing else changes. */
+static const char polldefs_sql[] =
+	"CREATE TABLE IF NOT EXISTS polldefs ("
+	" poll TEXT PRIMARY KEY,"
+	" defined INTEGER NOT NULL,"
+	" question TEXT NOT NULL,"
+	" choices TEXT NOT NULL,"    /* one per line (a choice holds no control character) */
+	" opens_ms INTEGER NOT NULL,"
+	" closes_ms INTEGER NOT NULL," /* 0: by hand only */
+	" results TEXT NOT NULL,"
+	" revote INTEGER NOT NULL,"
+	" status TEXT NOT NULL,"
+	" closed_ms INTEGER NOT NULL"
 	") WITHOUT ROWID;";
 
 static const char put_ballot_sql[] =
@@ -133,7 +151,20 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 				      "left untouched", s->path, version, STORE_SCHEMA);
 		goto out;
 	}
-	if (version == STORE_SCHEMA) {
+	if (version == STORE_SCHEMA || (version == 1 && mode == STORE_READER)) {
+		rc = 0; /* a reader of schema 1 finds no definitions */
+		goto out;
+	}
+	if (version == 1) {
+		/* upgrade in place: the ballots stay as they are */
+		if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
+			goto out;
+		if (exec(s, polldefs_sql, "cannot upgrade", err, errlen) != 0 ||
+		    exec(s, "PRAGMA user_version = 2", "cannot write", err, errlen) != 0 ||
+		    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
 		rc = 0;
 		goto out;
 	}
@@ -159,7 +190,8 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 	if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
 		goto out;
 	if (exec(s, schema, "cannot create the tables in", err, errlen) != 0 ||
-	    exec(s, "PRAGMA user_version = 1", "cannot write", err, errlen) != 0 ||
+	    exec(s, polldefs_sql, "cannot create the tables in", err, errlen) != 0 ||
+	    exec(s, "PRAGMA user_version = 2", "cannot write", err, errlen) != 0 ||
 	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
@@ -434,4 +466,101 @@ int store_each_count(struct store *s, int (*fn)(void *ctx, const char *poll, con
 			"SELECT poll, choice, count(*) FROM ballots GROUP BY poll, choice"
 			" UNION ALL SELECT poll, NULL, rejected FROM polls ORDER BY 1, 2",
 			NULL, count_row, &f, err, errlen);
+}
+
+int store_save_def(struct store *s, const struct polldef *d, char *err, size_t errlen)
+{
+	char choices[POLLDEF_CHOICES_MAX * (BALLOT_TEXT_MAX + 1) + 1] = "";
+	size_t used = 0, k;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	for (k = 0; k < d->nchoices; k++)
+		used += (size_t)snprintf(choices + used, sizeof(choices) - used, "%s%s", k ? "\n" : "", d->choices[k]);
+	if (still_there(s, err, errlen) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO polldefs (poll, defined, question, choices, opens_ms, closes_ms,"
+			       " results, revote, status, closed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, d->poll, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, d->defined) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, d->question, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, choices, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, d->opens_ms) != SQLITE_OK || sqlite3_bind_int64(st, 6, d->closes_ms) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 7, polldef_results_word(d->results), -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 8, d->revote) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 9, polldef_status_word(d->status), -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, d->closed_ms) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		db_err(s, "cannot write to", err, errlen);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* row_def: a polldefs row into *d. Returns 0, or -1 when a word is unknown. */
+static int row_def(sqlite3_stmt *st, struct polldef *d)
+{
+	const char *choices = (const char *)sqlite3_column_text(st, 3), *nl;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->poll, sizeof(d->poll), "%s", (const char *)sqlite3_column_text(st, 0));
+	d->defined = sqlite3_column_int(st, 1) != 0;
+	snprintf(d->question, sizeof(d->question), "%s", (const char *)sqlite3_column_text(st, 2));
+	while (choices && *choices && d->nchoices < POLLDEF_CHOICES_MAX) {
+		nl = strchr(choices, '\n');
+		snprintf(d->choices[d->nchoices++], sizeof(d->choices[0]), "%.*s",
+			 (int)(nl ? (size_t)(nl - choices) : strlen(choices)), choices);
+		choices = nl ? nl + 1 : "";
+	}
+	d->opens_ms = sqlite3_column_int64(st, 4);
+	d->closes_ms = sqlite3_column_int64(st, 5);
+	d->revote = sqlite3_column_int(st, 7) != 0;
+	d->closed_ms = sqlite3_column_int64(st, 9);
+	if (polldef_parse_results((const char *)sqlite3_column_text(st, 6), &d->results) != 0 ||
+	    polldef_parse_status((const char *)sqlite3_column_text(st, 8), &d->status) != 0)
+		return -1;
+	return 0;
+}
+
+struct def_fn {
+	int (*fn)(void *ctx, const struct polldef *d);
+	void *ctx;
+	char *err;
+	size_t errlen;
+};
+
+static int def_row(void *ctx, sqlite3_stmt *st)
+{
+	struct def_fn *f = ctx;
+	struct polldef d;
+
+	if (row_def(st, &d) != 0) {
+		snprintf(f->err, f->errlen, "poll definition of '%s' is damaged", d.poll);
+		return -1;
+	}
+	return f->fn(f->ctx, &d);
+}
+
+int store_each_def(struct store *s, int (*fn)(void *ctx, const struct polldef *d), void *ctx, char *err,
+		   size_t errlen)
+{
+	struct def_fn f = { fn, ctx, err, errlen };
+	sqlite3_stmt *st = NULL;
+	bool table;
+
+	/* a schema 1 database (read only) has none */
+	table = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'polldefs'", -1, &st, NULL) ==
+			SQLITE_OK &&
+		sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!table)
+		return 0;
+	return each_row(s,
+			"SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status, closed_ms"
+			" FROM polldefs ORDER BY poll",
+			NULL, def_row, &f, err, errlen);
 }

@@ -7,7 +7,9 @@
 
 #include "ballot.h"
 
-#define STORE_SCHEMA 1 /* the schema this code writes (PRAGMA user_version) */
+#define STORE_SCHEMA 2 /* the schema this code writes (PRAGMA user_version); 1 is upgraded */
+
+struct polldef;
 
 struct store;
 
@@ -23,7 +25,8 @@ enum store_mode {
 };
 
 /* store_open: opens the database at path (creating it, schema
- * STORE_SCHEMA, for STORE_WRITER). A writer holds an exclusive lock (flock)
+ * STORE_SCHEMA, for STORE_WRITER; a writer upgrades a database of schema
+ * 1 in place, a reader reads it as it is). A writer holds an exclusive lock (flock)
  * on the file until store_close, so a second tallier on the same database,
  * by any path or link, gets an error. Refuses, leaving the file untouched, a
  * database of a newer schema or one that is not an SQLite database.
@@ -48,6 +51,17 @@ int store_save(struct store *s, const struct ballot *b, const char *poll, uint64
  * first call on a database, the same ever after. Writes it into buf.
  * Returns 0, or -1 with err set (also when buf is too small). */
 int store_client_id(struct store *s, const char *prefix, char *buf, size_t size, char *err, size_t errlen);
+
+/* store_save_def: commits d, the definition and state of d->poll
+ * (replacing what was stored). Returns 0 once committed, or -1 with err
+ * set. */
+int store_save_def(struct store *s, const struct polldef *d, char *err, size_t errlen);
+
+/* store_each_def: calls fn with each stored definition, ordered by poll;
+ * stops early, returning fn's value, when fn returns non-zero. Returns 0,
+ * or -1 with err set (a damaged row too). */
+int store_each_def(struct store *s, int (*fn)(void *ctx, const struct polldef *d), void *ctx, char *err,
+		   size_t errlen);
 
 /* store_each_poll: calls fn with each stored poll's rejected count and
  * last update (ms since the epoch), ordered by poll; stops early, returning

@@ -27,6 +27,9 @@ struct vote {
 
 struct poll {
 	struct choice **choices; /* sorted by name */
+	char **own;              /* tally_poll_define's choices, in result order; NULL: the tally's */
+	size_t nown;
+	int revote;              /* tally_poll_define's rule: 1 or 0; -1: the tally's */
 	size_t nchoices, cap;
 	void *voters;            /* tsearch tree of vote->voter */
 	uint64_t total, rejected, version;
@@ -66,6 +69,9 @@ static void poll_free(struct poll *p)
 	for (i = 0; i < p->nchoices; i++)
 		free(p->choices[i]);
 	free(p->choices);
+	for (i = 0; i < p->nown; i++)
+		free(p->own[i]);
+	free(p->own);
 	free(p);
 }
 
@@ -208,6 +214,7 @@ static struct poll *poll_get(struct tally *t, const char *name, int64_t now_ms)
 	if (!p)
 		return NULL;
 	memcpy(p->name, name, len + 1);
+	p->revote = -1;
 	for (i = 0; i < t->nchoices; i++)
 		if (!choice_add(p, t->choices[i]))
 			goto fail;
@@ -341,7 +348,7 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		set_outcome(out, TALLY_DUPLICATE, "");
 		return 0;
 	}
-	if (t->revote) {
+	if (p->revote >= 0 ? p->revote : t->revote) {
 		if (d < 0) {
 			set_outcome(out, TALLY_STALE, "");
 			return 0;
@@ -452,13 +459,13 @@ uint64_t tally_poll_choice(const struct tally *t, size_t i, const char *choice)
 	return ci >= 0 ? t->polls[i]->choices[ci]->count : 0;
 }
 
-/* configured: true when name is one of t's configured choices. */
-static bool configured(const struct tally *t, const char *name)
+/* listed: true when name is one of list[0..n). */
+static bool listed(char *const *list, size_t n, const char *name)
 {
 	size_t k;
 
-	for (k = 0; k < t->nchoices; k++)
-		if (strcmp(t->choices[k], name) == 0)
+	for (k = 0; k < n; k++)
+		if (strcmp(list[k], name) == 0)
 			return true;
 	return false;
 }
@@ -467,15 +474,50 @@ int tally_poll_each_choice(const struct tally *t, size_t i,
 			   int (*fn)(void *ctx, const char *choice, uint64_t votes), void *ctx)
 {
 	const struct poll *p = t->polls[i];
-	size_t k;
+	char *const *order = p->own ? p->own : t->choices;
+	size_t n = p->own ? p->nown : t->nchoices, k;
 	int rc;
 
-	for (k = 0; k < t->nchoices; k++)
-		if ((rc = fn(ctx, t->choices[k], tally_poll_choice(t, i, t->choices[k]))) != 0)
+	for (k = 0; k < n; k++)
+		if ((rc = fn(ctx, order[k], tally_poll_choice(t, i, order[k]))) != 0)
 			return rc;
 	for (k = 0; k < p->nchoices; k++)
-		if (p->choices[k]->count > 0 && (t->nchoices == 0 || !configured(t, p->choices[k]->name)) &&
+		if (p->choices[k]->count > 0 && (n == 0 || !listed(order, n, p->choices[k]->name)) &&
 		    (rc = fn(ctx, p->choices[k]->name, p->choices[k]->count)) != 0)
 			return rc;
 	return 0;
+}
+
+int tally_poll_define(struct tally *t, const char *poll, const struct tally_config *cfg, int64_t now_ms,
+		      char *err, size_t errlen)
+{
+	struct poll *p;
+	char **own = NULL;
+	size_t k, n = 0;
+
+	if (tally_config_check(cfg, err, errlen) != 0)
+		return -1;
+	p = poll_get(t, poll, now_ms);
+	own = cfg->nchoices ? calloc(cfg->nchoices, sizeof(*own)) : NULL;
+	if (!p || (cfg->nchoices && !own))
+		goto oom;
+	for (n = 0; n < cfg->nchoices; n++) {
+		own[n] = strdup(cfg->choices[n]);
+		if (!own[n] || (choice_find(p, own[n]) < 0 && !choice_add(p, own[n])))
+			goto oom;
+	}
+	for (k = 0; k < p->nown; k++)
+		free(p->own[k]);
+	free(p->own);
+	p->own = own;
+	p->nown = n;
+	p->revote = cfg->revote;
+	changed(p, now_ms);
+	return 0;
+oom:
+	for (k = 0; own && k < cfg->nchoices; k++)
+		free(own[k]); /* calloc'd: those not made yet are NULL */
+	free(own);
+	snprintf(err, errlen, "out of memory defining a poll");
+	return -1;
 }

@@ -85,6 +85,14 @@ int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, s
 int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
 		       char *err, size_t errlen);
 
+/* tally_poll_define: poll (created when absent, with no voter) counts by
+ * its own *cfg from now on: its results list cfg's choices (none: the
+ * tally's), and cfg->revote is its rule, whatever the tally's. Ballots
+ * already counted stay. Returns 0, or -1 with err set (invalid choices,
+ * out of memory: then the poll may exist, with its earlier rules). */
+int tally_poll_define(struct tally *t, const char *poll, const struct tally_config *cfg, int64_t now_ms,
+		      char *err, size_t errlen);
+
 /* tally_poll_count: the number of polls seen. Polls are numbered 0..n-1 in
  * the order they were first seen, and keep their number. */
 size_t tally_poll_count(const struct tally *t);

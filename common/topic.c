@@ -159,6 +159,36 @@ bool topic_filter_valid(const char *filter)
 	return true;
 }
 
+bool topic_filter_matches(const char *filter, const char *topic)
+{
+	const char *f = filter, *t = topic;
+
+	if (*t == '$' && (*f == '+' || *f == '#'))
+		return false;
+	for (;;) {
+		if (f[0] == '#' && f[1] == '\0')
+			return true;
+		if (f[0] == '+') {
+			while (*t && *t != '/')
+				t++;
+			f++;
+		} else {
+			while (*f && *f != '/' && *f == *t) {
+				f++;
+				t++;
+			}
+			if ((*f && *f != '/') || (*t && *t != '/'))
+				return false;
+		}
+		if (!*f && !*t)
+			return true;
+		if (!*f || !*t) /* "a/#" matches "a" too */
+			return !*t && f[0] == '/' && f[1] == '#' && f[2] == '\0';
+		f++;
+		t++;
+	}
+}
+
 int topic_result(const char *poll, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, TOPIC_PREFIX "%s/result", poll);

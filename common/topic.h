@@ -57,6 +57,11 @@ int topic_ballot_poll(const char *topic, char *poll, char *err, size_t errlen);
  * ('+' alone in a level, '#' alone in the last level), 1 to 65535 bytes. */
 bool topic_filter_valid(const char *filter);
 
+/* topic_filter_matches: true when the NUL-terminated topic matches the
+ * MQTT topic filter filter ('+' one level, '#' the rest; a topic starting
+ * with '$' never matches a filter starting with a wildcard). */
+bool topic_filter_matches(const char *filter, const char *topic);
+
 /* topic_result: writes "vote/<poll>/result" into buf. Returns 0, or -1 when
  * it does not fit in size bytes. */
 int topic_result(const char *poll, char *buf, size_t size);

@@ -130,7 +130,7 @@ static void finish_poll(struct recount *r)
 		printf("%s MISMATCH %s\n", r->poll, i < 0 ? "the tally has no such poll" : r->why);
 		r->any_mismatch = true;
 	} else {
-		json = result_json(r->t, (size_t)i, err, sizeof(err));
+		json = result_json(r->t, (size_t)i, NULL, err, sizeof(err));
 		printf("%s OK %s\n", r->poll, json ? json : err);
 		free(json);
 	}
@@ -174,7 +174,8 @@ static int recount_one(void *ctx, const char *poll, const char *choice, uint64_t
 int audit_recount(const struct client_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
-	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0 };
+	struct polls *polls = polls_new();
+	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0, polls, false };
 	struct recount r = { 0 };
 	struct store *s = NULL;
 	struct tally *t = NULL;
@@ -182,12 +183,16 @@ int audit_recount(const struct client_opts *o)
 	long n, skipped;
 	int rc = 1;
 
+	if (!polls) {
+		log_line("out of memory");
+		goto out;
+	}
 	s = store_open(o->db, STORE_READER, STORE_SYNC_NORMAL, err, sizeof(err));
 	if (!s || !(t = tally_new(&cfg, err, sizeof(err)))) {
 		log_line("%s", err);
 		goto out;
 	}
-	n = reload_tally(s, t, &rules, &skipped, err, sizeof(err));
+	n = reload_tally(s, t, &rules, polls, &skipped, err, sizeof(err));
 	if (n < 0) {
 		log_line("%s", err);
 		goto out;
@@ -204,5 +209,6 @@ int audit_recount(const struct client_opts *o)
 out:
 	tally_free(t);
 	store_close(s);
+	polls_free(polls);
 	return rc;
 }

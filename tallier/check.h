@@ -6,13 +6,17 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "polls.h"
 
 /* The rules the checks apply. Later rules (a roll of voters, a poll's
  * own choices and opening hours) join this struct and the step list. */
 struct check_rules {
-	const char *const *choices; /* the choices on offer; nchoices 0: any valid choice */
+	const char *const *choices; /* the choices on offer where a poll's definition does not say;
+				     * nchoices 0: any valid choice */
 	size_t nchoices;
 	int64_t max_skew_ms;        /* how far ahead of now a ballot's ts may be */
+	const struct polls *polls;  /* the polls an organiser defined or closed; NULL: none */
+	bool defined_only;          /* only polls an organiser defined take ballots */
 };
 
 /* check_ballot: runs every check step, in order, on the parsed ballot b,
@@ -33,9 +37,17 @@ int check_voter_is_account(const struct check_rules *r, const struct ballot *b, 
 			   size_t size);
 
 /* check_choice_offered: the step that refuses a choice that is not on
- * offer. Returns 0, or -1 with the reason. */
+ * offer: the poll's own choices when its definition has some, else the
+ * rules' choices. Returns 0, or -1 with the reason. */
 int check_choice_offered(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 			 size_t size);
+
+/* check_poll_open: the step that refuses a ballot for a poll that is not
+ * open at now_ms (scheduled, or closed: by hand, or at its closing time,
+ * on the tallier's clock), or, with defined_only, for a poll nobody
+ * defined. Returns 0, or -1 with the reason ("poll1 is closed"). */
+int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		    size_t size);
 
 /* check_ts_not_ahead: the step that refuses a ballot whose ts is more than
  * r->max_skew_ms ahead of now_ms: held as the voter's newest, it would pin

@@ -8,6 +8,8 @@
 
 #include "check.h"
 #include "log.h"
+#include "polldef.h"
+#include "polls.h"
 #include "pubsched.h"
 #include "reload.h"
 #include "result.h"
@@ -25,7 +27,12 @@
  * that poll is in progress (committing[i] == 0), and whoever renders a
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
- * ballot that is not on disk. */
+ * ballot that is not on disk. lock also guards polls (the definitions)
+ * and infover.
+ *
+ * The schedule holds two slots per poll i: 2i its result, 2i + 1 its
+ * information (vote/<poll>/info), each with its own version; a poll that
+ * no organiser defined or closed has no information (version 0). */
 struct core {
 	pthread_mutex_t lock;
 	struct tally *tally;
@@ -33,7 +40,9 @@ struct core {
 	int64_t armed_ms;          /* when the publisher will look again (monotonic), by its last call */
 	unsigned *committing;      /* per poll: commits in progress */
 	pthread_cond_t settled;    /* broadcast when a poll's committing falls to 0 */
-	size_t ncommitting;
+	uint64_t *infover;         /* per poll: the version of its information */
+	size_t ncommitting;        /* committing and infover have this many entries */
+	struct polls *polls;       /* the polls an organiser defined or closed */
 	bool failed;               /* a store failure or out of memory: nothing more is counted */
 
 	pthread_mutex_t store_lock;
@@ -43,7 +52,7 @@ struct core {
 	size_t max_polls, max_choices;
 	char **choices;
 	struct check_rules rules;
-	bool quiet, verbose;
+	bool quiet, verbose, revote;
 	void (*wake)(void *arg);
 	void *wake_arg;
 	bool locks;                /* the mutexes were initialised */
@@ -66,6 +75,8 @@ void core_free(struct core *c)
 	pubsched_free(c->sched);
 	tally_free(c->tally);
 	free(c->committing);
+	free(c->infover);
+	polls_free(c->polls);
 	free_choices(c);
 	if (c->locks) {
 		pthread_mutex_destroy(&c->lock);
@@ -75,11 +86,14 @@ void core_free(struct core *c)
 	free(c);
 }
 
-/* track: makes room in committing for poll i. Returns 0, or -1. */
+/* track: makes room in committing and infover for poll i (version 0: no
+ * information, until an organiser defines or closes the poll). Returns 0,
+ * or -1. */
 static int track(struct core *c, size_t i)
 {
-	size_t n;
+	size_t n, k;
 	unsigned *grown;
+	uint64_t *vers;
 
 	if (i < c->ncommitting)
 		return 0;
@@ -87,9 +101,137 @@ static int track(struct core *c, size_t i)
 	grown = realloc(c->committing, n * sizeof(*grown));
 	if (!grown)
 		return -1;
-	memset(grown + c->ncommitting, 0, (n - c->ncommitting) * sizeof(*grown));
 	c->committing = grown;
+	vers = realloc(c->infover, n * sizeof(*vers));
+	if (!vers)
+		return -1; /* committing is larger than ncommitting says: harmless */
+	c->infover = vers;
+	for (k = c->ncommitting; k < n; k++) {
+		grown[k] = 0;
+		vers[k] = 0;
+	}
 	c->ncommitting = n;
+	return 0;
+}
+
+/* info_of: poll i's information at now_ms (wall clock): its definition,
+ * with the status the clock gives, or, for a poll nobody defined, what the
+ * tallier's own rules make of it. Under c->lock. */
+static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef *out)
+{
+	const char *name = tally_poll_name(c->tally, i);
+	const struct polldef *d = polls_get(c->polls, name);
+	size_t k;
+
+	if (d) {
+		*out = *d;
+		out->status = polls_status(d, now_ms);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->poll, sizeof(out->poll), "%s", name);
+	out->status = POLLDEF_OPEN;
+	out->revote = c->revote;
+	if (c->rules.nchoices <= POLLDEF_CHOICES_MAX)
+		for (k = 0; k < c->rules.nchoices; k++)
+			snprintf(out->choices[out->nchoices++], sizeof(out->choices[0]), "%s", c->rules.choices[k]);
+}
+
+/* render: poll i's result JSON as it shows at now_ms: with its status,
+ * and without counts while a poll that shows them after closing is not
+ * closed. Under c->lock. Returns a malloc'd string, or NULL with err set. */
+static char *render(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen)
+{
+	const struct polldef *d = polls_get(c->polls, tally_poll_name(c->tally, i));
+	enum polldef_status st = polls_status(d, now_ms);
+	struct result_view view = { polldef_status_word(st),
+				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED };
+
+	return result_json(c->tally, i, &view, err, errlen);
+}
+
+/* schedule_slots: both of poll i's slots at their current versions. Under
+ * c->lock. Returns 0, or -1 when memory runs out. */
+static int schedule_slots(struct core *c, size_t i)
+{
+	if (pubsched_changed(c->sched, 2 * i, tally_poll_version(c->tally, i)) != 0 ||
+	    pubsched_changed(c->sched, 2 * i + 1, c->infover[i]) != 0)
+		return -1;
+	return 0;
+}
+
+/* commit_def: stores d (under c->lock: store_lock after it). Returns 0,
+ * or -1 with err set, the core then failed (nothing more is counted). */
+static int commit_def(struct core *c, const struct polldef *d, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->store_lock);
+	rc = store_save_def(c->store, d, err, errlen);
+	pthread_mutex_unlock(&c->store_lock);
+	if (rc != 0) {
+		c->failed = true;
+		pthread_cond_broadcast(&c->settled);
+		log_line("cannot store the definition of poll %s: %s; stopping", d->poll, err);
+	}
+	return rc;
+}
+
+/* announce: d (stored) is now its poll's rules: the tally counts by them,
+ * and the poll's information and result are due. Under c->lock. Returns
+ * the poll's number, or -1 with err set when memory runs out. */
+static long announce(struct core *c, const struct polldef *d, int64_t now_ms, char *err, size_t errlen)
+{
+	long i;
+
+	if (polls_define(c->tally, d, now_ms, err, errlen) != 0)
+		return -1;
+	i = tally_poll_find(c->tally, d->poll);
+	if (i < 0 || track(c, (size_t)i) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->infover[i]++;
+	if (c->committing[i] == 0 && schedule_slots(c, (size_t)i) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return i;
+}
+
+/* transitions: applies to every definition the change of status that the
+ * clock brings at now_ms (opening, closing at its time: closed_ms is then
+ * the closing time, not when this runs), each stored, then announced.
+ * Under c->lock, or before other threads exist. Returns 0, or -1 with err
+ * set (the core has then failed). */
+static int transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
+{
+	char when[VTIME_ISO_LEN];
+	struct polldef next;
+	size_t k;
+
+	for (k = 0; k < polls_count(c->polls); k++) {
+		struct polldef *d = polls_at(c->polls, k);
+		enum polldef_status st = polls_status(d, now_ms);
+
+		if (st == d->status)
+			continue;
+		next = *d;
+		next.status = st;
+		if (st == POLLDEF_CLOSED && !next.closed_ms)
+			next.closed_ms = next.closes_ms ? next.closes_ms : now_ms;
+		if (commit_def(c, &next, err, errlen) != 0)
+			return -1;
+		*d = next;
+		if (announce(c, d, now_ms, err, errlen) < 0) {
+			c->failed = true;
+			return -1;
+		}
+		if (vtime_format_iso(st == POLLDEF_CLOSED ? d->closed_ms : d->opens_ms, when, sizeof(when)) != 0)
+			snprintf(when, sizeof(when), "?");
+		if (!c->quiet)
+			log_line("poll %s %s at %s", d->poll, st == POLLDEF_CLOSED ? "closed" : "opened", when);
+	}
 	return 0;
 }
 
@@ -99,11 +241,15 @@ static int load(struct core *c, const char *db, char *err, size_t errlen)
 	long n, skipped = 0;
 	size_t i;
 
-	n = reload_tally(c->store, c->tally, &c->rules, &skipped, err, errlen);
+	n = reload_tally(c->store, c->tally, &c->rules, c->polls, &skipped, err, errlen);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < tally_poll_count(c->tally); i++) {
-		if (track(c, i) != 0 || pubsched_changed(c->sched, i, tally_poll_version(c->tally, i)) != 0) {
+		bool ok = track(c, i) == 0;
+
+		if (ok)
+			c->infover[i] = polls_get(c->polls, tally_poll_name(c->tally, i)) ? 1 : 0;
+		if (!ok || schedule_slots(c, i) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -127,6 +273,8 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	c->quiet = cfg->quiet;
+	c->revote = cfg->revote;
+	c->rules.defined_only = cfg->defined_only;
 	c->max_polls = cfg->max_polls ? cfg->max_polls : SIZE_MAX;
 	c->max_choices = cfg->max_choices ? cfg->max_choices : SIZE_MAX;
 	c->rules.max_skew_ms = cfg->max_skew_ms > 0 ? cfg->max_skew_ms : INT64_MAX;
@@ -154,8 +302,10 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	if (!c->tally)
 		goto fail;
 	c->sched = pubsched_new(CORE_RESULT_INTERVAL_MS, CORE_RESULT_TIMEOUT_MS);
+	c->polls = polls_new();
+	c->rules.polls = c->polls;
 	c->choices = cfg->nchoices ? calloc(cfg->nchoices, sizeof(*c->choices)) : NULL;
-	if (!c->sched || (cfg->nchoices && !c->choices)) {
+	if (!c->sched || !c->polls || (cfg->nchoices && !c->choices)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -170,7 +320,7 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->rules.choices = (const char *const *)c->choices;
 	c->store = store_open(cfg->db, STORE_WRITER, cfg->sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL, err,
 			      errlen);
-	if (!c->store || load(c, cfg->db, err, errlen) != 0)
+	if (!c->store || load(c, cfg->db, err, errlen) != 0 || transitions(c, vtime_now_ms(), err, errlen) != 0)
 		goto fail;
 	return c;
 fail:
@@ -274,7 +424,9 @@ static int count(struct core *c, const struct core_input *in, struct ballot *b, 
 	v->answer = in->want_result || v->reply[0];
 	if (refused) {
 		v->status = RECEIPT_REJECTED;
-		if (found >= 0 && tally_reject(c->tally, in->poll, now, err, errlen) != 0)
+		/* a closed poll's final result never changes: its refusals are not counted */
+		if (found >= 0 && polls_status(polls_get(c->polls, in->poll), now) != POLLDEF_CLOSED &&
+		    tally_reject(c->tally, in->poll, now, err, errlen) != 0)
 			return -1;
 	} else {
 		if (tally_apply(c->tally, b, now, &o, err, errlen) != 0)
@@ -321,11 +473,16 @@ static int scheduled(struct core *c, size_t i)
 {
 	int64_t due;
 
+	int64_t now = vtime_mono_ms(), info;
+
 	if (c->committing[i] > 0)
 		return 0;
-	if (pubsched_changed(c->sched, i, tally_poll_version(c->tally, i)) != 0)
+	if (schedule_slots(c, i) != 0)
 		return -1;
-	due = pubsched_due(c->sched, i, vtime_mono_ms());
+	due = pubsched_due(c->sched, 2 * i, now);
+	info = pubsched_due(c->sched, 2 * i + 1, now);
+	if (info < due)
+		due = info;
 	if (due >= c->armed_ms)
 		return 0;
 	c->armed_ms = due;
@@ -382,7 +539,7 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 		return CORE_FAILED;
 	}
 	if (wake >= 0 && v->answer)
-		v->result = result_json(c->tally, (size_t)i, err, sizeof(err));
+		v->result = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (wake < 0 || (v->answer && !v->result)) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
@@ -406,7 +563,7 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 	if (i >= 0 && !settle(c, (size_t)i))
 		snprintf(err, errlen, "the tallier is stopping");
 	else if (i >= 0)
-		json = result_json(c->tally, (size_t)i, err, errlen);
+		json = render(c, (size_t)i, vtime_now_ms(), err, errlen);
 	else
 		snprintf(err, errlen, "no poll '%s'", poll);
 	pthread_mutex_unlock(&c->lock);
@@ -415,45 +572,60 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms)
 {
-	char err[128];
+	int64_t wall = vtime_now_ms(), change;
+	struct polldef info;
+	char err[256];
 	int rc = 0;
-	long i;
+	long slot;
+	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->failed) {
+	if (c->failed || transitions(c, wall, err, sizeof(err)) != 0) {
 		/* the tally may hold a ballot whose commit failed: never publish it */
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
-	i = pubsched_next(c->sched, now_ms, wake_ms);
-	if (i < 0) {
+	slot = pubsched_next(c->sched, now_ms, wake_ms);
+	if (slot < 0) {
+		/* and the next change of status by the clock */
+		change = polls_next_change(c->polls, wall);
+		if (change != INT64_MAX && now_ms + (change - wall) < *wake_ms)
+			*wake_ms = now_ms + (change - wall);
 		c->armed_ms = *wake_ms;
 		goto out;
 	}
-	if (!settle(c, (size_t)i)) {
+	i = (size_t)slot / 2;
+	if (!settle(c, i)) {
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
-	out->poll = (size_t)i;
-	out->version = tally_poll_version(c->tally, (size_t)i);
-	if (topic_result(tally_poll_name(c->tally, (size_t)i), out->topic, sizeof(out->topic)) != 0)
-		snprintf(out->topic, sizeof(out->topic), "vote/?/result");
-	out->json = result_json(c->tally, (size_t)i, err, sizeof(err));
+	out->slot = (size_t)slot;
+	if (slot % 2) {
+		out->version = c->infover[i];
+		snprintf(out->topic, sizeof(out->topic), TOPIC_PREFIX "%s/info", tally_poll_name(c->tally, i));
+		info_of(c, i, wall, &info);
+		out->json = polldef_info_json(&info, err, sizeof(err));
+	} else {
+		out->version = tally_poll_version(c->tally, i);
+		if (topic_result(tally_poll_name(c->tally, i), out->topic, sizeof(out->topic)) != 0)
+			snprintf(out->topic, sizeof(out->topic), "vote/?/result");
+		out->json = render(c, i, wall, err, sizeof(err));
+	}
 	/* sent even on failure: the schedule's timeout retries it, no busy loop */
-	pubsched_sent(c->sched, (size_t)i, out->version, now_ms);
+	pubsched_sent(c->sched, (size_t)slot, out->version, now_ms);
 	*wake_ms = now_ms;
 	rc = out->json ? 1 : -1;
 out:
 	pthread_mutex_unlock(&c->lock);
 	if (rc < 0)
-		log_line("cannot build the result of %s: %s", out->topic, err);
+		log_line("cannot build %s: %s", out->topic, err);
 	return rc;
 }
 
-void core_result_done(struct core *c, size_t poll, uint64_t version, bool ok)
+void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
 {
 	pthread_mutex_lock(&c->lock);
-	pubsched_done(c->sched, poll, version, ok);
+	pubsched_done(c->sched, slot, version, ok);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -479,14 +651,14 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 	seen = CORE_SEEN_OTHER;
 	if (!settle(c, (size_t)i))
 		goto out; /* failed: nothing is published any more */
-	json = result_json(c->tally, (size_t)i, err, sizeof(err));
+	json = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
 		seen = CORE_SEEN_SAME;
 		goto out;
 	}
 	/* out of memory for json: publish again all the same */
-	pubsched_again(c->sched, (size_t)i);
-	due = pubsched_due(c->sched, (size_t)i, vtime_mono_ms());
+	pubsched_again(c->sched, 2 * (size_t)i);
+	due = pubsched_due(c->sched, 2 * (size_t)i, vtime_mono_ms());
 	if (due < c->armed_ms) {
 		c->armed_ms = due;
 		wake = true;
@@ -517,4 +689,208 @@ size_t core_results_pending(struct core *c)
 	n = pubsched_pending(c->sched);
 	pthread_mutex_unlock(&c->lock);
 	return n;
+}
+
+/* same_rules: whether d's choices and revote rule are those poll i counts
+ * by now (cur, its definition, or the tallier's own rules). */
+static bool same_rules(const struct core *c, const struct polldef *cur, const struct polldef *d, char *why,
+		       size_t size)
+{
+	const char *const *have = NULL;
+	const char *list[POLLDEF_CHOICES_MAX];
+	size_t n, k;
+	bool revote;
+
+	if (cur && cur->nchoices) {
+		for (k = 0; k < cur->nchoices; k++)
+			list[k] = cur->choices[k];
+		have = list;
+		n = cur->nchoices;
+	} else {
+		have = c->rules.choices;
+		n = c->rules.nchoices;
+	}
+	revote = cur ? cur->revote : c->revote;
+	for (k = 0; n == d->nchoices && k < n; k++)
+		if (strcmp(have[k], d->choices[k]) != 0)
+			break;
+	if (n != d->nchoices || k < n) {
+		snprintf(why, size, "%s already has ballots: its choices cannot change", d->poll);
+		return false;
+	}
+	if (revote != d->revote) {
+		snprintf(why, size, "%s already has ballots: its revote rule cannot change", d->poll);
+		return false;
+	}
+	return true;
+}
+
+/* cmd_open: defines (or redefines) a poll. Under c->lock. Returns the
+ * poll's number, or -1 with why set (a refusal, or, with *failed, the
+ * store failed). */
+static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool *failed, char *why, size_t size)
+{
+	struct polldef *d = &cmd->def;
+	const struct polldef *cur = polls_get(c->polls, d->poll);
+	long i = tally_poll_find(c->tally, d->poll);
+
+	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
+		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
+		return -1;
+	}
+	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && !same_rules(c, cur, d, why, size))
+		return -1;
+	if (!cur && i < 0 && tally_poll_count(c->tally) >= c->max_polls) {
+		snprintf(why, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
+		return -1;
+	}
+	if (!cmd->has_opens)
+		d->opens_ms = cur && cur->opens_ms <= now ? cur->opens_ms : now;
+	d->status = POLLDEF_OPEN;
+	d->status = polls_status(d, now);
+	if (d->status == POLLDEF_CLOSED) {
+		snprintf(why, size, "its closing time has passed");
+		return -1;
+	}
+	if (commit_def(c, d, why, size) != 0 || !polls_put(c->polls, d)) {
+		*failed = true;
+		return -1;
+	}
+	if ((i = announce(c, d, now, why, size)) < 0)
+		*failed = true;
+	return i;
+}
+
+/* cmd_close: closes a poll by hand, now. Under c->lock. Returns the
+ * poll's number, or -1 with why set (as cmd_open). */
+static long cmd_close(struct core *c, const char *poll, int64_t now, bool *failed, char *why, size_t size)
+{
+	const struct polldef *cur = polls_get(c->polls, poll);
+	long i = tally_poll_find(c->tally, poll);
+	struct polldef d;
+
+	if (i < 0) {
+		snprintf(why, size, "no poll '%s'", poll);
+		return -1;
+	}
+	if (cur && polls_status(cur, now) == POLLDEF_CLOSED)
+		return i; /* closed already: the same answer again */
+	info_of(c, (size_t)i, now, &d);
+	d.status = POLLDEF_CLOSED;
+	d.closed_ms = now;
+	if (!cur)
+		d.opens_ms = 0;
+	if (commit_def(c, &d, why, size) != 0 || !polls_put(c->polls, &d)) {
+		*failed = true;
+		return -1;
+	}
+	if ((i = announce(c, &d, now, why, size)) < 0)
+		*failed = true;
+	else if (!c->quiet)
+		log_line("poll %s closed by the organiser", poll);
+	return i;
+}
+
+static int cmp_poll_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* cmd_list: every poll's information, ordered by name, as an answer.
+ * Under c->lock. Returns the answer JSON, or NULL. */
+static char *cmd_list(struct core *c, int64_t now, char *err, size_t errlen)
+{
+	size_t n = tally_poll_count(c->tally), k;
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	char **infos = calloc(n ? n : 1, sizeof(*infos));
+	char *answer = NULL;
+	struct polldef d;
+
+	if (!names || !infos)
+		goto out;
+	for (k = 0; k < n; k++)
+		names[k] = tally_poll_name(c->tally, k);
+	qsort(names, n, sizeof(*names), cmp_poll_name);
+	for (k = 0; k < n; k++) {
+		info_of(c, (size_t)tally_poll_find(c->tally, names[k]), now, &d);
+		if (!(infos[k] = polldef_info_json(&d, err, errlen)))
+			goto out;
+	}
+	answer = polldef_answer_json(NULL, NULL, NULL, infos, n, err, errlen);
+out:
+	for (k = 0; infos && k < n; k++)
+		free(infos[k]);
+	free(infos);
+	free(names);
+	return answer;
+}
+
+enum core_rc core_command(struct core *c, const void *payload, size_t len, char **answer, char *reply)
+{
+	struct polldef_cmd cmd;
+	struct polldef d;
+	char why[256] = "", err[256] = "", *info = NULL, *result = NULL;
+	int64_t now = vtime_now_ms();
+	bool failed = false;
+	long i = -1;
+	int wake = 0;
+
+	*answer = NULL;
+	reply[0] = '\0';
+	if (polldef_cmd_parse(payload, len, &cmd, why, sizeof(why)) != 0) {
+		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+		return CORE_OK;
+	}
+	snprintf(reply, TOPIC_MAX, "%s", cmd.reply);
+	pthread_mutex_lock(&c->lock);
+	if (c->failed || transitions(c, now, why, sizeof(why)) != 0) {
+		pthread_mutex_unlock(&c->lock);
+		return CORE_FAILED;
+	}
+	switch (cmd.kind) {
+	case POLLDEF_CMD_OPEN:
+		i = cmd_open(c, &cmd, now, &failed, why, sizeof(why));
+		break;
+	case POLLDEF_CMD_CLOSE:
+		i = cmd_close(c, cmd.def.poll, now, &failed, why, sizeof(why));
+		break;
+	case POLLDEF_CMD_SHOW:
+		i = tally_poll_find(c->tally, cmd.def.poll);
+		if (i < 0)
+			snprintf(why, sizeof(why), "no poll '%s'", cmd.def.poll);
+		break;
+	case POLLDEF_CMD_LIST:
+		*answer = cmd_list(c, now, err, sizeof(err));
+		break;
+	}
+	if (failed) {
+		pthread_mutex_unlock(&c->lock);
+		return CORE_FAILED;
+	}
+	if (i >= 0) {
+		if (!settle(c, (size_t)i)) {
+			pthread_mutex_unlock(&c->lock);
+			return CORE_FAILED;
+		}
+		info_of(c, (size_t)i, now, &d);
+		info = polldef_info_json(&d, err, sizeof(err));
+		if (cmd.kind == POLLDEF_CMD_SHOW)
+			result = render(c, (size_t)i, now, err, sizeof(err));
+		if (cmd.kind != POLLDEF_CMD_SHOW)
+			wake = scheduled(c, (size_t)i);
+		*answer = polldef_answer_json(NULL, info, result, NULL, 0, err, sizeof(err));
+	} else if (cmd.kind != POLLDEF_CMD_LIST) {
+		if (!c->quiet)
+			log_line("refused the organiser's %s of %s: %s", cmd.kind == POLLDEF_CMD_OPEN ? "opening" : "command",
+				 cmd.def.poll, why);
+		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(info);
+	free(result);
+	if (wake > 0 && c->wake)
+		c->wake(c->wake_arg);
+	if (!c->quiet && cmd.kind == POLLDEF_CMD_OPEN && i >= 0)
+		log_line("poll %s defined by the organiser: %s", cmd.def.poll, polldef_status_word(cmd.def.status));
+	return CORE_OK;
 }

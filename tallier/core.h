@@ -25,6 +25,7 @@ struct core_config {
 	size_t max_polls;            /* a valid ballot for one more poll is refused; 0: no limit */
 	size_t max_choices;          /* a new choice past this many on a poll is refused; 0: no limit */
 	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused; 0: no limit */
+	bool defined_only;           /* only polls an organiser defined take ballots */
 	bool quiet;                  /* log only fatal errors */
 	bool verbose;                /* log every ballot */
 	/* called, from whichever thread counted a ballot and with no lock
@@ -98,15 +99,18 @@ void verdict_free(struct verdict *v);
  * is not stored). */
 char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen);
 
-/* A result to publish. */
+/* A result, or a poll's information, to publish (retained). */
 struct due_result {
-	char topic[TOPIC_MAX];       /* vote/<poll>/result */
+	char topic[TOPIC_MAX];       /* vote/<poll>/result or vote/<poll>/info */
 	char *json;                  /* malloc'd: free() it */
-	size_t poll;                 /* its poll's number, for core_result_done */
+	size_t slot;                 /* what it is, for core_result_done */
 	uint64_t version;            /* its version, for core_result_done */
 };
 
-/* core_next_result: the next result due at now_ms (monotonic): returns 1
+/* core_next_result: first applies the changes of status that the clock
+ * brings to defined polls (opening, closing: each stored, then announced),
+ * then gives the next result or poll information due at now_ms
+ * (monotonic): returns 1
  * with *out filled (and the result counted as in flight), or 0 when none is
  * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
  * which is also when the core takes it that the publisher will look
@@ -115,9 +119,18 @@ struct due_result {
  * out (logged). */
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms);
 
-/* core_result_done: the publication of out->poll's out->version ended: ok
+/* core_result_done: the publication of out->slot's out->version ended: ok
  * when the broker acknowledged it; a failure is retried. Any thread. */
-void core_result_done(struct core *c, size_t poll, uint64_t version, bool ok);
+void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok);
+
+/* core_command: an organiser's command, payload[0..len) (not
+ * NUL-terminated; polldef.h: open, close, show, list), run at once: a
+ * definition or a closing is stored before it is announced (the poll's
+ * information and result are then due). *answer gets the answer JSON
+ * (malloc'd, free() it; NULL when memory runs out), and *reply the
+ * command's "reply" field (TOPIC_MAX bytes, "" when none). Any thread.
+ * Returns CORE_OK, or CORE_FAILED when the store failed (as core_ballot). */
+enum core_rc core_command(struct core *c, const void *payload, size_t len, char **answer, char *reply);
 
 /* core_results_reset: every result must be published again (a new
  * connection to the broker). Any thread. */

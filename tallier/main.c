@@ -29,7 +29,7 @@ static void usage(FILE *out)
 		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
 		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
 		"               [--db path] [--sync normal|full] [-v] [--quiet]\n"
-		"               [--max-polls n] [--max-choices n] [--max-skew secs]\n"
+		"               [--max-polls n] [--max-choices n] [--max-skew secs] [--defined-only]\n"
 		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]\n"
 		"                [--max-per-address n] [--line-timeout secs]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
@@ -74,6 +74,8 @@ static void usage(FILE *out)
 		"     --max-choices N   different choices per poll (default 64)\n"
 		"     --max-skew S      a ballot whose ts is more than S seconds ahead of the\n"
 		"                       tallier's clock is rejected (default 300)\n"
+		"     --defined-only    count ballots only for polls an organiser opened with\n"
+		"                       pollctl (others are rejected)\n"
 		" -v, --verbose         log every ballot\n"
 		"     --quiet           log only fatal errors\n"
 		"     --help            this text\n"
@@ -166,7 +168,7 @@ int main(int argc, char **argv)
 				   .choices = (const char *const *)o.choices, .nchoices = o.nchoices,
 				   .revote = o.revote, .max_polls = (size_t)o.max_polls,
 				   .max_choices = (size_t)o.max_choices, .max_skew_ms = (int64_t)(o.max_skew * 1000),
-				   .quiet = o.quiet, .verbose = o.verbose,
+				   .defined_only = o.defined_only, .quiet = o.quiet, .verbose = o.verbose,
 				   .wake = wake_loop, .wake_arg = loop };
 	core = core_open(&cc, err, sizeof(err)); /* after the handlers: SIGXFSZ must not kill it */
 	if (!core) {

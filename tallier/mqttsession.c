@@ -18,6 +18,7 @@
 #include "mqttprops.h"
 #include "mqtturi.h"
 #include "nodelay.h"
+#include "polldef.h"
 #include "receipt.h"
 #include "topic.h"
 #include "vtime.h"
@@ -26,7 +27,7 @@
  * account-bound one of mosquitto-secure.conf. */
 static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
 #define NDEFAULT (sizeof(default_topics) / sizeof(default_topics[0]))
-#define MAX_FILTERS (2 * MQTTSESSION_MAX_TOPICS + NDEFAULT)
+#define MAX_FILTERS (2 * MQTTSESSION_MAX_TOPICS + NDEFAULT + 1)
 /* The session (and the ballots queued in it) outlives any stop of the
  * tallier: 0x7FFFFFFF s is 68 years. Not 0xFFFFFFFF ("never"): Paho
  * 1.3.11 mangles values from 2^31 up, and sends 0xFFFFFFFF as 255 s (seen
@@ -40,7 +41,7 @@ static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
 struct pubctx {
 	struct pubctx *prev, *next;
 	struct mqttsession *link;
-	size_t poll;
+	size_t slot;
 	uint64_t version;
 	char topic[TOPIC_MAX];
 };
@@ -212,6 +213,57 @@ static void watch_result(struct mqttsession *l, const char *poll, const char *to
 			 topic, poll);
 }
 
+/* take_command: an organiser's command (on POLLDEF_CTL_TOPIC, which the
+ * broker lets only the organiser publish): run by the core, answered to
+ * its Response Topic, else its "reply" field, under POLLDEF_REPLY_PREFIX.
+ * Returns 0, or -1 when the core failed. */
+static int take_command(struct mqttsession *l, const void *payload, size_t len, const struct reply_to *reply)
+{
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	char topic[TOPIC_MAX], field[TOPIC_MAX], shown[300];
+	struct polldef_cmd cmd;
+	char *answer = NULL;
+	int rc = -1, k;
+
+	/* a command about a poll none of our filters takes is another
+	 * tallier's (one broker may serve several): no answer */
+	if (polldef_cmd_parse(payload, len, &cmd, topic, sizeof(topic)) == 0 && cmd.kind != POLLDEF_CMD_LIST) {
+		snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s", cmd.def.poll);
+		for (k = 0; k < l->ntopics; k++)
+			if (!l->watch[k] && topic_filter_matches(l->topics[k], topic))
+				break;
+		if (k == l->ntopics)
+			return 0;
+	}
+	if (core_command(l->core, payload, len, &answer, field) != CORE_OK)
+		goto out;
+	rc = 0;
+	if (reply->topic)
+		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
+	else
+		snprintf(topic, sizeof(topic), "%s", field);
+	if (!answer || strncmp(topic, POLLDEF_REPLY_PREFIX, strlen(POLLDEF_REPLY_PREFIX)) != 0 ||
+	    strpbrk(topic, "+#")) {
+		if (!l->cfg.quiet)
+			log_line("no answer to the organiser's command: %s",
+				 answer ? "it names no topic under " POLLDEF_REPLY_PREFIX : "out of memory");
+		goto out;
+	}
+	msg.payload = answer;
+	msg.payloadlen = (int)strlen(answer);
+	msg.qos = 1;
+	if (l->cfg.mqtt_version == 5 && (mqttprops_json(&msg.properties) != 0 ||
+					 mqttprops_correlation(&msg.properties, reply->corr, reply->corrlen) != 0))
+		goto out;
+	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) != MQTTASYNC_SUCCESS && !l->cfg.quiet)
+		log_line("no answer sent to %s: cannot publish now", log_clean(topic, strlen(topic), shown, sizeof(shown)));
+out:
+	MQTTProperties_free(&msg.properties);
+	free(answer);
+	return rc;
+}
+
 /* take_message: one message received on topic[0..topiclen) with
  * payload[0..len) (neither NUL-terminated): a ballot goes through the
  * core, and its receipt to where it asked; a result is watched; receipts
@@ -226,6 +278,14 @@ static int take_message(struct mqttsession *l, const char *topic, size_t topicle
 	struct verdict v;
 	int rc = -1;
 
+	if (topiclen == strlen(POLLDEF_CTL_TOPIC) && memcmp(topic, POLLDEF_CTL_TOPIC, topiclen) == 0) {
+		if (!retained)
+			return take_command(l, payload, len, reply);
+		if (!l->cfg.quiet) /* an old command, kept by the broker: never run again */
+			log_line("ignored a retained command on " POLLDEF_CTL_TOPIC " (clear it with mosquitto_pub -r -n "
+				 "-t " POLLDEF_CTL_TOPIC ")");
+		return 0;
+	}
 	switch (topic_classify(topic, topiclen, &names, why, sizeof(why))) {
 	case TOPIC_OURS:
 		return 0;
@@ -522,7 +582,7 @@ static void published(struct pubctx *c, int ok)
 	struct mqttsession *l = c->link;
 
 	ctx_unlink(l, c);
-	core_result_done(l->core, c->poll, c->version, ok);
+	core_result_done(l->core, c->slot, c->version, ok);
 	free(c);
 	loop_wake(l->loop);
 }
@@ -568,7 +628,7 @@ int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r
 	if (!c)
 		goto out;
 	c->link = l;
-	c->poll = r->poll;
+	c->slot = r->slot;
 	c->version = r->version;
 	snprintf(c->topic, sizeof(c->topic), "%s", r->topic);
 	msg.payload = r->json;
@@ -651,6 +711,7 @@ static int add_filters(struct mqttsession *l, const struct mqttsession_config *c
 		l->watch[l->ntopics] = true;
 		l->topics[l->ntopics++] = r;
 	}
+	l->topics[l->ntopics++] = POLLDEF_CTL_TOPIC; /* the organiser's commands */
 	for (k = 0; k < (size_t)l->ntopics; k++)
 		l->qos[k] = 1;
 	return 0;

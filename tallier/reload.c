@@ -1,10 +1,13 @@
 /* reload.c -- a tally rebuilt from the store, as the tallier does at start: for the core and for --recount */
 #include "reload.h"
 
+#include <stdio.h>
+
 /* What reloading found. */
 struct reload {
 	struct tally *t;
 	const struct check_rules *rules;
+	struct polls *polls;
 	long n, skipped;
 	char *err;
 	size_t errlen;
@@ -31,12 +34,24 @@ static int reload_poll(void *ctx, const char *poll, uint64_t rejected, int64_t u
 	return tally_restore_poll(r->t, poll, rejected, updated_ms, r->err, r->errlen);
 }
 
-long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, long *skipped, char *err,
-		  size_t errlen)
+static int reload_def(void *ctx, const struct polldef *d)
 {
-	struct reload r = { t, rules, 0, 0, err, errlen };
+	struct reload *r = ctx;
 
-	if (store_each_ballot(s, NULL, reload_ballot, &r, err, errlen) != 0 ||
+	if (!polls_put(r->polls, d)) {
+		snprintf(r->err, r->errlen, "out of memory");
+		return -1;
+	}
+	return polls_define(r->t, d, d->opens_ms, r->err, r->errlen);
+}
+
+long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, struct polls *polls,
+		  long *skipped, char *err, size_t errlen)
+{
+	struct reload r = { t, rules, polls, 0, 0, err, errlen };
+
+	if ((polls && store_each_def(s, reload_def, &r, err, errlen) != 0) ||
+	    store_each_ballot(s, NULL, reload_ballot, &r, err, errlen) != 0 ||
 	    store_each_poll(s, reload_poll, &r, err, errlen) != 0)
 		return -1;
 	*skipped = r.skipped;

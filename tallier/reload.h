@@ -8,12 +8,14 @@
 #include "store.h"
 #include "tally.h"
 
-/* reload_tally: counts every ballot stored in s into t (which should be
- * empty), leaving out those that the check steps under rules refuse now
- * (a choice --choices no longer offers: *skipped says how many), then
- * restores each poll's rejected count and last update. Returns the number
- * of stored ballots read, or -1 with err set. */
-long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, long *skipped, char *err,
-		  size_t errlen);
+/* reload_tally: reads the poll definitions stored in s into polls (when
+ * not NULL: rules->polls should be it) and defines them in t, counts every
+ * ballot stored in s into t (which should be empty), leaving out those
+ * that the check steps under rules refuse now (a choice --choices no
+ * longer offers: *skipped says how many), then restores each poll's
+ * rejected count and last update. Returns the number of stored ballots
+ * read, or -1 with err set. */
+long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, struct polls *polls,
+		  long *skipped, char *err, size_t errlen);
 
 #endif

@@ -20,7 +20,7 @@ import unittest
 import harness
 from harness import IntegrationCase, ballot_json
 
-RESULT_KEYS = {"poll", "counts", "total", "rejected", "updated"}
+RESULT_KEYS = {"poll", "counts", "total", "rejected", "updated", "status"}
 ISO_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 ID_A = "0123456789abcdef0123456789abcdef"
 ID_B = "fedcba9876543210fedcba9876543210"

@@ -31,7 +31,7 @@ import unittest
 import harness
 from harness import HOST, IntegrationCase, TcpClient, ballot_json
 
-RESULT_KEYS = {"poll", "counts", "total", "rejected", "updated"}
+RESULT_KEYS = {"poll", "counts", "total", "rejected", "updated", "status"}
 RECEIPT_KEYS = {"id", "poll", "status", "reason", "counts", "total"}
 ID_A = "0123456789abcdef0123456789abcdef"
 ID_B = "fedcba9876543210fedcba9876543210"

@@ -160,9 +160,10 @@ static void due_polls(struct core *c, char *buf, size_t size)
 	clock_ms += HOUR_MS;
 	buf[0] = '\0';
 	while (core_next_result(c, clock_ms, &d, &wake) == 1) {
-		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " " : "", d.topic);
+		if (!strstr(d.topic, "/info")) /* the results; each poll's information goes out too */
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " " : "", d.topic);
 		assert_true(used < size);
-		core_result_done(c, d.poll, d.version, true);
+		core_result_done(c, d.slot, d.version, true);
 		free(d.json);
 	}
 	assert_int_equal(wake, INT64_MAX);

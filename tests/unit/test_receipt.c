@@ -257,7 +257,7 @@ static void receipt_to_json_should_copy_the_counts_of_a_tally_result(void **stat
 		strcpy(b.choice, votes[i]);
 		assert_int_equal(tally_apply(t, &b, 1700000000123LL, &out, err, sizeof(err)), 0);
 	}
-	result = result_json(t, 0, err, sizeof(err));
+	result = result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(result);
 	json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, result);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\","
@@ -269,9 +269,9 @@ static void receipt_to_json_should_copy_the_counts_of_a_tally_result(void **stat
 
 static void receipt_to_json_should_fail_on_a_result_that_is_not_one(void **state)
 {
-	/* NULL is no result (below); a result without counts or total is a bug */
-	static const char *const bad[] = { "", "not json", "{\"poll\":\"p1\",\"total\":0}", "[]",
-					   "{\"poll\":\"p1\",\"counts\":{\"yes\":1}}" };
+	/* NULL is no result (below); a result without total is a bug (one
+	 * without counts is a poll that shows them after it closes: below) */
+	static const char *const bad[] = { "", "not json", "[]", "{\"poll\":\"p1\",\"counts\":{\"yes\":1}}" };
 	size_t i;
 
 	(void)state;
@@ -283,6 +283,22 @@ static void receipt_to_json_should_fail_on_a_result_that_is_not_one(void **state
 			fail_msg("result '%s' gave %s", bad[i], json);
 		assert_string_equal(err, "cannot build the receipt JSON");
 	}
+}
+
+/* A poll that shows its results after it closes: the receipt, like the
+ * result, has the total and no counts while it is open. */
+static void receipt_to_json_should_give_the_total_alone_when_the_result_hides_the_counts(void **state)
+{
+	char err[256] = "";
+	char *json = receipt_to_json(ID_A, "p1", RECEIPT_COUNTED, NULL,
+				     "{\"poll\":\"p1\",\"total\":2,\"rejected\":0,\"status\":\"open\","
+				     "\"results\":\"after-close\"}",
+				     err, sizeof(err));
+
+	(void)state;
+	assert_non_null(json);
+	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\",\"total\":2}");
+	free(json);
 }
 
 /* A refusal on a poll that does not exist creates none (0d40e6c): its
@@ -328,7 +344,7 @@ static char *result_of(size_t n, size_t *total)
 			(*total)++;
 		}
 	}
-	json = result_json(t, 0, err, sizeof(err));
+	json = result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	tally_free(t);
 	return json;
@@ -577,6 +593,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(receipt_topic_make_should_name_the_client_id_or_refuse_it),
+		cmocka_unit_test(receipt_to_json_should_give_the_total_alone_when_the_result_hides_the_counts),
 		cmocka_unit_test(receipt_topic_check_should_follow_the_table_with_its_reason),
 		cmocka_unit_test(receipt_topic_check_should_name_the_poll_and_cut_its_reason_to_the_buffer),
 		cmocka_unit_test(receipt_topic_check_should_read_only_len_bytes),

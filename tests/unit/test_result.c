@@ -32,7 +32,7 @@ static void assert_keys(const struct tally *t, const char *poll, const char *key
 static char *json_of(const struct tally *t)
 {
 	char err[256] = "";
-	char *json = result_json(t, 0, err, sizeof(err));
+	char *json = result_json(t, 0, NULL, err, sizeof(err));
 
 	if (!json)
 		fail_msg("result_json: %s", err);
@@ -102,7 +102,7 @@ static void result_json_should_have_empty_counts_for_a_poll_without_votes(void *
 
 	(void)state;
 	assert_int_equal(tally_reject(t, "p1", NOW, err, sizeof(err)), 0);
-	json = result_json(t, 0, err, sizeof(err));
+	json = result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	assert_string_equal(json, "{\"poll\":\"p1\",\"counts\":{},\"total\":0,\"rejected\":1,\"updated\":\"" NOW_ISO "\"}");
 	free(json);
@@ -120,7 +120,7 @@ static void result_json_should_hold_poll_counts_total_rejected_and_updated(void 
 	(void)state;
 	assert_int_equal(apply_at(t, &a, NOW - 5000).status, TALLY_COUNTED);
 	assert_int_equal(apply_at(t, &b, NOW).status, TALLY_COUNTED);
-	json = result_json(t, 0, err, sizeof(err));
+	json = result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	assert_string_equal(json, "{\"poll\":\"p1\",\"counts\":{\"no\":1,\"yes\":1},\"total\":2,"
 				  "\"rejected\":0,\"updated\":\"" NOW_ISO "\"}");

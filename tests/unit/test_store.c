@@ -19,6 +19,7 @@
 #include "check.h"
 #include "reload.h"
 #include "result.h"
+#include "polldef.h"
 #include "store.h"
 #include "tally.h"
 #include "testkit.h"
@@ -74,7 +75,7 @@ static long load_ok(struct store *s, struct tally *t, long *skipped)
 	long n;
 
 	*skipped = -1;
-	n = reload_tally(s, t, &rules, skipped, err, sizeof(err));
+	n = reload_tally(s, t, &rules, NULL, skipped, err, sizeof(err));
 	if (n < 0)
 		fail_msg("reload_tally: %s", err);
 	return n;
@@ -131,7 +132,7 @@ static void reject_and_save(struct tally *t, struct store *s, const char *poll, 
 static char *result_of(const struct tally *t, const char *name)
 {
 	char err[256] = "";
-	char *json = result_json(t, poll_of(t, name), err, sizeof(err));
+	char *json = result_json(t, poll_of(t, name), NULL, err, sizeof(err));
 
 	if (!json)
 		fail_msg("result_json: %s", err);
@@ -331,8 +332,8 @@ static void store_open_should_create_a_new_database_of_the_current_schema(void *
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	assert_true(exists(f->db));
 	store_close(s);
-	assert_int_equal(STORE_SCHEMA, 1);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(STORE_SCHEMA, 2);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					"name IN ('ballots', 'polls')"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 0);
@@ -351,7 +352,7 @@ static void store_open_should_make_a_tally_of_an_empty_file(void **state)
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	save_ok(s, NULL, "p1", 1, NOW);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 1);
 }
 
@@ -374,7 +375,7 @@ static void store_open_should_reopen_its_own_database_as_writer_and_reader(void 
 	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "yes"), 1);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
 }
 
 static void store_open_should_refuse_a_second_writer_while_the_first_is_open(void **state)
@@ -401,6 +402,83 @@ static void store_open_should_refuse_a_second_writer_while_the_first_is_open(voi
 	save_ok(second, NULL, "p1", 2, NOW + 1);
 	store_close(second);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 2);
+}
+
+/* ---- schema 2: poll definitions, and the upgrade from schema 1 ---- */
+
+static int copy_def(void *ctx, const struct polldef *d)
+{
+	*(struct polldef *)ctx = *d;
+	return 0;
+}
+
+static int count_def(void *ctx, const struct polldef *d)
+{
+	(void)d;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void store_save_def_should_give_back_what_it_stored(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct polldef d = { .poll = "p1", .defined = true, .question = "Lunch at noon?",
+			     .choices = { "yes", "no", "caf\xc3\xa9" }, .nchoices = 3, .opens_ms = 1000,
+			     .closes_ms = 5000, .results = POLLDEF_AFTER_CLOSE, .revote = false,
+			     .status = POLLDEF_CLOSED, .closed_ms = 4000 };
+	struct polldef got;
+	char err[256] = "";
+	size_t k;
+	int n = 0;
+
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	d.closed_ms = 4500; /* saved again: replaced */
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	assert_int_equal(store_each_def(s, copy_def, &got, err, sizeof(err)), 0);
+	assert_string_equal(got.poll, "p1");
+	assert_true(got.defined);
+	assert_string_equal(got.question, d.question);
+	assert_int_equal(got.nchoices, 3);
+	for (k = 0; k < 3; k++)
+		assert_string_equal(got.choices[k], d.choices[k]);
+	assert_true(got.opens_ms == 1000 && got.closes_ms == 5000 && got.closed_ms == 4500);
+	assert_int_equal(got.results, POLLDEF_AFTER_CLOSE);
+	assert_false(got.revote);
+	assert_int_equal(got.status, POLLDEF_CLOSED);
+	assert_int_equal(store_each_def(s, count_def, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	store_close(s);
+}
+
+static void store_open_should_upgrade_a_schema_1_database_keeping_its_ballots(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	char err[256] = "";
+	int n = 0;
+
+	sql_exec(f->db, "CREATE TABLE polls (poll TEXT PRIMARY KEY, rejected INTEGER NOT NULL DEFAULT 0,"
+			" updated_ms INTEGER NOT NULL) WITHOUT ROWID;"
+			"CREATE TABLE ballots (poll TEXT NOT NULL, voter TEXT NOT NULL, choice TEXT NOT NULL, id TEXT,"
+			" ts INTEGER, PRIMARY KEY (poll, voter)) WITHOUT ROWID;"
+			"INSERT INTO ballots VALUES ('p1', 'ann', 'yes', NULL, 5);"
+			"INSERT INTO polls VALUES ('p1', 3, 7);"
+			"PRAGMA user_version = 1;");
+	/* a reader reads it as it is */
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_each_def(s, count_def, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+	/* a writer upgrades it */
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE voter = 'ann' AND choice = 'yes'"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 3);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polldefs"), 0);
 }
 
 static void store_close_should_accept_null(void **state)
@@ -494,7 +572,7 @@ static void store_open_should_refuse_a_newer_schema_and_leave_it_untouched(void 
 			"PRAGMA user_version = 7;");
 	before = slurp(f->db, &blen);
 	snprintf(want, sizeof(want),
-		 "%s was written by a newer mqtt-vote (schema 7; this one knows 1): left untouched", f->db);
+		 "%s was written by a newer mqtt-vote (schema 7; this one knows 2): left untouched", f->db);
 	open_fails(f->db, STORE_WRITER, want);
 	open_fails(f->db, STORE_READER, want);
 	after = slurp(f->db, &alen);
@@ -1041,6 +1119,8 @@ int main(void)
 		T(store_open_should_reopen_its_own_database_as_writer_and_reader),
 		T(store_open_should_refuse_a_second_writer_while_the_first_is_open),
 		cmocka_unit_test(store_close_should_accept_null),
+		T(store_save_def_should_give_back_what_it_stored),
+		T(store_open_should_upgrade_a_schema_1_database_keeping_its_ballots),
 		T(store_open_should_let_a_reader_open_while_a_writer_holds_it),
 		T(store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it),
 		T(store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched),

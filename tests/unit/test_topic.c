@@ -443,6 +443,29 @@ static void topic_account_ballot_should_build_what_classify_reads(void **state)
 	assert_string_equal(err, "ballot topic too long");
 }
 
+static void topic_filter_matches_should_follow_mqtt_wildcards(void **state)
+{
+	static const struct {
+		const char *filter, *topic;
+		bool match;
+	} cases[] = {
+		{ "vote/+", "vote/p1", true },       { "vote/+", "vote/p1/result", false },
+		{ "vote/p1", "vote/p1", true },      { "vote/p1", "vote/p2", false },
+		{ "vote/p1", "vote/p", false },      { "vote/p", "vote/p1", false },
+		{ "vote/#", "vote/p1", true },       { "vote/#", "vote", true },
+		{ "#", "vote/p1", true },            { "+/+", "vote/p1", true },
+		{ "+", "vote/p1", false },           { "vote/+/by/+", "vote/p1", false },
+		{ "vote/+/by/+", "vote/p1/by/ann", true }, { "#", "$SYS/x", false },
+		{ "+/x", "$SYS/x", false },          { "votectl", "vote/p1", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (topic_filter_matches(cases[i].filter, cases[i].topic) != cases[i].match)
+			fail_msg("%s against %s: expected %d", cases[i].topic, cases[i].filter, cases[i].match);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +484,7 @@ int main(void)
 		cmocka_unit_test(topic_result_should_fail_when_the_buffer_is_one_byte_short),
 		cmocka_unit_test(topic_result_should_be_classified_as_a_result),
 		cmocka_unit_test(topic_account_ballot_should_build_what_classify_reads),
+		cmocka_unit_test(topic_filter_matches_should_follow_mqtt_wildcards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,7 +99,7 @@ static inline size_t poll_of(const struct tally *t, const char *name)
 static inline cJSON *result(const struct tally *t, const char *name)
 {
 	char err[256] = "";
-	char *json = result_json(t, poll_of(t, name), err, sizeof(err));
+	char *json = result_json(t, poll_of(t, name), NULL, err, sizeof(err));
 	cJSON *root;
 
 	if (!json)
