@@ -1,4 +1,4 @@
-/* options.c -- the command-line options voter and tallier share, mosquitto_pub/sub style */
+/* options.c -- the command-line options voter, tallier and pollctl share, mosquitto_pub/sub style */
 #include "options.h"
 
 #include <errno.h>
@@ -9,7 +9,11 @@
 #include <string.h>
 
 #include "ballot.h"
+#include "polldef.h"
 #include "topic.h"
+#include "utf8.h"
+#include "vtime.h"
+#include "when.h"
 
 #define TEXT_RULE "must be 1 to 64 bytes of UTF-8 without control characters"
 
@@ -37,21 +41,32 @@ enum {
 	OPT_MAX_SKEW,
 	OPT_MAX_PER_ADDRESS,
 	OPT_LINE_TIMEOUT,
+	OPT_INFO,        /* voter */
+	OPT_DEFINED_ONLY, /* tallier */
+	OPT_QUESTION,    /* pollctl open */
+	OPT_OPENS,
+	OPT_CLOSES,
+	OPT_RESULTS,
 };
 
-/* Which program takes which option: V voter, T tallier, B both. */
+/* Which program takes which option: V voter, T tallier, C pollctl (bits). */
+enum { V = 1 << OPTS_VOTER, T = 1 << OPTS_TALLIER, C = 1 << OPTS_POLLCTL };
 static const struct {
 	int val;
-	char prog;
+	int progs;
 } owners[] = {
-	{ 'h', 'B' }, { 'p', 'B' }, { 't', 'B' }, { 'i', 'B' }, { 'u', 'B' }, { 'P', 'B' },
-	{ 'V', 'B' }, { OPT_QUIET, 'B' }, { OPT_HELP, 'B' }, { OPT_VERSION, 'B' },
-	{ 'm', 'V' }, { 'q', 'V' }, { 'd', 'V' }, { OPT_VOTER, 'V' }, { OPT_TIMEOUT, 'V' },
-	{ OPT_CONFIRM, 'V' }, { OPT_TCP, 'V' }, { OPT_LISTEN, 'T' }, { OPT_NO_MQTT, 'T' },
-	{ OPT_IDLE_TIMEOUT, 'T' }, { OPT_MAX_CLIENTS, 'T' }, { OPT_MAX_POLLS, 'T' }, { OPT_MAX_CHOICES, 'T' },
-	{ OPT_MAX_SKEW, 'T' }, { OPT_MAX_PER_ADDRESS, 'T' }, { OPT_LINE_TIMEOUT, 'T' },
-	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' }, { OPT_DB, 'T' }, { OPT_SYNC, 'T' },
-	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
+	{ 'h', V | T | C }, { 'p', V | T | C }, { 't', V | T }, { 'i', V | T | C }, { 'u', V | T | C },
+	{ 'P', V | T | C }, { 'V', V | T | C }, { OPT_QUIET, V | T | C }, { OPT_HELP, V | T | C },
+	{ OPT_VERSION, V | T | C },
+	{ 'm', V }, { 'q', V }, { 'd', V | C }, { OPT_VOTER, V }, { OPT_TIMEOUT, V | C },
+	{ OPT_CONFIRM, V }, { OPT_TCP, V }, { OPT_LISTEN, T }, { OPT_NO_MQTT, T },
+	{ OPT_IDLE_TIMEOUT, T }, { OPT_MAX_CLIENTS, T }, { OPT_MAX_POLLS, T }, { OPT_MAX_CHOICES, T },
+	{ OPT_MAX_SKEW, T }, { OPT_MAX_PER_ADDRESS, T }, { OPT_LINE_TIMEOUT, T },
+	{ 'v', T }, { OPT_CHOICES, T | C }, { OPT_REVOTE, T | C }, { OPT_DB, T }, { OPT_SYNC, T },
+	{ OPT_EXPORT, T }, { OPT_FORMAT, T }, { OPT_RECOUNT, T },
+	/* polls (issue 12) */
+	{ OPT_INFO, V }, { OPT_DEFINED_ONLY, T }, { OPT_QUESTION, C }, { OPT_OPENS, C }, { OPT_CLOSES, C },
+	{ OPT_RESULTS, C },
 };
 
 static const struct option long_options[] = {
@@ -89,6 +104,12 @@ static const struct option long_options[] = {
 	{ "max-skew", required_argument, NULL, OPT_MAX_SKEW },
 	{ "max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
 	{ "line-timeout", required_argument, NULL, OPT_LINE_TIMEOUT },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "defined-only", no_argument, NULL, OPT_DEFINED_ONLY },
+	{ "question", required_argument, NULL, OPT_QUESTION },
+	{ "opens", required_argument, NULL, OPT_OPENS },
+	{ "closes", required_argument, NULL, OPT_CLOSES },
+	{ "results", required_argument, NULL, OPT_RESULTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,7 +119,7 @@ static bool takes(enum opts_prog prog, int val)
 
 	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
 		if (owners[i].val == val)
-			return owners[i].prog == 'B' || owners[i].prog == (prog == OPTS_VOTER ? 'V' : 'T');
+			return (owners[i].progs & (1 << prog)) != 0;
 	return false;
 }
 
@@ -250,8 +271,116 @@ static int parse_seconds(const char *name, const char *arg, double *out, char *e
 	return 0;
 }
 
+/* ---- polls (issue 12): voter --info, pollctl ---- */
+
+static const char *const command_words[] = { "open", "close", "list", "show" };
+
+/* parse_when: --opens or --closes TIME (when_parse) at now_ms into *out. */
+static int parse_when(const char *name, const char *arg, int64_t now_ms, int64_t *out, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (when_parse(arg, now_ms, out, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid --%s '%s': %s", name, arg, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* parse_question: --question, 1 to POLLDEF_QUESTION_MAX bytes of text. */
+static int parse_question(struct client_opts *o, const char *arg, char *err, size_t errlen)
+{
+	size_t len = strlen(arg);
+
+	if (len == 0 || len > POLLDEF_QUESTION_MAX || !utf8_text_valid(arg, len)) {
+		snprintf(err, errlen, "invalid --question: must be 1 to %d bytes of UTF-8 without control characters",
+			 POLLDEF_QUESTION_MAX);
+		return -1;
+	}
+	o->question = arg;
+	return 0;
+}
+
+/* take_command: pollctl's arguments args[0..n): COMMAND [POLL]. */
+static int take_command(struct client_opts *o, char **args, int n, char *err, size_t errlen)
+{
+	size_t i;
+	int want;
+
+	if (n == 0) {
+		snprintf(err, errlen, "missing a command: open, close, list or show");
+		return -1;
+	}
+	for (i = 0; i < sizeof(command_words) / sizeof(command_words[0]); i++)
+		if (strcmp(args[0], command_words[i]) == 0)
+			break;
+	if (i == sizeof(command_words) / sizeof(command_words[0])) {
+		snprintf(err, errlen, "unknown command '%s' (want open, close, list or show)", args[0]);
+		return -1;
+	}
+	o->command = (enum opts_cmd)i;
+	want = o->command == OPTS_CMD_LIST ? 1 : 2;
+	if (n < want) {
+		snprintf(err, errlen, "missing the poll's name after '%s'", args[0]);
+		return -1;
+	}
+	if (n > want) {
+		snprintf(err, errlen, "unexpected argument '%s'", args[want]);
+		return -1;
+	}
+	if (want == 2) {
+		if (!topic_poll_valid(args[1], strlen(args[1]))) {
+			snprintf(err, errlen, "invalid poll name '%s': " TOPIC_POLL_RULE, args[1]);
+			return -1;
+		}
+		snprintf(o->poll, sizeof(o->poll), "%s", args[1]);
+	}
+	return 0;
+}
+
+/* check_pollctl: what a pollctl command needs, at now_ms. */
+static int check_pollctl(const struct client_opts *o, int64_t now_ms, char *err, size_t errlen)
+{
+	if (o->command != OPTS_CMD_OPEN) {
+		if (o->open_opts_given) {
+			snprintf(err, errlen, "--question, --choices, --opens, --closes, --results and --revote go with open");
+			return -1;
+		}
+		return 0;
+	}
+	if (!o->question) {
+		snprintf(err, errlen, "open needs --question");
+		return -1;
+	}
+	if (!o->choices) {
+		snprintf(err, errlen, "open needs --choices");
+		return -1;
+	}
+	if (o->nchoices > POLLDEF_CHOICES_MAX) {
+		snprintf(err, errlen, "invalid --choices: at most %d choices", POLLDEF_CHOICES_MAX);
+		return -1;
+	}
+	if (o->closes_ms && o->closes_ms <= (o->has_opens ? o->opens_ms : now_ms)) {
+		snprintf(err, errlen, o->has_opens ? "--closes must be after --opens" : "--closes must be in the future");
+		return -1;
+	}
+	return 0;
+}
+
+/* check_info: voter --info sends no ballot. */
+static int check_info(const struct client_opts *o, char *err, size_t errlen)
+{
+	const char *with = o->message ? "-m/--message" : o->confirm ? "--confirm" : o->tcp ? "--tcp" : NULL;
+
+	if (with) {
+		snprintf(err, errlen, "--info sends no ballot: %s does not go with it", with);
+		return -1;
+	}
+	return 0;
+}
+
 /* check: the checks that need all options. */
-static int check(struct client_opts *o, char *err, size_t errlen)
+static int check(struct client_opts *o, int64_t now_ms, char *err, size_t errlen)
 {
 	char why[64];
 
@@ -274,9 +403,16 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 		}
 		return 0;
 	}
+	if (o->prog == OPTS_POLLCTL)
+		return check_pollctl(o, now_ms, err, errlen);
 	if (o->ntopics == 0) {
 		snprintf(err, errlen, "missing option -t/--topic");
 		return -1;
+	}
+	if (o->info) {
+		if (check_info(o, err, errlen) != 0)
+			return -1;
+		return topic_ballot_poll(o->topics[0], o->poll, err, errlen);
 	}
 	if (!o->message) {
 		snprintf(err, errlen, "missing option -m/--message");
@@ -295,8 +431,8 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* take: applies option c with value arg. */
-static int take(struct client_opts *o, int c, const char *arg, char *err, size_t errlen)
+/* take: applies option c with value arg (times from now_ms). */
+static int take(struct client_opts *o, int c, const char *arg, int64_t now_ms, char *err, size_t errlen)
 {
 	switch (c) {
 	case 'h':
@@ -433,6 +569,26 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 	case OPT_TCP:
 		o->tcp = true;
 		return 0;
+	case OPT_INFO:
+		o->info = true;
+		return 0;
+	case OPT_DEFINED_ONLY:
+		o->defined_only = true;
+		return 0;
+	case OPT_QUESTION:
+		return parse_question(o, arg, err, errlen);
+	case OPT_OPENS:
+		o->has_opens = true;
+		return parse_when("opens", arg, now_ms, &o->opens_ms, err, errlen);
+	case OPT_CLOSES:
+		return parse_when("closes", arg, now_ms, &o->closes_ms, err, errlen);
+	case OPT_RESULTS:
+		if (strcmp(arg, "live") == 0 || strcmp(arg, "after-close") == 0) {
+			o->after_close = arg[0] == 'a';
+			return 0;
+		}
+		snprintf(err, errlen, "invalid --results '%s' (want live or after-close)", arg);
+		return -1;
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);
 	return -1;
@@ -441,12 +597,13 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc, char **argv,
 			    char *err, size_t errlen)
 {
+	int64_t now_ms = vtime_now_ms(); /* one now for every time argument */
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->prog = prog;
 	o->host = "localhost";
-	o->port = prog == OPTS_TALLIER ? OPTS_TALLIER_PORT : OPTS_VOTER_PORT;
+	o->port = prog == OPTS_VOTER ? OPTS_VOTER_PORT : OPTS_TALLIER_PORT;
 	o->client_id = NULL;
 	o->mqtt_version = 5;
 	o->qos = 1;
@@ -500,12 +657,18 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 			return OPTS_HELP;
 		if (c == OPT_VERSION)
 			return OPTS_VERSION;
-		if (take(o, c, optarg, err, errlen) != 0)
+		if (prog == OPTS_POLLCTL && (c == OPT_QUESTION || c == OPT_CHOICES || c == OPT_OPENS ||
+					     c == OPT_CLOSES || c == OPT_RESULTS || c == OPT_REVOTE))
+			o->open_opts_given = true;
+		if (take(o, c, optarg, now_ms, err, errlen) != 0)
 			return OPTS_ERROR;
 	}
-	if (optind < argc) {
+	if (prog == OPTS_POLLCTL) {
+		if (take_command(o, argv + optind, argc - optind, err, errlen) != 0)
+			return OPTS_ERROR;
+	} else if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return OPTS_ERROR;
 	}
-	return check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+	return check(o, now_ms, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
 }

@@ -1,13 +1,17 @@
-/* options.h -- the command-line options voter and tallier share, mosquitto_pub/sub style */
+/* options.h -- the command-line options voter, tallier and pollctl share, mosquitto_pub/sub style */
 #ifndef MQTTVOTE_OPTIONS_H
 #define MQTTVOTE_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define OPTS_MAX_TOPICS 64
 
-enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
+enum opts_prog { OPTS_VOTER, OPTS_TALLIER, OPTS_POLLCTL };
+
+/* pollctl's commands (its first argument). */
+enum opts_cmd { OPTS_CMD_OPEN, OPTS_CMD_CLOSE, OPTS_CMD_LIST, OPTS_CMD_SHOW };
 
 /* The default ports: the shipped mosquitto.conf's public listener (every
  * interface, voters' rights) and its loopback-only listener, where the
@@ -23,18 +27,18 @@ enum opts_result {
 	OPTS_ERROR = -1,  /* usage error: err says which; exit 2 */
 };
 
-/* The options of both programs; each program accepts only its own (see
+/* The options of the programs; each program accepts only its own (see
  * the usage texts). Strings point into argv unless said otherwise. */
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default OPTS_VOTER_PORT or OPTS_TALLIER_PORT */
+	int port;                /* -p, --port: default OPTS_VOTER_PORT, or OPTS_TALLIER_PORT (tallier, pollctl) */
 	const char *client_id;   /* -i, --id: default NULL (voter: a unique one, or its -u user
 				  * name; tallier: the one kept in its database) */
 	const char *username;    /* -u, --username */
 	const char *password;    /* -P, --pw */
 	int mqtt_version;        /* -V: 5 (default) or 4 (3.1.1) */
-	bool debug;              /* -d, --debug (voter) */
+	bool debug;              /* -d, --debug (voter, pollctl) */
 	bool quiet;              /* --quiet */
 	bool verbose;            /* -v, --verbose (tallier) */
 	const char *topics[OPTS_MAX_TOPICS]; /* -t: voter exactly one, tallier 0..n (default vote/+) */
@@ -44,12 +48,12 @@ struct client_opts {
 	const char *voter;       /* --voter: NULL means <login>@<hostname> */
 	char poll[65];           /* the poll of topics[0], checked */
 	int qos;                 /* -q, --qos: default 1 */
-	double timeout;          /* --timeout: seconds, default 10, from 0.001 to 86400 */
+	double timeout;          /* --timeout: seconds, default 10, from 0.001 to 86400 (voter, pollctl) */
 	bool confirm;            /* --confirm: wait for the tallier's receipt */
 	/* tallier */
-	char **choices;          /* --choices a,b,c: owned, NULL when absent */
+	char **choices;          /* --choices a,b,c: owned, NULL when absent (tallier, pollctl) */
 	size_t nchoices;
-	bool revote;             /* --revote yes|no: default yes */
+	bool revote;             /* --revote yes|no: default yes (tallier, pollctl) */
 	const char *db;          /* --db PATH: default "tally.db" */
 	bool sync_full;          /* --sync normal|full: default normal */
 	const char *export_poll; /* --export POLL: print the poll's ballots and exit */
@@ -66,6 +70,17 @@ struct client_opts {
 	int max_choices;         /* --max-choices N: choices per poll, default 64 */
 	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 300 */
 	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
+	bool info;               /* voter --info: print the poll's information, send no ballot */
+	bool defined_only;       /* tallier --defined-only: ballots only for polls an organiser defined */
+	/* pollctl: its command and poll (arguments), and open's options; the
+	 * poll's name goes to poll above, --choices and --revote are shared */
+	enum opts_cmd command;
+	const char *question;    /* --question TEXT: 1 to 500 bytes of UTF-8 text */
+	bool has_opens;          /* --opens TIME given */
+	int64_t opens_ms;        /* --opens: ms since the epoch */
+	int64_t closes_ms;       /* --closes: ms since the epoch, 0: by hand only */
+	bool after_close;        /* --results live|after-close: default live */
+	bool open_opts_given;    /* one of open's options was given */
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -77,7 +92,11 @@ struct client_opts {
  * name, --format only with --export, --export and --recount not together,
  * --no-mqtt only with --listen, max clients and max per address 1 to
  * 100000, max polls 1 to 1000000, max choices 1 to 10000, line timeout and
- * max skew positive seconds.
+ * max skew positive seconds; voter --info without -m, --confirm, --tcp;
+ * pollctl: a command (open POLL, close POLL, show POLL, list), open with
+ * --question and --choices (at most POLLDEF_CHOICES_MAX), --opens and
+ * --closes times (when_parse, from the time of the call), --closes after
+ * --opens (or now), open's options only with open.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

@@ -1,4 +1,4 @@
-/* test_options.c -- unit tests of options: voter and tallier command lines, defaults, forms, errors */
+/* test_options.c -- unit tests of options: voter, tallier and pollctl command lines, defaults, forms, errors */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "vtime.h"
 
 #define TEXT_RULE "must be 1 to 64 bytes of UTF-8 without control characters"
 #define POLL_RULE "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
@@ -34,7 +35,7 @@ static void parse(struct parsed *p, enum opts_prog prog, const char *const *args
 	int i;
 
 	memset(p, 0, sizeof(*p));
-	p->argv[p->argc++] = strdup(prog == OPTS_VOTER ? "voter" : "tallier");
+	p->argv[p->argc++] = strdup(prog == OPTS_VOTER ? "voter" : prog == OPTS_TALLIER ? "tallier" : "pollctl");
 	for (i = 0; args[i]; i++) {
 		assert_true(p->argc < MAX_ARGS);
 		p->argv[p->argc++] = strdup(args[i]);
@@ -487,9 +488,48 @@ struct error_case {
 
 #define V OPTS_VOTER
 #define T OPTS_TALLIER
+#define C OPTS_POLLCTL
+#define OPEN "open", "p1", "--question", "q", "--choices", "a,b" /* a valid pollctl open */
+#define TIME_FORMS "want a duration from now (+90s, +5m, +1h30m, +2d) or an ISO 8601 time " \
+		   "(2026-11-30T10:05:00Z, 2026-11-30T10:05:00+01:00, or 2026-11-30T10:05 in local time)"
 #define VB "-t", "vote/p1", "-m", "yes" /* a valid voter base */
 
 static const struct error_case error_cases[] = {
+	/* polls (issue 12): voter --info, tallier --defined-only, pollctl */
+	{ V, { "-t", "vote/p1", "--info", "-m", "yes" }, "--info sends no ballot: -m/--message does not go with it" },
+	{ V, { "-t", "vote/p1", "--info", "--confirm" }, "--info sends no ballot: --confirm does not go with it" },
+	{ V, { "-t", "vote/p1", "--info", "--tcp" }, "--info sends no ballot: --tcp does not go with it" },
+	{ V, { "--info" }, "missing option -t/--topic" },
+	{ V, { "-t", "vote/a+b", "--info" }, "invalid topic 'vote/a+b': " POLL_RULE },
+	{ V, { VB, "--defined-only" }, "unknown option '--defined-only'" },
+	{ V, { VB, "--question", "q" }, "unknown option '--question'" },
+	{ T, { "--info" }, "unknown option '--info'" },
+	{ T, { "--closes", "+5m" }, "unknown option '--closes'" },
+	{ T, { "--defined-only=yes" }, "option '--defined-only' takes no value" },
+	{ C, { "-t", "vote/p1", "list" }, "unknown option '-t'" },
+	{ C, { "--info", "list" }, "unknown option '--info'" },
+	{ C, { "--db", "x", "list" }, "unknown option '--db'" },
+	{ C, { "-v", "list" }, "unknown option '-v'" },
+	{ C, { NULL }, "missing a command: open, close, list or show" },
+	{ C, { "vote" }, "unknown command 'vote' (want open, close, list or show)" },
+	{ C, { "close" }, "missing the poll's name after 'close'" },
+	{ C, { "list", "p1" }, "unexpected argument 'p1'" },
+	{ C, { "show", "a/b" }, "invalid poll name 'a/b': " POLL_RULE },
+	{ C, { "open", "p1", "--choices", "a" }, "open needs --question" },
+	{ C, { "open", "p1", "--question", "q" }, "open needs --choices" },
+	{ C, { "close", "p1", "--revote", "no" },
+	  "--question, --choices, --opens, --closes, --results and --revote go with open" },
+	{ C, { OPEN, "--question", "" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
+	{ C, { OPEN, "--question", "a\x7f" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
+	{ C, { OPEN, "--question", "\xc3" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
+	{ C, { "open", "p1", "--question", "q", "--choices", "a,a" }, "invalid --choices 'a,a': choice 'a' given twice" },
+	{ C, { OPEN, "--closes", "soon" }, "invalid --closes 'soon': " TIME_FORMS },
+	{ C, { OPEN, "--opens", "2026-13-01T00:00Z" }, "invalid --opens '2026-13-01T00:00Z': no such date: 2026-13-01" },
+	{ C, { OPEN, "--opens", "+2h", "--closes", "+1h" }, "--closes must be after --opens" },
+	{ C, { OPEN, "--closes", "2000-01-01T00:00:00Z" }, "--closes must be in the future" },
+	{ C, { OPEN, "--results", "never" }, "invalid --results 'never' (want live or after-close)" },
+	{ C, { OPEN, "--revote", "1" }, "invalid --revote '1' (want yes or no)" },
+	{ C, { "-P", "pw", "list" }, "-P/--pw given without -u/--username" },
 	/* unknown options and missing values */
 	{ V, { VB, "-x" }, "unknown option '-x'" },
 	{ V, { VB, "--bogus" }, "unknown option '--bogus'" },
@@ -685,13 +725,109 @@ static void opts_parse_should_refuse_bad_command_lines_with_the_table_messages(v
 		parse(&p, c->prog, c->args);
 		if (p.rc != OPTS_ERROR || strcmp(p.err, c->err) != 0) {
 			print_error("%s%s:\n  expected ERROR \"%s\"\n  got      %s \"%s\"\n",
-				    c->prog == V ? "voter" : "tallier", line, c->err, result_name(p.rc),
+				    c->prog == V ? "voter" : c->prog == T ? "tallier" : "pollctl", line, c->err, result_name(p.rc),
 				    p.rc == OPTS_ERROR ? p.err : "");
 			failures++;
 		}
 		done(&p);
 	}
 	assert_int_equal(failures, 0);
+}
+
+/* ---- polls (issue 12) ---- */
+
+static void opts_parse_should_give_the_pollctl_defaults(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_POLLCTL, ARGS("list"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.prog, OPTS_POLLCTL);
+	assert_int_equal(p.o.command, OPTS_CMD_LIST);
+	assert_string_equal(p.o.host, "localhost");
+	assert_int_equal(p.o.port, 1884); /* the loopback listener: the organiser's */
+	assert_null(p.o.client_id);
+	assert_int_equal(p.o.mqtt_version, 5);
+	assert_true(p.o.timeout == 10.0);
+	assert_false(p.o.debug);
+	assert_false(p.o.quiet);
+	assert_string_equal(p.o.poll, "");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("-d", "--quiet", "--timeout", "1", "close", "p.1"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.command, OPTS_CMD_CLOSE);
+	assert_string_equal(p.o.poll, "p.1");
+	assert_true(p.o.debug && p.o.quiet && p.o.timeout == 1.0);
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("show", "p2", "-p", "1885"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.command, OPTS_CMD_SHOW);
+	assert_string_equal(p.o.poll, "p2");
+	assert_int_equal(p.o.port, 1885);
+	done(&p);
+}
+
+static void opts_parse_should_take_the_options_of_open(void **state)
+{
+	struct parsed p;
+	int64_t before = vtime_now_ms(), after;
+
+	(void)state;
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "Lunch?", "--choices", "yes,no,abstain"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.command, OPTS_CMD_OPEN);
+	assert_string_equal(p.o.question, "Lunch?");
+	assert_int_equal(p.o.nchoices, 3);
+	assert_string_equal(p.o.choices[2], "abstain");
+	assert_false(p.o.has_opens);
+	assert_int_equal(p.o.closes_ms, 0); /* by hand only */
+	assert_false(p.o.after_close);
+	assert_true(p.o.revote);
+	done(&p);
+	/* options before, between and after the arguments */
+	parse(&p, OPTS_POLLCTL, ARGS("--opens", "+1h", "open", "--closes", "+1h30m", "p1", "--question", "q",
+				     "--choices", "a", "--results", "after-close", "--revote", "no"));
+	after = vtime_now_ms();
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.has_opens);
+	assert_in_range(p.o.opens_ms, before + 3600000, after + 3600000);
+	assert_int_equal(p.o.closes_ms - p.o.opens_ms, 1800000); /* one now for both */
+	assert_true(p.o.after_close);
+	assert_false(p.o.revote);
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "2030-01-01T00:00:00Z", "--closes", "2030-01-01T01:00:00+01:00"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "--closes must be after --opens");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "2030-01-01T00:00:00Z", "--closes", "2030-01-01T00:00:01Z"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.o.opens_ms, 1893456000000LL);
+	assert_int_equal(p.o.closes_ms, 1893456001000LL);
+	done(&p);
+}
+
+static void opts_parse_should_take_info_and_defined_only(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "--info"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.info);
+	assert_null(p.o.message);
+	assert_string_equal(p.o.poll, "p1");
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS));
+	assert_false(p.o.info);
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--defined-only"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.defined_only);
+	done(&p);
+	parse(&p, OPTS_TALLIER, NO_ARGS);
+	assert_false(p.o.defined_only);
+	done(&p);
 }
 
 static void opts_parse_should_parse_again_after_an_error(void **state)
@@ -758,6 +894,9 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_answer_version),
 		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),
 		cmocka_unit_test(opts_parse_should_refuse_bad_command_lines_with_the_table_messages),
+		cmocka_unit_test(opts_parse_should_give_the_pollctl_defaults),
+		cmocka_unit_test(opts_parse_should_take_the_options_of_open),
+		cmocka_unit_test(opts_parse_should_take_info_and_defined_only),
 		cmocka_unit_test(opts_parse_should_parse_again_after_an_error),
 		cmocka_unit_test(opts_free_should_be_safe_after_an_error_with_choices),
 	};
