@@ -11,6 +11,7 @@
 #include "mqttsend.h"
 #include "receipt.h"
 #include "outcome.h"
+#include "pollinfo.h"
 #include "tcpsend.h"
 #include "version.h"
 #include "vtime.h"
@@ -19,8 +20,10 @@ enum {
 	EXIT_ACCEPTED = 0,      /* counted (--confirm, --tcp), or accepted by the broker */
 	EXIT_NOT_DELIVERED = 1, /* not delivered, or perhaps not (sent, and then no answer) */
 	EXIT_USAGE = 2,
-	EXIT_REJECTED = 3,      /* --confirm, --tcp: the tallier refused the ballot */
-	EXIT_UNCONFIRMED = 4,   /* --confirm: accepted by the broker, no receipt in time */
+	EXIT_REJECTED = 3,      /* --confirm, --tcp: the tallier refused the ballot; or the poll's
+				 * information says it cannot count (not sent) */
+	EXIT_UNCONFIRMED = 4,   /* --confirm: accepted by the broker, no receipt in time; --info: no
+				 * information in time */
 	EXIT_NOT_COUNTED = 5,   /* --confirm, --tcp: received, but another ballot of this voter counts */
 };
 
@@ -33,6 +36,7 @@ static void usage(FILE *out)
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
 		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
+		"       voter --info [-h host] [-p port] -t vote/<poll> [--timeout seconds] ...\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
@@ -57,10 +61,16 @@ static void usage(FILE *out)
 		"     --timeout SECS   give up after this long (default 10)\n"
 		"     --tcp            no broker: send the ballot straight to a tallier started\n"
 		"                      with --listen, at -h/-p, and wait for its receipt\n"
+		"     --info           print the poll's information (question, choices, status,\n"
+		"                      closing time) from vote/<poll>/info and send no ballot\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
 		"     --version        the version\n"
+		"\n"
+		"Before sending over MQTT, the voter reads the poll's information when a\n"
+		"tallier published it: a closed poll, or a choice it does not offer, is\n"
+		"exit 3 and nothing is sent.\n"
 		"\n"
 		"The ballot is one JSON object:\n"
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
@@ -72,9 +82,11 @@ static void usage(FILE *out)
 		"     sending it), or \"may not have been delivered\" (sent, then the\n"
 		"     connection was lost or timed out before the answer)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
-		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed)\n"
+		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed), or not\n"
+		"     sent: the poll's information says it is closed or does not offer the choice\n"
 		"  4  accepted by the broker but not confirmed in time (--confirm): not known to\n"
-		"     be counted (no tallier, a full broker queue, a silent MQTT 3.1.1 denial)\n"
+		"     be counted (no tallier, a full broker queue, a silent MQTT 3.1.1 denial);\n"
+		"     --info: no information on the poll in time (no tallier knows it yet)\n"
 		"  5  not counted: another ballot of yours counts, this one is older (--confirm,\n"
 		"     --tcp; the reason is printed)\n");
 }
@@ -128,12 +140,40 @@ static int report_receipt(const struct client_opts *o, const struct ballot *b, c
 	return EXIT_ACCEPTED;
 }
 
+/* show_info: voter --info: the poll's information on stdout. Returns the exit status. */
+static int show_info(const struct client_opts *o, const char *client_id)
+{
+	struct send_req req = { .host = o->host, .port = o->port,
+				.client_id = o->client_id ? o->client_id : o->username ? o->username : client_id,
+				.username = o->username, .password = o->password, .mqtt_version = o->mqtt_version,
+				.timeout = o->timeout, .debug = o->debug };
+	char err[512], topic[TOPIC_MAX], text[POLLINFO_TEXT_MAX];
+	struct polldef info;
+	int found;
+
+	snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s/info", o->poll);
+	req.info_topic = topic;
+	found = mqttsend_info(&req, &info, err, sizeof(err));
+	if (found < 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return EXIT_NOT_DELIVERED;
+	}
+	if (found == 0) {
+		fprintf(stderr, "voter: no information on %s within %g s: no tallier knows %s yet\n", topic, o->timeout,
+			o->poll);
+		return EXIT_UNCONFIRMED;
+	}
+	fputs(pollinfo_describe(&info, vtime_now_ms(), text, sizeof(text)), stdout);
+	return EXIT_ACCEPTED;
+}
+
 int main(int argc, char **argv)
 {
 	struct client_opts o;
 	struct ballot b = { 0 };
 	struct send_req req = { 0 };
-	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX];
+	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX],
+		info_topic[TOPIC_MAX];
 	struct receipt receipt;
 	char *json = NULL;
 	enum outcome res;
@@ -154,6 +194,15 @@ int main(int argc, char **argv)
 		goto out;
 	case OPTS_RUN:
 		break;
+	}
+	if (o.info) {
+		if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+			fprintf(stderr, "voter: %s\n", err);
+			goto out;
+		}
+		snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
+		rc = show_info(&o, client_id);
+		goto out;
 	}
 
 	snprintf(b.poll, sizeof(b.poll), "%s", o.poll);
@@ -224,6 +273,10 @@ int main(int argc, char **argv)
 	req.debug = o.debug;
 	req.receipt_topic = o.confirm && !o.tcp ? receipt_topic : NULL;
 	req.ballot_id = b.id;
+	/* the poll's information, read before the ballot goes (MQTT only) */
+	snprintf(info_topic, sizeof(info_topic), TOPIC_PREFIX "%s/info", b.poll);
+	req.info_topic = o.tcp ? NULL : info_topic;
+	req.choice = b.choice;
 
 	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
 	if (res == OUTCOME_FAILED) {
@@ -232,6 +285,11 @@ int main(int argc, char **argv)
 	}
 	if (res == OUTCOME_UNCERTAIN) {
 		fprintf(stderr, "voter: ballot may not have been delivered: %s\n", err);
+		goto out;
+	}
+	if (res == OUTCOME_NOT_SENT) {
+		fprintf(stderr, "voter: %s\n", err);
+		rc = EXIT_REJECTED;
 		goto out;
 	}
 	if (res == OUTCOME_UNCONFIRMED) {

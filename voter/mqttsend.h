@@ -1,23 +1,39 @@
-/* mqttsend.h -- one ballot through an MQTT broker (Paho MQTTClient): connect, publish, wait for the answer */
+/* mqttsend.h -- one ballot through an MQTT broker: the poll's information first, then the ballot and its answer */
 #ifndef MQTTVOTE_MQTTSEND_H
 #define MQTTVOTE_MQTTSEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "outcome.h"
+#include "polldef.h"
 #include "receipt.h"
 
-/* mqttsend: connects to the broker at req->host:req->port, publishes
+/* mqttsend: connects to the broker at req->host:req->port (exchange.c);
+ * with req->info_topic, subscribes to it (in the one SUBSCRIBE of the
+ * receipt topic, with req->receipt_topic) and reads the poll's retained
+ * information, which the broker sends right after the SUBACK: what has
+ * arrived then, or else what arrived before the answer to an UNSUBSCRIBE
+ * of it (one round trip, no timer). When the information says the poll is
+ * closed or does not offer req->choice, returns OUTCOME_NOT_SENT with the
+ * reason in err, and nothing is published. Otherwise publishes
  * req->payload on req->topic at req->qos, waits for the broker's
  * acknowledgement and, with req->receipt_topic, for the tallier's receipt
- * (subscribing before publishing, and publishing the same ballot again
- * after 1, 2, 4, 4... s while none comes), then disconnects, all within
- * req->timeout seconds. Returns the outcome: for OUTCOME_RECEIPT *receipt
- * is filled; for OUTCOME_FAILED (before the ballot was sent, or refused
- * by the broker), OUTCOME_UNCERTAIN (sent, then the connection was lost
- * or the time ran out before an answer) and OUTCOME_UNCONFIRMED err
+ * (publishing the same ballot again after 1, 2, 4, 4... s while none
+ * comes), then disconnects, all within req->timeout seconds. Returns the
+ * outcome: for OUTCOME_RECEIPT *receipt is filled; for OUTCOME_FAILED
+ * (before the ballot was sent, or refused by the broker),
+ * OUTCOME_UNCERTAIN (sent, then the connection was lost or the time ran
+ * out before an answer), OUTCOME_UNCONFIRMED and OUTCOME_NOT_SENT err
  * (errlen bytes) holds the cause ("cannot connect to 127.0.0.1:1883:
  * connection refused"). Nothing is left allocated or connected. */
 enum outcome mqttsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen);
+
+/* mqttsend_info: connects as mqttsend does, subscribes to req->info_topic
+ * and waits until the poll's information arrives (retained, or published
+ * meanwhile) or req->timeout passes. Returns 1 with *info filled, 0 when
+ * none came in time, or -1 with the cause in err (not connected, refused,
+ * connection lost). */
+int mqttsend_info(const struct send_req *req, struct polldef *info, char *err, size_t errlen);
 
 #endif

@@ -22,6 +22,8 @@ struct send_req {
 	bool debug;                /* log each step on stderr */
 	const char *receipt_topic; /* MQTT --confirm: subscribe here first, wait for the receipt; NULL: no */
 	const char *ballot_id;     /* the ballot's id, which its receipt carries */
+	const char *info_topic;    /* MQTT only: vote/<poll>/info, read before publishing; NULL: not read */
+	const char *choice;        /* the ballot's choice, checked against the poll's information */
 };
 
 /* What became of the ballot: the one result type of both transports. */
@@ -34,6 +36,8 @@ enum outcome {
 				 * tallier may have it or not; the error text says what happened */
 	OUTCOME_RECEIPT,        /* the tallier's receipt came (--confirm, --tcp) */
 	OUTCOME_UNCONFIRMED,    /* --confirm: acknowledged, but no receipt within the timeout */
+	OUTCOME_NOT_SENT,       /* the poll's information says the ballot cannot count: not sent, the
+				 * error text says why */
 };
 
 #endif
