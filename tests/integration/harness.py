@@ -76,6 +76,10 @@ def tallier_path():
     return _tool("MQTTVOTE_TALLIER", "tallier")
 
 
+def pollctl_path():
+    return _tool("MQTTVOTE_POLLCTL", "pollctl")
+
+
 def mosquitto_path():
     return _tool("MQTTVOTE_MOSQUITTO", "mosquitto")
 

@@ -1,0 +1,40 @@
+/* command.c -- the organiser's command, from pollctl's options to its JSON */
+#include "command.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "polldef.h"
+
+char *command_json(const struct client_opts *o, const char *reply, char *err, size_t errlen)
+{
+	static const enum polldef_cmd_kind kinds[] = {
+		[OPTS_CMD_OPEN] = POLLDEF_CMD_OPEN,
+		[OPTS_CMD_CLOSE] = POLLDEF_CMD_CLOSE,
+		[OPTS_CMD_LIST] = POLLDEF_CMD_LIST,
+		[OPTS_CMD_SHOW] = POLLDEF_CMD_SHOW,
+	};
+	struct polldef_cmd cmd;
+	struct polldef *d = &cmd.def;
+	size_t i;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.kind = kinds[o->command];
+	snprintf(d->poll, sizeof(d->poll), "%s", o->poll);
+	if (reply)
+		snprintf(cmd.reply, sizeof(cmd.reply), "%s", reply);
+	if (o->command != OPTS_CMD_OPEN)
+		return polldef_cmd_json(&cmd, err, errlen);
+	d->defined = true;
+	snprintf(d->question, sizeof(d->question), "%s", o->question);
+	for (i = 0; i < o->nchoices && i < POLLDEF_CHOICES_MAX; i++)
+		snprintf(d->choices[i], sizeof(d->choices[i]), "%s", o->choices[i]);
+	d->nchoices = i;
+	cmd.has_opens = o->has_opens;
+	d->opens_ms = o->opens_ms;
+	d->closes_ms = o->closes_ms;
+	d->results = o->after_close ? POLLDEF_AFTER_CLOSE : POLLDEF_LIVE;
+	d->revote = o->revote;
+	d->status = POLLDEF_SCHEDULED;
+	return polldef_cmd_json(&cmd, err, errlen);
+}

@@ -1,0 +1,185 @@
+/* main.c -- pollctl: the organiser's program: open, close, list and show polls through the tallier */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "ballot.h"
+#include "command.h"
+#include "ctlsend.h"
+#include "options.h"
+#include "outcome.h"
+#include "polldef.h"
+#include "topic.h"
+#include "version.h"
+#include "vtime.h"
+
+enum {
+	EXIT_DONE = 0,
+	EXIT_NOT_DELIVERED = 1, /* cannot connect, refused by the broker, or perhaps not delivered */
+	EXIT_USAGE = 2,
+	EXIT_REFUSED = 3,       /* refused by the tallier, with its reason */
+	EXIT_NO_ANSWER = 4,     /* no (readable) answer from a tallier within --timeout */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"pollctl " MQTTVOTE_VERSION " -- run the polls of an mqtt-vote tallier\n"
+		"\n"
+		"Usage: pollctl [options] open POLL --question TEXT --choices a,b,...\n"
+		"                    [--opens TIME] [--closes TIME] [--results live|after-close]\n"
+		"                    [--revote yes|no]\n"
+		"       pollctl [options] close POLL\n"
+		"       pollctl [options] show POLL\n"
+		"       pollctl [options] list\n"
+		"       pollctl --help | --version\n"
+		"\n"
+		"Commands:\n"
+		"  open POLL   define the poll (or change it while it has no ballots) and open it,\n"
+		"              now or at --opens\n"
+		"  close POLL  close it now: its result is final\n"
+		"  show POLL   its question, choices, status, times and result\n"
+		"  list        every poll the tallier knows, one line each\n"
+		"\n"
+		"Options of open:\n"
+		"     --question TEXT  the question: 1 to %d bytes of UTF-8 text\n"
+		"     --choices a,b,c  the choices, in order: 1 to %d, each 1 to 64 bytes of\n"
+		"                      UTF-8 (no control or invisible format characters)\n"
+		"     --opens TIME     when it opens (default now)\n"
+		"     --closes TIME    when it closes (default: only by 'pollctl close')\n"
+		"     --results live|after-close  counts while open, or only once closed (the\n"
+		"                      number of ballots shows meanwhile) (default live)\n"
+		"     --revote yes|no  whether a voter's later ballot replaces the earlier one\n"
+		"                      (default yes)\n"
+		"  TIME: +90s, +5m, +1h30m, +2d (from now), or ISO 8601: 2026-11-30T10:05:00Z,\n"
+		"  2026-11-30T10:05:00+01:00, 2026-11-30T10:05 (local time)\n"
+		"\n"
+		"Options:\n"
+		" -h, --host HOST      broker host (default localhost)\n"
+		" -p, --port PORT      broker port (default %d: mosquitto.conf's loopback\n"
+		"                      listener, where the organiser may publish on votectl)\n"
+		" -i, --id ID          MQTT client id (default pollctl-<16 random hex>, or USER of\n"
+		"                      -u); the answer comes on votectl/reply/<id>, so no '/',\n"
+		"                      '+' or '#'\n"
+		" -u, --username USER  the broker account\n"
+		" -P, --pw PASSWORD    password for the broker\n"
+		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
+		"     --timeout SECS   wait this long for the tallier's answer (default 10)\n"
+		" -d, --debug          log each step on stderr\n"
+		"     --quiet          print nothing on success\n"
+		"     --help           this text\n"
+		"     --version        the version\n"
+		"\n"
+		"Exit status:\n"
+		"  0  done: the poll's information (open, close, show) or the list is printed\n"
+		"  1  not delivered (cannot connect, refused by the broker: the organiser's topic\n"
+		"     votectl is for the broker's own machine), or perhaps not (sent, then the\n"
+		"     connection was lost before the broker acknowledged it)\n"
+		"  2  usage error\n"
+		"  3  refused by the tallier, with its reason\n"
+		"  4  no answer from a tallier within --timeout\n",
+		POLLDEF_QUESTION_MAX, POLLDEF_CHOICES_MAX, OPTS_TALLIER_PORT);
+}
+
+/* reply_topic: votectl/reply/<client id> into buf. Returns 0, or -1 with err. */
+static int reply_topic(const char *client_id, char *buf, size_t size, char *err, size_t errlen)
+{
+	int n;
+
+	if (strpbrk(client_id, "/+#")) {
+		snprintf(err, errlen, "client id '%s' cannot name the reply topic: no '/', '+' or '#'", client_id);
+		return -1;
+	}
+	n = snprintf(buf, size, POLLDEF_REPLY_PREFIX "%s", client_id);
+	if (n < 0 || (size_t)n >= size) {
+		snprintf(err, errlen, "client id '%s' is too long for the reply topic", client_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* report: the answer or the failure in words; returns the exit status. */
+static int report(const struct client_opts *o, enum outcome res, const struct ctlsend_answer *a, const char *err)
+{
+	char why[512];
+
+	switch (res) {
+	case OUTCOME_RECEIPT:
+		break;
+	case OUTCOME_UNCONFIRMED:
+		fprintf(stderr, "pollctl: %s\n", err);
+		return EXIT_NO_ANSWER;
+	case OUTCOME_UNCERTAIN:
+		fprintf(stderr, "pollctl: command may not have been delivered: %s\n", err);
+		return EXIT_NOT_DELIVERED;
+	default:
+		fprintf(stderr, "pollctl: %s\n", err);
+		return EXIT_NOT_DELIVERED;
+	}
+	switch (answer_print(o->command, a->payload, a->len, o->quiet, vtime_now_ms(), stdout, why, sizeof(why))) {
+	case ANSWER_DONE:
+		return EXIT_DONE;
+	case ANSWER_REFUSED:
+		fprintf(stderr, "pollctl: refused by the tallier: %s\n", why);
+		return EXIT_REFUSED;
+	case ANSWER_INVALID:
+		break;
+	}
+	fprintf(stderr, "pollctl: the tallier's answer cannot be read: %s\n", why);
+	return EXIT_NO_ANSWER;
+}
+
+int main(int argc, char **argv)
+{
+	struct client_opts o;
+	struct ctlsend_answer answer = { 0 };
+	char err[512], rid[BALLOT_ID_HEX + 1], own_id[32], topic[TOPIC_MAX];
+	const char *client_id;
+	char *json = NULL;
+	enum outcome res;
+	int rc = EXIT_NOT_DELIVERED;
+
+	switch (opts_parse(&o, OPTS_POLLCTL, argc, argv, err, sizeof(err))) {
+	case OPTS_HELP:
+		usage(stdout);
+		rc = EXIT_DONE;
+		goto out;
+	case OPTS_VERSION:
+		printf("pollctl " MQTTVOTE_VERSION "\n");
+		rc = EXIT_DONE;
+		goto out;
+	case OPTS_ERROR:
+		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
+		rc = EXIT_USAGE;
+		goto out;
+	case OPTS_RUN:
+		break;
+	}
+	if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pollctl: %s\n", err);
+		goto out;
+	}
+	/* unique per run, unguessable (64 random bits), within MQTT 3.1.1's 23 characters */
+	snprintf(own_id, sizeof(own_id), "pollctl-%.16s", rid);
+	client_id = o.client_id ? o.client_id : o.username ? o.username : own_id;
+	if (reply_topic(client_id, topic, sizeof(topic), err, sizeof(err)) != 0) {
+		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	json = command_json(&o, o.mqtt_version == 5 ? NULL : topic, err, sizeof(err));
+	if (!json) {
+		fprintf(stderr, "pollctl: %s\n", err);
+		goto out;
+	}
+	if (o.debug)
+		fprintf(stderr, "pollctl: command on " POLLDEF_CTL_TOPIC ": %s\n", json);
+	res = ctlsend(&o, client_id, topic, json, &answer, err, sizeof(err));
+	rc = report(&o, res, &answer, err);
+out:
+	free(answer.payload);
+	free(json);
+	opts_free(&o);
+	return rc;
+}
