@@ -261,11 +261,11 @@ int xchg_subscribe(struct xchg *x, const char *const *topics, const int *qos, si
 
 	x->err = err;
 	x->errlen = errlen;
-	snprintf(what, sizeof(what), "subscribe to %s", topics[0]);
 	if (n == 0 || n > SUBS_MAX) {
 		fail(x, "cannot subscribe to %zu topics at once", n);
 		goto out;
 	}
+	snprintf(what, sizeof(what), "subscribe to %s", topics[0]);
 	if (command_timeout(x, what) != 0)
 		goto out;
 	memcpy(granted, qos, n * sizeof(*qos));
