@@ -70,7 +70,7 @@ static void run_cases(step_fn fn, const char *name)
 	size_t i, failures = 0;
 
 	for (i = 0; i < NCASES; i++) {
-		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW };
+		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW, NULL };
 		struct ballot b = mk("p1", "bob", cases[i].choice, id_of(1), 100);
 		char reason[160] = "";
 		int rc = fn(&r, &b, NOW, reason, sizeof(reason));
@@ -103,7 +103,7 @@ static void check_ballot_should_run_the_choice_step(void **state)
 static void check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts(void **state)
 {
 	/* voter, poll and id are not the checks' business today */
-	struct check_rules r = { yes_no_abstain, 3, SKEW };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL };
 	static const struct ballot_like {
 		const char *poll, *voter, *id;
 		int64_t ts;
@@ -174,7 +174,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
 			const struct ts_case *c = &ts_cases[i];
-			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms };
+			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms, NULL };
 			struct ballot b = mk("p1", "bob", "yes", id_of(1), c->ts);
 			char reason[160] = "";
 			int rc = fns[k](&r, &b, c->now_ms, reason, sizeof(reason));
@@ -196,7 +196,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void **state)
 {
 	/* both steps would refuse: the ts step runs first */
-	struct check_rules r = { yes_no_abstain, 3, SKEW };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL };
 	struct ballot b = mk("p1", "bob", "maybe", NULL, NOW + 3600000);
 	char reason[160] = "";
 
@@ -215,7 +215,7 @@ static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void
 
 static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 {
-	struct check_rules r = { yes_no_abstain, 3, SKEW };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL };
 	struct ballot b = mk("p1", "bob", C64, NULL, -1);
 	step_fn fns[] = { check_choice_offered, check_ballot };
 	size_t k;
