@@ -12,6 +12,7 @@
 
 #include "ballot.h"
 #include "check.h"
+#include "roll.h"
 #include "testkit.h"
 
 #define C64 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
@@ -232,6 +233,78 @@ static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 	}
 }
 
+/* ---- check_signed: the roll ---- */
+
+#define KEY_A "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" /* RFC 8032's first test key */
+/* its signature of p1/alice/yes/ID_A/TS_A (made with Python's cryptography) */
+#define SIG_A "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
+#define ID_A "0123456789abcdef0123456789abcdef"
+#define TS_A 1700000000000LL
+
+static struct ballot signed_ballot(const char *poll, const char *voter, const char *choice, const char *id,
+				   int64_t ts)
+{
+	struct ballot b = mk(poll, voter, choice, id, ts);
+
+	strcpy(b.sig, SIG_A);
+	b.has_sig = true;
+	return b;
+}
+
+static void check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll(void **state)
+{
+	struct fixture *f = *state;
+	/* what the checks say of each ballot below; NULL: it passes */
+	static const char *const reasons[] = {
+		NULL,
+		"unsigned ballot: this tallier counts only ballots signed by a voter on its roll",
+		"voter 'mallory' is not on the roll",
+		"bad signature", /* published on another poll */
+		"bad signature", /* another choice */
+		"bad signature", /* an older ts: a replay made up */
+		"signed ballot without 'id'",
+		"signed ballot without 'ts'",
+	};
+	struct ballot bs[] = {
+		signed_ballot("p1", "alice", "yes", ID_A, TS_A),
+		mk("p1", "alice", "yes", ID_A, TS_A),
+		signed_ballot("p1", "mallory", "yes", ID_A, TS_A),
+		signed_ballot("p2", "alice", "yes", ID_A, TS_A),
+		signed_ballot("p1", "alice", "no", ID_A, TS_A),
+		signed_ballot("p1", "alice", "yes", ID_A, TS_A - 1),
+		signed_ballot("p1", "alice", "yes", NULL, TS_A),
+		signed_ballot("p1", "alice", "yes", ID_A, -1),
+	};
+	char path[256], err[256] = "", reason[160];
+	struct check_rules r = { NULL, 0, INT64_MAX, NULL };
+	struct roll *roll;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/roll.txt", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fputs("alice " KEY_A "\n", out);
+	assert_int_equal(fclose(out), 0);
+	roll = roll_load(path, err, sizeof(err));
+	assert_non_null(roll);
+	for (size_t i = 0; i < sizeof(bs) / sizeof(bs[0]); i++) {
+		/* without a roll, everything passes, signed or not */
+		r.roll = NULL;
+		assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), 0);
+		r.roll = roll;
+		reason[0] = '\0';
+		if (!reasons[i]) {
+			assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), 0);
+		} else {
+			assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), -1);
+			assert_string_equal(reason, reasons[i]);
+		}
+		/* a ballot reloaded from the store (which keeps no signature) passes */
+		assert_int_equal(check_ballot(&r, &bs[i], CHECK_RELOAD, reason, sizeof(reason)), 0);
+	}
+	roll_free(roll);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +314,8 @@ int main(void)
 		cmocka_unit_test(check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew),
 		cmocka_unit_test(check_ballot_should_give_the_ts_reason_before_the_choice_reason),
 		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
+		cmocka_unit_test_setup_teardown(check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll,
+						make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
