@@ -950,24 +950,16 @@ static void ballot_parse_should_take_a_sig_of_88_base64_characters_and_refuse_ot
 
 static void ballot_to_json_should_write_the_sig_after_ts_and_round_trip_it(void **state)
 {
+	static const char want[] = "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"" ID_LOWER
+				   "\",\"ts\":1700000000000,\"sig\":\"" SIG88 "\",\"reply\":\"vote/p1/receipt/x\"}";
 	struct ballot b, back;
 	char err[256] = "", *json;
 
 	(void)state;
-	memset(&b, 0, sizeof(b));
-	strcpy(b.poll, "p1");
-	strcpy(b.voter, "bob");
-	strcpy(b.choice, "no");
-	strcpy(b.id, ID_LOWER);
-	b.has_id = true;
-	b.ts = 1700000000000LL;
-	b.has_ts = true;
-	strcpy(b.sig, SIG88);
-	b.has_sig = true;
+	assert_int_equal(parse("p1", want, strlen(want), &b, err, sizeof(err)), 0);
 	json = ballot_to_json(&b, "vote/p1/receipt/x", err, sizeof(err));
 	assert_non_null(json);
-	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"" ID_LOWER
-				  "\",\"ts\":1700000000000,\"sig\":\"" SIG88 "\",\"reply\":\"vote/p1/receipt/x\"}");
+	assert_string_equal(json, want);
 	assert_int_equal(parse("p1", json, strlen(json), &back, err, sizeof(err)), 0);
 	assert_memory_equal(&back, &b, sizeof(b));
 	free(json);
