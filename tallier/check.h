@@ -8,8 +8,8 @@
 #include "ballot.h"
 #include "roll.h"
 
-/* The rules the checks apply. Later rules (a roll of voters, a poll's
- * own choices and opening hours) join this struct and the step list. */
+/* The rules the checks apply. Later rules (a poll's own roll, choices
+ * and opening hours) join this struct and the step list. */
 struct check_rules {
 	const char *const *choices; /* the choices on offer; nchoices 0: any valid choice */
 	size_t nchoices;
