@@ -37,6 +37,10 @@ enum {
 	OPT_MAX_SKEW,
 	OPT_MAX_PER_ADDRESS,
 	OPT_LINE_TIMEOUT,
+	/* signed ballots */
+	OPT_KEYGEN,
+	OPT_SIGN_KEY,
+	OPT_ROLL,
 };
 
 /* Which program takes which option: V voter, T tallier, B both. */
@@ -52,6 +56,8 @@ static const struct {
 	{ OPT_MAX_SKEW, 'T' }, { OPT_MAX_PER_ADDRESS, 'T' }, { OPT_LINE_TIMEOUT, 'T' },
 	{ 'v', 'T' }, { OPT_CHOICES, 'T' }, { OPT_REVOTE, 'T' }, { OPT_DB, 'T' }, { OPT_SYNC, 'T' },
 	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
+	/* signed ballots */
+	{ OPT_KEYGEN, 'V' }, { OPT_SIGN_KEY, 'V' }, { OPT_ROLL, 'T' },
 };
 
 static const struct option long_options[] = {
@@ -89,6 +95,10 @@ static const struct option long_options[] = {
 	{ "max-skew", required_argument, NULL, OPT_MAX_SKEW },
 	{ "max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS },
 	{ "line-timeout", required_argument, NULL, OPT_LINE_TIMEOUT },
+	/* signed ballots */
+	{ "keygen", required_argument, NULL, OPT_KEYGEN },
+	{ "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+	{ "roll", required_argument, NULL, OPT_ROLL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -250,6 +260,28 @@ static int parse_seconds(const char *name, const char *arg, double *out, char *e
 	return 0;
 }
 
+/* check_ballot_options: the voter's options that make its ballot. */
+static int check_ballot_options(struct client_opts *o, char *err, size_t errlen)
+{
+	char why[64];
+
+	if (o->ntopics == 0) {
+		snprintf(err, errlen, "missing option -t/--topic");
+		return -1;
+	}
+	if (!o->message) {
+		snprintf(err, errlen, "missing option -m/--message");
+		return -1;
+	}
+	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
+		return -1;
+	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
+		return -1;
+	}
+	return 0;
+}
+
 /* check: the checks that need all options. */
 static int check(struct client_opts *o, char *err, size_t errlen)
 {
@@ -272,22 +304,18 @@ static int check(struct client_opts *o, char *err, size_t errlen)
 			snprintf(err, errlen, "--no-mqtt needs --listen (else nothing brings ballots)");
 			return -1;
 		}
+		if (o->roll && (o->export_poll || o->recount)) {
+			snprintf(err, errlen, "--roll goes with neither --export nor --recount");
+			return -1;
+		}
 		return 0;
 	}
-	if (o->ntopics == 0) {
-		snprintf(err, errlen, "missing option -t/--topic");
+	if (o->keygen && o->sign_key) {
+		snprintf(err, errlen, "--keygen and --sign-key do not go together");
 		return -1;
 	}
-	if (!o->message) {
-		snprintf(err, errlen, "missing option -m/--message");
-		return -1;
-	}
-	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
-		return -1;
-	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
-		return -1;
-	}
+	if (!o->keygen && check_ballot_options(o, err, errlen) != 0)
+		return -1; /* --keygen: no ballot, only the voter name matters */
 	if (o->voter && ballot_text_check(o->voter, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid voter name: %s", why[0] ? why : TEXT_RULE);
 		return -1;
@@ -432,6 +460,17 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		return parse_count("max-choices", arg, 1, 10000, &o->max_choices, err, errlen);
 	case OPT_TCP:
 		o->tcp = true;
+		return 0;
+	/* signed ballots: each a file path */
+	case OPT_KEYGEN:
+	case OPT_SIGN_KEY:
+	case OPT_ROLL:
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --%s '' (want a file path)",
+				 c == OPT_KEYGEN ? "keygen" : c == OPT_SIGN_KEY ? "sign-key" : "roll");
+			return -1;
+		}
+		*(c == OPT_KEYGEN ? &o->keygen : c == OPT_SIGN_KEY ? &o->sign_key : &o->roll) = arg;
 		return 0;
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);

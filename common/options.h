@@ -66,6 +66,10 @@ struct client_opts {
 	int max_choices;         /* --max-choices N: choices per poll, default 64 */
 	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 300 */
 	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
+	/* signed ballots (README "Signed ballots") */
+	const char *keygen;      /* voter --keygen FILE: write a new key, print the public line, exit */
+	const char *sign_key;    /* voter --sign-key FILE: sign the ballot with this private key */
+	const char *roll;        /* tallier --roll FILE: count only ballots signed by a voter on it */
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -77,7 +81,8 @@ struct client_opts {
  * name, --format only with --export, --export and --recount not together,
  * --no-mqtt only with --listen, max clients and max per address 1 to
  * 100000, max polls 1 to 1000000, max choices 1 to 10000, line timeout and
- * max skew positive seconds.
+ * max skew positive seconds; --keygen needs no -t or -m and does not go
+ * with --sign-key; --roll goes neither with --export nor with --recount.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

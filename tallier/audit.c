@@ -174,7 +174,7 @@ static int recount_one(void *ctx, const char *poll, const char *choice, uint64_t
 int audit_recount(const struct client_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
-	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0 };
+	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0, NULL };
 	struct recount r = { 0 };
 	struct store *s = NULL;
 	struct tally *t = NULL;

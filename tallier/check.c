@@ -6,11 +6,14 @@
 
 #include <inttypes.h>
 
+#include "sign.h"
+
 typedef int (*check_step)(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 			  size_t size);
 
 /* The pipeline's checks, in the order they run. */
 static const check_step steps[] = {
+	check_signed,
 	check_voter_is_account,
 	check_ts_not_ahead,
 	check_choice_offered,
@@ -26,6 +29,24 @@ int check_voter_is_account(const struct check_rules *r, const struct ballot *b, 
 	snprintf(reason, size, "voter '%s' is not the account '%s' that published the ballot", b->voter,
 		 b->account);
 	return -1;
+}
+
+int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size)
+{
+	const struct sign_pub *key;
+
+	if (!r->roll || now_ms == CHECK_RELOAD)
+		return 0;
+	if (!b->has_sig) {
+		snprintf(reason, size, "unsigned ballot: this tallier counts only ballots signed by a voter on its roll");
+		return -1;
+	}
+	key = roll_find(r->roll, b->voter);
+	if (!key) {
+		snprintf(reason, size, "voter '%s' is not on the roll", b->voter);
+		return -1;
+	}
+	return sign_verify(key, b, reason, size);
 }
 
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,

@@ -6,13 +6,15 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "roll.h"
 
-/* The rules the checks apply. Later rules (a roll of voters, a poll's
- * own choices and opening hours) join this struct and the step list. */
+/* The rules the checks apply. Later rules (a poll's own roll, choices
+ * and opening hours) join this struct and the step list. */
 struct check_rules {
 	const char *const *choices; /* the choices on offer; nchoices 0: any valid choice */
 	size_t nchoices;
 	int64_t max_skew_ms;        /* how far ahead of now a ballot's ts may be */
+	const struct roll *roll;    /* the voters whose signed ballots count; NULL: any voter, unsigned */
 };
 
 /* check_ballot: runs every check step, in order, on the parsed ballot b,
@@ -43,5 +45,13 @@ int check_choice_offered(const struct check_rules *r, const struct ballot *b, in
  * with the reason. */
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size);
+
+/* check_signed: with a roll, the step that refuses a ballot that is not
+ * signed by a voter on it (unsigned, voter not on the roll, no id or ts,
+ * bad signature: poll, voter, choice, id and ts are signed, so a ballot
+ * moved to another poll is a bad signature). Skipped for CHECK_RELOAD:
+ * the store keeps no signatures; a stored ballot was verified when it
+ * came. Returns 0, or -1 with the reason. */
+int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
 
 #endif

@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "mqttsession.h"
 #include "resultpub.h"
+#include "roll.h"
 #include "tcpserver.h"
 #include "version.h"
 
@@ -29,7 +30,7 @@ static void usage(FILE *out)
 		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
 		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
 		"               [--db path] [--sync normal|full] [-v] [--quiet]\n"
-		"               [--max-polls n] [--max-choices n] [--max-skew secs]\n"
+		"               [--max-polls n] [--max-choices n] [--max-skew secs] [--roll file]\n"
 		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]\n"
 		"                [--max-per-address n] [--line-timeout secs]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
@@ -74,6 +75,8 @@ static void usage(FILE *out)
 		"     --max-choices N   different choices per poll (default 64)\n"
 		"     --max-skew S      a ballot whose ts is more than S seconds ahead of the\n"
 		"                       tallier's clock is rejected (default 300)\n"
+		"     --roll FILE       count only ballots signed by a voter on this roll: one\n"
+		"                       '<voter name> <public key>' line each (voter --keygen)\n"
 		" -v, --verbose         log every ballot\n"
 		"     --quiet           log only fatal errors\n"
 		"     --help            this text\n"
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
 	struct tcpserver *server = NULL;
 	struct mqttsession *session = NULL;
 	struct resultpub *pub = NULL;
+	struct roll *roll = NULL;
 	struct core_config cc;
 	char err[512], client_id[CORE_CLIENT_ID_SIZE];
 	int rc = 1;
@@ -162,11 +166,20 @@ int main(int argc, char **argv)
 		log_line("cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
+	if (o.roll) {
+		roll = roll_load(o.roll, err, sizeof(err));
+		if (!roll) {
+			log_line("%s", err);
+			goto out;
+		}
+		if (!o.quiet)
+			log_line("roll %s: %zu voters; only their signed ballots count", o.roll, roll_count(roll));
+	}
 	cc = (struct core_config){ .db = o.db, .sync_full = o.sync_full,
 				   .choices = (const char *const *)o.choices, .nchoices = o.nchoices,
 				   .revote = o.revote, .max_polls = (size_t)o.max_polls,
 				   .max_choices = (size_t)o.max_choices, .max_skew_ms = (int64_t)(o.max_skew * 1000),
-				   .quiet = o.quiet, .verbose = o.verbose,
+				   .quiet = o.quiet, .verbose = o.verbose, .roll = roll,
 				   .wake = wake_loop, .wake_arg = loop };
 	core = core_open(&cc, err, sizeof(err)); /* after the handlers: SIGXFSZ must not kill it */
 	if (!core) {
@@ -213,6 +226,7 @@ out:
 	resultpub_free(pub);
 	tcpserver_free(server);
 	core_free(core);
+	roll_free(roll); /* after the core, which borrows it */
 	__atomic_store_n(&signal_loop, NULL, __ATOMIC_RELEASE);
 	loop_free(loop);
 	opts_free(&o);

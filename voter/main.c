@@ -11,6 +11,7 @@
 #include "mqttsend.h"
 #include "receipt.h"
 #include "outcome.h"
+#include "sign.h"
 #include "tcpsend.h"
 #include "version.h"
 #include "vtime.h"
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
 		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
+		"       voter --keygen FILE [--voter name]\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
@@ -57,6 +59,11 @@ static void usage(FILE *out)
 		"     --timeout SECS   give up after this long (default 10)\n"
 		"     --tcp            no broker: send the ballot straight to a tallier started\n"
 		"                      with --listen, at -h/-p, and wait for its receipt\n"
+		"     --keygen FILE    write a new Ed25519 private key to FILE (mode 0600; never\n"
+		"                      over an existing file), print the public line\n"
+		"                      '<voter name> <public key>' for the poll's roll, and exit\n"
+		"     --sign-key FILE  sign the ballot with this private key (for a tallier\n"
+		"                      with --roll); the key must be readable by its owner only\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
@@ -64,13 +71,15 @@ static void usage(FILE *out)
 		"\n"
 		"The ballot is one JSON object:\n"
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
+		"  and, with --sign-key, \"sig\":\"<88 characters of base64>\"\n"
 		"\n"
 		"Exit status:\n"
 		"  0  counted (with --confirm or --tcp; or already counted: this very ballot),\n"
 		"     or else acknowledged by the broker\n"
 		"  1  not delivered (cannot connect, refused by the broker, timed out before\n"
 		"     sending it), or \"may not have been delivered\" (sent, then the\n"
-		"     connection was lost or timed out before the answer)\n"
+		"     connection was lost or timed out before the answer); also a --keygen\n"
+		"     or --sign-key problem (nothing sent)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
 		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed)\n"
 		"  4  accepted by the broker but not confirmed in time (--confirm): not known to\n"
@@ -128,6 +137,37 @@ static int report_receipt(const struct client_opts *o, const struct ballot *b, c
 	return EXIT_ACCEPTED;
 }
 
+/* keygen: --keygen: writes the key, prints the public line of voter.
+ * Returns the exit status. */
+static int keygen(const struct client_opts *o, const char *voter)
+{
+	char pub[SIGN_KEY_B64 + 1], err[512];
+
+	if (sign_keygen(o->keygen, pub, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return EXIT_NOT_DELIVERED;
+	}
+	if (printf("%s %s\n", voter, pub) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "voter: cannot print the public line (the key is in '%s')\n", o->keygen);
+		return EXIT_NOT_DELIVERED;
+	}
+	return EXIT_ACCEPTED;
+}
+
+/* sign_with: --sign-key: signs b with the key at path (read, used, freed
+ * here: the key lives no longer than this). Returns 0, or -1 said. */
+static int sign_with(const char *path, struct ballot *b)
+{
+	char err[512];
+	struct sign_key *k = sign_key_load(path, err, sizeof(err));
+	int rc = k ? sign_ballot(k, b, err, sizeof(err)) : -1;
+
+	if (rc != 0)
+		fprintf(stderr, "voter: %s\n", err);
+	sign_key_free(k);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct client_opts o;
@@ -157,7 +197,7 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(b.poll, sizeof(b.poll), "%s", o.poll);
-	snprintf(b.choice, sizeof(b.choice), "%s", o.message);
+	snprintf(b.choice, sizeof(b.choice), "%s", o.message ? o.message : ""); /* none with --keygen */
 	if (o.voter) {
 		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
 	} else if (o.username && !o.tcp) {
@@ -175,6 +215,10 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (o.keygen) {
+		rc = keygen(&o, b.voter);
+		goto out;
+	}
 	if (ballot_new_id(b.id, err, sizeof(err)) != 0 || ballot_new_id(rid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
@@ -182,6 +226,8 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
+	if (o.sign_key && sign_with(o.sign_key, &b) != 0)
+		goto out;
 	/* unique per run, unguessable (64 random bits), and within MQTT 3.1.1's
 	 * 23 characters; an account's client id is its user name, as
 	 * mosquitto-secure.conf makes it (use_username_as_clientid) */

@@ -434,6 +434,34 @@ static void opts_parse_should_take_the_voter_confirm_and_tcp_options(void **stat
 	done(&p);
 }
 
+/* ---- signed ballots ---- */
+
+static void opts_parse_should_take_the_signing_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--sign-key", "k.pem"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.sign_key, "k.pem");
+	assert_null(p.o.keygen);
+	done(&p);
+	/* --keygen makes no ballot: no -t, no -m */
+	parse(&p, OPTS_VOTER, ARGS("--keygen", "new.pem", "--voter", "ann"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.keygen, "new.pem");
+	assert_null(p.o.sign_key);
+	assert_string_equal(p.o.voter, "ann");
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--roll", "roll.txt"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.roll, "roll.txt");
+	done(&p);
+	parse(&p, OPTS_TALLIER, NO_ARGS);
+	assert_null(p.o.roll);
+	done(&p);
+}
+
 /* ---- help and version ---- */
 
 static void opts_parse_should_answer_help(void **state)
@@ -654,6 +682,19 @@ static const struct error_case error_cases[] = {
 	{ V, { VB, "--max-clients", "5" }, "unknown option '--max-clients'" },
 	{ T, { "--confirm" }, "unknown option '--confirm'" },
 	{ T, { "--tcp" }, "unknown option '--tcp'" },
+	/* signed ballots */
+	{ V, { VB, "--roll", "r.txt" }, "unknown option '--roll'" },
+	{ T, { "--sign-key", "k.pem" }, "unknown option '--sign-key'" },
+	{ T, { "--keygen", "k.pem" }, "unknown option '--keygen'" },
+	{ V, { VB, "--sign-key" }, "option '--sign-key' needs a value" },
+	{ V, { VB, "--sign-key", "" }, "invalid --sign-key '' (want a file path)" },
+	{ V, { "--keygen", "" }, "invalid --keygen '' (want a file path)" },
+	{ T, { "--roll", "" }, "invalid --roll '' (want a file path)" },
+	{ V, { "--keygen", "k.pem", "--sign-key", "k.pem" }, "--keygen and --sign-key do not go together" },
+	{ V, { "--keygen", "k.pem", "--voter", "a\x01" }, "invalid voter name: " TEXT_RULE },
+	{ V, { "--sign-key", "k.pem" }, "missing option -t/--topic" },
+	{ T, { "--roll", "r.txt", "--export", "p1" }, "--roll goes with neither --export nor --recount" },
+	{ T, { "--roll", "r.txt", "--recount" }, "--roll goes with neither --export nor --recount" },
 };
 
 static const char *result_name(enum opts_result r)
@@ -754,6 +795,7 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_take_recount),
 		cmocka_unit_test(opts_parse_should_take_the_tcp_server_options),
 		cmocka_unit_test(opts_parse_should_take_the_voter_confirm_and_tcp_options),
+		cmocka_unit_test(opts_parse_should_take_the_signing_options),
 		cmocka_unit_test(opts_parse_should_answer_help),
 		cmocka_unit_test(opts_parse_should_answer_version),
 		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),
