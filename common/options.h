@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tlsopts.h"
+
 #define OPTS_MAX_TOPICS 64
 
 enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
@@ -22,7 +24,8 @@ enum opts_result {
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default 1883 */
+	int port;                /* -p, --port: default 1883; with TLS and no -p, 8883 */
+	bool port_given;         /* -p was given */
 	const char *client_id;   /* -i, --id: voter default NULL (a unique one), tallier "tallier" */
 	const char *username;    /* -u, --username */
 	const char *password;    /* -P, --pw */
@@ -59,6 +62,8 @@ struct client_opts {
 	int max_choices;         /* --max-choices N: choices per poll, default 64 */
 	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 300 */
 	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
+	/* TLS (both): --cafile, --capath, --cert, --key, --insecure, --tls-version */
+	struct tlsopts tls;
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -70,7 +75,10 @@ struct client_opts {
  * name, --format only with --export, --export and --recount not together,
  * --no-mqtt only with --listen, max clients and max per address 1 to
  * 100000, max polls 1 to 1000000, max choices 1 to 10000, line timeout and
- * max skew positive seconds.
+ * max skew positive seconds; TLS (tlsopts.h): --cert and --key together,
+ * --cert, --insecure and --tls-version only with --cafile or --capath (TLS
+ * is on with a CA), no TLS with --tcp or --no-mqtt, and with TLS the port
+ * is 8883 unless -p was given.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

@@ -12,6 +12,7 @@
 #include "mqttsession.h"
 #include "resultpub.h"
 #include "tcpserver.h"
+#include "tlsctx.h"
 #include "version.h"
 
 #define DISCONNECT_MS 2000
@@ -32,12 +33,14 @@ static void usage(FILE *out)
 		"               [--max-polls n] [--max-choices n] [--max-skew secs]\n"
 		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]\n"
 		"                [--max-per-address n] [--line-timeout secs]]\n"
+		"               [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
+		"                [--tls-version tlsv1.2|tlsv1.3]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
 		"       tallier --recount [--db path] [--choices a,b,...] [--revote yes|no]\n"
 		"       tallier --help | --version\n"
 		"\n"
 		" -h, --host HOST       broker host (default localhost)\n"
-		" -p, --port PORT       broker port (default 1883)\n"
+		" -p, --port PORT       broker port (default 1883; 8883 with TLS)\n"
 		" -t, --topic FILTER    where ballots come from (default vote/+); repeatable\n"
 		" -i, --id ID           MQTT client id, which names the persistent session\n"
 		"                       (default tallier): ballots sent while the tallier is\n"
@@ -75,11 +78,14 @@ static void usage(FILE *out)
 		"     --help            this text\n"
 		"     --version         the version\n"
 		"\n"
+		TLSOPTS_USAGE
+		"\n"
 		"Results are published retained, QoS 1, on vote/<poll>/result:\n"
 		"  {\"poll\":..,\"counts\":{..},\"total\":N,\"rejected\":N,\"updated\":\"<ISO 8601>\"}\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM after publishing the final results;\n"
-		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
+		"1 a fatal error (refused by the broker, a broker certificate that does not\n"
+		"verify, out of memory); 2 usage error.\n");
 }
 
 static void on_signal(int sig)
@@ -183,8 +189,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_mqtt) {
 		struct mqttsession_config mc = { o.host, o.port, o.client_id, o.username, o.password,
-						 o.mqtt_version, o.topics, o.ntopics, o.quiet };
+						 o.mqtt_version, o.topics, o.ntopics, o.quiet, &o.tls };
 
+		if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+			log_line("%s", err);
+			goto out;
+		}
 		session = mqttsession_new(&mc, core, loop, err, sizeof(err));
 		if (!session) {
 			log_line("%s", err);
