@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # broker.sh -- starts the project's broker, `mosquitto -c mosquitto.conf`, so that it keeps its state whoever runs it, and refuses at once when it cannot listen
-# Usage: scripts/broker.sh [--background]
-#   MQTTVOTE_PORT=1883            the port (mosquitto.conf's "listener 1883" moved to it)
+# Usage: scripts/broker.sh [--background] [--secure]
+#   --secure                      run mosquitto-secure.conf instead (TLS on 8883, accounts,
+#                                 ACL), with the files scripts/secure-setup.sh made in
+#                                 MQTTVOTE_SECURE_DIR (default: secure/ at the repository root)
+#   MQTTVOTE_PORT=1883            the port (mosquitto.conf's "listener 1883" moved to it;
+#                                 with --secure, 8883 and its "listener 8883")
 #   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
 #   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
 #                                 mosquitto.log (default: ./broker-state)
@@ -11,19 +15,33 @@
 # cleanly: its state is saved); with --background it returns 0 and leaves it running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${MQTTVOTE_PORT:-1883}
 bind=${MQTTVOTE_BIND:-}
 state=${MQTTVOTE_BROKER_DIR:-$PWD/broker-state}
 background=false
+secure=false
 
-usage() { echo "broker: $1" >&2; echo "usage: scripts/broker.sh [--background]" >&2; exit 2; }
+usage() { echo "broker: $1" >&2; echo "usage: scripts/broker.sh [--background] [--secure]" >&2; exit 2; }
 die() { echo "broker: $1" >&2; exit 1; }
 
-case $# in
-  0) ;;
-  1) [ "$1" = --background ] || usage "unknown argument '$1'"; background=true ;;
-  *) usage "too many arguments" ;;
-esac
+for arg in "$@"; do
+  case $arg in
+    --background) background=true ;;
+    --secure) secure=true ;;
+    *) usage "unknown argument '$arg'" ;;
+  esac
+done
+conf=$root/mosquitto.conf
+listen_port=1883
+if $secure; then
+  conf=$root/mosquitto-secure.conf
+  listen_port=8883
+  secdir=${MQTTVOTE_SECURE_DIR:-$root/secure}
+  for f in ca.crt server.crt server.key passwd; do
+    [ -s "$secdir/$f" ] || die "no $secdir/$f: run scripts/secure-setup.sh VOTERS_FILE first (or set MQTTVOTE_SECURE_DIR)"
+  done
+  secdir=$(cd "$secdir" && pwd)
+fi
+port=${MQTTVOTE_PORT:-$listen_port}
 [[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
   usage "invalid MQTTVOTE_PORT '$port' (want 1 to 65535)"
 [[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
@@ -42,6 +60,13 @@ if [ "$(id -u)" -eq 0 ]; then
   chmod 700 "$state"
   ! command -v runuser >/dev/null || runuser -u "$user" -- test -w "$state" -a -x "$state" ||
     die "mosquitto, started as root, runs as the user '$user', who cannot reach $state (a directory above it is closed): set MQTTVOTE_BROKER_DIR to a directory that user can reach"
+  # It reads the certificate, key, password file and ACL as that user too (Mosquitto 2.0.11).
+  if $secure && command -v runuser >/dev/null; then
+    for f in "$secdir/ca.crt" "$secdir/server.crt" "$secdir/server.key" "$secdir/passwd" "$root/mosquitto-secure.acl"; do
+      runuser -u "$user" -- test -r "$f" ||
+        die "mosquitto, started as root, runs as the user '$user', who cannot read $f: run scripts/secure-setup.sh as root (it lets that user's group read what the broker reads), or check the directories above it"
+    done
+  fi
 else
   [ -w "$state" ] && [ -x "$state" ] || die "cannot write $state: set MQTTVOTE_BROKER_DIR to a directory you can write"
 fi
@@ -50,10 +75,12 @@ if [ -s "$state/mosquitto.pid" ] && kill -0 "$(cat "$state/mosquitto.pid")" 2>/d
   die "a broker already runs with its state in $state (pid $(cat "$state/mosquitto.pid")): stop it, or set MQTTVOTE_BROKER_DIR"
 fi
 
-conf=$root/mosquitto.conf
-if [ "$port" != 1883 ] || [ -n "$bind" ]; then
-  grep -qx "listener 1883" "$conf" || die "$conf has no line 'listener 1883'"
-  sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" "$conf" > "$state/mosquitto.conf"
+if [ "$port" != "$listen_port" ] || [ -n "$bind" ] || $secure; then
+  grep -qx "listener $listen_port" "$conf" || die "$conf has no line 'listener $listen_port'"
+  # --secure: its relative paths (secure/..., the ACL) made absolute, since mosquitto runs in $state
+  sed -e "s/^listener $listen_port\$/listener $port${bind:+ $bind}/" \
+      -e "s#^\(certfile\|keyfile\|cafile\|password_file\) secure/#\1 ${secdir:-}/#" \
+      -e "s|^acl_file mosquitto-secure.acl\$|acl_file $root/mosquitto-secure.acl|" "$conf" > "$state/mosquitto.conf"
   conf=$state/mosquitto.conf
 fi
 
