@@ -25,16 +25,18 @@ force=false
 usage() { echo "secure-setup: $1" >&2; echo "usage: scripts/secure-setup.sh [--dir DIR] [--force] VOTERS_FILE [NAME...]" >&2; exit 2; }
 die() { echo "secure-setup: $1" >&2; exit 1; }
 
+args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --dir) [ $# -ge 2 ] || usage "--dir needs a value"; dir=$2; shift 2 ;;
     --force) force=true; shift ;;
     --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --) shift; break ;;
-    -*) [ "$1" = - ] && break; usage "unknown option '$1'" ;;
-    *) break ;;
+    --) shift; args+=("$@"); break ;;
+    -?*) usage "unknown option '$1'" ;;
+    *) args+=("$1"); shift ;;
   esac
 done
+set -- "${args[@]}"
 [ $# -ge 1 ] || usage "missing VOTERS_FILE (one account per line; - for none)"
 voters_file=$1
 shift

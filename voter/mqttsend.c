@@ -159,10 +159,10 @@ static int connect_failed(struct exchange *x, int rc, const struct connwrap_seen
 	}
 	/* Paho says only "failure": a TCP connection of our own tells why */
 	if (netprobe_tcp(req->host, req->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
-		if (use_tls(req)) /* TCP is fine: TLS is not, and OpenSSL said nothing */
-			snprintf(why, sizeof(why), "the TLS handshake failed");
-		else /* TCP is fine: MQTT is not */
-			paho_words(rc, 1, why, sizeof(why));
+		if (use_tls(req)) /* TCP is fine: TLS is not, and OpenSSL gave no reason */
+			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", req->host,
+				    req->port);
+		paho_words(rc, 1, why, sizeof(why)); /* TCP is fine: MQTT is not */
 	}
 	return fail(x, "cannot connect to %s:%d: %s", req->host, req->port, why);
 }
