@@ -20,6 +20,8 @@ struct ballot {
 	char choice[BALLOT_TEXT_MAX + 1];
 	char id[BALLOT_ID_HEX + 1]; /* lower-case hex; "" when has_id is false */
 	int64_t ts;                 /* ms since the epoch; 0 when has_ts is false */
+	char account[TOPIC_ACCOUNT_MAX + 1]; /* the broker account of its topic (vote/<poll>/by/<account>),
+					      * set by the transport, never by ballot_parse; "" when none */
 	bool has_id;
 	bool has_ts;
 };

@@ -537,8 +537,8 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 	memset(o, 0, sizeof(*o));
 	o->prog = prog;
 	o->host = "localhost";
-	o->port = 1883;
-	o->client_id = prog == OPTS_TALLIER ? "tallier" : NULL;
+	o->port = prog == OPTS_TALLIER ? OPTS_TALLIER_PORT : OPTS_VOTER_PORT;
+	o->client_id = NULL;
 	o->mqtt_version = 5;
 	o->qos = 1;
 	o->timeout = 10;

@@ -11,6 +11,12 @@
 
 enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
 
+/* The default ports: the shipped mosquitto.conf's public listener (every
+ * interface, voters' rights) and its loopback-only listener, where the
+ * tallier has the rights it needs. */
+#define OPTS_VOTER_PORT 1883
+#define OPTS_TALLIER_PORT 1884
+
 /* What opts_parse found. */
 enum opts_result {
 	OPTS_RUN = 0,     /* options valid: run */
@@ -24,9 +30,11 @@ enum opts_result {
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default 1883; with TLS and no -p, 8883 */
+	int port;                /* -p, --port: default OPTS_VOTER_PORT or OPTS_TALLIER_PORT;
+				  * with TLS and no -p, TLSOPTS_PORT (8883) */
 	bool port_given;         /* -p was given */
-	const char *client_id;   /* -i, --id: voter default NULL (a unique one), tallier "tallier" */
+	const char *client_id;   /* -i, --id: default NULL (voter: a unique one, or its -u user
+				  * name; tallier: the one kept in its database) */
 	const char *username;    /* -u, --username */
 	const char *password;    /* -P, --pw */
 	int mqtt_version;        /* -V: 5 (default) or 4 (3.1.1) */

@@ -23,6 +23,7 @@ struct entry {
 };
 
 #define NOT_IN_HEAP ((size_t)-1)
+#define STALE_EPOCH UINT64_MAX /* an entry's epoch that s->epoch never reaches */
 
 struct pubsched {
 	struct entry *e;
@@ -199,6 +200,19 @@ void pubsched_reset(struct pubsched *s)
 		set_acked(s, &s->e[i], 0);
 		update(s, i);
 	}
+}
+
+void pubsched_again(struct pubsched *s, size_t i)
+{
+	struct entry *e;
+
+	if (i >= s->n || s->e[i].want == 0)
+		return;
+	e = &s->e[i];
+	if (e->inflight)
+		e->epoch = STALE_EPOCH; /* its acknowledgement no longer counts */
+	set_acked(s, e, 0);
+	update(s, i);
 }
 
 long pubsched_next(struct pubsched *s, int64_t now_ms, int64_t *wake_ms)

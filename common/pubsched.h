@@ -28,6 +28,12 @@ int pubsched_changed(struct pubsched *s, size_t i, uint64_t v);
  * even when its version went out already. Publications in flight stay. */
 void pubsched_reset(struct pubsched *s);
 
+/* pubsched_again: poll i's newest version must go out again (what the
+ * broker holds is not it), even when acknowledged or in flight (that
+ * acknowledgement then no longer counts), within the usual interval.
+ * Nothing happens for a poll with no version yet. */
+void pubsched_again(struct pubsched *s, size_t i);
+
 /* pubsched_next: the poll to publish now (the caller then calls
  * pubsched_sent), or -1 when none is due; *wake_ms is then set to the time
  * when the next one will be due (INT64_MAX when nothing is pending). */

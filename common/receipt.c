@@ -43,6 +43,21 @@ int receipt_topic_check(const char *poll, const char *topic, size_t len, char *w
 	return 0;
 }
 
+int receipt_topic_make(const char *poll, const char *client_id, char *buf, size_t size, char *err,
+		       size_t errlen)
+{
+	char why[128];
+	int n = snprintf(buf, size, TOPIC_PREFIX "%s/receipt/%s", poll, client_id);
+
+	if (client_id[0] && !strchr(client_id, '/') && n > 0 && (size_t)n < size &&
+	    receipt_topic_check(poll, buf, (size_t)n, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(err, errlen, "client id '%s' cannot name a receipt topic: it must be 1 to %d bytes without '/', "
+			      "'+', '#' or control characters", client_id, RECEIPT_REST_MAX);
+	buf[0] = '\0';
+	return -1;
+}
+
 char *receipt_to_json(const char *id, const char *poll, enum receipt_status status, const char *reason,
 		      const char *result_json, char *err, size_t errlen)
 {

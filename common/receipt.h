@@ -30,6 +30,15 @@ struct receipt {
 int receipt_topic_check(const char *poll, const char *topic, size_t len, char *why, size_t whylen);
 
 
+/* receipt_topic_make: writes into buf the receipt topic of the voter
+ * whose MQTT client id is client_id: "vote/<poll>/receipt/<client id>".
+ * The shipped ACLs (pattern read vote/+/receipt/%c) let only the client
+ * connected with that id read it, so the id must be one level: 1 to
+ * RECEIPT_REST_MAX bytes of UTF-8 text without '/', '+' or '#'. Returns 0,
+ * or -1 with the reason in err. */
+int receipt_topic_make(const char *poll, const char *client_id, char *buf, size_t size, char *err,
+		       size_t errlen);
+
 #define RECEIPT_COUNTS_MAX 16 /* a receipt carries the counts of a poll with at most this many choices */
 
 /* receipt_to_json: the receipt JSON

@@ -61,7 +61,10 @@ static int take_lock(struct store *s, char *err, size_t errlen)
 {
 	struct stat st;
 
-	s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* 0600: the ballots, and the client id that guards the tallier's
+	 * session, are the tallier's alone (SQLite gives its -wal and -shm
+	 * files the database's mode) */
+	s->lock_fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
 		return -1;
@@ -230,6 +233,47 @@ struct store *store_open(const char *path, enum store_mode mode, enum store_sync
 fail:
 	store_close(s);
 	return NULL;
+}
+
+/* The settings table came after schema 1 was fixed; older databases get
+ * it at the first call, and older talliers ignore it. */
+static const char settings_sql[] =
+	"CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID";
+
+int store_client_id(struct store *s, const char *prefix, char *buf, size_t size, char *err, size_t errlen)
+{
+	char fresh[BALLOT_ID_HEX + 1], id[TOPIC_MAX];
+	sqlite3_stmt *st = NULL;
+	const unsigned char *got;
+	int rc = -1;
+
+	if (still_there(s, err, errlen) != 0 || ballot_new_id(fresh, err, errlen) != 0)
+		goto out;
+	snprintf(id, sizeof(id), "%s%s", prefix, fresh);
+	if (exec(s, settings_sql, "cannot write", err, errlen) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO settings (name, value) VALUES ('client_id', ?1)", -1,
+			       &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		db_err(s, "cannot write", err, errlen);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM settings WHERE name = 'client_id'", -1, &st, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || !(got = sqlite3_column_text(st, 0))) {
+		db_err(s, "cannot read", err, errlen);
+		goto out;
+	}
+	if (snprintf(buf, size, "%s", (const char *)got) >= (int)size) {
+		snprintf(err, errlen, "the client id stored in %s is too long", s->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* run: steps a statement that returns no rows, then resets it. */

@@ -43,6 +43,12 @@ void store_close(struct store *s);
 int store_save(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen);
 
+/* store_client_id: the MQTT client id kept in the database (table
+ * settings): prefix and 32 random hex digits, made and committed at the
+ * first call on a database, the same ever after. Writes it into buf.
+ * Returns 0, or -1 with err set (also when buf is too small). */
+int store_client_id(struct store *s, const char *prefix, char *buf, size_t size, char *err, size_t errlen);
+
 /* store_each_poll: calls fn with each stored poll's rejected count and
  * last update (ms since the epoch), ordered by poll; stops early, returning
  * fn's value, when fn returns non-zero. Returns 0, or -1 with err set. */

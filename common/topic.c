@@ -1,4 +1,4 @@
-/* topic.c -- the topic contract: vote/<poll>, vote/<poll>/result, poll names */
+/* topic.c -- the topic contract: vote/<poll>, vote/<poll>/by/<account>, vote/<poll>/result, poll names */
 #include "topic.h"
 
 #include <stdio.h>
@@ -38,12 +38,33 @@ static size_t level_len(const char *s, size_t len)
 	return slash ? (size_t)(slash - s) : len;
 }
 
-enum topic_kind topic_classify(const char *topic, size_t len, char *poll, char *err, size_t errlen)
+/* account_valid: whether a[0..len) can be an account level of a ballot
+ * topic: 1 to TOPIC_ACCOUNT_MAX bytes, no '/', '+', '#' or control
+ * character (Mosquitto refuses such a name in a %u ACL pattern). */
+static bool account_valid(const char *a, size_t len)
 {
-	const char *rest;
-	size_t restlen, plen;
+	size_t i;
 
-	poll[0] = '\0';
+	if (len == 0 || len > TOPIC_ACCOUNT_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (a[i] == '/' || a[i] == '+' || a[i] == '#' || (unsigned char)a[i] < 0x20 || a[i] == 0x7f)
+			return false;
+	return true;
+}
+
+#define BY "/by/"
+#define BY_LEN (sizeof(BY) - 1)
+
+enum topic_kind topic_classify(const char *topic, size_t len, struct topic_names *names, char *err,
+			       size_t errlen)
+{
+	const char *rest, *tail;
+	size_t restlen, plen, taillen;
+	bool poll_ok;
+
+	names->poll[0] = '\0';
+	names->account[0] = '\0';
 	if (len < PREFIX_LEN || memcmp(topic, TOPIC_PREFIX, PREFIX_LEN) != 0) {
 		set_err(err, errlen, "ballots go to vote/<poll>");
 		return TOPIC_INVALID;
@@ -51,32 +72,67 @@ enum topic_kind topic_classify(const char *topic, size_t len, char *poll, char *
 	rest = topic + PREFIX_LEN;
 	restlen = len - PREFIX_LEN;
 	plen = level_len(rest, restlen);
-	if (plen < restlen) {
-		/* vote/<poll>/result and vote/<poll>/receipt/... are our own output */
-		const char *tail = rest + plen;
-		size_t taillen = restlen - plen;
-
-		if ((taillen == 7 && memcmp(tail, "/result", 7) == 0) ||
-		    (taillen > 9 && memcmp(tail, "/receipt/", 9) == 0))
-			return TOPIC_OURS;
-		set_err(err, errlen, "ballots go to vote/<poll>, one level below vote/");
+	tail = rest + plen;
+	taillen = restlen - plen;
+	poll_ok = topic_poll_valid(rest, plen);
+	if (taillen > 9 && memcmp(tail, "/receipt/", 9) == 0)
+		return TOPIC_OURS;
+	if (taillen == 7 && memcmp(tail, "/result", 7) == 0) {
+		if (!poll_ok)
+			return TOPIC_OURS; /* no poll of ours has that name: nothing to watch */
+		memcpy(names->poll, rest, plen);
+		names->poll[plen] = '\0';
+		return TOPIC_RESULT;
+	}
+	if (taillen > BY_LEN && memcmp(tail, BY, BY_LEN) == 0) {
+		if (!account_valid(tail + BY_LEN, taillen - BY_LEN)) {
+			set_err(err, errlen, "the account in vote/<poll>/by/<account> must be 1 to 64 bytes without "
+					     "'/', '+', '#' or control characters");
+			return TOPIC_INVALID;
+		}
+		memcpy(names->account, tail + BY_LEN, taillen - BY_LEN);
+		names->account[taillen - BY_LEN] = '\0';
+	} else if (taillen > 0) {
+		set_err(err, errlen, "ballots go to vote/<poll>, one level below vote/, or vote/<poll>/by/<account>");
 		return TOPIC_INVALID;
 	}
-	if (!topic_poll_valid(rest, plen)) {
+	if (!poll_ok) {
+		names->account[0] = '\0';
 		set_err(err, errlen, TOPIC_POLL_RULE);
 		return TOPIC_INVALID;
 	}
-	memcpy(poll, rest, plen);
-	poll[plen] = '\0';
+	memcpy(names->poll, rest, plen);
+	names->poll[plen] = '\0';
 	return TOPIC_BALLOT;
+}
+
+int topic_account_ballot(const char *poll, const char *account, char *buf, size_t size, char *err,
+			 size_t errlen)
+{
+	int n;
+
+	if (!account_valid(account, strlen(account))) {
+		snprintf(err, errlen, "account name '%s' cannot be in a ballot topic: it must be 1 to %d bytes without "
+				      "'/', '+', '#' or control characters", account, TOPIC_ACCOUNT_MAX);
+		return -1;
+	}
+	n = snprintf(buf, size, TOPIC_PREFIX "%s" BY "%s", poll, account);
+	if (n < 0 || (size_t)n >= size) {
+		snprintf(err, errlen, "ballot topic too long");
+		return -1;
+	}
+	return 0;
 }
 
 int topic_ballot_poll(const char *topic, char *poll, char *err, size_t errlen)
 {
+	struct topic_names names;
 	char why[96];
 
-	if (topic_classify(topic, strlen(topic), poll, why, sizeof(why)) == TOPIC_BALLOT)
+	if (topic_classify(topic, strlen(topic), &names, why, sizeof(why)) == TOPIC_BALLOT && !names.account[0]) {
+		memcpy(poll, names.poll, sizeof(names.poll));
 		return 0;
+	}
 	if (strncmp(topic, TOPIC_PREFIX, PREFIX_LEN) != 0 || strchr(topic + PREFIX_LEN, '/'))
 		snprintf(err, errlen, "invalid topic '%s': ballots go to vote/<poll>", topic);
 	else

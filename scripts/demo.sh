@@ -32,15 +32,17 @@ wait_for() {
   echo "demo: timed out waiting for $what" >&2; exit 1
 }
 
-port=${MQTTVOTE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=${MQTTVOTE_PORT:-$(free_port)}
+tport=${MQTTVOTE_TALLIER_PORT:-$(free_port)}
 
-echo "== broker: scripts/broker.sh (mosquitto -c mosquitto.conf, port $port)"
-MQTTVOTE_PORT=$port MQTTVOTE_BIND=127.0.0.1 MQTTVOTE_BROKER_DIR=$work/broker "$root/scripts/broker.sh" --background ||
+echo "== broker: scripts/broker.sh (mosquitto -c mosquitto.conf: voters on port $port, the tallier on 127.0.0.1:$tport)"
+MQTTVOTE_PORT=$port MQTTVOTE_TALLIER_PORT=$tport MQTTVOTE_BIND=127.0.0.1 MQTTVOTE_BROKER_DIR=$work/broker "$root/scripts/broker.sh" --background ||
   { echo "demo: no broker of its own on port $port: stopping" >&2; exit 1; }
 pids+=("$(cat "$work/broker/mosquitto.pid")")
 
-echo "== tallier -p $port --choices yes,no,abstain --db $work/tally.db"
-"$tallier" -p "$port" --choices yes,no,abstain --db "$work/tally.db" -v 2>"$work/tallier.log" &
+echo "== tallier -p $tport --choices yes,no,abstain --db $work/tally.db"
+"$tallier" -p "$tport" --choices yes,no,abstain --db "$work/tally.db" -v 2>"$work/tallier.log" &
 pids+=($!)
 wait_for "the tallier" grep -q "subscribed to" "$work/tallier.log"
 
@@ -53,6 +55,10 @@ echo "   bob changes his mind:"
 "$voter" -p "$port" -t vote/demo -m yes --voter bob
 echo "   a ballot for a choice that is not on offer, waiting for the tallier's receipt (--confirm):"
 "$voter" -p "$port" -t vote/demo -m maybe --voter erin --confirm || echo "   (voter exit code $?: rejected by the tallier)"
+
+echo "   a voter tries to forge the result (the broker's ACL refuses it):"
+mosquitto_pub -p "$port" -V mqttv5 -q 1 -r -t vote/demo/result -m '{"poll":"demo","counts":{"no":99}}' ||
+  echo "   (mosquitto_pub exit code $?)"
 
 echo "== tallier log"
 sed 's/^/   /' "$work/tallier.log"

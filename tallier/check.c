@@ -11,9 +11,22 @@ typedef int (*check_step)(const struct check_rules *r, const struct ballot *b, i
 
 /* The pipeline's checks, in the order they run. */
 static const check_step steps[] = {
+	check_voter_is_account,
 	check_ts_not_ahead,
 	check_choice_offered,
 };
+
+int check_voter_is_account(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+			   size_t size)
+{
+	(void)r;
+	(void)now_ms;
+	if (!b->account[0] || strcmp(b->account, b->voter) == 0)
+		return 0;
+	snprintf(reason, size, "voter '%s' is not the account '%s' that published the ballot", b->voter,
+		 b->account);
+	return -1;
+}
 
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size)

@@ -24,6 +24,14 @@ int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t no
 
 #define CHECK_RELOAD INT64_MIN
 
+/* check_voter_is_account: the step that refuses a ballot published on
+ * vote/<poll>/by/<account> (b->account) whose voter is another name: the
+ * broker's ACL lets only that account publish there, so the account is
+ * who sent it. A ballot with no account passes. Returns 0, or -1 with the
+ * reason. */
+int check_voter_is_account(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+			   size_t size);
+
 /* check_choice_offered: the step that refuses a choice that is not on
  * offer. Returns 0, or -1 with the reason. */
 int check_choice_offered(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,

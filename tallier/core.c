@@ -262,6 +262,8 @@ static int count(struct core *c, const struct core_input *in, struct ballot *b, 
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
 	if (!refused) {
+		if (in->account)
+			snprintf(b->account, sizeof(b->account), "%s", in->account);
 		snprintf(v->id, sizeof(v->id), "%s", b->id);
 		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
 		if (reply.problem[0] && !c->quiet) /* it costs no vote */
@@ -460,6 +462,51 @@ void core_results_reset(struct core *c)
 	pthread_mutex_lock(&c->lock);
 	pubsched_reset(c->sched);
 	pthread_mutex_unlock(&c->lock);
+}
+
+enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len)
+{
+	enum core_seen seen = CORE_SEEN_UNKNOWN;
+	char err[128], *json = NULL;
+	int64_t due;
+	bool wake = false;
+	long i;
+
+	pthread_mutex_lock(&c->lock);
+	i = tally_poll_find(c->tally, poll);
+	if (i < 0)
+		goto out;
+	seen = CORE_SEEN_OTHER;
+	if (!settle(c, (size_t)i))
+		goto out; /* failed: nothing is published any more */
+	json = result_json(c->tally, (size_t)i, err, sizeof(err));
+	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
+		seen = CORE_SEEN_SAME;
+		goto out;
+	}
+	/* out of memory for json: publish again all the same */
+	pubsched_again(c->sched, (size_t)i);
+	due = pubsched_due(c->sched, (size_t)i, vtime_mono_ms());
+	if (due < c->armed_ms) {
+		c->armed_ms = due;
+		wake = true;
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	free(json);
+	if (wake && c->wake)
+		c->wake(c->wake_arg);
+	return seen;
+}
+
+int core_client_id(struct core *c, char *buf, size_t size, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->store_lock);
+	rc = store_client_id(c->store, "tallier-", buf, size, err, errlen);
+	pthread_mutex_unlock(&c->store_lock);
+	return rc;
 }
 
 size_t core_results_pending(struct core *c)

@@ -53,6 +53,8 @@ struct core_input {
 	size_t len;
 	const char *from;            /* where it came from, for the log ("" for MQTT, " (tcp 1.2.3.4:5)") */
 	bool want_result;            /* fill verdict->result even without a reply field */
+	const char *account;         /* the broker account of the topic (vote/<poll>/by/<account>): the
+				      * ballot's voter must be it; NULL or "": none */
 };
 
 /* What core_ballot returns. */
@@ -120,6 +122,32 @@ void core_result_done(struct core *c, size_t poll, uint64_t version, bool ok);
 /* core_results_reset: every result must be published again (a new
  * connection to the broker). Any thread. */
 void core_results_reset(struct core *c);
+
+/* What the broker holds on a poll's result topic, next to the core's result. */
+enum core_seen {
+	CORE_SEEN_SAME,     /* the core's current result, byte for byte */
+	CORE_SEEN_OTHER,    /* something else (a forged or stale result, or an empty retained message
+			     * that deleted it): the core's result is due again, at once or as soon
+			     * as the publication interval allows */
+	CORE_SEEN_UNKNOWN,  /* a result for a poll the core has none for: the caller removes it */
+};
+
+/* core_result_seen: payload[0..len) (not NUL-terminated) was seen on the
+ * result topic of poll (a valid poll name). Compares it with the current
+ * result and, when they differ, schedules the current one again (and calls
+ * cfg->wake if that makes it due sooner). Any thread. Returns an
+ * enum core_seen. */
+enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len);
+
+/* core_client_id: the tallier's MQTT client id kept in its database:
+ * "tallier-" and 32 random hex digits, made at the first call on a new
+ * database and the same ever after, so that nobody who cannot read the
+ * database can guess it (and take or wipe the tallier's session: Mosquitto
+ * does not bind a client id to a listener or an account). Writes it into
+ * buf (at least CORE_CLIENT_ID_SIZE bytes). Returns 0, or -1 with the
+ * reason in err. */
+#define CORE_CLIENT_ID_SIZE 48
+int core_client_id(struct core *c, char *buf, size_t size, char *err, size_t errlen);
 
 /* core_results_pending: how many polls have a result not yet acknowledged. */
 size_t core_results_pending(struct core *c);

@@ -40,11 +40,16 @@ static void usage(FILE *out)
 		"       tallier --help | --version\n"
 		"\n"
 		" -h, --host HOST       broker host (default localhost)\n"
-		" -p, --port PORT       broker port (default 1883; 8883 with TLS)\n"
-		" -t, --topic FILTER    where ballots come from (default vote/+); repeatable\n"
-		" -i, --id ID           MQTT client id, which names the persistent session\n"
-		"                       (default tallier): ballots sent while the tallier is\n"
-		"                       stopped are delivered when it comes back with this id\n"
+		" -p, --port PORT       broker port (default 1884: the shipped mosquitto.conf's\n"
+		"                       loopback listener, where the tallier has its rights;\n"
+		"                       8883 with TLS)\n"
+		" -t, --topic FILTER    where ballots come from (default vote/+ and\n"
+		"                       vote/+/by/+); repeatable; vote/<x>/result is watched too\n"
+		" -i, --id ID           MQTT client id, which names the persistent session:\n"
+		"                       ballots sent while the tallier is stopped are delivered\n"
+		"                       when it comes back with this id (default: tallier- and\n"
+		"                       32 random hex digits, made once and kept in --db, so\n"
+		"                       that nobody can guess it and take the session)\n"
 		" -u, --username USER   user name for the broker\n"
 		" -P, --pw PASSWORD     password for the broker\n"
 		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
@@ -127,7 +132,7 @@ int main(int argc, char **argv)
 	struct mqttsession *session = NULL;
 	struct resultpub *pub = NULL;
 	struct core_config cc;
-	char err[512];
+	char err[512], client_id[CORE_CLIENT_ID_SIZE];
 	int rc = 1;
 
 	switch (opts_parse(&o, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
@@ -194,6 +199,13 @@ int main(int argc, char **argv)
 		if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
 			log_line("%s", err);
 			goto out;
+		}
+		if (!o.client_id) {
+			if (core_client_id(core, client_id, sizeof(client_id), err, sizeof(err)) != 0) {
+				log_line("%s", err);
+				goto out;
+			}
+			mc.client_id = client_id;
 		}
 		session = mqttsession_new(&mc, core, loop, err, sizeof(err));
 		if (!session) {

@@ -23,7 +23,11 @@
 #include "topic.h"
 #include "vtime.h"
 
-#define DEFAULT_TOPIC "vote/+"
+/* Where ballots come from by default: anonymous voters' topic, and the
+ * account-bound one of mosquitto-secure.conf. */
+static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
+#define NDEFAULT (sizeof(default_topics) / sizeof(default_topics[0]))
+#define MAX_FILTERS (2 * MQTTSESSION_MAX_TOPICS + NDEFAULT)
 /* The session (and the ballots queued in it) outlives any stop of the
  * tallier: 0x7FFFFFFF s is 68 years. Not 0xFFFFFFFF ("never"): Paho
  * 1.3.11 mangles values from 2^31 up, and sends 0xFFFFFFFF as 255 s (seen
@@ -52,8 +56,9 @@ struct mqttsession {
 	struct loop *loop;
 	MQTTAsync client;
 	char uri[300];
-	char *topics[MQTTSESSION_MAX_TOPICS];
-	int qos[MQTTSESSION_MAX_TOPICS];
+	char *topics[MAX_FILTERS];  /* the ballot filters, then the result filters watched */
+	bool watch[MAX_FILTERS];    /* topics[k] is a result filter */
+	int qos[MAX_FILTERS];
 	int ntopics;
 	int connected;            /* atomic: 1 once subscribed */
 	int stopping;             /* atomic: 1 once a fatal error was logged: say nothing more */
@@ -175,21 +180,64 @@ out:
 	free(json);
 }
 
+/* watch_result: payload[0..len) was seen on the result topic of poll:
+ * the tallier's own result is published again when that is not it
+ * (forged, stale or deleted), and a result of a poll the tallier has no
+ * ballot for is removed. With MQTT 3.1.1 (no No Local) our own results
+ * come back too: an older one of ours only makes the newest go out once
+ * more, within the usual interval. */
+static void watch_result(struct mqttsession *l, const char *poll, const char *topic, const void *payload, size_t len)
+{
+	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+
+	switch (core_result_seen(l->core, poll, payload, len)) {
+	case CORE_SEEN_SAME:
+		return;
+	case CORE_SEEN_OTHER:
+		if (l->cfg.mqtt_version == 5 && !l->cfg.quiet)
+			log_line("%s held %s, not the tallier's result: publishing it again", topic,
+				 len ? "another result" : "nothing");
+		return;
+	case CORE_SEEN_UNKNOWN:
+		break;
+	}
+	if (len == 0)
+		return; /* nothing there (our own removal, with MQTT 3.1.1) */
+	msg.payload = "";
+	msg.payloadlen = 0;
+	msg.qos = 1;
+	msg.retained = 1;
+	if (MQTTAsync_sendMessage(l->client, topic, &msg, &opts) != MQTTASYNC_SUCCESS) {
+		if (!l->cfg.quiet)
+			log_line("cannot remove %s now (no ballot of poll %s was counted here)", topic, poll);
+		return;
+	}
+	if (!l->cfg.quiet)
+		log_line("removed %s: no ballot of poll %s was counted here, so that result is not this tallier's",
+			 topic, poll);
+}
+
 /* take_message: one message received on topic[0..topiclen) with
  * payload[0..len) (neither NUL-terminated): a ballot goes through the
- * core, and its receipt to where it asked; our own results and receipts
+ * core, and its receipt to where it asked; a result is watched; receipts
  * are ignored; a ballot on a topic that is no poll's is refused (logged).
  * Returns 0, or -1 when the core failed: the ballot is not committed. */
 static int take_message(struct mqttsession *l, const char *topic, size_t topiclen, const void *payload,
-			size_t len, const struct reply_to *reply)
+			size_t len, bool retained, const struct reply_to *reply)
 {
-	char poll[TOPIC_POLL_MAX + 1], why[160], shown[320];
+	struct topic_names names;
+	char why[160], shown[320];
 	struct core_input in;
 	struct verdict v;
 	int rc = -1;
 
-	switch (topic_classify(topic, topiclen, poll, why, sizeof(why))) {
+	switch (topic_classify(topic, topiclen, &names, why, sizeof(why))) {
 	case TOPIC_OURS:
+		return 0;
+	case TOPIC_RESULT:
+		snprintf(shown, sizeof(shown), "%.*s", (int)topiclen, topic);
+		watch_result(l, names.poll, shown, payload, len);
 		return 0;
 	case TOPIC_INVALID:
 		if (!l->cfg.quiet)
@@ -199,11 +247,20 @@ static int take_message(struct mqttsession *l, const char *topic, size_t topicle
 	case TOPIC_BALLOT:
 		break;
 	}
-	in = (struct core_input){ poll, payload, len, "", reply->topic != NULL };
+	if (retained) {
+		/* a replay of a retained message, sent because we subscribed (a
+		 * live or queued ballot comes with the flag clear, in 3.1.1 and 5):
+		 * not a ballot, and not a refusal to count again at every start */
+		if (!l->cfg.quiet)
+			log_line("ignored a retained message on %s: a ballot is never retained (clear it with "
+				 "mosquitto_pub -r -n -t '%s')", log_clean(topic, topiclen, shown, sizeof(shown)), shown);
+		return 0;
+	}
+	in = (struct core_input){ names.poll, payload, len, "", reply->topic != NULL, names.account };
 	if (core_ballot(l->core, &in, &v) != CORE_OK)
 		goto out;
 	if (v.answer)
-		send_receipt(l, poll, &v, reply);
+		send_receipt(l, names.poll, &v, reply);
 	rc = 0;
 out:
 	verdict_free(&v);
@@ -234,7 +291,6 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 	struct mqttsession *l = context;
 	size_t tlen = topiclen > 0 ? (size_t)topiclen : strlen(topic);
 	struct reply_to reply = { NULL, 0, NULL, 0 };
-	char shown[320];
 	MQTTProperty *p;
 
 	if (l->cfg.mqtt_version == 5) {
@@ -249,15 +305,8 @@ static int on_message(void *context, char *topic, int topiclen, MQTTAsync_messag
 			reply.corrlen = (size_t)p->value.data.len;
 		}
 	}
-	if (msg->retained) {
-		/* a replay of a retained message, sent because we subscribed (a
-		 * live or queued ballot comes with the flag clear, in 3.1.1 and 5):
-		 * not a ballot, and not a refusal to count again at every start */
-		if (!l->cfg.quiet)
-			log_line("ignored a retained message on %s: a ballot is never retained (clear it with "
-				 "mosquitto_pub -r -n -t '%s')", log_clean(topic, tlen, shown, sizeof(shown)), shown);
-	} else if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
-				&reply) != 0)
+	if (take_message(l, topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+			 msg->retained != 0, &reply) != 0)
 		_exit(1); /* the core said why: not acknowledged, the broker delivers it again */
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
@@ -354,7 +403,7 @@ static void on_server_disconnect(void *context, MQTTProperties *props, enum MQTT
 static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
 {
 	struct mqttsession *l = context;
-	int codes[MQTTSESSION_MAX_TOPICS] = { 0 }, k;
+	int codes[MAX_FILTERS] = { 0 }, k;
 
 	for (k = 0; k < l->ntopics; k++)
 		codes[k] = l->ntopics > 1 && k < response->alt.sub.reasonCodeCount
@@ -366,7 +415,7 @@ static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
 static void on_subscribed3(void *context, MQTTAsync_successData *response)
 {
 	struct mqttsession *l = context;
-	int codes[MQTTSESSION_MAX_TOPICS] = { 0 }, k;
+	int codes[MAX_FILTERS] = { 0 }, k;
 
 	for (k = 0; k < l->ntopics; k++)
 		codes[k] = l->ntopics > 1 ? response->alt.qosList[k] : response->alt.qos;
@@ -396,7 +445,7 @@ static void on_connected(void *context, char *cause)
 {
 	struct mqttsession *l = context;
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
-	MQTTSubscribe_options subopts[MQTTSESSION_MAX_TOPICS];
+	MQTTSubscribe_options subopts[MAX_FILTERS];
 	char why[192];
 	int rc, k;
 
@@ -413,7 +462,9 @@ static void on_connected(void *context, char *cause)
 		for (k = 0; k < l->ntopics; k++) {
 			subopts[k] = (MQTTSubscribe_options)MQTTSubscribe_options_initializer;
 			subopts[k].noLocal = 1; /* never our own results back */
-			subopts[k].retainHandling = 2; /* no retained message at subscription: no replays */
+			/* ballots: no retained message at subscription (no replays);
+			 * results: what the broker holds, to compare with ours */
+			subopts[k].retainHandling = l->watch[k] ? 0 : 2;
 		}
 		opts.subscribeOptionsList = subopts;
 		opts.subscribeOptionsCount = l->ntopics;
@@ -572,6 +623,57 @@ out:
 
 void mqttsession_free(struct mqttsession *l, int timeout_ms);
 
+/* result_filter: for a ballot filter vote/<level> (a poll, or +), the
+ * filter of its results, vote/<level>/result, in a malloc'd string;
+ * NULL with *none set for other filters (vote/# takes the results
+ * already; vote/+/by/+ has vote/+'s), NULL alone when memory runs out. */
+static char *result_filter(const char *filter, bool *none)
+{
+	const char *level = filter + sizeof("vote/") - 1;
+	size_t n;
+	char *out;
+
+	*none = strncmp(filter, "vote/", 5) != 0 || strchr(level, '/') || strchr(level, '#') || !*level;
+	if (*none)
+		return NULL;
+	n = strlen(filter) + sizeof("/result");
+	out = malloc(n);
+	if (out)
+		snprintf(out, n, "%s/result", filter);
+	return out;
+}
+
+/* add_filters: the ballot filters (cfg's, or the defaults), then the
+ * result filter of each, once. Returns 0, or -1 with err set. */
+static int add_filters(struct mqttsession *l, const struct mqttsession_config *cfg, char *err, size_t errlen)
+{
+	size_t n = cfg->ntopics ? cfg->ntopics : NDEFAULT, k, j, nballot;
+	bool none, dup;
+	char *r;
+
+	for (k = 0; k < n && k < MQTTSESSION_MAX_TOPICS; k++)
+		l->topics[l->ntopics++] = (char *)(cfg->ntopics ? cfg->topics[k] : default_topics[k]);
+	nballot = (size_t)l->ntopics;
+	for (k = 0; k < nballot; k++) {
+		r = result_filter(l->topics[k], &none);
+		if (!r && !none) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (j = nballot, dup = false; r && j < (size_t)l->ntopics; j++)
+			dup = dup || strcmp(l->topics[j], r) == 0;
+		if (!r || dup) {
+			free(r);
+			continue;
+		}
+		l->watch[l->ntopics] = true;
+		l->topics[l->ntopics++] = r;
+	}
+	for (k = 0; k < (size_t)l->ntopics; k++)
+		l->qos[k] = 1;
+	return 0;
+}
+
 struct mqttsession *mqttsession_new(const struct mqttsession_config *cfg, struct core *core, struct loop *loop,
 				    char *err, size_t errlen)
 {
@@ -579,7 +681,6 @@ struct mqttsession *mqttsession_new(const struct mqttsession_config *cfg, struct
 	struct mqttsession *l = calloc(1, sizeof(*l));
 	char why[192];
 	int rc;
-	size_t k;
 
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
@@ -603,16 +704,8 @@ struct mqttsession *mqttsession_new(const struct mqttsession_config *cfg, struct
 		goto fail;
 	}
 	l->sem = true;
-	if (cfg->ntopics == 0) {
-		l->topics[0] = DEFAULT_TOPIC;
-		l->ntopics = 1;
-	} else {
-		for (k = 0; k < cfg->ntopics && k < MQTTSESSION_MAX_TOPICS; k++)
-			l->topics[k] = (char *)cfg->topics[k];
-		l->ntopics = (int)k;
-	}
-	for (k = 0; k < (size_t)l->ntopics; k++)
-		l->qos[k] = 1;
+	if (add_filters(l, cfg, err, errlen) != 0)
+		goto fail;
 	if (mqtturi_make(cfg->host, cfg->port, cfg->tls && tlsopts_on(cfg->tls), l->uri, sizeof(l->uri)) != 0) {
 		snprintf(err, errlen, "host name too long");
 		goto fail;
@@ -728,6 +821,7 @@ void mqttsession_free(struct mqttsession *l, int timeout_ms)
 	MQTTAsync_disconnectOptions disc = MQTTAsync_disconnectOptions_initializer5;
 	struct pubctx *c, *next;
 	struct timespec deadline;
+	int k;
 
 	if (!l)
 		return;
@@ -755,6 +849,9 @@ void mqttsession_free(struct mqttsession *l, int timeout_ms)
 		next = c->next;
 		free(c);
 	}
+	for (k = 0; k < l->ntopics; k++)
+		if (l->watch[k])
+			free(l->topics[k]);
 	if (l->sem)
 		sem_destroy(&l->disconnected);
 	if (l->locks) {

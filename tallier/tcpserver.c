@@ -268,7 +268,7 @@ static char *answer_line(struct tcpserver *s, const char *line, size_t len, cons
 		return json ? json : request_error_json(err);
 	}
 	snprintf(from, sizeof(from), " (tcp %s)", peer);
-	in = (struct core_input){ req.poll, line, len, from, true };
+	in = (struct core_input){ req.poll, line, len, from, true, NULL };
 	if (core_ballot(s->core, &in, &v) == CORE_OK)
 		json = receipt_to_json(v.id, req.poll, v.status, v.reason, v.result, err, sizeof(err));
 	else

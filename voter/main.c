@@ -47,8 +47,12 @@ static void usage(FILE *out)
 		"     --voter NAME     who votes (default <login>@<hostname>); one vote per\n"
 		"                      voter per poll, a later ballot replaces an earlier one\n"
 		" -q, --qos QOS        0, 1 or 2 (default 1); with 0 the broker does not confirm\n"
-		" -i, --id ID          MQTT client id (default a unique one per run)\n"
-		" -u, --username USER  user name for the broker\n"
+		" -i, --id ID          MQTT client id (default a unique one per run, or USER of\n"
+		"                      -u); with --confirm it names the receipt topic\n"
+		"                      vote/<poll>/receipt/<id>, so no '/', '+' or '#'\n"
+		" -u, --username USER  the broker account: the ballot goes to\n"
+		"                      vote/<poll>/by/USER (which only USER may publish to in\n"
+		"                      mosquitto-secure.conf) and votes as USER unless --voter\n"
 		" -P, --pw PASSWORD    password for the broker\n"
 		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
 		"     --confirm        wait for the tallier's receipt (publishing the same\n"
@@ -74,7 +78,8 @@ static void usage(FILE *out)
 		"     connection was lost or timed out before the answer)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
 		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed)\n"
-		"  4  accepted by the broker but not confirmed in time (--confirm: no tallier?)\n"
+		"  4  accepted by the broker but not confirmed in time (--confirm): not known to\n"
+		"     be counted (no tallier, a full broker queue, a silent MQTT 3.1.1 denial)\n"
 		"  5  not counted: another ballot of yours counts, this one is older (--confirm,\n"
 		"     --tcp; the reason is printed)\n");
 }
@@ -133,7 +138,7 @@ int main(int argc, char **argv)
 	struct client_opts o;
 	struct ballot b = { 0 };
 	struct send_req req = { 0 };
-	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX];
+	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX];
 	struct receipt receipt;
 	char *json = NULL;
 	enum outcome res;
@@ -160,50 +165,69 @@ int main(int argc, char **argv)
 	snprintf(b.choice, sizeof(b.choice), "%s", o.message);
 	if (o.voter) {
 		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
+	} else if (o.username && !o.tcp) {
+		/* an account votes under its own name (the tallier checks it) */
+		if (!ballot_text_valid(o.username)) {
+			fprintf(stderr, "voter: user name '%s' cannot be a voter name: give one with --voter\n",
+				o.username);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		snprintf(b.voter, sizeof(b.voter), "%s", o.username);
 	} else if (default_voter(b.voter, sizeof(b.voter)) != 0) {
 		fprintf(stderr, "voter: cannot make a voter name from the login and host names: "
 				"give one with --voter\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (ballot_new_id(b.id, err, sizeof(err)) != 0) {
+	if (ballot_new_id(b.id, err, sizeof(err)) != 0 || ballot_new_id(rid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
-	if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+	/* unique per run, unguessable (64 random bits), and within MQTT 3.1.1's
+	 * 23 characters; an account's client id is its user name, as
+	 * mosquitto-secure.conf makes it (use_username_as_clientid) */
+	snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
+	req.client_id = o.client_id ? o.client_id : o.username ? o.username : client_id;
+	/* an account's ballot goes to vote/<poll>/by/<account>, which only
+	 * that account may publish to (mosquitto-secure.acl) */
+	snprintf(topic, sizeof(topic), "%s", o.topics[0]);
+	if (o.username && !o.tcp && topic_account_ballot(b.poll, o.username, topic, sizeof(topic), err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
+		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.confirm) {
-		/* a topic of this run only */
-		snprintf(receipt_topic, sizeof(receipt_topic), TOPIC_PREFIX "%s/receipt/%.16s", b.poll, rid + 16);
+	/* receipts go to vote/<poll>/receipt/<client id>: the brokers's ACL
+	 * (%c) lets only this client read them */
+	if (o.confirm && !o.tcp &&
+	    receipt_topic_make(b.poll, req.client_id, receipt_topic, sizeof(receipt_topic), err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s (needed by --confirm)\n", err);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	/* the receipt topic in the ballot too, not only in MQTT 5's Response
 	 * Topic: a tallier on MQTT 3.1.1 sees only this (one receipt either way) */
-	json = ballot_to_json(&b, o.confirm ? receipt_topic : NULL, err, sizeof(err));
+	json = ballot_to_json(&b, o.confirm && !o.tcp ? receipt_topic : NULL, err, sizeof(err));
 	if (!json) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
-	/* unique per run, and within MQTT 3.1.1's 23 characters */
-	snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
 
 	req.host = o.host;
 	req.port = o.port;
-	req.client_id = o.client_id ? o.client_id : client_id;
 	req.username = o.username;
 	req.password = o.password;
 	req.mqtt_version = o.mqtt_version;
-	req.topic = o.topics[0];
+	req.topic = topic;
 	req.payload = json;
 	req.len = strlen(json);
 	req.qos = o.qos;
 	req.timeout = o.timeout;
 	req.debug = o.debug;
-	req.receipt_topic = o.confirm ? receipt_topic : NULL;
+	req.receipt_topic = o.confirm && !o.tcp ? receipt_topic : NULL;
 	req.ballot_id = b.id;
 	req.tls = &o.tls;
 	if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {

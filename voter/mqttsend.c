@@ -398,8 +398,10 @@ static enum outcome wait_outcome(struct exchange *x)
 		now = vtime_mono_ms();
 		if (now >= x->deadline) {
 			if (x->acked) {
-				fail(x, "the broker accepted the ballot, but no tallier confirmed it within %g s "
-					"(is one running?)", req->timeout);
+				fail(x, "the broker accepted the ballot, but no tallier confirmed it within %g s: "
+					"it is not known to be counted (no tallier running, a broker queue that "
+					"was full and dropped it, or, with MQTT 3.1.1, a broker that refused it "
+					"without a word); vote again to know", req->timeout);
 				return OUTCOME_UNCONFIRMED;
 			}
 			fail(x, "timed out after %g s waiting for the broker's acknowledgement", req->timeout);

@@ -228,6 +228,9 @@ class Broker:
         self.repo_conf = repo_conf
         self.security = list(security)
         self.port = port
+        # where the tallier connects: the repository configuration's
+        # loopback listener, else the one port
+        self.tallier_port = None
         self.state_dir = state_dir
         self.data_dir = None  # set at the first start (_data_dir_for)
         self.proc = proc
@@ -294,13 +297,23 @@ class Broker:
 
     def _write_conf(self):
         if self.repo_conf:
-            path = os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "mosquitto.conf")
+            src = os.environ["MQTTVOTE_SOURCE_DIR"]
+            path = os.path.join(src, "mosquitto.conf")
             text = _read(path)
-            if "\nlistener 1883\n" not in text:
-                raise BrokerError("%s has no line 'listener 1883'" % path)
-            lines = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST)).splitlines()
+            for line in ("listener 1883", "listener 1884 127.0.0.1"):
+                if "\n%s\n" % line not in text:
+                    raise BrokerError("%s has no line '%s'" % (path, line))
+            if self.tallier_port is None:
+                self.tallier_port = free_port()
+            text = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST))
+            text = text.replace("\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % self.tallier_port)
+            lines = text.splitlines()
             lines += ["persistence_location %s/" % self.data_dir.rstrip("/"),
                       "log_dest file %s" % self.log_path]
+            # its acl_file, read from the directory mosquitto runs in (as
+            # scripts/broker.sh does)
+            shutil.copy(os.path.join(src, "mosquitto.acl"), os.path.join(self.data_dir, "mosquitto.acl"))
+            os.chmod(os.path.join(self.data_dir, "mosquitto.acl"), 0o644)
         else:
             lines = [
                 "listener %d %s" % (self.port, HOST)] + (self.security or [
@@ -356,6 +369,7 @@ class Broker:
     def _start_on_free_port(self, detach):
         for _ in range(8):
             self.port = free_port()
+            self.tallier_port = None
             if self._launch(detach):
                 return
         raise BrokerError("mosquitto could not bind a free port in 8 tries:\n%s"
@@ -772,7 +786,8 @@ class IntegrationCase(unittest.TestCase):
         return b
 
     def start_tallier(self, broker, topics=(), extra=(), client_id=None, wait=True):
-        t = Tallier(broker.port, client_id or self.client_id(), topics=topics, extra=extra)
+        t = Tallier(broker.tallier_port or broker.port, client_id or self.client_id(), topics=topics,
+                    extra=extra)
         self.addCleanup(t.cleanup)
         if wait:
             t.wait_subscribed()

@@ -30,6 +30,7 @@ topic readwrite vote/#
 
 user voter
 topic write vote/+
+topic write vote/+/by/voter
 
 user reader
 topic read other/#
@@ -96,16 +97,17 @@ class Refusals(IntegrationCase):
     def test_accepted_with_the_right_password(self):
         # the control: the same broker lets the right user in and count
         broker = self.password_broker()
-        poll = self.poll_name()
         for version in VERSIONS:
             with self.subTest(version=version):
-                t = self.start_tallier(broker, topics=["vote/" + poll],
+                # the account votes on vote/<poll>/by/voter, as the voter
+                poll = self.poll_name(version)
+                t = self.start_tallier(broker, topics=["vote/%s/by/+" % poll],
                                        client_id=self.client_id(version),
                                        extra=["-V", version, "-u", "tallier", "-P", "tallier-pw",
                                               "-v"])
-                self.vote_ok(broker.port, poll, "yes", "ann" + version,
+                self.vote_ok(broker.port, poll, "yes", None,
                              extra=["-u", "voter", "-P", "voter-pw"])
-                t.wait_for_log(r": ann%s -> yes: counted$" % version)
+                t.wait_for_log(r"^tallier: vote/%s: voter -> yes: counted$" % poll)
                 self.assertEqual(t.stop(), 0, t.log())
 
     def test_wrong_password_exits_1(self):
@@ -181,7 +183,9 @@ class Refusals(IntegrationCase):
             with self.subTest(version=version):
                 rc, last, took, err = self.refused(broker.port, version,
                                                    ["-u", "plain", "-P", "plain-pw"])
-                self.assertEqual((rc, last), (1, "tallier: cannot subscribe: " + reason), err)
+                # the first of its filters (vote/+, vote/+/by/+, vote/+/result) refused
+                self.assertEqual((rc, last), (1, "tallier: subscription to vote/+ refused by the "
+                                              "broker: " + reason), err)
                 self.assertTrue(re.search(r"^tallier: connected to ", err, re.M), err)
                 self.assertLess(took, 5, err)
 

@@ -2,6 +2,7 @@
 persistence dir): the tallier reconnects by itself, subscribes again,
 publishes its results again, and goes on counting. Private brokers."""
 
+import os
 import unittest
 
 import harness
@@ -37,11 +38,12 @@ class BrokerRestart(IntegrationCase):
         self.vote_ok(self.port, self.poll, "yes", "a")
         self.vote_ok(self.port, self.poll, "yes", "b")
         self.assertResult(self.port, self.poll, {"yes": 2}, tallier=t)
-        # Clear the retained result; only a republication can bring it back.
-        harness.pub(self.port, self.topic + "/result", None, retain=True)
-        self.assertIsNone(harness.get_result(self.port, self.poll, timeout=1))
-
+        # A broker that comes back without its state (its database lost):
+        # only a republication can bring the result back.
+        self.broker.stop()
+        os.unlink(os.path.join(self.broker.data_dir, "mosquitto.db"))
         self.broker.restart()
+        self.assertIsNone(harness.get_result(self.port, "no-such-poll", timeout=1))
         t.wait_subscribed(count=2, timeout=30)
         self.assertResult(self.port, self.poll, {"yes": 2}, tallier=t)
 

@@ -52,6 +52,7 @@ class StartedBroker:
         self.case = case
         self.cwd = cwd
         self.port = port
+        self.tallier_port = harness.free_port()  # the loopback listener of the tallier
         self.prefix = list(prefix)
         self.out_path = os.path.join(case.logs, "broker-%d.out" % port)
         self.proc = None
@@ -60,7 +61,8 @@ class StartedBroker:
     def start(self):
         self.starts += 1
         out = open(self.out_path, "ab")
-        env = dict(os.environ, MQTTVOTE_PORT=str(self.port))
+        env = dict(os.environ, MQTTVOTE_PORT=str(self.port),
+                   MQTTVOTE_TALLIER_PORT=str(self.tallier_port))
         try:
             self.proc = subprocess.Popen(self.prefix + [broker_sh(self.root)], cwd=self.cwd,
                                          env=env,
@@ -69,8 +71,9 @@ class StartedBroker:
                                          preexec_fn=harness._die_with_parent)
         finally:
             out.close()
-        want = (r"broker: mosquitto \(pid (\d+)\) listening on port %d, state in %s"
-                % (self.port, re.escape(os.path.join(self.cwd, "broker-state"))))
+        want = (r"broker: mosquitto \(pid (\d+)\) listening on port %d \(voters\) and "
+                r"127\.0\.0\.1:%d \(the tallier\), state in %s"
+                % (self.port, self.tallier_port, re.escape(os.path.join(self.cwd, "broker-state"))))
 
         def ready():
             m = re.findall("^" + want + "$", harness._read(self.out_path), re.M)
@@ -138,8 +141,11 @@ class BrokerStart(IntegrationCase):
         os.mkdir(os.path.join(d, "scripts"), 0o755)
         shutil.copy(broker_sh(), broker_sh(d))
         shutil.copy(repo_conf(), os.path.join(d, "mosquitto.conf"))
+        shutil.copy(os.path.join(os.path.dirname(repo_conf()), "mosquitto.acl"),
+                    os.path.join(d, "mosquitto.acl"))
         os.chmod(broker_sh(d), 0o755)
         os.chmod(os.path.join(d, "mosquitto.conf"), 0o644)
+        os.chmod(os.path.join(d, "mosquitto.acl"), 0o644)
         return d
 
     def survives_restart(self, cwd, prefix=(), root=None):
@@ -149,7 +155,7 @@ class BrokerStart(IntegrationCase):
         broker.start()
         poll = self.poll_name()
         topic = "vote/" + poll
-        tallier = harness.Tallier(port, self.client_id(), topics=[topic])
+        tallier = harness.Tallier(broker.tallier_port, self.client_id(), topics=[topic])
         self.addCleanup(tallier.cleanup)
         tallier.wait_subscribed()
         self.vote_ok(port, poll, "yes", "ann")
@@ -190,7 +196,8 @@ class BrokerStart(IntegrationCase):
 
     def test_an_ordinary_user_in_a_directory_it_cannot_write_is_told(self):
         cwd = self.workdir()  # root's
-        env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()))
+        env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()),
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()))
         p = subprocess.run(as_nobody() + [broker_sh(self.public_repo())], cwd=cwd, env=env,
                            capture_output=True, text=True, timeout=15)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
@@ -202,7 +209,8 @@ class BrokerStart(IntegrationCase):
         broker = StartedBroker(self, cwd, harness.free_port())
         self.addCleanup(broker.cleanup)
         broker.start()
-        env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()))
+        env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()),
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()))
         p = subprocess.run([broker_sh()], cwd=cwd, env=env, capture_output=True, text=True,
                            timeout=15)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
@@ -221,8 +229,10 @@ class BrokerStart(IntegrationCase):
         with open(repo_conf()) as f:
             text = f.read()
         self.assertIn("\nlistener 1883\n", text)
+        self.assertIn("\nlistener 1884 127.0.0.1\n", text)
         with open(conf, "w") as f:
-            f.write(text.replace("\nlistener 1883\n", "\nlistener %d\n" % port))
+            f.write(text.replace("\nlistener 1883\n", "\nlistener %d\n" % port).replace(
+                "\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % harness.free_port()))
         p = subprocess.Popen([harness.mosquitto_path(), "-c", conf], cwd=cwd,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              preexec_fn=harness._die_with_parent)
@@ -252,7 +262,8 @@ class PortTaken(IntegrationCase):
         self.addCleanup(shutil.rmtree, self.state, True)
 
     def run_broker_sh(self, args, **env):
-        env = dict(os.environ, MQTTVOTE_PORT=str(self.port), **env)
+        env = dict(os.environ, MQTTVOTE_PORT=str(self.port),
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()), **env)
         t0 = time.monotonic()
         p = subprocess.run([broker_sh()] + args, cwd=self.state, env=env, capture_output=True,
                            text=True, timeout=20)

@@ -66,12 +66,16 @@ class Counting(IntegrationCase):
         # about 10 times a second per poll, so far fewer than 3000 results
         # go out, and the last one holds the final count. A live subscriber
         # stamps each result as it arrives (mosquitto_sub -F %U); a retained
-        # probe, which it receives first, says when it is subscribed.
+        # probe on a topic of its own (the tallier removes any result it did
+        # not make), which it receives first, says when it is subscribed.
         tallier = self.tallier()
         result_topic = self.topic + "/result"
-        harness.pub(self.port, result_topic, "probe", retain=True)
+        probe_topic = "probe/" + self.poll
+        harness.pub(self.port, probe_topic, "probe", retain=True)
+        self.addCleanup(harness.pub, self.port, probe_topic, None, retain=True)
         sub = subprocess.Popen(["stdbuf", "-oL", harness.mosquitto_sub_path(), "-h", harness.HOST,
-                                "-p", str(self.port), "-q", "1", "-t", result_topic, "-F", "%U %p"],
+                                "-p", str(self.port), "-q", "1", "-t", result_topic,
+                                "-t", probe_topic, "-F", "%U %p"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.addCleanup(lambda: (sub.kill(), sub.wait()))
         lines = []

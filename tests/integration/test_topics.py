@@ -9,7 +9,7 @@ import harness
 from harness import IntegrationCase
 
 POLL_RULE = "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
-DEEP_RULE = "ballots go to vote/<poll>, one level below vote/"
+DEEP_RULE = "ballots go to vote/<poll>, one level below vote/, or vote/<poll>/by/<account>"
 
 
 class DefaultFilter(IntegrationCase):

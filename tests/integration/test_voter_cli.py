@@ -317,9 +317,10 @@ class VoterDelivery(IntegrationCase):
     def test_client_id_credentials_debug(self):
         broker = self.shared_broker()
         poll = self.poll_name()
-        tallier = self.start_tallier(broker, topics=["vote/" + poll])
+        tallier = self.start_tallier(broker, topics=["vote/" + poll, "vote/%s/by/+" % poll])
         self.vote_ok(broker.port, poll, "a", "with-id", extra=["-i", "my-voter-client"])
-        self.vote_ok(broker.port, poll, "a", "with-user", extra=["-u", "alice", "-P", "secret"])
+        # with -u, the ballot goes to vote/<poll>/by/alice, voter alice unless --voter
+        self.vote_ok(broker.port, poll, "a", "alice", extra=["-u", "alice", "-P", "secret"])
         out, err = self.vote_ok(broker.port, poll, "a", "with-debug", extra=["-d"])
         self.assertTrue(err, "-d logged nothing")
         self.assertTrue(all(l.startswith("voter: ") for l in err.splitlines()), err)

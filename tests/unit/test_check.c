@@ -232,6 +232,28 @@ static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 	}
 }
 
+static void check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account(void **state)
+{
+	struct check_rules r = { NULL, 0, SKEW };
+	struct ballot b = mk("p1", "bob", "yes", NULL, -1);
+	char reason[160] = "";
+
+	(void)state;
+	/* no account: anyone */
+	assert_int_equal(check_voter_is_account(&r, &b, NOW, reason, sizeof(reason)), 0);
+	snprintf(b.account, sizeof(b.account), "bob");
+	assert_int_equal(check_voter_is_account(&r, &b, NOW, reason, sizeof(reason)), 0);
+	/* compared byte for byte */
+	snprintf(b.account, sizeof(b.account), "Bob");
+	assert_int_equal(check_voter_is_account(&r, &b, NOW, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
+	/* a step of the pipeline, the first, also at reload */
+	snprintf(b.choice, sizeof(b.choice), "maybe");
+	r = (struct check_rules){ yes_no_abstain, 3, SKEW };
+	assert_int_equal(check_ballot(&r, &b, CHECK_RELOAD, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +263,7 @@ int main(void)
 		cmocka_unit_test(check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew),
 		cmocka_unit_test(check_ballot_should_give_the_ts_reason_before_the_choice_reason),
 		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
+		cmocka_unit_test(check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

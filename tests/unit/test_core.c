@@ -65,7 +65,7 @@ static struct core *open_core(const char *db, const char *const *choices, size_t
  * caller frees it with verdict_free). */
 static enum core_rc feed(struct core *c, const char *poll, const char *json, bool want_result, struct verdict *v)
 {
-	struct core_input in = { poll, json, strlen(json), "", want_result };
+	struct core_input in = { poll, json, strlen(json), "", want_result, NULL };
 
 	return core_ballot(c, &in, v);
 }
@@ -158,6 +158,47 @@ static void assert_verdict(const struct verdict *v, const struct want *w, const 
 }
 
 /* ---- core_open ---- */
+
+static void core_client_id_should_be_random_and_kept_in_the_database(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	char id[CORE_CLIENT_ID_SIZE], again[CORE_CLIENT_ID_SIZE], err[256];
+	size_t k;
+
+	assert_int_equal(core_client_id(c, id, sizeof(id), err, sizeof(err)), 0);
+	assert_int_equal(strlen(id), strlen("tallier-") + 32);
+	assert_memory_equal(id, "tallier-", 8);
+	for (k = 8; k < strlen(id); k++)
+		assert_non_null(strchr("0123456789abcdef", id[k]));
+	assert_int_equal(core_client_id(c, again, sizeof(again), err, sizeof(err)), 0);
+	assert_string_equal(again, id);
+	core_free(c);
+	c = open_core(f->db, NULL, 0, true);
+	assert_int_equal(core_client_id(c, again, sizeof(again), err, sizeof(err)), 0);
+	assert_string_equal(again, id);
+	assert_int_equal(core_client_id(c, again, 10, err, sizeof(err)), -1);
+	core_free(c);
+}
+
+static void core_ballot_should_refuse_a_ballot_whose_voter_is_not_the_account_of_its_topic(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	const char *json = "{\"voter\":\"bob\",\"choice\":\"yes\"}";
+	struct core_input in = { "p1", json, strlen(json), "", true, "alice" };
+	struct verdict v;
+
+	assert_int_equal(core_ballot(c, &in, &v), CORE_OK);
+	assert_int_equal(v.status, RECEIPT_REJECTED);
+	assert_string_equal(v.reason, "voter 'bob' is not the account 'alice' that published the ballot");
+	verdict_free(&v);
+	in.account = "bob";
+	assert_int_equal(core_ballot(c, &in, &v), CORE_OK);
+	assert_int_equal(v.status, RECEIPT_COUNTED);
+	verdict_free(&v);
+	core_free(c);
+}
 
 static void core_open_should_create_a_fresh_database_and_hold_no_poll(void **state)
 {
@@ -366,7 +407,7 @@ static void core_ballot_should_refuse_a_payload_over_the_limit_and_count_it(void
 	big[len] = '\0';
 	/* a refusal never creates a poll: p1 exists first */
 	assert_int_equal(vote(c, "p1", "ann", "yes", NULL, -1), RECEIPT_COUNTED);
-	in = (struct core_input){ "p1", big, len, "", false };
+	in = (struct core_input){ "p1", big, len, "", false, NULL };
 	assert_int_equal(core_ballot(c, &in, &v), CORE_OK);
 	snprintf(want, sizeof(want), "payload too large (%zu bytes, at most %d)", len, BALLOT_PAYLOAD_MAX);
 	assert_int_equal(v.status, RECEIPT_REJECTED);
@@ -714,6 +755,42 @@ static void core_result_done_with_a_failure_should_retry_after_the_interval(void
 	core_result_done(c, r.poll, r.version, true);
 	free(r.json);
 	assert_int_equal(core_results_pending(c), 0);
+	core_free(c);
+}
+
+/* core_result_seen: what the broker holds on a result topic, against the
+ * core's result: the same, another (due again), or a poll it never had. */
+static void core_result_seen_should_schedule_the_result_again_when_the_broker_holds_another(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	int64_t t0 = vtime_mono_ms(), wake;
+	struct due_result r, none;
+	char *now;
+
+	assert_int_equal(core_result_seen(c, "p1", "x", 1), CORE_SEEN_UNKNOWN);
+	assert_int_equal(core_result_seen(c, "p1", "", 0), CORE_SEEN_UNKNOWN);
+	assert_int_equal(vote(c, "p1", "bob", "yes", ID_A, 1), RECEIPT_COUNTED);
+	r = take_result(c, t0, "p1");
+	core_result_done(c, r.poll, r.version, true);
+	free(r.json);
+	assert_int_equal(core_results_pending(c), 0);
+	/* its own result: nothing to do */
+	now = result_text(c, "p1");
+	assert_int_equal(core_result_seen(c, "p1", now, strlen(now)), CORE_SEEN_SAME);
+	assert_int_equal(core_results_pending(c), 0);
+	/* a forged one, or nothing (deleted): the same version due again, once
+	 * the interval allows */
+	assert_int_equal(core_result_seen(c, "p1", now, strlen(now) - 1), CORE_SEEN_OTHER);
+	assert_int_equal(core_results_pending(c), 1);
+	assert_int_equal(core_result_seen(c, "p1", "", 0), CORE_SEEN_OTHER);
+	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS, "p1");
+	assert_string_equal(r.json, now);
+	core_result_done(c, r.poll, r.version, true);
+	free(r.json);
+	assert_int_equal(core_results_pending(c), 0);
+	assert_int_equal(next_result(c, t0 + 10 * CORE_RESULT_TIMEOUT_MS, &none, &wake), 0);
+	free(now);
 	core_free(c);
 }
 
@@ -1649,6 +1726,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(core_open_should_create_a_fresh_database_and_hold_no_poll),
+		T(core_result_seen_should_schedule_the_result_again_when_the_broker_holds_another),
+		T(core_client_id_should_be_random_and_kept_in_the_database),
+		T(core_ballot_should_refuse_a_ballot_whose_voter_is_not_the_account_of_its_topic),
 		T(core_open_should_refuse_a_second_core_on_the_same_database),
 		T(core_open_should_refuse_choices_that_are_invalid_or_given_twice),
 		cmocka_unit_test(core_free_should_accept_null),

@@ -58,7 +58,7 @@ static struct core *open_core(const char *db, const char *const *choices, size_t
 /* feed: core_ballot of the text json on poll; the caller frees *v. */
 static enum core_rc feed(struct core *c, const char *poll, const char *json, bool want_result, struct verdict *v)
 {
-	struct core_input in = { poll, json, strlen(json), "", want_result };
+	struct core_input in = { poll, json, strlen(json), "", want_result, NULL };
 
 	return core_ballot(c, &in, v);
 }

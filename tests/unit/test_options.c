@@ -107,8 +107,8 @@ static void opts_parse_should_give_the_tallier_defaults(void **state)
 	assert_int_equal(p.rc, OPTS_RUN);
 	assert_int_equal(p.o.prog, OPTS_TALLIER);
 	assert_string_equal(p.o.host, "localhost");
-	assert_int_equal(p.o.port, 1883);
-	assert_string_equal(p.o.client_id, "tallier");
+	assert_int_equal(p.o.port, 1884);
+	assert_null(p.o.client_id); /* the one kept in the database */
 	assert_null(p.o.username);
 	assert_null(p.o.password);
 	assert_int_equal(p.o.mqtt_version, 5);

@@ -295,6 +295,51 @@ static void pubsched_reset_should_leave_a_publication_in_flight(void **state)
 	assert_int_equal(next(s, TIMEOUT, NULL), 0);
 }
 
+/* pubsched_again: what the broker holds is not the poll's result (a
+ * forged or deleted retained message): publish it again, once the
+ * interval allows, and not take an acknowledgement in flight as enough. */
+static void pubsched_again_should_make_an_acknowledged_poll_due_after_the_interval(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	pubsched_again(s, 0);
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_quiet_until(s, 10, INTERVAL);
+	assert_int_equal(next(s, INTERVAL, NULL), 0);
+	pubsched_sent(s, 0, 1, INTERVAL);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, INTERVAL, INT64_MAX);
+}
+
+static void pubsched_again_should_not_let_the_acknowledgement_in_flight_count(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 1, 0);
+	pubsched_again(s, 0);
+	pubsched_done(s, 0, 1, 1); /* it may have reached the broker before the other one */
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, INTERVAL, NULL), 0);
+}
+
+static void pubsched_again_should_ignore_a_poll_with_no_version(void **state)
+{
+	struct pubsched *s = *state;
+
+	pubsched_again(s, 0);
+	pubsched_again(s, 1000);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 0, INT64_MAX);
+}
+
 static void pubsched_reset_should_not_touch_polls_that_never_changed(void **state)
 {
 	struct pubsched *s = *state;
@@ -573,6 +618,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pubsched_reset_should_make_every_poll_due_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_reset_should_leave_a_publication_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_reset_should_not_touch_polls_that_never_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_again_should_make_an_acknowledged_poll_due_after_the_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_again_should_not_let_the_acknowledgement_in_flight_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_again_should_ignore_a_poll_with_no_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_pending_should_count_polls_not_yet_acknowledged, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_changed_with_the_acknowledged_version_should_leave_nothing_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_next_should_serve_every_due_poll_one_at_a_time, setup, teardown),

@@ -546,9 +546,37 @@ static void receipt_status_word_should_name_each_status(void **state)
 	assert_string_equal(receipt_status_word(RECEIPT_REJECTED), "rejected");
 }
 
+static void receipt_topic_make_should_name_the_client_id_or_refuse_it(void **state)
+{
+	char buf[TOPIC_MAX], err[256];
+	char *long_id = malloc(130);
+
+	(void)state;
+	assert_non_null(long_id);
+	assert_int_equal(receipt_topic_make("p1", "voter-0123abcd", buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, "vote/p1/receipt/voter-0123abcd");
+	assert_int_equal(receipt_topic_check("p1", buf, strlen(buf), err, sizeof(err)), 0);
+	memset(long_id, 'a', 128);
+	long_id[128] = '\0';
+	assert_int_equal(receipt_topic_make("p1", long_id, buf, sizeof(buf), err, sizeof(err)), 0);
+	long_id[128] = 'a';
+	long_id[129] = '\0';
+	assert_int_equal(receipt_topic_make("p1", long_id, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(receipt_topic_make("p1", "a/b", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_string_equal(err, "client id 'a/b' cannot name a receipt topic: it must be 1 to 128 bytes without "
+				 "'/', '+', '#' or control characters");
+	assert_string_equal(buf, "");
+	assert_int_equal(receipt_topic_make("p1", "a+", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(receipt_topic_make("p1", "#", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(receipt_topic_make("p1", "", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(receipt_topic_make("p1", "a\nb", buf, sizeof(buf), err, sizeof(err)), -1);
+	free(long_id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(receipt_topic_make_should_name_the_client_id_or_refuse_it),
 		cmocka_unit_test(receipt_topic_check_should_follow_the_table_with_its_reason),
 		cmocka_unit_test(receipt_topic_check_should_name_the_poll_and_cut_its_reason_to_the_buffer),
 		cmocka_unit_test(receipt_topic_check_should_read_only_len_bytes),

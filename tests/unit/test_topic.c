@@ -98,41 +98,56 @@ static void topic_poll_valid_should_read_only_len_bytes(void **state)
 struct classify_case {
 	const char *topic;
 	enum topic_kind kind;
-	const char *poll; /* for TOPIC_BALLOT */
-	const char *err;  /* for TOPIC_INVALID */
+	const char *poll;    /* for TOPIC_BALLOT and TOPIC_RESULT */
+	const char *err;     /* for TOPIC_INVALID */
+	const char *account; /* for TOPIC_BALLOT: NULL means "" */
 };
 
+#define ONE_LEVEL "ballots go to vote/<poll>, one level below vote/, or vote/<poll>/by/<account>"
+#define ACCOUNT_RULE "the account in vote/<poll>/by/<account> must be 1 to 64 bytes without '/', '+', '#' or control characters"
+
 static const struct classify_case classify_cases[] = {
-	{ "vote/poll1", TOPIC_BALLOT, "poll1", NULL },
-	{ "vote/a", TOPIC_BALLOT, "a", NULL },
-	{ "vote/Budget_2026-v1.2", TOPIC_BALLOT, "Budget_2026-v1.2", NULL },
-	{ "vote/" A64, TOPIC_BALLOT, A64, NULL },
-	{ "vote/poll1/result", TOPIC_OURS, NULL, NULL },
-	{ "vote/poll1/receipt/abc", TOPIC_OURS, NULL, NULL },
-	{ "vote/poll1/receipt/abc/def", TOPIC_OURS, NULL, NULL },
-	{ "vote/", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/a+b", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/+", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/#", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/$SYS", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/a b", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/" A64 "a", TOPIC_INVALID, NULL, POLL_RULE },
-	{ "vote/a/b", TOPIC_INVALID, NULL, "ballots go to vote/<poll>, one level below vote/" },
-	{ "vote/poll1/", TOPIC_INVALID, NULL, "ballots go to vote/<poll>, one level below vote/" },
-	{ "vote/poll1/result/x", TOPIC_INVALID, NULL, "ballots go to vote/<poll>, one level below vote/" },
-	{ "vote/poll1/results", TOPIC_INVALID, NULL, "ballots go to vote/<poll>, one level below vote/" },
-	{ "vote/poll1/receipt/", TOPIC_INVALID, NULL, "ballots go to vote/<poll>, one level below vote/" },
-	{ "other/x", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
-	{ "vote", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
-	{ "", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
-	{ "Vote/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
-	{ "votes/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
-	{ "/vote/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>" },
+	{ "vote/poll1", TOPIC_BALLOT, "poll1", NULL, NULL },
+	{ "vote/a", TOPIC_BALLOT, "a", NULL, NULL },
+	{ "vote/Budget_2026-v1.2", TOPIC_BALLOT, "Budget_2026-v1.2", NULL, NULL },
+	{ "vote/" A64, TOPIC_BALLOT, A64, NULL, NULL },
+	{ "vote/poll1/result", TOPIC_RESULT, "poll1", NULL, NULL },
+	{ "vote/a+b/result", TOPIC_OURS, NULL, NULL, NULL },
+	{ "vote/poll1/by/alice", TOPIC_BALLOT, "poll1", NULL, "alice" },
+	{ "vote/poll1/by/Zoë Dupont", TOPIC_BALLOT, "poll1", NULL, "Zoë Dupont" },
+	{ "vote/poll1/by/" A64, TOPIC_BALLOT, "poll1", NULL, A64 },
+	{ "vote/poll1/by/" A64 "a", TOPIC_INVALID, NULL, ACCOUNT_RULE, NULL },
+	{ "vote/poll1/by/", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/by/a/b", TOPIC_INVALID, NULL, ACCOUNT_RULE, NULL },
+	{ "vote/poll1/by/a\tb", TOPIC_INVALID, NULL, ACCOUNT_RULE, NULL },
+	{ "vote/a+b/by/alice", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/poll1/by", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/receipt/abc", TOPIC_OURS, NULL, NULL, NULL },
+	{ "vote/poll1/receipt/abc/def", TOPIC_OURS, NULL, NULL, NULL },
+	{ "vote/", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/a+b", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/+", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/#", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/$SYS", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/a b", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/" A64 "a", TOPIC_INVALID, NULL, POLL_RULE, NULL },
+	{ "vote/a/b", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/result/x", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/results", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "vote/poll1/receipt/", TOPIC_INVALID, NULL, ONE_LEVEL, NULL },
+	{ "other/x", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
+	{ "vote", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
+	{ "", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
+	{ "Vote/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
+	{ "votes/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
+	{ "/vote/poll1", TOPIC_INVALID, NULL, "ballots go to vote/<poll>", NULL },
 };
 
 static const char *kind_name(enum topic_kind k)
 {
 	switch (k) {
+	case TOPIC_RESULT: return "RESULT";
 	case TOPIC_BALLOT: return "BALLOT";
 	case TOPIC_OURS: return "OURS";
 	case TOPIC_INVALID: return "INVALID";
@@ -149,13 +164,15 @@ static void topic_classify_should_follow_the_table(void **state)
 		const struct classify_case *c = &classify_cases[i];
 		size_t len = strlen(c->topic);
 		char *copy = dup_exact(c->topic, len);
-		char poll[TOPIC_POLL_MAX + 1], err[128];
+		struct topic_names n;
+		char *poll = n.poll, err[128];
 		enum topic_kind got;
-		const char *want_poll = c->kind == TOPIC_BALLOT ? c->poll : "";
+		const char *want_poll = c->kind == TOPIC_BALLOT || c->kind == TOPIC_RESULT ? c->poll : "";
+		const char *want_account = c->kind == TOPIC_BALLOT && c->account ? c->account : "";
 
-		memset(poll, 'X', sizeof(poll));
+		memset(&n, 'X', sizeof(n));
 		memset(err, 0, sizeof(err));
-		got = topic_classify(copy, len, poll, err, sizeof(err));
+		got = topic_classify(copy, len, &n, err, sizeof(err));
 		free(copy);
 		if (got != c->kind) {
 			print_error("topic '%s': expected %s, got %s\n", c->topic, kind_name(c->kind),
@@ -163,9 +180,14 @@ static void topic_classify_should_follow_the_table(void **state)
 			failures++;
 			continue;
 		}
-		if (memchr(poll, '\0', sizeof(poll)) == NULL || strcmp(poll, want_poll) != 0) {
+		if (memchr(poll, '\0', sizeof(n.poll)) == NULL || strcmp(poll, want_poll) != 0) {
 			print_error("topic '%s': expected poll '%s', got '%.*s'\n", c->topic, want_poll,
-				    (int)sizeof(poll), poll);
+				    (int)sizeof(n.poll), poll);
+			failures++;
+		}
+		if (memchr(n.account, '\0', sizeof(n.account)) == NULL || strcmp(n.account, want_account) != 0) {
+			print_error("topic '%s': expected account '%s', got '%.*s'\n", c->topic, want_account,
+				    (int)sizeof(n.account), n.account);
 			failures++;
 		}
 		if (c->kind == TOPIC_INVALID && strcmp(err, c->err) != 0) {
@@ -182,12 +204,13 @@ static void topic_classify_should_give_a_non_empty_reason_for_every_invalid_topi
 
 	(void)state;
 	for (i = 0; i < sizeof(classify_cases) / sizeof(classify_cases[0]); i++) {
-		char poll[TOPIC_POLL_MAX + 1], err[128] = "";
+		struct topic_names n;
+		char err[128] = "";
 
 		if (classify_cases[i].kind != TOPIC_INVALID)
 			continue;
 		assert_int_equal(topic_classify(classify_cases[i].topic, strlen(classify_cases[i].topic),
-						poll, err, sizeof(err)),
+						&n, err, sizeof(err)),
 				 TOPIC_INVALID);
 		assert_true(err[0] != '\0');
 	}
@@ -198,19 +221,20 @@ static void topic_classify_should_read_only_len_bytes(void **state)
 	/* The topic is a slice of a longer buffer with no NUL after it. */
 	static const char buf[] = "vote/poll1/result";
 	char *copy = dup_exact(buf, sizeof(buf) - 1);
-	char poll[TOPIC_POLL_MAX + 1], err[128];
+	struct topic_names n;
+	char *poll = n.poll, err[128];
 
 	(void)state;
-	assert_int_equal(topic_classify(copy, 10, poll, err, sizeof(err)), TOPIC_BALLOT);
+	assert_int_equal(topic_classify(copy, 10, &n, err, sizeof(err)), TOPIC_BALLOT);
 	assert_string_equal(poll, "poll1");
-	assert_int_equal(topic_classify(copy, 8, poll, err, sizeof(err)), TOPIC_BALLOT);
+	assert_int_equal(topic_classify(copy, 8, &n, err, sizeof(err)), TOPIC_BALLOT);
 	assert_string_equal(poll, "pol");
-	assert_int_equal(topic_classify(copy, 17, poll, err, sizeof(err)), TOPIC_OURS);
-	assert_string_equal(poll, "");
-	assert_int_equal(topic_classify(copy, 11, poll, err, sizeof(err)), TOPIC_INVALID);
-	assert_int_equal(topic_classify(copy, 5, poll, err, sizeof(err)), TOPIC_INVALID);
-	assert_int_equal(topic_classify(copy, 4, poll, err, sizeof(err)), TOPIC_INVALID);
-	assert_int_equal(topic_classify(copy, 0, poll, err, sizeof(err)), TOPIC_INVALID);
+	assert_int_equal(topic_classify(copy, 17, &n, err, sizeof(err)), TOPIC_RESULT);
+	assert_string_equal(poll, "poll1");
+	assert_int_equal(topic_classify(copy, 11, &n, err, sizeof(err)), TOPIC_INVALID);
+	assert_int_equal(topic_classify(copy, 5, &n, err, sizeof(err)), TOPIC_INVALID);
+	assert_int_equal(topic_classify(copy, 4, &n, err, sizeof(err)), TOPIC_INVALID);
+	assert_int_equal(topic_classify(copy, 0, &n, err, sizeof(err)), TOPIC_INVALID);
 	free(copy);
 }
 
@@ -218,35 +242,38 @@ static void topic_classify_should_stop_the_poll_at_len_even_before_a_plus(void *
 {
 	static const char buf[] = "vote/ab+cd";
 	char *copy = dup_exact(buf, sizeof(buf) - 1);
-	char poll[TOPIC_POLL_MAX + 1];
+	struct topic_names n;
+	char *poll = n.poll;
 
 	(void)state;
-	assert_int_equal(topic_classify(copy, 7, poll, NULL, 0), TOPIC_BALLOT);
+	assert_int_equal(topic_classify(copy, 7, &n, NULL, 0), TOPIC_BALLOT);
 	assert_string_equal(poll, "ab");
-	assert_int_equal(topic_classify(copy, 8, poll, NULL, 0), TOPIC_INVALID);
+	assert_int_equal(topic_classify(copy, 8, &n, NULL, 0), TOPIC_INVALID);
 	free(copy);
 }
 
 static void topic_classify_should_accept_a_null_err(void **state)
 {
-	char poll[TOPIC_POLL_MAX + 1];
+	struct topic_names n;
+	char *poll = n.poll;
 
 	(void)state;
-	assert_int_equal(topic_classify("vote/a/b", 8, poll, NULL, 0), TOPIC_INVALID);
+	assert_int_equal(topic_classify("vote/a/b", 8, &n, NULL, 0), TOPIC_INVALID);
 	assert_string_equal(poll, "");
-	assert_int_equal(topic_classify("other", 5, poll, NULL, 0), TOPIC_INVALID);
-	assert_int_equal(topic_classify("vote/", 5, poll, NULL, 0), TOPIC_INVALID);
-	assert_int_equal(topic_classify("vote/p", 6, poll, NULL, 0), TOPIC_BALLOT);
+	assert_int_equal(topic_classify("other", 5, &n, NULL, 0), TOPIC_INVALID);
+	assert_int_equal(topic_classify("vote/", 5, &n, NULL, 0), TOPIC_INVALID);
+	assert_int_equal(topic_classify("vote/p", 6, &n, NULL, 0), TOPIC_BALLOT);
 	assert_string_equal(poll, "p");
 }
 
 static void topic_classify_should_truncate_err_to_errlen(void **state)
 {
-	char poll[TOPIC_POLL_MAX + 1], err[8];
+	struct topic_names n;
+	char err[8];
 
 	(void)state;
 	memset(err, 'X', sizeof(err));
-	assert_int_equal(topic_classify("vote/a+b", 8, poll, err, sizeof(err)), TOPIC_INVALID);
+	assert_int_equal(topic_classify("vote/a+b", 8, &n, err, sizeof(err)), TOPIC_INVALID);
 	assert_non_null(memchr(err, '\0', sizeof(err)));
 	assert_string_equal(err, "poll na");
 }
@@ -385,13 +412,35 @@ static void topic_result_should_fail_when_the_buffer_is_one_byte_short(void **st
 	assert_int_equal(topic_result("poll1", buf, 1), -1);
 }
 
-static void topic_result_should_be_classified_as_ours(void **state)
+static void topic_result_should_be_classified_as_a_result(void **state)
 {
-	char buf[TOPIC_MAX], poll[TOPIC_POLL_MAX + 1];
+	char buf[TOPIC_MAX];
+	struct topic_names n;
 
 	(void)state;
 	assert_int_equal(topic_result("p.1", buf, sizeof(buf)), 0);
-	assert_int_equal(topic_classify(buf, strlen(buf), poll, NULL, 0), TOPIC_OURS);
+	assert_int_equal(topic_classify(buf, strlen(buf), &n, NULL, 0), TOPIC_RESULT);
+	assert_string_equal(n.poll, "p.1");
+}
+
+static void topic_account_ballot_should_build_what_classify_reads(void **state)
+{
+	char buf[TOPIC_MAX], err[256];
+	struct topic_names n;
+
+	(void)state;
+	assert_int_equal(topic_account_ballot("p1", "alice", buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, "vote/p1/by/alice");
+	assert_int_equal(topic_classify(buf, strlen(buf), &n, NULL, 0), TOPIC_BALLOT);
+	assert_string_equal(n.poll, "p1");
+	assert_string_equal(n.account, "alice");
+	assert_int_equal(topic_account_ballot("p1", "a/b", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_string_equal(err, "account name 'a/b' cannot be in a ballot topic: it must be 1 to 64 bytes "
+				 "without '/', '+', '#' or control characters");
+	assert_int_equal(topic_account_ballot("p1", "", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(topic_account_ballot("p1", "a+", buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(topic_account_ballot("p1", "alice", buf, 12, err, sizeof(err)), -1);
+	assert_string_equal(err, "ballot topic too long");
 }
 
 int main(void)
@@ -410,7 +459,8 @@ int main(void)
 		cmocka_unit_test(topic_filter_valid_should_accept_65535_bytes_and_refuse_65536),
 		cmocka_unit_test(topic_result_should_write_the_result_topic),
 		cmocka_unit_test(topic_result_should_fail_when_the_buffer_is_one_byte_short),
-		cmocka_unit_test(topic_result_should_be_classified_as_ours),
+		cmocka_unit_test(topic_result_should_be_classified_as_a_result),
+		cmocka_unit_test(topic_account_ballot_should_build_what_classify_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
