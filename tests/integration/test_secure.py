@@ -252,12 +252,9 @@ class TallierOverTlsTest(SecureCase):
         self.assertEqual(json.loads(out)["counts"], {"yes": 1})
         self.assertEqual(t.stop(), 0)
 
-    # Needs main's account-bound ballot topics (issue 11, section 1: voter -u
-    # publishes on vote/<poll>/by/<user> with the user name as client id; the
-    # tallier subscribes vote/+/by/+ and checks the voter against the topic).
-    # Remove the decorator once they are merged: it then passes ("unexpected
-    # success" fails the run, so this cannot be forgotten).
-    @unittest.expectedFailure
+    # With section 1's account-bound ballot topics: voter -u publishes on
+    # vote/<poll>/by/<user>; the tallier reads vote/+/by/+ and refuses a voter
+    # that is not the account in the topic.
     def test_an_account_votes_over_tls_and_is_counted(self):
         b = self.secure_broker()
         poll = self.poll_name()
