@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,13 @@ enum {
 	OPT_KEYGEN,
 	OPT_SIGN_KEY,
 	OPT_ROLL,
+	/* TLS (both programs), as mosquitto_pub */
+	OPT_CAFILE,
+	OPT_CAPATH,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_INSECURE,
+	OPT_TLS_VERSION,
 };
 
 /* Which program takes which option: V voter, T tallier, B both. */
@@ -58,6 +66,9 @@ static const struct {
 	{ OPT_EXPORT, 'T' }, { OPT_FORMAT, 'T' }, { OPT_RECOUNT, 'T' },
 	/* signed ballots */
 	{ OPT_KEYGEN, 'V' }, { OPT_SIGN_KEY, 'V' }, { OPT_ROLL, 'T' },
+	/* TLS */
+	{ OPT_CAFILE, 'B' }, { OPT_CAPATH, 'B' }, { OPT_CERT, 'B' }, { OPT_KEY, 'B' }, { OPT_INSECURE, 'B' },
+	{ OPT_TLS_VERSION, 'B' },
 };
 
 static const struct option long_options[] = {
@@ -99,6 +110,13 @@ static const struct option long_options[] = {
 	{ "keygen", required_argument, NULL, OPT_KEYGEN },
 	{ "sign-key", required_argument, NULL, OPT_SIGN_KEY },
 	{ "roll", required_argument, NULL, OPT_ROLL },
+	/* TLS */
+	{ "cafile", required_argument, NULL, OPT_CAFILE },
+	{ "capath", required_argument, NULL, OPT_CAPATH },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -282,10 +300,75 @@ static int check_ballot_options(struct client_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* take_tls: applies TLS option c with value arg (mosquitto_pub's words). */
+static int take_tls(struct tlsopts *t, int c, const char *arg, char *err, size_t errlen)
+{
+	static const struct {
+		int val;
+		const char *name;
+		size_t at;
+	} paths[] = {
+		{ OPT_CAFILE, "cafile", offsetof(struct tlsopts, cafile) },
+		{ OPT_CAPATH, "capath", offsetof(struct tlsopts, capath) },
+		{ OPT_CERT, "cert", offsetof(struct tlsopts, cert) },
+		{ OPT_KEY, "key", offsetof(struct tlsopts, key) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].val != c)
+			continue;
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --%s '' (want a path)", paths[i].name);
+			return -1;
+		}
+		*(const char **)((char *)t + paths[i].at) = arg;
+		return 0;
+	}
+	if (c == OPT_INSECURE) {
+		t->insecure = true;
+		return 0;
+	}
+	if (strcmp(arg, "tlsv1.2") == 0 || strcmp(arg, "tlsv1.3") == 0) {
+		t->version = arg[6] == '3' ? TLSOPTS_V1_3 : TLSOPTS_V1_2;
+		t->version_given = true;
+		return 0;
+	}
+	snprintf(err, errlen, "invalid --tls-version '%s' (want tlsv1.2 or tlsv1.3)", arg);
+	return -1;
+}
+
+/* check_tls: the TLS options together; with TLS and no -p, port 8883. */
+static int check_tls(struct client_opts *o, char *err, size_t errlen)
+{
+	const struct tlsopts *t = &o->tls;
+
+	if (!t->cert != !t->key) {
+		snprintf(err, errlen, "--cert and --key go together (the client certificate and its key)");
+		return -1;
+	}
+	if (!tlsopts_on(t) && (t->cert || t->insecure || t->version_given)) {
+		snprintf(err, errlen, "%s needs --cafile or --capath (TLS is used only with a CA to check the "
+			 "broker's certificate against)", t->cert ? "--cert" : t->insecure ? "--insecure" : "--tls-version");
+		return -1;
+	}
+	if (tlsopts_on(t) && (o->tcp || o->no_mqtt)) {
+		snprintf(err, errlen, "the TLS options are for the broker: %s has none",
+			 o->tcp ? "--tcp" : "--no-mqtt");
+		return -1;
+	}
+	if (tlsopts_on(t) && !o->port_given)
+		o->port = TLSOPTS_PORT;
+	return 0;
+}
+
 /* check: the checks that need all options. */
 static int check(struct client_opts *o, char *err, size_t errlen)
 {
 	char why[64];
+
+	if (check_tls(o, err, errlen) != 0)
+		return -1;
 
 	if (o->password && !o->username) {
 		snprintf(err, errlen, "-P/--pw given without -u/--username");
@@ -335,6 +418,7 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		o->host = arg;
 		return 0;
 	case 'p':
+		o->port_given = true;
 		return parse_port(arg, &o->port, err, errlen);
 	case 't':
 		if (o->prog == OPTS_VOTER && o->ntopics == 1) {
@@ -472,6 +556,13 @@ static int take(struct client_opts *o, int c, const char *arg, char *err, size_t
 		}
 		*(c == OPT_KEYGEN ? &o->keygen : c == OPT_SIGN_KEY ? &o->sign_key : &o->roll) = arg;
 		return 0;
+	case OPT_CAFILE:
+	case OPT_CAPATH:
+	case OPT_CERT:
+	case OPT_KEY:
+	case OPT_INSECURE:
+	case OPT_TLS_VERSION:
+		return take_tls(&o->tls, c, arg, err, errlen);
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);
 	return -1;

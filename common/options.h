@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tlsopts.h"
+
 #define OPTS_MAX_TOPICS 64
 
 enum opts_prog { OPTS_VOTER, OPTS_TALLIER };
@@ -28,7 +30,9 @@ enum opts_result {
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default OPTS_VOTER_PORT or OPTS_TALLIER_PORT */
+	int port;                /* -p, --port: default OPTS_VOTER_PORT or OPTS_TALLIER_PORT;
+				  * with TLS and no -p, TLSOPTS_PORT (8883) */
+	bool port_given;         /* -p was given */
 	const char *client_id;   /* -i, --id: default NULL (voter: a unique one, or its -u user
 				  * name; tallier: the one kept in its database) */
 	const char *username;    /* -u, --username */
@@ -70,6 +74,8 @@ struct client_opts {
 	const char *keygen;      /* voter --keygen FILE: write a new key, print the public line, exit */
 	const char *sign_key;    /* voter --sign-key FILE: sign the ballot with this private key */
 	const char *roll;        /* tallier --roll FILE: count only ballots signed by a voter on it */
+	/* TLS (both): --cafile, --capath, --cert, --key, --insecure, --tls-version */
+	struct tlsopts tls;
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -82,7 +88,11 @@ struct client_opts {
  * --no-mqtt only with --listen, max clients and max per address 1 to
  * 100000, max polls 1 to 1000000, max choices 1 to 10000, line timeout and
  * max skew positive seconds; --keygen needs no -t or -m and does not go
- * with --sign-key; --roll goes neither with --export nor with --recount.
+ * with --sign-key; --roll goes neither with --export nor with --recount;
+ * TLS (tlsopts.h): --cert and --key together,
+ * --cert, --insecure and --tls-version only with --cafile or --capath (TLS
+ * is on with a CA), no TLS with --tcp or --no-mqtt, and with TLS the port
+ * is 8883 unless -p was given.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

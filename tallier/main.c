@@ -13,6 +13,7 @@
 #include "resultpub.h"
 #include "roll.h"
 #include "tcpserver.h"
+#include "tlsctx.h"
 #include "version.h"
 
 #define DISCONNECT_MS 2000
@@ -33,13 +34,16 @@ static void usage(FILE *out)
 		"               [--max-polls n] [--max-choices n] [--max-skew secs] [--roll file]\n"
 		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]\n"
 		"                [--max-per-address n] [--line-timeout secs]]\n"
+		"               [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
+		"                [--tls-version tlsv1.2|tlsv1.3]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
 		"       tallier --recount [--db path] [--choices a,b,...] [--revote yes|no]\n"
 		"       tallier --help | --version\n"
 		"\n"
 		" -h, --host HOST       broker host (default localhost)\n"
 		" -p, --port PORT       broker port (default 1884: the shipped mosquitto.conf's\n"
-		"                       loopback listener, where the tallier has its rights)\n"
+		"                       loopback listener, where the tallier has its rights;\n"
+		"                       8883 with TLS)\n"
 		" -t, --topic FILTER    where ballots come from (default vote/+ and\n"
 		"                       vote/+/by/+); repeatable; vote/<x>/result is watched too\n"
 		" -i, --id ID           MQTT client id, which names the persistent session:\n"
@@ -82,11 +86,14 @@ static void usage(FILE *out)
 		"     --help            this text\n"
 		"     --version         the version\n"
 		"\n"
+		TLSOPTS_USAGE
+		"\n"
 		"Results are published retained, QoS 1, on vote/<poll>/result:\n"
 		"  {\"poll\":..,\"counts\":{..},\"total\":N,\"rejected\":N,\"updated\":\"<ISO 8601>\"}\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM after publishing the final results;\n"
-		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
+		"1 a fatal error (refused by the broker, a broker certificate that does not\n"
+		"verify, out of memory); 2 usage error.\n");
 }
 
 static void on_signal(int sig)
@@ -200,8 +207,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_mqtt) {
 		struct mqttsession_config mc = { o.host, o.port, o.client_id, o.username, o.password,
-						 o.mqtt_version, o.topics, o.ntopics, o.quiet };
+						 o.mqtt_version, o.topics, o.ntopics, o.quiet, &o.tls };
 
+		if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+			log_line("%s", err);
+			goto out;
+		}
 		if (!o.client_id) {
 			if (core_client_id(core, client_id, sizeof(client_id), err, sizeof(err)) != 0) {
 				log_line("%s", err);

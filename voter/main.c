@@ -13,6 +13,7 @@
 #include "outcome.h"
 #include "sign.h"
 #include "tcpsend.h"
+#include "tlsctx.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -33,12 +34,14 @@ static void usage(FILE *out)
 		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
+		"             [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
+		"              [--tls-version tlsv1.2|tlsv1.3]]\n"
 		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
 		"       voter --keygen FILE [--voter name]\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
-		" -p, --port PORT      broker port (default 1883)\n"
+		" -p, --port PORT      broker port (default 1883; 8883 with TLS)\n"
 		" -t, --topic TOPIC    the poll's topic, vote/<poll>; a poll name is 1 to 64\n"
 		"                      characters from A-Z a-z 0-9 _ - .\n"
 		" -m, --message CHOICE the choice: 1 to 64 bytes of UTF-8, no control characters\n"
@@ -68,6 +71,8 @@ static void usage(FILE *out)
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
 		"     --version        the version\n"
+		"\n"
+		TLSOPTS_USAGE
 		"\n"
 		"The ballot is one JSON object:\n"
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
@@ -270,6 +275,11 @@ int main(int argc, char **argv)
 	req.debug = o.debug;
 	req.receipt_topic = o.confirm && !o.tcp ? receipt_topic : NULL;
 	req.ballot_id = b.id;
+	req.tls = &o.tls;
+	if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
+	}
 
 	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
 	if (res == OUTCOME_FAILED) {

@@ -27,6 +27,7 @@
 #include "mqtturi.h"
 #include "netprobe.h"
 #include "nodelay.h"
+#include "tlsctx.h"
 #include "vtime.h"
 
 #define KEEPALIVE_S 60
@@ -103,6 +104,11 @@ static int64_t left_ms(const struct exchange *x)
 	return x->deadline - vtime_mono_ms();
 }
 
+static bool use_tls(const struct send_req *req)
+{
+	return req->tls && tlsopts_on(req->tls);
+}
+
 /* open_client: Paho set up and the client created. Returns 0, or -1 with x->err. */
 static int open_client(struct exchange *x)
 {
@@ -120,7 +126,7 @@ static int open_client(struct exchange *x)
 	} else {
 		MQTTClient_setTraceLevel(MQTTCLIENT_TRACE_ERROR); /* no in-memory trace ring of every packet */
 	}
-	if (mqtturi_make(req->host, req->port, false, uri, sizeof(uri)) != 0)
+	if (mqtturi_make(req->host, req->port, use_tls(req), uri, sizeof(uri)) != 0)
 		return fail(x, "cannot connect to %s:%d: host name too long", req->host, req->port);
 	create.MQTTVersion = req->mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
 	rc = MQTTClient_createWithOptions(&x->client, uri, req->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
@@ -143,6 +149,8 @@ static int connect_failed(struct exchange *x, int rc, const struct connwrap_seen
 	if (mqtterr_refused(rc, 0))
 		return fail(x, "connection to %s:%d refused by the broker: %s", req->host, req->port,
 			    paho_words(rc, 1, why, sizeof(why)));
+	if (use_tls(req) && tlsctx_failure(req->tls, req->host, req->port, x->err, x->errlen))
+		return -1;
 	if (seen->expired || left <= 0) {
 		if (seen->tcp_up)
 			return fail(x, "timed out after %g s waiting for the broker's answer to CONNECT", req->timeout);
@@ -150,8 +158,12 @@ static int connect_failed(struct exchange *x, int rc, const struct connwrap_seen
 			    req->port);
 	}
 	/* Paho says only "failure": a TCP connection of our own tells why */
-	if (netprobe_tcp(req->host, req->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0)
+	if (netprobe_tcp(req->host, req->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
+		if (use_tls(req)) /* TCP is fine: TLS is not, and OpenSSL gave no reason */
+			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", req->host,
+				    req->port);
 		paho_words(rc, 1, why, sizeof(why)); /* TCP is fine: MQTT is not */
+	}
 	return fail(x, "cannot connect to %s:%d: %s", req->host, req->port, why);
 }
 
@@ -162,6 +174,7 @@ static int connect_client(struct exchange *x)
 	MQTTClient_connectOptions v311 = MQTTClient_connectOptions_initializer;
 	MQTTClient_connectOptions v5 = MQTTClient_connectOptions_initializer5;
 	MQTTClient_connectOptions *co = req->mqtt_version == 5 ? &v5 : &v311;
+	MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
 	MQTTResponse resp = MQTTResponse_initializer;
 	struct connwrap_seen seen;
 	int64_t left = left_ms(x);
@@ -176,6 +189,11 @@ static int connect_client(struct exchange *x)
 	co->password = req->password;
 	/* Paho counts whole seconds; connwrap.c keeps the deadline itself */
 	co->connectTimeout = left > 1000 ? (int)((left + 999) / 1000) : 1;
+	if (use_tls(req)) {
+		TLSCTX_PAHO_FILL(&ssl, req->tls);
+		tlsctx_arm(req->tls, req->host);
+		co->ssl = &ssl;
+	}
 	/* Paho would go through an HTTP proxy named there: the voter never did, nor does mosquitto_pub */
 	if (unsetenv("http_proxy") != 0 || unsetenv("https_proxy") != 0)
 		return fail(x, "cannot clear http_proxy: %s", strerror(errno));

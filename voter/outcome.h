@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tlsopts.h"
+
 /* One ballot to deliver. Every pointer is borrowed from the caller and
  * must stay valid for the call it is given to. */
 struct send_req {
@@ -22,6 +24,7 @@ struct send_req {
 	bool debug;                /* log each step on stderr */
 	const char *receipt_topic; /* MQTT --confirm: subscribe here first, wait for the receipt; NULL: no */
 	const char *ballot_id;     /* the ballot's id, which its receipt carries */
+	const struct tlsopts *tls; /* MQTT only: TLS when tlsopts_on(tls); NULL: none */
 };
 
 /* What became of the ballot: the one result type of both transports. */
