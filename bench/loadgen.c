@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "loadsign.h"
 #include "mqtturi.h"
 #include "receipt.h"
 #include "nodelay.h"
@@ -72,6 +73,8 @@ struct gen_opts {
 	char *choice_buf;        /* --choices, split in place */
 	const char *choices[MAX_CHOICES];
 	size_t nchoices;
+	bool sign;               /* --sign: every ballot signed (loadsign.h), before the clock starts */
+	const char *make_roll;   /* --make-roll FILE: write the roll of the voters, and exit */
 };
 
 struct gen;
@@ -93,6 +96,7 @@ struct conn {
 	int disconnected;                /* the DISCONNECT went out, or failed (atomic) */
 	int64_t *sent_us;                /* --confirm: when each ballot was published (monotonic us) */
 	int64_t *latency_us;             /* --confirm: each ballot's receipt latency; -1: none yet */
+	char **signed_json;              /* --sign: ballot seq's JSON, signed before the run */
 };
 
 /* The whole run. Counters are updated by Paho's threads (atomics). */
@@ -158,7 +162,8 @@ static void usage(FILE *out)
 		"Usage: loadgen [-h host] [-p port] [-c connections] [-n ballots] [-r rate]\n"
 		"               [--polls n] [--voters n] [--window n] [--confirm [--receipt-window n]]\n"
 		"               [--timeout secs] [--poll-prefix s] [--voter-prefix s] [--id-prefix s]\n"
-		"               [--choices a,b,...] [--tcp-nodelay yes|no]\n"
+		"               [--choices a,b,...] [--tcp-nodelay yes|no] [--sign]\n"
+		"       loadgen --make-roll FILE [--voters n] [--voter-prefix s]\n"
 		"       loadgen --respond [-h host] [-p port] [--expect n] [--timeout secs] [--id-prefix s]\n"
 		"                         [--session id]\n"
 		"\n"
@@ -190,6 +195,10 @@ static void usage(FILE *out)
 		"     --tcp-nodelay yes|no  TCP_NODELAY on our sockets (Paho leaves Nagle on).\n"
 		"                        Default yes: N independent voters do not wait for each\n"
 		"                        other's ACKs; with --respond no, like the tallier\n"
+		"     --sign             sign every ballot (before the clock starts) with its voter's\n"
+		"                        benchmark key, derived from the voter's name\n"
+		"     --make-roll FILE   write the roll of those keys for the voters, for tallier\n"
+		"                        --roll, and exit (no broker)\n"
 		"     --help             this text\n"
 		"\n"
 		"Prints one JSON object on stdout. Exit 0 when every ballot was acknowledged\n"
@@ -261,7 +270,7 @@ static bool valid_name(const char *s, size_t max)
 static int parse_options(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_POLLS = 256, O_VOTERS, O_WINDOW, O_CONFIRM, O_RWINDOW, O_TIMEOUT, O_PPREFIX, O_VPREFIX,
-	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_NODELAY, O_HELP };
+	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_NODELAY, O_HELP, O_SIGN, O_MAKE_ROLL };
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
@@ -283,6 +292,8 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		{ "session", required_argument, NULL, O_SESSION },
 		{ "tcp-nodelay", required_argument, NULL, O_NODELAY },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "sign", no_argument, NULL, O_SIGN },
+		{ "make-roll", required_argument, NULL, O_MAKE_ROLL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *choices = "yes,no,abstain", *bad = NULL;
@@ -390,6 +401,12 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 			if (parse_u64(optarg, 0, 100000000, &o->expect) != 0)
 				bad = "--expect: 0 to 100000000";
 			break;
+		case O_SIGN:
+			o->sign = true;
+			break;
+		case O_MAKE_ROLL:
+			o->make_roll = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 1;
@@ -407,6 +424,8 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		bad = "--respond and --confirm: one or the other";
 	if (!bad && o->session && !o->respond)
 		bad = "--session goes with --respond";
+	if (!bad && o->sign && o->respond)
+		bad = "--sign and --respond: one or the other";
 	if (!bad && o->respond)
 		o->connections = 1;
 	if (o->nodelay < 0)
@@ -791,29 +810,80 @@ static struct conn *pick(struct gen *g, int *rr)
 }
 
 /* publish_one: publishes connection c's next ballot. Returns 0, or -1 (reported). */
+/* ballot_text: the JSON of connection c's ballot number seq, with ts,
+ * into payload (size bytes); its id into id and its poll's number into
+ * *poll. Returns the JSON's length, or -1 said. */
+static int ballot_text(const struct gen *g, const struct conn *c, uint64_t seq, int64_t ts, char *payload,
+		       size_t size, char id[BALLOT_ID_HEX + 1], uint64_t *poll)
+{
+	uint64_t voter = c->index + (uint64_t)g->o.connections * (seq % c->voters);
+	const char *choice = g->o.choices[(voter + seq / c->voters) % g->o.nchoices];
+	int n;
+
+	*poll = voter % g->o.polls;
+	snprintf(id, BALLOT_ID_HEX + 1, "%s%08" PRIx32 "%016" PRIx64, g->nonce, c->index, seq);
+	n = snprintf(payload, size,
+		     "{\"poll\":\"%s%" PRIu64 "\",\"voter\":\"%s%" PRIu64 "\",\"choice\":\"%s\",\"id\":\"%s\",\"ts\":%" PRId64
+		     "}",
+		     g->o.poll_prefix, *poll, g->o.voter_prefix, voter, choice, id, ts);
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "loadgen: ballot too long\n");
+		return -1;
+	}
+	return n;
+}
+
+/* sign_all: --sign: every ballot of c, signed, into c->signed_json, all
+ * with the ts ts (a voter's later ballots have greater ids). Returns 0, or
+ * -1 said. */
+static int sign_all(const struct gen *g, struct conn *c, int64_t ts)
+{
+	char payload[PAYLOAD_MAX], id[BALLOT_ID_HEX + 1], poll[TOPIC_POLL_MAX + 1], err[128];
+	struct ballot b;
+	uint64_t seq, p;
+
+	c->signed_json = calloc(c->quota ? c->quota : 1, sizeof(*c->signed_json));
+	if (!c->signed_json)
+		goto oom;
+	for (seq = 0; seq < c->quota; seq++) {
+		int n = ballot_text(g, c, seq, ts, payload, sizeof(payload), id, &p);
+
+		snprintf(poll, sizeof(poll), "%s%" PRIu64, g->o.poll_prefix, p);
+		if (n < 0 || ballot_parse(poll, payload, (size_t)n, &b, NULL, err, sizeof(err)) != 0 ||
+		    loadsign_ballot(&b) != 0) {
+			fprintf(stderr, "loadgen: cannot sign ballot %" PRIu64 " of %s\n", seq, c->id);
+			return -1;
+		}
+		c->signed_json[seq] = ballot_to_json(&b, NULL, err, sizeof(err));
+		if (!c->signed_json[seq])
+			goto oom;
+	}
+	return 0;
+oom:
+	fprintf(stderr, "loadgen: out of memory\n");
+	return -1;
+}
+
 static int publish_one(struct gen *g, struct conn *c)
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTProperty prop;
 	char payload[PAYLOAD_MAX], id[BALLOT_ID_HEX + 1], topic[TOPIC_MAX], reply[TOPIC_MAX];
-	uint64_t seq = c->sent, voter = c->index + (uint64_t)g->o.connections * (seq % c->voters);
-	uint64_t poll = voter % g->o.polls;
-	const char *choice = g->o.choices[(voter + seq / c->voters) % g->o.nchoices];
+	uint64_t seq = c->sent, poll;
 	int n, rc = -1;
 
-	snprintf(id, sizeof(id), "%s%08" PRIx32 "%016" PRIx64, g->nonce, c->index, seq);
-	snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s%" PRIu64, g->o.poll_prefix, poll);
-	n = snprintf(payload, sizeof(payload),
-		     "{\"poll\":\"%s%" PRIu64 "\",\"voter\":\"%s%" PRIu64 "\",\"choice\":\"%s\",\"id\":\"%s\",\"ts\":%" PRId64
-		     "}",
-		     g->o.poll_prefix, poll, g->o.voter_prefix, voter, choice, id, wall_us() / 1000);
-	if (n < 0 || (size_t)n >= sizeof(payload)) {
-		fprintf(stderr, "loadgen: ballot too long\n");
+	n = ballot_text(g, c, seq, wall_us() / 1000, payload, sizeof(payload), id, &poll);
+	if (n < 0)
 		goto out;
+	snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s%" PRIu64, g->o.poll_prefix, poll);
+	if (c->signed_json) {
+		msg.payload = c->signed_json[seq];
+		msg.payloadlen = (int)strlen(c->signed_json[seq]);
+	} else {
+		msg.payload = payload;
+		msg.payloadlen = n;
 	}
-	msg.payload = payload;
-	msg.payloadlen = n;
 	msg.qos = 1;
 	if (g->o.confirm) {
 		snprintf(reply, sizeof(reply), TOPIC_PREFIX "%s%" PRIu64 "/receipt/%s", g->o.poll_prefix, poll, c->id);
@@ -1183,6 +1253,8 @@ static int setup(struct gen *g)
 			snprintf(c->filter, sizeof(c->filter), TOPIC_PREFIX "+");
 		else
 			snprintf(c->filter, sizeof(c->filter), TOPIC_PREFIX "+/receipt/%s", c->id);
+		if (g->o.sign && sign_all(g, c, wall_us() / 1000) != 0)
+			return -1;
 		if (g->o.confirm) {
 			uint64_t s;
 
@@ -1207,6 +1279,9 @@ static void teardown(struct gen *g)
 
 	if (g->conns)
 		for (k = 0; k < g->o.connections; k++) {
+			for (uint64_t s = 0; g->conns[k].signed_json && s < g->conns[k].quota; s++)
+				free(g->conns[k].signed_json[s]);
+			free(g->conns[k].signed_json);
 			free(g->conns[k].sent_us);
 			free(g->conns[k].latency_us);
 		}
@@ -1233,6 +1308,10 @@ int main(int argc, char **argv)
 		goto out;
 	default:
 		break;
+	}
+	if (g.o.make_roll) {
+		rc = loadsign_roll(g.o.make_roll, g.o.voter_prefix, g.o.voters) == 0 ? 0 : 1;
+		goto out;
 	}
 	if (getenv("MQTT_C_CLIENT_TRACE"))
 		fprintf(stderr, "loadgen: ignoring MQTT_C_CLIENT_TRACE (Paho tracing would slow the run)\n");

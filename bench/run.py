@@ -26,7 +26,12 @@ bench/loadgen (Paho MQTTAsync, N connections, QoS 1) and measures:
     3.1.1 (--only cli);
  5. voter --confirm wall time, ballot to receipt, against mosquitto_rr
     -q 1 doing the same request and reply, a tallier answering both
-    (--only confirm).
+    (--only confirm);
+ 6. signed ballots (--only signed): live throughput of a signed poll
+    (tallier --roll, every ballot signed by loadgen --sign before the
+    clock starts) against the same tallier on an unsigned poll, in the
+    same run; and bench/signcost: the signature check's cost per ballot
+    (parse, roll lookup, Ed25519 verify) against parsing an unsigned one.
 
 It prints a table (figure, project, reference, ratio, target) and writes
 the same as JSON. --quick (seconds) is the CI smoke test of the harness:
@@ -62,7 +67,7 @@ import time
 HOST = "127.0.0.1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GROUPS = ("throughput", "latency", "memory", "cli", "confirm")  # what --only selects
+GROUPS = ("throughput", "latency", "memory", "cli", "confirm", "signed")  # what --only selects
 
 FULL = {
     "throughput_ballots": 200000,
@@ -76,6 +81,7 @@ FULL = {
     "restart_repeats": 3,
     "cli_runs": 40,
     "timeout": 300,
+    "signcost_rounds": 20000,
 }
 QUICK = {
     "throughput_ballots": 2000,
@@ -89,6 +95,7 @@ QUICK = {
     "restart_repeats": 1,
     "cli_runs": 5,
     "timeout": 60,
+    "signcost_rounds": 200,
 }
 
 # --------------------------------------------------------------------------
@@ -299,6 +306,7 @@ class Tools:
         self.voter = args.voter or os.environ.get("MQTTVOTE_VOTER") or os.path.join(build, "voter", "voter")
         self.tallier = args.tallier or os.environ.get("MQTTVOTE_TALLIER") or os.path.join(build, "tallier", "tallier")
         self.loadgen = args.loadgen or os.environ.get("MQTTVOTE_LOADGEN") or os.path.join(build, "bench", "loadgen")
+        self.signcost = os.path.join(os.path.dirname(self.loadgen), "signcost")
         self.mosquitto = self._find("MQTTVOTE_MOSQUITTO", "mosquitto")
         self.mosquitto_sub = self._find("MQTTVOTE_MOSQUITTO_SUB", "mosquitto_sub")
         self.mosquitto_pub = self._find("MQTTVOTE_MOSQUITTO_PUB", "mosquitto_pub")
@@ -534,19 +542,28 @@ def throughput_paho_noop(tools, workdir, cfg, mode):
         broker.stop()
 
 
-def throughput_tallier(tools, workdir, cfg, mode):
+def throughput_tallier(tools, workdir, cfg, mode, signed=False):
+    """signed: the tallier counts with --roll (the benchmark keys of
+    loadgen --make-roll) and every ballot is signed (loadgen --sign)."""
     n = cfg["throughput_ballots"]
-    broker = Broker(tools, workdir, "tal-" + mode)
+    broker = Broker(tools, workdir, "tal-" + mode + ("-signed" if signed else ""))
     tal = watcher = None
     try:
         cid = "tallier-" + secrets.token_hex(4)
         db = os.path.join(broker.dir, "tally.db")
-        tal = start_tallier(tools, broker, broker.dir, cid, db)
-        tal.wait_line(r"subscribed to", 30)
+        extra, sign = [], []
+        if signed:
+            roll = os.path.join(broker.dir, "roll.txt")
+            if Proc([tools.loadgen, "--make-roll", roll, "--voters", str(n)], "loadgen --make-roll").wait(
+                    cfg["timeout"]) != 0:
+                raise BenchError("loadgen --make-roll failed")
+            extra, sign = ["--roll", roll], ["--sign"]
+        tal = start_tallier(tools, broker, broker.dir, cid, db, extra)
+        tal.wait_line(r"subscribed to", 60)
         if mode == "live":
             watcher = ResultWatcher(tools, broker, n)
             b0 = broker.cpu_seconds()
-            lg = run_loadgen(tools, broker, n, cfg, stream_args(n, "live"))
+            lg = run_loadgen(tools, broker, n, cfg, stream_args(n, "live") + sign)
             start = lg["t_first_publish"]
         else:
             if tal.stop() != 0:
@@ -573,6 +590,21 @@ def throughput_tallier(tools, workdir, cfg, mode):
             if p:
                 p.stop()
         broker.stop()
+
+
+def signature_cost(tools, cfg):
+    """bench/signcost: microseconds per ballot of parsing an unsigned
+    ballot, and of parsing, looking up and verifying a signed one."""
+    p = Proc([tools.signcost, str(cfg["signcost_rounds"])], "signcost", capture="stdout")
+    p.wait(cfg["timeout"])
+    text = "\n".join(line for _, line in p.lines)
+    try:
+        out = json.loads(text)
+    except ValueError:
+        out = None
+    if p.status != 0 or not out:
+        raise BenchError("signcost failed (exit %s): %s" % (p.status, text[-400:]))
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -892,6 +924,24 @@ def build_figures(res):
                 target, check = "< 5 ms", (lambda v, q: v < 5.0)
             figs.append(figure("latency_%s_%s" % (key, p), "receipt latency %s, %s" % (p, label), "ms",
                                t[p + "_ms"], r[p + "_ms"], "loadgen --respond", "lower", target, check))
+    sg = res.get("signed", {})
+    if sg.get("signed") and sg.get("unsigned"):
+        sm, um = median_run(sg["signed"]), median_run(sg["unsigned"])
+        figs.append(figure("throughput_live_signed", "throughput, live, signed poll", "ballots/s", sm["rate"],
+                           um["rate"], "the tallier, unsigned poll", "higher", ">= 0.80x ref", lambda p, q: q >= 0.8))
+        figs.append(figure("cpu_per_ballot_live_signed", "CPU per ballot, live, signed poll", "us",
+                           sm["cpu_seconds"] / sm["ballots"] * 1e6, um["cpu_seconds"] / um["ballots"] * 1e6,
+                           "the tallier, unsigned poll", "lower"))
+        figs.append(figure("peak_rss_live_signed", "peak RSS, live, signed poll (roll of every voter)", "MB",
+                           sm["peak_rss_kb"] / 1024, um["peak_rss_kb"] / 1024, "the tallier, unsigned poll", "lower"))
+    c = sg.get("cost")
+    if c:
+        figs.append(figure("signature_check", "signature check per ballot (parse, roll, verify)", "us",
+                           c["verify_us"], c["parse_us"], "parse of an unsigned ballot", "lower"))
+        figs.append(figure("signature_check_distinct", "signature check per ballot, each voter once", "us",
+                           c["distinct_voters_verify_us"], c["parse_us"], "parse of an unsigned ballot", "lower"))
+        figs.append(figure("signature_check_key_parsed", "signature check, public key parsed per ballot", "us",
+                           c["reparse_key_verify_us"], c["verify_us"], "key built once, at roll load", "lower"))
     m = res.get("memory")
     if m:
         figs.append(figure("bytes_per_voter", "memory per voter, %s voters" % "{:,}".format(m["voters"]),
@@ -1015,6 +1065,16 @@ def main():
                                  lambda: memory_restart(tools, workdir, cfg))
         if "cli" in only:
             res["cli"] = step("voter CLI against mosquitto_pub", lambda: cli_times(tools, workdir, cfg))
+        if "signed" in only:
+            sg = res["signed"] = {"unsigned": [], "signed": []}
+            for rep in range(cfg["throughput_repeats"]):
+                for who in ("unsigned", "signed"):
+                    r = step("throughput live, %s poll, run %d" % (who, rep + 1),
+                             lambda who=who: throughput_tallier(tools, workdir, cfg, "live", who == "signed"))
+                    if r:
+                        sg[who].append(r)
+            sg["cost"] = step("signature check cost, %d rounds" % cfg["signcost_rounds"],
+                              lambda: signature_cost(tools, cfg))
         if "confirm" in only:
             res["confirm"] = step("voter --confirm against mosquitto_rr", lambda: confirm_times(tools, workdir, cfg))
     except KeyboardInterrupt:

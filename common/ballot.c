@@ -105,6 +105,29 @@ bad:
 	return -1;
 }
 
+/* get_sig: the optional "sig" field into b: its form only (86 base64
+ * characters and "=="), the signature itself is sign_verify's to check.
+ * Returns 0, or -1 with err set. */
+static int get_sig(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "sig");
+	const char *s;
+
+	if (!item)
+		return 0;
+	s = cJSON_IsString(item) ? item->valuestring : NULL;
+	if (!s || strlen(s) != BALLOT_SIG_B64 || strspn(s, b64) != BALLOT_SIG_B64 - 2 ||
+	    strcmp(s + BALLOT_SIG_B64 - 2, "==") != 0) {
+		snprintf(err, errlen, "invalid field 'sig': must be a string of 88 characters of base64 "
+				      "(a 64-byte Ed25519 signature)");
+		return -1;
+	}
+	memcpy(b->sig, s, BALLOT_SIG_B64 + 1);
+	b->has_sig = true;
+	return 0;
+}
+
 /* get_reply: what the "reply" field of root asks, into *reply. */
 static void get_reply(const cJSON *root, const char *poll, struct ballot_reply *reply)
 {
@@ -155,7 +178,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 			snprintf(err, errlen, "missing field 'choice'");
 		goto out;
 	}
-	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0)
+	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0 ||
+	    get_sig(root, out, err, errlen) != 0)
 		goto out;
 	if (reply)
 		get_reply(root, poll, reply);
@@ -187,6 +211,7 @@ char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_
 	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
 	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
 	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)) ||
+	    (b->has_sig && !cJSON_AddStringToObject(root, "sig", b->sig)) ||
 	    (reply && *reply && !cJSON_AddStringToObject(root, "reply", reply)))
 		goto out;
 	json = cJSON_PrintUnformatted(root);

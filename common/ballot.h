@@ -12,6 +12,7 @@
 #define BALLOT_ID_HEX 32         /* an id is 32 hex digits (128 random bits) */
 #define BALLOT_PAYLOAD_MAX 4096  /* larger payloads are refused unparsed */
 #define BALLOT_TS_MAX 9007199254740991LL /* 2^53 - 1: exact in a JSON number */
+#define BALLOT_SIG_B64 88        /* "sig": base64 of a 64-byte Ed25519 signature (sign.h) */
 
 /* One ballot, validated. Strings are NUL-terminated copies. */
 struct ballot {
@@ -24,6 +25,8 @@ struct ballot {
 					      * set by the transport, never by ballot_parse; "" when none */
 	bool has_id;
 	bool has_ts;
+	bool has_sig;
+	char sig[BALLOT_SIG_B64 + 1]; /* as received (checked for its form only); "" when has_sig is false */
 };
 
 /* ballot_text_check: 0 when s (NUL-terminated) is a valid voter or choice:
@@ -52,7 +55,9 @@ struct ballot_reply {
  * object, a missing or invalid "voter" or "choice" (ballot_text_check:
  * "invalid field 'voter': contains an invisible format character U+200B"),
  * an "id" that is not 32 hex digits, a "ts" that is not an integer in
- * [0, 2^53), a "poll" that does not match. Unknown fields are ignored.
+ * [0, 2^53), a "sig" that is not 88 characters of base64 ending "=="
+ * (whether it is a valid signature is sign_verify's to say), a "poll"
+ * that does not match. Unknown fields are ignored.
  * When reply is not NULL it gets what the "reply" field asks (see struct
  * ballot_reply: a field that is no receipt topic of the poll is no reason
  * to refuse the ballot). Returns 0, or -1 with a short reason in err
@@ -61,8 +66,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		 struct ballot_reply *reply, char *err, size_t errlen);
 
 /* ballot_to_json: the JSON of b, as voter publishes it:
- * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"reply":..} (id and
- * ts only when present, reply only when not NULL or ""). Returns a
+ * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"sig":..,"reply":..}
+ * (id, ts and sig only when present, reply only when not NULL or ""). Returns a
  * malloc'd NUL-terminated string the caller frees with free(), or NULL
  * with the reason in err. */
 char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_t errlen);

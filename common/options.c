@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,17 @@ enum {
 	OPT_OPENS,
 	OPT_CLOSES,
 	OPT_RESULTS,
+	/* signed ballots */
+	OPT_KEYGEN,
+	OPT_SIGN_KEY,
+	OPT_ROLL,
+	/* TLS (both programs), as mosquitto_pub */
+	OPT_CAFILE,
+	OPT_CAPATH,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_INSECURE,
+	OPT_TLS_VERSION,
 };
 
 /* Which program takes which option: V voter, T tallier, C pollctl (bits). */
@@ -67,6 +79,11 @@ static const struct {
 	/* polls (issue 12) */
 	{ OPT_INFO, V }, { OPT_DEFINED_ONLY, T }, { OPT_QUESTION, C }, { OPT_OPENS, C }, { OPT_CLOSES, C },
 	{ OPT_RESULTS, C },
+	/* signed ballots */
+	{ OPT_KEYGEN, V }, { OPT_SIGN_KEY, V }, { OPT_ROLL, T },
+	/* TLS */
+	{ OPT_CAFILE, V | T | C }, { OPT_CAPATH, V | T | C }, { OPT_CERT, V | T | C }, { OPT_KEY, V | T | C }, { OPT_INSECURE, V | T | C },
+	{ OPT_TLS_VERSION, V | T | C },
 };
 
 static const struct option long_options[] = {
@@ -110,6 +127,17 @@ static const struct option long_options[] = {
 	{ "opens", required_argument, NULL, OPT_OPENS },
 	{ "closes", required_argument, NULL, OPT_CLOSES },
 	{ "results", required_argument, NULL, OPT_RESULTS },
+	/* signed ballots */
+	{ "keygen", required_argument, NULL, OPT_KEYGEN },
+	{ "sign-key", required_argument, NULL, OPT_SIGN_KEY },
+	{ "roll", required_argument, NULL, OPT_ROLL },
+	/* TLS */
+	{ "cafile", required_argument, NULL, OPT_CAFILE },
+	{ "capath", required_argument, NULL, OPT_CAPATH },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -287,6 +315,33 @@ static int parse_when(const char *name, const char *arg, int64_t now_ms, int64_t
 	return 0;
 }
 
+static int check_info(const struct client_opts *o, char *err, size_t errlen);
+
+/* check_ballot_options: the voter's options that make its ballot (or,
+ * with --info, name its poll). */
+static int check_ballot_options(struct client_opts *o, char *err, size_t errlen)
+{
+	char why[64];
+
+	if (o->ntopics == 0) {
+		snprintf(err, errlen, "missing option -t/--topic");
+		return -1;
+	}
+	if (o->info) /* no ballot: the poll is all it needs */
+		return check_info(o, err, errlen) != 0 ? -1 : topic_ballot_poll(o->topics[0], o->poll, err, errlen);
+	if (!o->message) {
+		snprintf(err, errlen, "missing option -m/--message");
+		return -1;
+	}
+	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
+		return -1;
+	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
+		return -1;
+	}
+	return 0;
+}
+
 /* parse_question: --question, 1 to POLLDEF_QUESTION_MAX bytes of text. */
 static int parse_question(struct client_opts *o, const char *arg, char *err, size_t errlen)
 {
@@ -379,10 +434,75 @@ static int check_info(const struct client_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* take_tls: applies TLS option c with value arg (mosquitto_pub's words). */
+static int take_tls(struct tlsopts *t, int c, const char *arg, char *err, size_t errlen)
+{
+	static const struct {
+		int val;
+		const char *name;
+		size_t at;
+	} paths[] = {
+		{ OPT_CAFILE, "cafile", offsetof(struct tlsopts, cafile) },
+		{ OPT_CAPATH, "capath", offsetof(struct tlsopts, capath) },
+		{ OPT_CERT, "cert", offsetof(struct tlsopts, cert) },
+		{ OPT_KEY, "key", offsetof(struct tlsopts, key) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].val != c)
+			continue;
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --%s '' (want a path)", paths[i].name);
+			return -1;
+		}
+		*(const char **)((char *)t + paths[i].at) = arg;
+		return 0;
+	}
+	if (c == OPT_INSECURE) {
+		t->insecure = true;
+		return 0;
+	}
+	if (strcmp(arg, "tlsv1.2") == 0 || strcmp(arg, "tlsv1.3") == 0) {
+		t->version = arg[6] == '3' ? TLSOPTS_V1_3 : TLSOPTS_V1_2;
+		t->version_given = true;
+		return 0;
+	}
+	snprintf(err, errlen, "invalid --tls-version '%s' (want tlsv1.2 or tlsv1.3)", arg);
+	return -1;
+}
+
+/* check_tls: the TLS options together; with TLS and no -p, port 8883. */
+static int check_tls(struct client_opts *o, char *err, size_t errlen)
+{
+	const struct tlsopts *t = &o->tls;
+
+	if (!t->cert != !t->key) {
+		snprintf(err, errlen, "--cert and --key go together (the client certificate and its key)");
+		return -1;
+	}
+	if (!tlsopts_on(t) && (t->cert || t->insecure || t->version_given)) {
+		snprintf(err, errlen, "%s needs --cafile or --capath (TLS is used only with a CA to check the "
+			 "broker's certificate against)", t->cert ? "--cert" : t->insecure ? "--insecure" : "--tls-version");
+		return -1;
+	}
+	if (tlsopts_on(t) && (o->tcp || o->no_mqtt)) {
+		snprintf(err, errlen, "the TLS options are for the broker: %s has none",
+			 o->tcp ? "--tcp" : "--no-mqtt");
+		return -1;
+	}
+	if (tlsopts_on(t) && !o->port_given)
+		o->port = TLSOPTS_PORT;
+	return 0;
+}
+
 /* check: the checks that need all options. */
 static int check(struct client_opts *o, int64_t now_ms, char *err, size_t errlen)
 {
 	char why[64];
+
+	if (check_tls(o, err, errlen) != 0)
+		return -1;
 
 	if (o->password && !o->username) {
 		snprintf(err, errlen, "-P/--pw given without -u/--username");
@@ -401,29 +521,20 @@ static int check(struct client_opts *o, int64_t now_ms, char *err, size_t errlen
 			snprintf(err, errlen, "--no-mqtt needs --listen (else nothing brings ballots)");
 			return -1;
 		}
+		if (o->roll && (o->export_poll || o->recount)) {
+			snprintf(err, errlen, "--roll goes with neither --export nor --recount");
+			return -1;
+		}
 		return 0;
 	}
 	if (o->prog == OPTS_POLLCTL)
 		return check_pollctl(o, now_ms, err, errlen);
-	if (o->ntopics == 0) {
-		snprintf(err, errlen, "missing option -t/--topic");
+	if (o->keygen && o->sign_key) {
+		snprintf(err, errlen, "--keygen and --sign-key do not go together");
 		return -1;
 	}
-	if (o->info) {
-		if (check_info(o, err, errlen) != 0)
-			return -1;
-		return topic_ballot_poll(o->topics[0], o->poll, err, errlen);
-	}
-	if (!o->message) {
-		snprintf(err, errlen, "missing option -m/--message");
-		return -1;
-	}
-	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
-		return -1;
-	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
-		return -1;
-	}
+	if (!o->keygen && check_ballot_options(o, err, errlen) != 0)
+		return -1; /* --keygen: no ballot, only the voter name matters */
 	if (o->voter && ballot_text_check(o->voter, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid voter name: %s", why[0] ? why : TEXT_RULE);
 		return -1;
@@ -443,6 +554,7 @@ static int take(struct client_opts *o, int c, const char *arg, int64_t now_ms, c
 		o->host = arg;
 		return 0;
 	case 'p':
+		o->port_given = true;
 		return parse_port(arg, &o->port, err, errlen);
 	case 't':
 		if (o->prog == OPTS_VOTER && o->ntopics == 1) {
@@ -589,6 +701,24 @@ static int take(struct client_opts *o, int c, const char *arg, int64_t now_ms, c
 		}
 		snprintf(err, errlen, "invalid --results '%s' (want live or after-close)", arg);
 		return -1;
+	/* signed ballots: each a file path */
+	case OPT_KEYGEN:
+	case OPT_SIGN_KEY:
+	case OPT_ROLL:
+		if (!*arg) {
+			snprintf(err, errlen, "invalid --%s '' (want a file path)",
+				 c == OPT_KEYGEN ? "keygen" : c == OPT_SIGN_KEY ? "sign-key" : "roll");
+			return -1;
+		}
+		*(c == OPT_KEYGEN ? &o->keygen : c == OPT_SIGN_KEY ? &o->sign_key : &o->roll) = arg;
+		return 0;
+	case OPT_CAFILE:
+	case OPT_CAPATH:
+	case OPT_CERT:
+	case OPT_KEY:
+	case OPT_INSECURE:
+	case OPT_TLS_VERSION:
+		return take_tls(&o->tls, c, arg, err, errlen);
 	}
 	snprintf(err, errlen, "internal error: option %d not handled", c);
 	return -1;

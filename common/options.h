@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsopts.h"
+
 #define OPTS_MAX_TOPICS 64
 
 enum opts_prog { OPTS_VOTER, OPTS_TALLIER, OPTS_POLLCTL };
@@ -32,7 +34,9 @@ enum opts_result {
 struct client_opts {
 	enum opts_prog prog;
 	const char *host;        /* -h, --host: default "localhost" */
-	int port;                /* -p, --port: default OPTS_VOTER_PORT, or OPTS_TALLIER_PORT (tallier, pollctl) */
+	int port;                /* -p, --port: default OPTS_VOTER_PORT, or OPTS_TALLIER_PORT (tallier,
+				  * pollctl); with TLS and no -p, TLSOPTS_PORT (8883) */
+	bool port_given;         /* -p was given */
 	const char *client_id;   /* -i, --id: default NULL (voter: a unique one, or its -u user
 				  * name; tallier: the one kept in its database) */
 	const char *username;    /* -u, --username */
@@ -81,6 +85,12 @@ struct client_opts {
 	int64_t closes_ms;       /* --closes: ms since the epoch, 0: by hand only */
 	bool after_close;        /* --results live|after-close: default live */
 	bool open_opts_given;    /* one of open's options was given */
+	/* signed ballots (README "Signed ballots") */
+	const char *keygen;      /* voter --keygen FILE: write a new key, print the public line, exit */
+	const char *sign_key;    /* voter --sign-key FILE: sign the ballot with this private key */
+	const char *roll;        /* tallier --roll FILE: count only ballots signed by a voter on it */
+	/* TLS (both): --cafile, --capath, --cert, --key, --insecure, --tls-version */
+	struct tlsopts tls;
 };
 
 /* opts_parse: parses argv[1..argc) for prog into *o (all fields set, so o
@@ -96,7 +106,13 @@ struct client_opts {
  * pollctl: a command (open POLL, close POLL, show POLL, list), open with
  * --question and --choices (at most POLLDEF_CHOICES_MAX), --opens and
  * --closes times (when_parse, from the time of the call), --closes after
- * --opens (or now), open's options only with open.
+ * --opens (or now), open's options only with open;
+ * --keygen needs no -t or -m and does not go
+ * with --sign-key; --roll goes neither with --export nor with --recount;
+ * TLS (tlsopts.h): --cert and --key together,
+ * --cert, --insecure and --tls-version only with --cafile or --capath (TLS
+ * is on with a CA), no TLS with --tcp or --no-mqtt, and with TLS the port
+ * is 8883 unless -p was given.
  * Returns an opts_result;
  * on OPTS_ERROR err holds the message without the program name ("missing
  * -t/--topic"). Always call opts_free afterwards. */

@@ -108,7 +108,8 @@ static cJSON *info_object(const struct polldef *d)
 		  (d->question[0] ? cJSON_AddStringToObject(o, "question", d->question) != NULL
 				  : cJSON_AddNullToObject(o, "question") != NULL) &&
 		  add_choices(o, d, true) && cJSON_AddStringToObject(o, "status", polldef_status_word(d->status)) &&
-		  add_time(o, "opens", d->opens_ms, false) && add_time(o, "closes", d->closes_ms, true) &&
+		  add_time(o, "opens", d->opens_ms, true) && add_time(o, "closes", d->closes_ms, true) &&
+		  add_time(o, "closed", d->status == POLLDEF_CLOSED ? d->closed_ms : 0, true) &&
 		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
 		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined);
 
@@ -314,7 +315,8 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 	    get_choices(o, out, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
 	    get_bool(o, "revote", true, &out->revote, err, errlen) != 0 ||
 	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
-	    get_iso(o, "opens", &out->opens_ms, err, errlen) < 0 || get_iso(o, "closes", &out->closes_ms, err, errlen) < 0)
+	    get_iso(o, "opens", &out->opens_ms, err, errlen) < 0 || get_iso(o, "closes", &out->closes_ms, err, errlen) < 0 ||
+	    get_iso(o, "closed", &out->closed_ms, err, errlen) < 0)
 		goto out;
 	if (get_string(o, "status", word, sizeof(word) - 1, err, errlen) != 1 ||
 	    polldef_parse_status(word, &out->status) != 0) {

@@ -39,11 +39,12 @@
  * Information JSON (vote/<poll>/info, and "info" in answers):
  *   {"poll":"p1","question":"Lunch at noon?"|null,"choices":["yes","no"]|null,
  *    "status":"scheduled"|"open"|"closed","opens":"2026-11-30T10:00:00.000Z",
- *    "closes":"2026-11-30T10:05:00.000Z"|null,"results":"live"|"after-close",
- *    "revote":true|false,"defined":true|false}
+ *    "closes":"2026-11-30T10:05:00.000Z"|null,"closed":"2026-11-30T10:04:12.345Z"|null,
+ *    "results":"live"|"after-close","revote":true|false,"defined":true|false}
  * question and choices are null for a poll nobody defined (opened by its first
  * ballot: any choice the tallier's --choices allows); times are UTC, ISO 8601
- * with milliseconds. */
+ * with milliseconds; "opens" is null for a poll nobody defined (closed by
+ * hand), "closed" is when it closed, null while not closed. */
 
 enum polldef_status { POLLDEF_SCHEDULED, POLLDEF_OPEN, POLLDEF_CLOSED };
 enum polldef_results { POLLDEF_LIVE, POLLDEF_AFTER_CLOSE };

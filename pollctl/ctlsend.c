@@ -36,7 +36,7 @@ enum outcome ctlsend(const struct client_opts *o, const char *client_id, const c
 {
 	struct xchg_conn conn = { .prog = "pollctl", .host = o->host, .port = o->port, .client_id = client_id,
 				  .username = o->username, .password = o->password, .mqtt_version = o->mqtt_version,
-				  .timeout = o->timeout, .debug = o->debug };
+				  .timeout = o->timeout, .debug = o->debug, .tls = &o->tls };
 	struct ctl_ctx ctx = { .reply_topic = reply_topic, .answer = answer };
 	char corr[BALLOT_ID_HEX + 1], why[160];
 	struct xchg_pub pub = { .topic = POLLDEF_CTL_TOPIC, .payload = json, .len = strlen(json), .qos = 1,

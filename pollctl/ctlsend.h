@@ -13,12 +13,13 @@ struct ctlsend_answer {
 	size_t len;
 };
 
-/* ctlsend: connects with o's connection options (client id client_id),
- * subscribes to reply_topic, publishes the command json on
- * POLLDEF_CTL_TOPIC at QoS 1 (MQTT 5: with reply_topic as Response Topic
- * and a random Correlation Data) exactly once (a command is not published
- * again while waiting: open is not idempotent in wording) and waits for
- * the first message on reply_topic, all within o->timeout. Returns
+/* ctlsend: connects with o's connection options (client id client_id; over
+ * TLS when tlsopts_on(&o->tls), its files checked beforehand by the caller
+ * with tlsctx_check_files), subscribes to reply_topic, publishes the command
+ * json on POLLDEF_CTL_TOPIC at QoS 1 (MQTT 5: with reply_topic as Response
+ * Topic and a random Correlation Data) exactly once (a command is not
+ * published again while waiting: open is not idempotent in wording) and waits
+ * for the first message on reply_topic, all within o->timeout. Returns
  * OUTCOME_RECEIPT with *answer filled (free answer->payload), or
  * OUTCOME_FAILED (not delivered, refused by the broker), OUTCOME_UNCERTAIN
  * (sent, then connection lost or no acknowledgement in time) or

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "outcome.h"
 #include "polldef.h"
+#include "tlsctx.h"
 #include "topic.h"
 #include "version.h"
 #include "vtime.h"
@@ -58,7 +59,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		" -h, --host HOST      broker host (default localhost)\n"
 		" -p, --port PORT      broker port (default %d: mosquitto.conf's loopback\n"
-		"                      listener, where the organiser may publish on votectl)\n"
+		"                      listener, where the organiser may publish on votectl;\n"
+		"                      %d with TLS)\n"
 		" -i, --id ID          MQTT client id (default pollctl-<16 random hex>, or USER of\n"
 		"                      -u); the answer comes on votectl/reply/<id>, so no '/',\n"
 		"                      '+' or '#'\n"
@@ -71,6 +73,8 @@ static void usage(FILE *out)
 		"     --help           this text\n"
 		"     --version        the version\n"
 		"\n"
+		TLSOPTS_USAGE
+		"\n"
 		"Exit status:\n"
 		"  0  done: the poll's information (open, close, show) or the list is printed\n"
 		"  1  not delivered (cannot connect, refused by the broker: the organiser's topic\n"
@@ -79,7 +83,7 @@ static void usage(FILE *out)
 		"  2  usage error\n"
 		"  3  refused by the tallier, with its reason\n"
 		"  4  no answer from a tallier within --timeout\n",
-		POLLDEF_QUESTION_MAX, POLLDEF_CHOICES_MAX, OPTS_TALLIER_PORT);
+		POLLDEF_QUESTION_MAX, POLLDEF_CHOICES_MAX, OPTS_TALLIER_PORT, TLSOPTS_PORT);
 }
 
 /* reply_topic: votectl/reply/<client id> into buf. Returns 0, or -1 with err. */
@@ -170,6 +174,10 @@ int main(int argc, char **argv)
 	}
 	json = command_json(&o, o.mqtt_version == 5 ? NULL : topic, err, sizeof(err));
 	if (!json) {
+		fprintf(stderr, "pollctl: %s\n", err);
+		goto out;
+	}
+	if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\n", err);
 		goto out;
 	}

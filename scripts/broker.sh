@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # broker.sh -- starts the project's broker, `mosquitto -c mosquitto.conf`, so that it keeps its state whoever runs it, and refuses at once when it cannot listen
-# Usage: scripts/broker.sh [--background]
-#   MQTTVOTE_PORT=1883            the public port (mosquitto.conf's "listener 1883" moved to it)
+# Usage: scripts/broker.sh [--background] [--secure]
+#   --secure                      run mosquitto-secure.conf instead (TLS on 8883, accounts,
+#                                 ACL; one listener), with the files scripts/secure-setup.sh
+#                                 made in MQTTVOTE_SECURE_DIR (default: secure/ at the root)
+#   MQTTVOTE_PORT=1883            the public port (mosquitto.conf's "listener 1883" moved to it;
+#                                 with --secure, 8883 and its "listener 8883")
 #   MQTTVOTE_TALLIER_PORT=1884    the tallier's loopback port ("listener 1884 127.0.0.1" moved)
 #   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
 #   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
@@ -12,23 +16,35 @@
 # cleanly: its state is saved); with --background it returns 0 and leaves it running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${MQTTVOTE_PORT:-1883}
 tport=${MQTTVOTE_TALLIER_PORT:-1884}
 bind=${MQTTVOTE_BIND:-}
 state=${MQTTVOTE_BROKER_DIR:-$PWD/broker-state}
 background=false
+secure=false
 
-usage() { echo "broker: $1" >&2; echo "usage: scripts/broker.sh [--background]" >&2; exit 2; }
+usage() { echo "broker: $1" >&2; echo "usage: scripts/broker.sh [--background] [--secure]" >&2; exit 2; }
 die() { echo "broker: $1" >&2; exit 1; }
 
-case $# in
-  0) ;;
-  1) [ "$1" = --background ] || usage "unknown argument '$1'"; background=true ;;
-  *) usage "too many arguments" ;;
-esac
+for arg in "$@"; do
+  case $arg in
+    --background) background=true ;;
+    --secure) secure=true ;;
+    *) usage "unknown argument '$arg'" ;;
+  esac
+done
+port=${MQTTVOTE_PORT:-1883}
+if $secure; then
+  port=${MQTTVOTE_PORT:-8883}
+  tport=0 # no tallier listener: the tallier connects over TLS with its account
+  secdir=${MQTTVOTE_SECURE_DIR:-$root/secure}
+  for f in ca.crt server.crt server.key passwd; do
+    [ -s "$secdir/$f" ] || die "no $secdir/$f: run scripts/secure-setup.sh VOTERS_FILE first (or set MQTTVOTE_SECURE_DIR)"
+  done
+  secdir=$(cd "$secdir" && pwd)
+fi
 [[ $port =~ ^[0-9]{1,5}$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
   usage "invalid MQTTVOTE_PORT '$port' (want 1 to 65535)"
-[[ $tport =~ ^[0-9]{1,5}$ ]] && [ "$tport" -ge 1 ] && [ "$tport" -le 65535 ] && [ "$tport" != "$port" ] ||
+$secure || { [[ $tport =~ ^[0-9]{1,5}$ ]] && [ "$tport" -ge 1 ] && [ "$tport" -le 65535 ] && [ "$tport" != "$port" ]; } ||
   usage "invalid MQTTVOTE_TALLIER_PORT '$tport' (want 1 to 65535, not the public port)"
 [[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
@@ -46,6 +62,13 @@ if [ "$(id -u)" -eq 0 ]; then
   chmod 700 "$state"
   ! command -v runuser >/dev/null || runuser -u "$user" -- test -w "$state" -a -x "$state" ||
     die "mosquitto, started as root, runs as the user '$user', who cannot reach $state (a directory above it is closed): set MQTTVOTE_BROKER_DIR to a directory that user can reach"
+  # It reads the certificate, key, password file and ACL as that user too (Mosquitto 2.0.11).
+  if $secure && command -v runuser >/dev/null; then
+    for f in "$secdir/ca.crt" "$secdir/server.crt" "$secdir/server.key" "$secdir/passwd" "$root/mosquitto-secure.acl"; do
+      runuser -u "$user" -- test -r "$f" ||
+        die "mosquitto, started as root, runs as the user '$user', who cannot read $f: run scripts/secure-setup.sh as root (it lets that user's group read what the broker reads), or check the directories above it"
+    done
+  fi
 else
   [ -w "$state" ] && [ -x "$state" ] || die "cannot write $state: set MQTTVOTE_BROKER_DIR to a directory you can write"
 fi
@@ -55,7 +78,15 @@ if [ -s "$state/mosquitto.pid" ] && kill -0 "$(cat "$state/mosquitto.pid")" 2>/d
 fi
 
 conf=$root/mosquitto.conf
-if [ "$port" != 1883 ] || [ "$tport" != 1884 ] || [ -n "$bind" ]; then
+if $secure; then
+  conf=$root/mosquitto-secure.conf
+  grep -qx "listener 8883" "$conf" || die "$conf has no line 'listener 8883'"
+  # its relative paths (secure/..., the ACL) made absolute: mosquitto runs in $state
+  sed -e "s/^listener 8883\$/listener $port${bind:+ $bind}/" \
+      -e "s#^\(certfile\|keyfile\|cafile\|password_file\) secure/#\1 $secdir/#" \
+      -e "s#^acl_file mosquitto-secure.acl\$#acl_file $root/mosquitto-secure.acl#" "$conf" > "$state/mosquitto.conf"
+  conf=$state/mosquitto.conf
+elif [ "$port" != 1883 ] || [ "$tport" != 1884 ] || [ -n "$bind" ]; then
   grep -qx "listener 1883" "$conf" || die "$conf has no line 'listener 1883'"
   grep -qx "listener 1884 127.0.0.1" "$conf" || die "$conf has no line 'listener 1884 127.0.0.1'"
   sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" \
@@ -64,9 +95,11 @@ if [ "$port" != 1883 ] || [ "$tport" != 1884 ] || [ -n "$bind" ]; then
 fi
 # mosquitto reads its acl_file from the directory it runs in, and (started
 # as root) as the user it switched to: a copy of its own there.
-cp "$root/mosquitto.acl" "$state/mosquitto.acl"
-chmod 644 "$state/mosquitto.acl"
-[ "$(id -u)" -ne 0 ] || chown "$user:" "$state/mosquitto.acl"
+if ! $secure; then
+  cp "$root/mosquitto.acl" "$state/mosquitto.acl"
+  chmod 644 "$state/mosquitto.acl"
+  [ "$(id -u)" -ne 0 ] || chown "$user:" "$state/mosquitto.acl"
+fi
 
 log=$state/mosquitto.log
 touch "$log"
@@ -96,7 +129,11 @@ if ! new_log | grep -q "mosquitto version .* running"; then
   wait "$pid" 2>/dev/null || true
   die "mosquitto did not start within 10 s; its log: $log"
 fi
-echo "broker: mosquitto (pid $pid) listening on port $port (voters) and 127.0.0.1:$tport (the tallier), state in $state"
+if $secure; then
+  echo "broker: mosquitto (pid $pid) listening on port $port (TLS, accounts: mosquitto-secure.conf), state in $state"
+else
+  echo "broker: mosquitto (pid $pid) listening on port $port (voters) and 127.0.0.1:$tport (the tallier), state in $state"
+fi
 
 if $background; then
   exit 0

@@ -11,6 +11,7 @@ build=${BUILD_DIR:-$root/build}
 
 voter=$build/voter/voter
 tallier=$build/tallier/tallier
+pollctl=$build/pollctl/pollctl
 work=$(mktemp -d /tmp/mqtt-vote-demo.XXXXXX)
 chmod 711 "$work" # started as root, mosquitto runs as the user "mosquitto": it must reach $work/broker
 pids=()
@@ -59,6 +60,15 @@ echo "   a ballot for a choice that is not on offer, waiting for the tallier's r
 echo "   a voter tries to forge the result (the broker's ACL refuses it):"
 mosquitto_pub -p "$port" -V mqttv5 -q 1 -r -t vote/demo/result -m '{"poll":"demo","counts":{"no":99}}' ||
   echo "   (mosquitto_pub exit code $?)"
+
+echo "== pollctl: the organiser opens a poll with its question and choices, results after it closes"
+"$pollctl" -p "$tport" open lunch --question "Lunch at noon?" --choices yes,no --results after-close
+"$voter" -p "$port" -t vote/lunch --info
+"$voter" -p "$port" -t vote/lunch -m yes --voter alice --confirm
+"$voter" -p "$port" -t vote/lunch -m pizza --voter bob || echo "   (voter exit code $?: not on offer, not sent)"
+"$pollctl" -p "$tport" close lunch >/dev/null
+"$pollctl" -p "$tport" show lunch
+"$voter" -p "$port" -t vote/lunch -m no --voter carol --confirm || echo "   (voter exit code $?: the poll is closed)"
 
 echo "== tallier log"
 sed 's/^/   /' "$work/tallier.log"

@@ -6,7 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-dev libsqlite3-dev
-          libcmocka-dev mosquitto mosquitto-clients python3 netcat-openbsd)
+          libcmocka-dev mosquitto mosquitto-clients python3 netcat-openbsd
+          python3-cryptography) # the signed-ballot test signs with it, independently of OpenSSL's C API
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,4 +23,4 @@ fi
 
 cmake -S "$root" -B "$build" "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"
-echo "setup: built $build/voter/voter and $build/tallier/tallier"
+echo "setup: built $build/voter/voter, $build/tallier/tallier and $build/pollctl/pollctl"

@@ -7,17 +7,35 @@
 #include <inttypes.h>
 
 #include "vtime.h"
+#include "sign.h"
 
 typedef int (*check_step)(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 			  size_t size);
 
-/* The pipeline's checks, in the order they run. */
-static const check_step steps[] = {
+/* The pipeline's checks, in the order they run: first those that need
+ * the ballot and fixed rules only (the costly signature among them), which
+ * the core runs outside its lock; then those that read the polls' state,
+ * which change while the tallier runs (run under the core's lock). */
+static const check_step ballot_steps[] = {
+	check_signed,
 	check_voter_is_account,
-	check_poll_open,
 	check_ts_not_ahead,
+};
+static const check_step poll_steps[] = {
+	check_poll_open,
 	check_choice_offered,
 };
+
+static int run_steps(const check_step *steps, size_t n, const struct check_rules *r, const struct ballot *b,
+		     int64_t now_ms, char *reason, size_t size)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (steps[k](r, b, now_ms, reason, size) != 0)
+			return -1;
+	return 0;
+}
 
 int check_voter_is_account(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 			   size_t size)
@@ -61,6 +79,24 @@ int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t
 	return -1;
 }
 
+int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size)
+{
+	const struct sign_pub *key;
+
+	if (!r->roll || now_ms == CHECK_RELOAD)
+		return 0;
+	if (!b->has_sig) {
+		snprintf(reason, size, "unsigned ballot: this tallier counts only ballots signed by a voter on its roll");
+		return -1;
+	}
+	key = roll_find(r->roll, b->voter);
+	if (!key) {
+		snprintf(reason, size, "voter '%s' is not on the roll", b->voter);
+		return -1;
+	}
+	return sign_verify(key, b, reason, size);
+}
+
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size)
 {
@@ -90,12 +126,21 @@ int check_choice_offered(const struct check_rules *r, const struct ballot *b, in
 	return -1;
 }
 
+int check_ballot_alone(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		       size_t size)
+{
+	return run_steps(ballot_steps, sizeof(ballot_steps) / sizeof(ballot_steps[0]), r, b, now_ms, reason, size);
+}
+
+int check_ballot_poll(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		      size_t size)
+{
+	return run_steps(poll_steps, sizeof(poll_steps) / sizeof(poll_steps[0]), r, b, now_ms, reason, size);
+}
+
 int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size)
 {
-	size_t k;
-
-	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
-		if (steps[k](r, b, now_ms, reason, size) != 0)
-			return -1;
-	return 0;
+	if (check_ballot_alone(r, b, now_ms, reason, size) != 0)
+		return -1;
+	return check_ballot_poll(r, b, now_ms, reason, size);
 }

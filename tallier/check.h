@@ -7,14 +7,16 @@
 
 #include "ballot.h"
 #include "polls.h"
+#include "roll.h"
 
-/* The rules the checks apply. Later rules (a roll of voters, a poll's
- * own choices and opening hours) join this struct and the step list. */
+/* The rules the checks apply. Later rules (a poll's own roll, choices
+ * and opening hours) join this struct and the step list. */
 struct check_rules {
 	const char *const *choices; /* the choices on offer where a poll's definition does not say;
 				     * nchoices 0: any valid choice */
 	size_t nchoices;
 	int64_t max_skew_ms;        /* how far ahead of now a ballot's ts may be */
+	const struct roll *roll;    /* the voters whose signed ballots count; NULL: any voter, unsigned */
 	const struct polls *polls;  /* the polls an organiser defined or closed; NULL: none */
 	bool defined_only;          /* only polls an organiser defined take ballots */
 };
@@ -27,6 +29,16 @@ struct check_rules {
 int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
 
 #define CHECK_RELOAD INT64_MIN
+
+/* check_ballot_alone, check_ballot_poll: the two halves of check_ballot,
+ * same contract: the steps that need only b and the rules' fixed parts
+ * (signature, account, ts), which any thread may run at any time; then
+ * the steps that read r->polls (poll open, choice on offer), which the
+ * caller runs under the lock that guards them. */
+int check_ballot_alone(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		       size_t size);
+int check_ballot_poll(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		      size_t size);
 
 /* check_voter_is_account: the step that refuses a ballot published on
  * vote/<poll>/by/<account> (b->account) whose voter is another name: the
@@ -55,5 +67,13 @@ int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t
  * with the reason. */
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size);
+
+/* check_signed: with a roll, the step that refuses a ballot that is not
+ * signed by a voter on it (unsigned, voter not on the roll, no id or ts,
+ * bad signature: poll, voter, choice, id and ts are signed, so a ballot
+ * moved to another poll is a bad signature). Skipped for CHECK_RELOAD:
+ * the store keeps no signatures; a stored ballot was verified when it
+ * came. Returns 0, or -1 with the reason. */
+int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
 
 #endif

@@ -278,6 +278,7 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->max_polls = cfg->max_polls ? cfg->max_polls : SIZE_MAX;
 	c->max_choices = cfg->max_choices ? cfg->max_choices : SIZE_MAX;
 	c->rules.max_skew_ms = cfg->max_skew_ms > 0 ? cfg->max_skew_ms : INT64_MAX;
+	c->rules.roll = cfg->roll;
 	c->verbose = cfg->verbose;
 	c->wake = cfg->wake;
 	c->wake_arg = cfg->wake_arg;
@@ -397,18 +398,16 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 	return 0;
 }
 
-/* count: parses, checks and counts the ballot into the tally, under
- * c->lock. Fills *v (status and reason), *b, *cm and *i (the poll's
- * number, or -1 when there is no such poll: a refusal that created none).
- * Returns 0, or -1 with err set when memory runs out. */
-static int count(struct core *c, const struct core_input *in, struct ballot *b, struct verdict *v,
-		 struct commit *cm, long *i, char *err, size_t errlen)
+/* judge: parses the ballot and runs the check steps that need neither
+ * the tally nor the polls' state, nor so the lock (check_ballot_alone: the
+ * signature check is the costliest step of all: it runs outside the lock,
+ * so that other threads are not held up).
+ * Fills *b and v's id, reply, answer and, when refused, reason. Returns
+ * true when the ballot is refused. */
+static bool judge(struct core *c, const struct core_input *in, struct ballot *b, struct verdict *v)
 {
-	struct tally_outcome o = { TALLY_COUNTED, "" };
 	struct ballot_reply reply;
-	int64_t now = vtime_now_ms();
 	bool refused;
-	long found = tally_poll_find(c->tally, in->poll);
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
 	if (!refused) {
@@ -418,10 +417,28 @@ static int count(struct core *c, const struct core_input *in, struct ballot *b, 
 		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
 		if (reply.problem[0] && !c->quiet) /* it costs no vote */
 			log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
-		refused = check_ballot(&c->rules, b, now, v->reason, sizeof(v->reason)) != 0 ||
-			  limits(c, b, found, v->reason, sizeof(v->reason)) != 0;
+		refused = check_ballot_alone(&c->rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
 	}
 	v->answer = in->want_result || v->reply[0];
+	return refused;
+}
+
+/* count: counts the ballot judged (refused or not) into the tally, under
+ * c->lock, after the steps that read the polls (check_ballot_poll) and the
+ * limits. Fills *v (status and reason), *cm and *i
+ * (the poll's number, or -1 when there is no such poll: a refusal that
+ * created none). Returns 0, or -1 with err set when memory runs out. */
+static int count(struct core *c, const struct core_input *in, bool refused, const struct ballot *b,
+		 struct verdict *v, struct commit *cm, long *i, char *err, size_t errlen)
+{
+	struct tally_outcome o = { TALLY_COUNTED, "" };
+	int64_t now = vtime_now_ms();
+	long found = tally_poll_find(c->tally, in->poll);
+
+	/* the steps that read the polls' state, which lock guards */
+	if (!refused)
+		refused = check_ballot_poll(&c->rules, b, now, v->reason, sizeof(v->reason)) != 0 ||
+			  limits(c, b, found, v->reason, sizeof(v->reason)) != 0;
 	if (refused) {
 		v->status = RECEIPT_REJECTED;
 		/* a closed poll's final result never changes: its refusals are not counted */
@@ -496,14 +513,16 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	char err[512] = "";
 	long i = -1;
 	int saved = 0, wake = 0;
+	bool refused;
 
 	memset(v, 0, sizeof(*v));
+	refused = judge(c, in, &b, v);
 	pthread_mutex_lock(&c->lock);
 	if (c->failed) {
 		pthread_mutex_unlock(&c->lock);
 		return CORE_FAILED;
 	}
-	if (count(c, in, &b, v, &cm, &i, err, sizeof(err)) != 0) {
+	if (count(c, in, refused, &b, v, &cm, &i, err, sizeof(err)) != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
 		pthread_mutex_unlock(&c->lock);

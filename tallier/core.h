@@ -8,6 +8,7 @@
 
 #include "ballot.h"
 #include "receipt.h"
+#include "roll.h"
 #include "topic.h"
 
 #define CORE_RESULT_INTERVAL_MS 100 /* at most 10 results per second per poll */
@@ -26,6 +27,8 @@ struct core_config {
 	size_t max_choices;          /* a new choice past this many on a poll is refused; 0: no limit */
 	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused; 0: no limit */
 	bool defined_only;           /* only polls an organiser defined take ballots */
+	const struct roll *roll;     /* only ballots signed by a voter on it count; NULL: no roll.
+				      * Borrowed: it must outlive the core */
 	bool quiet;                  /* log only fatal errors */
 	bool verbose;                /* log every ballot */
 	/* called, from whichever thread counted a ballot and with no lock

@@ -11,7 +11,9 @@
 #include "loop.h"
 #include "mqttsession.h"
 #include "resultpub.h"
+#include "roll.h"
 #include "tcpserver.h"
+#include "tlsctx.h"
 #include "version.h"
 
 #define DISCONNECT_MS 2000
@@ -29,16 +31,20 @@ static void usage(FILE *out)
 		"Usage: tallier [-h host] [-p port] [-t filter]... [-i id] [-u username [-P password]]\n"
 		"               [-V protocol-version] [--choices a,b,...] [--revote yes|no]\n"
 		"               [--db path] [--sync normal|full] [-v] [--quiet]\n"
-		"               [--max-polls n] [--max-choices n] [--max-skew secs] [--defined-only]\n"
+		"               [--max-polls n] [--max-choices n] [--max-skew secs] [--roll file]\n"
+		"               [--defined-only]\n"
 		"               [--listen [addr:]port [--no-mqtt] [--idle-timeout secs] [--max-clients n]\n"
 		"                [--max-per-address n] [--line-timeout secs]]\n"
+		"               [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
+		"                [--tls-version tlsv1.2|tlsv1.3]]\n"
 		"       tallier --export poll [--format csv|json] [--db path]\n"
 		"       tallier --recount [--db path] [--choices a,b,...] [--revote yes|no]\n"
 		"       tallier --help | --version\n"
 		"\n"
 		" -h, --host HOST       broker host (default localhost)\n"
 		" -p, --port PORT       broker port (default 1884: the shipped mosquitto.conf's\n"
-		"                       loopback listener, where the tallier has its rights)\n"
+		"                       loopback listener, where the tallier has its rights;\n"
+		"                       8883 with TLS)\n"
 		" -t, --topic FILTER    where ballots come from (default vote/+ and\n"
 		"                       vote/+/by/+); repeatable; vote/<x>/result is watched too\n"
 		" -i, --id ID           MQTT client id, which names the persistent session:\n"
@@ -76,16 +82,21 @@ static void usage(FILE *out)
 		"                       tallier's clock is rejected (default 300)\n"
 		"     --defined-only    count ballots only for polls an organiser opened with\n"
 		"                       pollctl (others are rejected)\n"
+		"     --roll FILE       count only ballots signed by a voter on this roll: one\n"
+		"                       '<voter name> <public key>' line each (voter --keygen)\n"
 		" -v, --verbose         log every ballot\n"
 		"     --quiet           log only fatal errors\n"
 		"     --help            this text\n"
 		"     --version         the version\n"
 		"\n"
+		TLSOPTS_USAGE
+		"\n"
 		"Results are published retained, QoS 1, on vote/<poll>/result:\n"
 		"  {\"poll\":..,\"counts\":{..},\"total\":N,\"rejected\":N,\"updated\":\"<ISO 8601>\"}\n"
 		"\n"
 		"Exit status: 0 stopped by SIGINT or SIGTERM after publishing the final results;\n"
-		"1 a fatal error (refused by the broker, out of memory); 2 usage error.\n");
+		"1 a fatal error (refused by the broker, a broker certificate that does not\n"
+		"verify, out of memory); 2 usage error.\n");
 }
 
 static void on_signal(int sig)
@@ -126,6 +137,7 @@ int main(int argc, char **argv)
 	struct tcpserver *server = NULL;
 	struct mqttsession *session = NULL;
 	struct resultpub *pub = NULL;
+	struct roll *roll = NULL;
 	struct core_config cc;
 	char err[512], client_id[CORE_CLIENT_ID_SIZE];
 	int rc = 1;
@@ -164,11 +176,20 @@ int main(int argc, char **argv)
 		log_line("cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
+	if (o.roll) {
+		roll = roll_load(o.roll, err, sizeof(err));
+		if (!roll) {
+			log_line("%s", err);
+			goto out;
+		}
+		if (!o.quiet)
+			log_line("roll %s: %zu voters; only their signed ballots count", o.roll, roll_count(roll));
+	}
 	cc = (struct core_config){ .db = o.db, .sync_full = o.sync_full,
 				   .choices = (const char *const *)o.choices, .nchoices = o.nchoices,
 				   .revote = o.revote, .max_polls = (size_t)o.max_polls,
 				   .max_choices = (size_t)o.max_choices, .max_skew_ms = (int64_t)(o.max_skew * 1000),
-				   .defined_only = o.defined_only, .quiet = o.quiet, .verbose = o.verbose,
+				   .defined_only = o.defined_only, .quiet = o.quiet, .verbose = o.verbose, .roll = roll,
 				   .wake = wake_loop, .wake_arg = loop };
 	core = core_open(&cc, err, sizeof(err)); /* after the handlers: SIGXFSZ must not kill it */
 	if (!core) {
@@ -189,8 +210,12 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_mqtt) {
 		struct mqttsession_config mc = { o.host, o.port, o.client_id, o.username, o.password,
-						 o.mqtt_version, o.topics, o.ntopics, o.quiet };
+						 o.mqtt_version, o.topics, o.ntopics, o.quiet, &o.tls };
 
+		if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+			log_line("%s", err);
+			goto out;
+		}
 		if (!o.client_id) {
 			if (core_client_id(core, client_id, sizeof(client_id), err, sizeof(err)) != 0) {
 				log_line("%s", err);
@@ -215,6 +240,7 @@ out:
 	resultpub_free(pub);
 	tcpserver_free(server);
 	core_free(core);
+	roll_free(roll); /* after the core, which borrows it */
 	__atomic_store_n(&signal_loop, NULL, __ATOMIC_RELEASE);
 	loop_free(loop);
 	opts_free(&o);

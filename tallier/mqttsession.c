@@ -20,6 +20,7 @@
 #include "nodelay.h"
 #include "polldef.h"
 #include "receipt.h"
+#include "tlsctx.h"
 #include "topic.h"
 #include "vtime.h"
 
@@ -71,6 +72,11 @@ struct mqttsession {
 	bool locks, sem;
 };
 
+
+static bool use_tls(const struct mqttsession *l)
+{
+	return l->cfg.tls && tlsopts_on(l->cfg.tls);
+}
 
 static void set_connected(struct mqttsession *l, int v)
 {
@@ -540,6 +546,18 @@ static void connect_failed(struct mqttsession *l, struct failure f)
 	if (quiet_now(l))
 		return; /* stopping: a failure now is no news (e.g. after a takeover) */
 
+	/* a certificate refused now is refused at every try: say why and stop */
+	switch (use_tls(l) ? tlsctx_failure(l->cfg.tls, l->cfg.host, l->cfg.port, why, sizeof(why)) : TLSCTX_NONE) {
+	case TLSCTX_CERT:
+		log_line("%s", why);
+		fatal(l);
+		return;
+	case TLSCTX_HANDSHAKE:
+		log_line("%s; retrying in the background", why);
+		return;
+	case TLSCTX_NONE:
+		break;
+	}
 	describe(f, 1, why, sizeof(why));
 	/* a broker that answers no (bad credentials, banned id) will not say yes later */
 	if (mqtterr_refused(f.code, f.reason)) {
@@ -749,7 +767,7 @@ struct mqttsession *mqttsession_new(const struct mqttsession_config *cfg, struct
 	l->sem = true;
 	if (add_filters(l, cfg, err, errlen) != 0)
 		goto fail;
-	if (mqtturi_make(cfg->host, cfg->port, false, l->uri, sizeof(l->uri)) != 0) {
+	if (mqtturi_make(cfg->host, cfg->port, cfg->tls && tlsopts_on(cfg->tls), l->uri, sizeof(l->uri)) != 0) {
 		snprintf(err, errlen, "host name too long");
 		goto fail;
 	}
@@ -785,6 +803,7 @@ int mqttsession_start(struct mqttsession *l, char *err, size_t errlen)
 {
 	MQTTAsync_connectOptions conn = MQTTAsync_connectOptions_initializer;
 	MQTTAsync_connectOptions conn5 = MQTTAsync_connectOptions_initializer5;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
 	MQTTProperties props = MQTTProperties_initializer;
 	MQTTProperty expiry;
 	char why[192];
@@ -800,6 +819,11 @@ int mqttsession_start(struct mqttsession *l, char *err, size_t errlen)
 	conn.username = l->cfg.username;
 	conn.password = l->cfg.password;
 	conn.context = l;
+	if (use_tls(l)) { /* Paho copies these */
+		TLSCTX_PAHO_FILL(&ssl, l->cfg.tls);
+		tlsctx_arm(l->cfg.tls, l->cfg.host);
+		conn.ssl = &ssl;
+	}
 	if (l->cfg.mqtt_version == 5) {
 		conn.onFailure5 = on_connect_failed5;
 		conn.cleanstart = 0; /* resume the session: ballots queued while we were away */

@@ -7,6 +7,7 @@
 
 #include "core.h"
 #include "loop.h"
+#include "tlsopts.h"
 
 #define MQTTSESSION_MAX_TOPICS 64
 
@@ -22,6 +23,7 @@ struct mqttsession_config {
 	const char *const *topics;         /* where ballots come from; ntopics 0: vote/+ */
 	size_t ntopics;
 	bool quiet;
+	const struct tlsopts *tls;         /* TLS when tlsopts_on(tls); NULL: none */
 };
 
 /* mqttsession_new: creates the MQTT client (not connected yet). Every

@@ -28,6 +28,7 @@
 #include "mqtturi.h"
 #include "netprobe.h"
 #include "nodelay.h"
+#include "tlsctx.h"
 #include "vtime.h"
 
 #define KEEPALIVE_S 60
@@ -112,6 +113,11 @@ static int64_t left_ms(const struct xchg *x)
 	return x->deadline - vtime_mono_ms();
 }
 
+static bool use_tls(const struct xchg_conn *c)
+{
+	return c->tls && tlsopts_on(c->tls);
+}
+
 /* open_client: Paho set up and the client created. Returns 0, or -1 with x->err. */
 static int open_client(struct xchg *x)
 {
@@ -130,7 +136,7 @@ static int open_client(struct xchg *x)
 	} else {
 		MQTTClient_setTraceLevel(MQTTCLIENT_TRACE_ERROR); /* no in-memory trace ring of every packet */
 	}
-	if (mqtturi_make(c->host, c->port, false, uri, sizeof(uri)) != 0)
+	if (mqtturi_make(c->host, c->port, use_tls(c), uri, sizeof(uri)) != 0)
 		return fail(x, "cannot connect to %s:%d: host name too long", c->host, c->port);
 	create.MQTTVersion = c->mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
 	rc = MQTTClient_createWithOptions(&x->client, uri, c->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
@@ -153,14 +159,20 @@ static int connect_failed(struct xchg *x, int rc, const struct connwrap_seen *se
 	if (mqtterr_refused(rc, 0))
 		return fail(x, "connection to %s:%d refused by the broker: %s", c->host, c->port,
 			    paho_words(rc, 1, why, sizeof(why)));
+	if (use_tls(c) && tlsctx_failure(c->tls, c->host, c->port, x->err, x->errlen))
+		return -1;
 	if (seen->expired || left <= 0) {
 		if (seen->tcp_up)
 			return fail(x, "timed out after %g s waiting for the broker's answer to CONNECT", c->timeout);
 		return fail(x, "timed out after %g s waiting for a connection to %s:%d", c->timeout, c->host, c->port);
 	}
 	/* Paho says only "failure": a TCP connection of our own tells why */
-	if (netprobe_tcp(c->host, c->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0)
+	if (netprobe_tcp(c->host, c->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
+		if (use_tls(c)) /* TCP is fine: TLS is not, and OpenSSL gave no reason */
+			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", c->host,
+				    c->port);
 		paho_words(rc, 1, why, sizeof(why)); /* TCP is fine: MQTT is not */
+	}
 	return fail(x, "cannot connect to %s:%d: %s", c->host, c->port, why);
 }
 
@@ -171,6 +183,7 @@ static int connect_client(struct xchg *x)
 	MQTTClient_connectOptions v311 = MQTTClient_connectOptions_initializer;
 	MQTTClient_connectOptions v5 = MQTTClient_connectOptions_initializer5;
 	MQTTClient_connectOptions *co = c->mqtt_version == 5 ? &v5 : &v311;
+	MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
 	MQTTResponse resp = MQTTResponse_initializer;
 	struct connwrap_seen seen;
 	int64_t left = left_ms(x);
@@ -185,6 +198,11 @@ static int connect_client(struct xchg *x)
 	co->password = c->password;
 	/* Paho counts whole seconds; connwrap.c keeps the deadline itself */
 	co->connectTimeout = left > 1000 ? (int)((left + 999) / 1000) : 1;
+	if (use_tls(c)) { /* Paho copies these at connect */
+		TLSCTX_PAHO_FILL(&ssl, c->tls);
+		tlsctx_arm(c->tls, c->host);
+		co->ssl = &ssl;
+	}
 	/* Paho would go through an HTTP proxy named there: we never did, nor does mosquitto_pub */
 	if (unsetenv("http_proxy") != 0 || unsetenv("https_proxy") != 0)
 		return fail(x, "cannot clear http_proxy: %s", strerror(errno));

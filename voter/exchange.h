@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "outcome.h"
+#include "tlsopts.h"
 
 /* Where and how to connect. Every pointer is borrowed and must stay valid
  * until xchg_close. */
@@ -19,6 +20,8 @@ struct xchg_conn {
 	int mqtt_version;      /* 5 or 4 (3.1.1) */
 	double timeout;        /* seconds for the whole exchange, from xchg_open */
 	bool debug;            /* Paho's protocol trace and each step on stderr */
+	const struct tlsopts *tls; /* TLS when tlsopts_on(tls) (files checked by the caller, see
+				    * tlsctx_check_files); NULL: plain TCP */
 };
 
 /* xchg_on_message: a message that arrived on a subscribed topic:
@@ -45,12 +48,16 @@ struct xchg_pub {
 
 struct xchg;
 
-/* xchg_open: sets Paho up and connects to conn->host:conn->port, within
- * conn->timeout seconds from now (the deadline of the whole exchange).
- * Messages of the subscriptions go to on_message with ctx. Returns the
- * exchange, to end with xchg_close, or NULL with the cause in err ("cannot
- * connect to 127.0.0.1:1883: connection refused", "connection to
- * 127.0.0.1:1883 refused by the broker: not authorized"). */
+/* xchg_open: sets Paho up and connects to conn->host:conn->port (over
+ * TLS with conn->tls: only its CA trusted, the broker's certificate and,
+ * unless --insecure, its host name checked in the handshake; see
+ * tlsctx.h), within conn->timeout seconds from now (the deadline of the
+ * whole exchange). Messages of the subscriptions go to on_message with
+ * ctx. Returns the exchange, to end with xchg_close, or NULL with the
+ * cause in err ("cannot connect to 127.0.0.1:1883: connection refused",
+ * "connection to 127.0.0.1:1883 refused by the broker: not authorized",
+ * "TLS: the broker's certificate did not verify against --cafile ca.crt:
+ * certificate has expired"). */
 struct xchg *xchg_open(const struct xchg_conn *conn, xchg_on_message on_message, void *ctx, char *err,
 		       size_t errlen);
 

@@ -12,7 +12,9 @@
 #include "receipt.h"
 #include "outcome.h"
 #include "pollinfo.h"
+#include "sign.h"
 #include "tcpsend.h"
+#include "tlsctx.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -35,12 +37,15 @@ static void usage(FILE *out)
 		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
+		"             [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
+		"              [--tls-version tlsv1.2|tlsv1.3]]\n"
 		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
 		"       voter --info [-h host] [-p port] -t vote/<poll> [--timeout seconds] ...\n"
+		"       voter --keygen FILE [--voter name]\n"
 		"       voter --help | --version\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
-		" -p, --port PORT      broker port (default 1883)\n"
+		" -p, --port PORT      broker port (default 1883; 8883 with TLS)\n"
 		" -t, --topic TOPIC    the poll's topic, vote/<poll>; a poll name is 1 to 64\n"
 		"                      characters from A-Z a-z 0-9 _ - .\n"
 		" -m, --message CHOICE the choice: 1 to 64 bytes of UTF-8, no control characters\n"
@@ -63,10 +68,17 @@ static void usage(FILE *out)
 		"                      with --listen, at -h/-p, and wait for its receipt\n"
 		"     --info           print the poll's information (question, choices, status,\n"
 		"                      closing time) from vote/<poll>/info and send no ballot\n"
+		"     --keygen FILE    write a new Ed25519 private key to FILE (mode 0600; never\n"
+		"                      over an existing file), print the public line\n"
+		"                      '<voter name> <public key>' for the poll's roll, and exit\n"
+		"     --sign-key FILE  sign the ballot with this private key (for a tallier\n"
+		"                      with --roll); the key must be readable by its owner only\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
 		"     --version        the version\n"
+		"\n"
+		TLSOPTS_USAGE
 		"\n"
 		"Before sending over MQTT, the voter reads the poll's information when a\n"
 		"tallier published it: a closed poll, or a choice it does not offer, is\n"
@@ -74,13 +86,15 @@ static void usage(FILE *out)
 		"\n"
 		"The ballot is one JSON object:\n"
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
+		"  and, with --sign-key, \"sig\":\"<88 characters of base64>\"\n"
 		"\n"
 		"Exit status:\n"
 		"  0  counted (with --confirm or --tcp; or already counted: this very ballot),\n"
 		"     or else acknowledged by the broker\n"
 		"  1  not delivered (cannot connect, refused by the broker, timed out before\n"
 		"     sending it), or \"may not have been delivered\" (sent, then the\n"
-		"     connection was lost or timed out before the answer)\n"
+		"     connection was lost or timed out before the answer); also a --keygen\n"
+		"     or --sign-key problem (nothing sent)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
 		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed), or not\n"
 		"     sent: the poll's information says it is closed or does not offer the choice\n"
@@ -140,17 +154,32 @@ static int report_receipt(const struct client_opts *o, const struct ballot *b, c
 	return EXIT_ACCEPTED;
 }
 
+/* tls_files_usable: with TLS, checks its files before any connection
+ * (tlsctx_check_files). Returns 0, or -1 said. */
+static int tls_files_usable(const struct client_opts *o)
+{
+	char err[512];
+
+	if (tlsopts_on(&o->tls) && tlsctx_check_files(&o->tls, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* show_info: voter --info: the poll's information on stdout. Returns the exit status. */
 static int show_info(const struct client_opts *o, const char *client_id)
 {
 	struct send_req req = { .host = o->host, .port = o->port,
 				.client_id = o->client_id ? o->client_id : o->username ? o->username : client_id,
 				.username = o->username, .password = o->password, .mqtt_version = o->mqtt_version,
-				.timeout = o->timeout, .debug = o->debug };
+				.timeout = o->timeout, .debug = o->debug, .tls = &o->tls };
 	char err[512], topic[TOPIC_MAX], text[POLLINFO_TEXT_MAX];
 	struct polldef info;
 	int found;
 
+	if (tls_files_usable(o) != 0)
+		return EXIT_NOT_DELIVERED;
 	snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s/info", o->poll);
 	req.info_topic = topic;
 	found = mqttsend_info(&req, &info, err, sizeof(err));
@@ -165,6 +194,37 @@ static int show_info(const struct client_opts *o, const char *client_id)
 	}
 	fputs(pollinfo_describe(&info, vtime_now_ms(), text, sizeof(text)), stdout);
 	return EXIT_ACCEPTED;
+}
+
+/* keygen: --keygen: writes the key, prints the public line of voter.
+ * Returns the exit status. */
+static int keygen(const struct client_opts *o, const char *voter)
+{
+	char pub[SIGN_KEY_B64 + 1], err[512];
+
+	if (sign_keygen(o->keygen, pub, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return EXIT_NOT_DELIVERED;
+	}
+	if (printf("%s %s\n", voter, pub) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "voter: cannot print the public line (the key is in '%s')\n", o->keygen);
+		return EXIT_NOT_DELIVERED;
+	}
+	return EXIT_ACCEPTED;
+}
+
+/* sign_with: --sign-key: signs b with the key at path (read, used, freed
+ * here: the key lives no longer than this). Returns 0, or -1 said. */
+static int sign_with(const char *path, struct ballot *b)
+{
+	char err[512];
+	struct sign_key *k = sign_key_load(path, err, sizeof(err));
+	int rc = k ? sign_ballot(k, b, err, sizeof(err)) : -1;
+
+	if (rc != 0)
+		fprintf(stderr, "voter: %s\n", err);
+	sign_key_free(k);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -206,7 +266,7 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(b.poll, sizeof(b.poll), "%s", o.poll);
-	snprintf(b.choice, sizeof(b.choice), "%s", o.message);
+	snprintf(b.choice, sizeof(b.choice), "%s", o.message ? o.message : ""); /* none with --keygen */
 	if (o.voter) {
 		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
 	} else if (o.username && !o.tcp) {
@@ -224,6 +284,10 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (o.keygen) {
+		rc = keygen(&o, b.voter);
+		goto out;
+	}
 	if (ballot_new_id(b.id, err, sizeof(err)) != 0 || ballot_new_id(rid, err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
@@ -231,6 +295,8 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
+	if (o.sign_key && sign_with(o.sign_key, &b) != 0)
+		goto out;
 	/* unique per run, unguessable (64 random bits), and within MQTT 3.1.1's
 	 * 23 characters; an account's client id is its user name, as
 	 * mosquitto-secure.conf makes it (use_username_as_clientid) */
@@ -277,6 +343,9 @@ int main(int argc, char **argv)
 	snprintf(info_topic, sizeof(info_topic), TOPIC_PREFIX "%s/info", b.poll);
 	req.info_topic = o.tcp ? NULL : info_topic;
 	req.choice = b.choice;
+	req.tls = &o.tls;
+	if (tls_files_usable(&o) != 0)
+		goto out;
 
 	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
 	if (res == OUTCOME_FAILED) {

@@ -57,7 +57,8 @@ static void conn_of(const struct send_req *req, struct xchg_conn *c)
 {
 	*c = (struct xchg_conn){ .prog = "voter", .host = req->host, .port = req->port, .client_id = req->client_id,
 				 .username = req->username, .password = req->password,
-				 .mqtt_version = req->mqtt_version, .timeout = req->timeout, .debug = req->debug };
+				 .mqtt_version = req->mqtt_version, .timeout = req->timeout, .debug = req->debug,
+				 .tls = req->tls };
 }
 
 /* read_info: subscribes to the information and the receipt topics (those

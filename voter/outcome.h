@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tlsopts.h"
+
 /* One ballot to deliver. Every pointer is borrowed from the caller and
  * must stay valid for the call it is given to. */
 struct send_req {
@@ -24,6 +26,7 @@ struct send_req {
 	const char *ballot_id;     /* the ballot's id, which its receipt carries */
 	const char *info_topic;    /* MQTT only: vote/<poll>/info, read before publishing; NULL: not read */
 	const char *choice;        /* the ballot's choice, checked against the poll's information */
+	const struct tlsopts *tls; /* MQTT only: TLS when tlsopts_on(tls); NULL: none */
 };
 
 /* What became of the ballot: the one result type of both transports. */

@@ -29,15 +29,12 @@ const char *pollinfo_choices(const struct polldef *d, char *buf, size_t size)
 
 const char *pollinfo_describe(const struct polldef *d, int64_t now_ms, char *buf, size_t size)
 {
-	char choices[POLLINFO_TEXT_MAX], opens[64], closes[64], left[32], tail[64] = "";
-
-	/* closed_ms is not in the information: a poll closed by hand before
-	 * its closing time says so */
+	char choices[POLLINFO_TEXT_MAX], opens[64], closes[64], closed[64], left[32], tail[96] = "";
 
 	if (d->closes_ms && d->closes_ms > now_ms && d->status != POLLDEF_CLOSED)
 		snprintf(tail, sizeof(tail), " (in %s)", when_format_left(d->closes_ms - now_ms, left, sizeof(left)));
-	else if (d->status == POLLDEF_CLOSED && d->closes_ms > now_ms)
-		snprintf(tail, sizeof(tail), " (closed by hand before then)");
+	else if (d->status == POLLDEF_CLOSED && d->closed_ms)
+		snprintf(tail, sizeof(tail), " (closed %s)", pollinfo_local(d->closed_ms, closed, sizeof(closed)));
 	snprintf(buf, size,
 		 "%s: %s\n"
 		 "  choices: %s\n"

@@ -96,7 +96,9 @@ class Polls(IntegrationCase):
         # a ballot after the close: rejected with the reason, and the final
         # result does not change (not even its rejected count)
         rc, out, err = self.confirm("bob", "no")
-        self.assertEqual((rc, err), (3, "voter: %s is closed: ballot not sent\n" % self.poll))
+        self.assertEqual(rc, 3, err)
+        self.assertRegex(err, r"^voter: %s is closed \(since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+\): ballot not "
+                         r"sent\n$" % self.poll)
         harness.pub(self.port, "vote/" + self.poll, ballot_json("bob", "no"))
         t.wait_for_log(r"^tallier: rejected ballot on vote/%s: %s is closed \(since \d{4}-\d\d-\d\dT"
                        % (self.poll, self.poll))

@@ -905,6 +905,66 @@ static void ballot_new_id_should_be_accepted_by_ballot_parse(void **state)
 	assert_string_equal(b.id, id);
 }
 
+/* ---- the "sig" field ---- */
+
+#define SIG88 "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
+#define ERR_SIG "invalid field 'sig': must be a string of 88 characters of base64 (a 64-byte Ed25519 signature)"
+
+static void ballot_parse_should_take_a_sig_of_88_base64_characters_and_refuse_others(void **state)
+{
+	static const struct {
+		const char *sig_json; /* the field's JSON value */
+		const char *err;      /* NULL: accepted */
+	} cases[] = {
+		{ "\"" SIG88 "\"", NULL },
+		{ "\"" "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=\"", ERR_SIG },
+		{ "\"" SIG88 "=\"", ERR_SIG },
+		{ "\"" "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQA=\"",
+		  ERR_SIG },
+		{ "\"" "8r8VqQv-U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ==\"",
+		  ERR_SIG }, /* base64url is not base64 */
+		{ "\"\"", ERR_SIG },
+		{ "null", ERR_SIG },
+		{ "88", ERR_SIG },
+	};
+	char payload[512], err[256];
+	struct ballot b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(payload, sizeof(payload), "{" VB "," CN ",\"sig\":%s}", cases[i].sig_json);
+		err[0] = '\0';
+		if (!cases[i].err) {
+			assert_int_equal(parse("p1", payload, strlen(payload), &b, err, sizeof(err)), 0);
+			assert_true(b.has_sig);
+			assert_string_equal(b.sig, SIG88);
+		} else {
+			assert_int_equal(parse("p1", payload, strlen(payload), &b, err, sizeof(err)), -1);
+			assert_string_equal(err, cases[i].err);
+		}
+	}
+	assert_int_equal(parse("p1", "{" VB "," CN "}", strlen("{" VB "," CN "}"), &b, err, sizeof(err)), 0);
+	assert_false(b.has_sig);
+	assert_string_equal(b.sig, "");
+}
+
+static void ballot_to_json_should_write_the_sig_after_ts_and_round_trip_it(void **state)
+{
+	static const char want[] = "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"" ID_LOWER
+				   "\",\"ts\":1700000000000,\"sig\":\"" SIG88 "\",\"reply\":\"vote/p1/receipt/x\"}";
+	struct ballot b, back;
+	char err[256] = "", *json;
+
+	(void)state;
+	assert_int_equal(parse("p1", want, strlen(want), &b, err, sizeof(err)), 0);
+	json = ballot_to_json(&b, "vote/p1/receipt/x", err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, want);
+	assert_int_equal(parse("p1", json, strlen(json), &back, err, sizeof(err)), 0);
+	assert_memory_equal(&back, &b, sizeof(b));
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +998,8 @@ int main(void)
 		cmocka_unit_test(ballot_new_id_should_give_32_lower_case_hex_digits),
 		cmocka_unit_test(ballot_new_id_should_differ_between_calls),
 		cmocka_unit_test(ballot_new_id_should_be_accepted_by_ballot_parse),
+		cmocka_unit_test(ballot_parse_should_take_a_sig_of_88_base64_characters_and_refuse_others),
+		cmocka_unit_test(ballot_to_json_should_write_the_sig_after_ts_and_round_trip_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

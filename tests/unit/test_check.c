@@ -12,6 +12,7 @@
 
 #include "ballot.h"
 #include "check.h"
+#include "roll.h"
 #include "testkit.h"
 
 #define C64 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
@@ -70,7 +71,7 @@ static void run_cases(step_fn fn, const char *name)
 	size_t i, failures = 0;
 
 	for (i = 0; i < NCASES; i++) {
-		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW, NULL, false };
+		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW, NULL, NULL, false };
 		struct ballot b = mk("p1", "bob", cases[i].choice, id_of(1), 100);
 		char reason[160] = "";
 		int rc = fn(&r, &b, NOW, reason, sizeof(reason));
@@ -103,7 +104,7 @@ static void check_ballot_should_run_the_choice_step(void **state)
 static void check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts(void **state)
 {
 	/* voter, poll and id are not the checks' business today */
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
 	static const struct ballot_like {
 		const char *poll, *voter, *id;
 		int64_t ts;
@@ -174,7 +175,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
 			const struct ts_case *c = &ts_cases[i];
-			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms, NULL, false };
+			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms, NULL, NULL, false };
 			struct ballot b = mk("p1", "bob", "yes", id_of(1), c->ts);
 			char reason[160] = "";
 			int rc = fns[k](&r, &b, c->now_ms, reason, sizeof(reason));
@@ -196,7 +197,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void **state)
 {
 	/* both steps would refuse: the ts step runs first */
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
 	struct ballot b = mk("p1", "bob", "maybe", NULL, NOW + 3600000);
 	char reason[160] = "";
 
@@ -215,7 +216,7 @@ static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void
 
 static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 {
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
 	struct ballot b = mk("p1", "bob", C64, NULL, -1);
 	step_fn fns[] = { check_choice_offered, check_ballot };
 	size_t k;
@@ -234,7 +235,7 @@ static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 
 static void check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account(void **state)
 {
-	struct check_rules r = { NULL, 0, SKEW, NULL, false };
+	struct check_rules r = { NULL, 0, SKEW, NULL, NULL, false };
 	struct ballot b = mk("p1", "bob", "yes", NULL, -1);
 	char reason[160] = "";
 
@@ -249,9 +250,81 @@ static void check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_
 	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
 	/* a step of the pipeline, the first, also at reload */
 	snprintf(b.choice, sizeof(b.choice), "maybe");
-	r = (struct check_rules){ yes_no_abstain, 3, SKEW, NULL, false };
+	r = (struct check_rules){ yes_no_abstain, 3, SKEW, NULL, NULL, false };
 	assert_int_equal(check_ballot(&r, &b, CHECK_RELOAD, reason, sizeof(reason)), -1);
 	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
+}
+
+/* ---- check_signed: the roll ---- */
+
+#define KEY_A "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" /* RFC 8032's first test key */
+/* its signature of p1/alice/yes/ID_A/TS_A (made with Python's cryptography) */
+#define SIG_A "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
+#define ID_A "0123456789abcdef0123456789abcdef"
+#define TS_A 1700000000000LL
+
+static struct ballot signed_ballot(const char *poll, const char *voter, const char *choice, const char *id,
+				   int64_t ts)
+{
+	struct ballot b = mk(poll, voter, choice, id, ts);
+
+	strcpy(b.sig, SIG_A);
+	b.has_sig = true;
+	return b;
+}
+
+static void check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll(void **state)
+{
+	struct fixture *f = *state;
+	/* what the checks say of each ballot below; NULL: it passes */
+	static const char *const reasons[] = {
+		NULL,
+		"unsigned ballot: this tallier counts only ballots signed by a voter on its roll",
+		"voter 'mallory' is not on the roll",
+		"bad signature", /* published on another poll */
+		"bad signature", /* another choice */
+		"bad signature", /* an older ts: a replay made up */
+		"signed ballot without 'id'",
+		"signed ballot without 'ts'",
+	};
+	struct ballot bs[] = {
+		signed_ballot("p1", "alice", "yes", ID_A, TS_A),
+		mk("p1", "alice", "yes", ID_A, TS_A),
+		signed_ballot("p1", "mallory", "yes", ID_A, TS_A),
+		signed_ballot("p2", "alice", "yes", ID_A, TS_A),
+		signed_ballot("p1", "alice", "no", ID_A, TS_A),
+		signed_ballot("p1", "alice", "yes", ID_A, TS_A - 1),
+		signed_ballot("p1", "alice", "yes", NULL, TS_A),
+		signed_ballot("p1", "alice", "yes", ID_A, -1),
+	};
+	char path[256], err[256] = "", reason[160];
+	struct check_rules r = { NULL, 0, INT64_MAX, NULL, NULL, false };
+	struct roll *roll;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/roll.txt", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fputs("alice " KEY_A "\n", out);
+	assert_int_equal(fclose(out), 0);
+	roll = roll_load(path, err, sizeof(err));
+	assert_non_null(roll);
+	for (size_t i = 0; i < sizeof(bs) / sizeof(bs[0]); i++) {
+		/* without a roll, everything passes, signed or not */
+		r.roll = NULL;
+		assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), 0);
+		r.roll = roll;
+		reason[0] = '\0';
+		if (!reasons[i]) {
+			assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), 0);
+		} else {
+			assert_int_equal(check_ballot(&r, &bs[i], TS_A, reason, sizeof(reason)), -1);
+			assert_string_equal(reason, reasons[i]);
+		}
+		/* a ballot reloaded from the store (which keeps no signature) passes */
+		assert_int_equal(check_ballot(&r, &bs[i], CHECK_RELOAD, reason, sizeof(reason)), 0);
+	}
+	roll_free(roll);
 }
 
 int main(void)
@@ -264,6 +337,8 @@ int main(void)
 		cmocka_unit_test(check_ballot_should_give_the_ts_reason_before_the_choice_reason),
 		cmocka_unit_test(check_steps_should_cut_a_long_reason_to_the_buffer),
 		cmocka_unit_test(check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account),
+		cmocka_unit_test_setup_teardown(check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll,
+						make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,6 +435,34 @@ static void opts_parse_should_take_the_voter_confirm_and_tcp_options(void **stat
 	done(&p);
 }
 
+/* ---- signed ballots ---- */
+
+static void opts_parse_should_take_the_signing_options(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--sign-key", "k.pem"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.sign_key, "k.pem");
+	assert_null(p.o.keygen);
+	done(&p);
+	/* --keygen makes no ballot: no -t, no -m */
+	parse(&p, OPTS_VOTER, ARGS("--keygen", "new.pem", "--voter", "ann"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.keygen, "new.pem");
+	assert_null(p.o.sign_key);
+	assert_string_equal(p.o.voter, "ann");
+	done(&p);
+	parse(&p, OPTS_TALLIER, ARGS("--roll", "roll.txt"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.roll, "roll.txt");
+	done(&p);
+	parse(&p, OPTS_TALLIER, NO_ARGS);
+	assert_null(p.o.roll);
+	done(&p);
+}
+
 /* ---- help and version ---- */
 
 static void opts_parse_should_answer_help(void **state)
@@ -694,6 +722,19 @@ static const struct error_case error_cases[] = {
 	{ V, { VB, "--max-clients", "5" }, "unknown option '--max-clients'" },
 	{ T, { "--confirm" }, "unknown option '--confirm'" },
 	{ T, { "--tcp" }, "unknown option '--tcp'" },
+	/* signed ballots */
+	{ V, { VB, "--roll", "r.txt" }, "unknown option '--roll'" },
+	{ T, { "--sign-key", "k.pem" }, "unknown option '--sign-key'" },
+	{ T, { "--keygen", "k.pem" }, "unknown option '--keygen'" },
+	{ V, { VB, "--sign-key" }, "option '--sign-key' needs a value" },
+	{ V, { VB, "--sign-key", "" }, "invalid --sign-key '' (want a file path)" },
+	{ V, { "--keygen", "" }, "invalid --keygen '' (want a file path)" },
+	{ T, { "--roll", "" }, "invalid --roll '' (want a file path)" },
+	{ V, { "--keygen", "k.pem", "--sign-key", "k.pem" }, "--keygen and --sign-key do not go together" },
+	{ V, { "--keygen", "k.pem", "--voter", "a\x01" }, "invalid voter name: " TEXT_RULE },
+	{ V, { "--sign-key", "k.pem" }, "missing option -t/--topic" },
+	{ T, { "--roll", "r.txt", "--export", "p1" }, "--roll goes with neither --export nor --recount" },
+	{ T, { "--roll", "r.txt", "--recount" }, "--roll goes with neither --export nor --recount" },
 };
 
 static const char *result_name(enum opts_result r)
@@ -871,6 +912,92 @@ static void opts_free_should_be_safe_after_an_error_with_choices(void **state)
 	done(&p);
 }
 
+/* ---- TLS (both programs) ---- */
+
+static void opts_parse_should_take_the_tls_options_and_default_to_port_8883(void **state)
+{
+	static const enum opts_prog progs[] = { OPTS_VOTER, OPTS_TALLIER };
+	struct parsed p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		parse(&p, progs[i], progs[i] == OPTS_VOTER
+			  ? ARGS(VB_ARGS, "--cafile", "ca.crt", "--cert", "c.crt", "--key", "c.key", "--insecure",
+				 "--tls-version", "tlsv1.3")
+			  : ARGS("--cafile", "ca.crt", "--cert", "c.crt", "--key", "c.key", "--insecure",
+				 "--tls-version", "tlsv1.3"));
+		assert_int_equal(p.rc, OPTS_RUN);
+		assert_string_equal(p.o.tls.cafile, "ca.crt");
+		assert_null(p.o.tls.capath);
+		assert_string_equal(p.o.tls.cert, "c.crt");
+		assert_string_equal(p.o.tls.key, "c.key");
+		assert_true(p.o.tls.insecure);
+		assert_int_equal(p.o.tls.version, TLSOPTS_V1_3);
+		assert_true(tlsopts_on(&p.o.tls));
+		assert_int_equal(p.o.port, 8883);
+		done(&p);
+	}
+	parse(&p, OPTS_TALLIER, ARGS("--capath", "/etc/ssl/certs", "-p", "1234"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.tls.capath, "/etc/ssl/certs");
+	assert_int_equal(p.o.tls.version, TLSOPTS_V1_2);
+	assert_false(p.o.tls.insecure);
+	assert_int_equal(p.o.port, 1234); /* -p wins, before or after */
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS("-p", "1883", VB_ARGS, "--cafile", "ca.crt"));
+	assert_int_equal(p.o.port, 1883);
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS));
+	assert_false(tlsopts_on(&p.o.tls));
+	assert_int_equal(p.o.port, 1883); /* the plain default without TLS */
+	done(&p);
+}
+
+static void opts_parse_should_refuse_tls_options_that_do_not_go_together(void **state)
+{
+	const struct {
+		const char *const *args;
+		const char *err;
+	} cases[] = {
+		{ ARGS(VB_ARGS, "--cert", "c.crt", "--key", "c.key"),
+		  "--cert needs --cafile or --capath (TLS is used only with a CA to check the broker's certificate "
+		  "against)" },
+		{ ARGS(VB_ARGS, "--insecure"),
+		  "--insecure needs --cafile or --capath (TLS is used only with a CA to check the broker's "
+		  "certificate against)" },
+		{ ARGS(VB_ARGS, "--tls-version", "tlsv1.2"),
+		  "--tls-version needs --cafile or --capath (TLS is used only with a CA to check the broker's "
+		  "certificate against)" },
+		{ ARGS(VB_ARGS, "--cafile", "ca.crt", "--cert", "c.crt"),
+		  "--cert and --key go together (the client certificate and its key)" },
+		{ ARGS(VB_ARGS, "--cafile", "ca.crt", "--key", "c.key"),
+		  "--cert and --key go together (the client certificate and its key)" },
+		{ ARGS(VB_ARGS, "--cafile", "ca.crt", "--tls-version", "tlsv1.1"),
+		  "invalid --tls-version 'tlsv1.1' (want tlsv1.2 or tlsv1.3)" },
+		{ ARGS(VB_ARGS, "--cafile", ""), "invalid --cafile '' (want a path)" },
+		{ ARGS(VB_ARGS, "--capath", ""), "invalid --capath '' (want a path)" },
+		{ ARGS(VB_ARGS, "--cafile"), "option '--cafile' needs a value" },
+		{ ARGS(VB_ARGS, "--insecure=yes"), "option '--insecure' takes no value" },
+		{ ARGS(VB_ARGS, "--tcp", "-p", "7883", "--cafile", "ca.crt"),
+		  "the TLS options are for the broker: --tcp has none" },
+	};
+	struct parsed p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse(&p, OPTS_VOTER, cases[i].args);
+		assert_int_equal(p.rc, OPTS_ERROR);
+		assert_string_equal(p.err, cases[i].err);
+		done(&p);
+	}
+	parse(&p, OPTS_TALLIER, ARGS("--no-mqtt", "--listen", "0", "--cafile", "ca.crt"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "the TLS options are for the broker: --no-mqtt has none");
+	done(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_take_recount),
 		cmocka_unit_test(opts_parse_should_take_the_tcp_server_options),
 		cmocka_unit_test(opts_parse_should_take_the_voter_confirm_and_tcp_options),
+		cmocka_unit_test(opts_parse_should_take_the_signing_options),
 		cmocka_unit_test(opts_parse_should_answer_help),
 		cmocka_unit_test(opts_parse_should_answer_version),
 		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),
@@ -899,6 +1027,8 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_take_info_and_defined_only),
 		cmocka_unit_test(opts_parse_should_parse_again_after_an_error),
 		cmocka_unit_test(opts_free_should_be_safe_after_an_error_with_choices),
+		cmocka_unit_test(opts_parse_should_take_the_tls_options_and_default_to_port_8883),
+		cmocka_unit_test(opts_parse_should_refuse_tls_options_that_do_not_go_together),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,343 @@
+"""Signed ballots (README "Signed ballots"): `voter --keygen` writes a
+0600 key and prints the public line; `voter --sign-key` signs; a tallier
+with `--roll` counts only ballots signed by a voter on its roll and refuses
+the rest with their exact reasons (in the receipt, `voter --confirm` exit
+3, and in its log); a replayed older ballot changes nothing; a ballot moved
+to another poll is a bad signature; ballots signed by an independent
+implementation (Python's `cryptography`) count. Each test runs its own
+tallier on the shared broker."""
+
+import base64
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import harness
+from harness import IntegrationCase
+
+UNSIGNED = "unsigned ballot: this tallier counts only ballots signed by a voter on its roll"
+TOO_OPEN = ("permissions 0644 for '%s' are too open: the key must be readable by its owner "
+            "only (chmod 600)")
+PUBLIC_LINE = re.compile(r"^(.+) ([A-Za-z0-9+/]{43}=)\n$")
+
+# Signs ballots as the README specifies, with Python's cryptography: reads
+# {"seed": hex, "ballots": [{poll, voter, choice, id, ts}]} on stdin, writes
+# {"public": base64, "signed": [ballot with "sig"]} on stdout; or, given
+# {"verify": [{public, ballot}]}, writes the list of verdicts (true/false).
+PY_SIGNER = r'''
+import base64, json, sys
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+def canonical(b):
+    out = b"mqtt-vote ballot v1\0"
+    for v in (b["poll"], b["voter"], b["choice"], b["id"], str(b["ts"])):
+        raw = v.encode("utf-8")
+        out += str(len(raw)).encode() + b":" + raw + b","
+    return out
+
+req = json.load(sys.stdin)
+if "verify" in req:
+    verdicts = []
+    for item in req["verify"]:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(item["public"]))
+        try:
+            key.verify(base64.b64decode(item["ballot"]["sig"]), canonical(item["ballot"]))
+            verdicts.append(True)
+        except InvalidSignature:
+            verdicts.append(False)
+    json.dump(verdicts, sys.stdout)
+else:
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(req["seed"]))
+    pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signed = []
+    for b in req["ballots"]:
+        b = dict(b)
+        b["sig"] = base64.b64encode(key.sign(canonical(b))).decode()
+        signed.append(b)
+    json.dump({"public": base64.b64encode(pub).decode(), "signed": signed}, sys.stdout)
+'''
+
+
+def python_with_cryptography():
+    """An interpreter that has Python's cryptography: this one, else
+    Debian's /usr/bin/python3 (python3-cryptography). None when neither."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if exe and os.access(exe, os.X_OK):
+            p = subprocess.run([exe, "-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if p.returncode == 0:
+                return exe
+    return None
+
+
+class SignedBallots(IntegrationCase):
+
+    def setUp(self):
+        self.broker = self.shared_broker()
+        self.port = self.broker.port
+        self.poll = self.poll_name()
+        self.topic = "vote/" + self.poll
+        self.dir = tempfile.mkdtemp(prefix="mqttvote-signed-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.publics = {}
+
+    # -- helpers
+
+    def keygen(self, voter):
+        """voter --keygen <dir>/<voter>.pem --voter voter, which must
+        succeed; returns the key's path. Its public key goes to self.publics."""
+        path = os.path.join(self.dir, voter + ".pem")
+        rc, out, err = harness.run_voter(["--keygen", path, "--voter", voter])
+        self.assertEqual((rc, err), (0, ""), out)
+        m = PUBLIC_LINE.match(out)
+        self.assertIsNotNone(m, "public line: %r" % out)
+        self.assertEqual(m.group(1), voter)
+        self.publics[voter] = m.group(2)
+        return path
+
+    def write_roll(self, voters, extra_lines=()):
+        path = os.path.join(self.dir, "roll.txt")
+        with open(path, "w") as f:
+            f.write("# the roll of %s\n\n" % self.poll)
+            for line in extra_lines:
+                f.write(line + "\n")
+            for v in voters:
+                f.write("%s %s\n" % (v, self.publics[v]))
+        return path
+
+    def start_signed_tallier(self, voters, topics=None, extra=(), extra_lines=()):
+        roll = self.write_roll(voters, extra_lines)
+        return self.start_tallier(self.broker, topics=topics or [self.topic],
+                                  extra=["--roll", roll] + list(extra))
+
+    def confirm(self, choice, voter, key=None, poll=None):
+        extra = ["--confirm", "--timeout", "10"] + (["--sign-key", key] if key else [])
+        return harness.vote(self.port, poll or self.poll, choice, voter=voter, extra=extra)
+
+    def assertCounted(self, choice, voter, key, poll=None):
+        rc, out, err = self.confirm(choice, voter, key, poll)
+        self.assertEqual(rc, 0, "stdout=%r stderr=%r" % (out, err))
+        self.assertRegex(out, r"^voter: '%s' on %s counted by the tallier" % (re.escape(choice),
+                                                                            re.escape(poll or self.poll)))
+
+    def assertRefused(self, choice, voter, key, reason):
+        """voter --confirm exits 3 with the tallier's reason."""
+        rc, out, err = self.confirm(choice, voter, key)
+        self.assertEqual((rc, out, err), (3, "", "voter: '%s' on %s rejected by the tallier: %s\n"
+                                          % (choice, self.poll, reason)))
+
+    def capture_ballots(self, poll=None):
+        """What voters publish on vote/<poll>, caught with mosquitto_sub."""
+        c = harness.Capture(self.port, "vote/" + (poll or self.poll))
+        self.addCleanup(c.close)
+        return c
+
+    def rejected_lines(self, t, topic=None):
+        prefix = "tallier: rejected ballot on %s: " % (topic or self.topic)
+        return [line[len(prefix):] for line in t.log_lines() if line.startswith(prefix)]
+
+    def python(self):
+        exe = python_with_cryptography()
+        if exe is None:
+            self.fail("no Python with the cryptography package (tried %s and /usr/bin/python3): "
+                      "install python3-cryptography (scripts/setup.sh does)" % sys.executable)
+        return exe
+
+    def run_python_signer(self, request):
+        p = subprocess.run([self.python(), "-c", PY_SIGNER], input=json.dumps(request).encode(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        return json.loads(p.stdout)
+
+    # -- keys
+
+    def test_keygen_writes_a_0600_key_and_prints_the_public_line(self):
+        path = self.keygen("alice@pc12")
+        st = os.stat(path)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        with open(path) as f:
+            pem = f.read()
+        self.assertTrue(pem.startswith("-----BEGIN PRIVATE KEY-----\n"), pem)
+        self.assertEqual(len(base64.b64decode(self.publics["alice@pc12"])), 32)
+
+        # refused when the file exists, which is left as it was
+        rc, out, err = harness.run_voter(["--keygen", path, "--voter", "alice@pc12"])
+        self.assertEqual((rc, out, err), (1, "", "voter: '%s' already exists: not overwritten\n" % path))
+        with open(path) as f:
+            self.assertEqual(f.read(), pem)
+
+        # the default voter name, as for a ballot: <login>@<host>
+        other = os.path.join(self.dir, "default.pem")
+        rc, out, err = harness.run_voter(["--keygen", other])
+        self.assertEqual((rc, err), (0, ""))
+        self.assertRegex(out, r"^[^@ ]+@[^@ ]+ [A-Za-z0-9+/]{43}=\n$")
+
+    def test_key_problems_are_exit_1_before_anything_is_sent(self):
+        key = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"])
+        os.chmod(key, 0o644)
+        rc, out, err = self.confirm("yes", "alice", key)
+        self.assertEqual((rc, out, err), (1, "", "voter: " + TOO_OPEN % key + "\n"))
+        missing = os.path.join(self.dir, "missing.pem")
+        rc, out, err = self.confirm("yes", "alice", missing)
+        self.assertEqual((rc, out, err),
+                         (1, "", "voter: cannot open key '%s': no such file or directory\n" % missing))
+        garbage = os.path.join(self.dir, "garbage.pem")
+        with open(garbage, "w") as f:
+            f.write("not a key\n")
+        os.chmod(garbage, 0o600)
+        rc, out, err = self.confirm("yes", "alice", garbage)
+        self.assertEqual((rc, out, err), (1, "", "voter: key '%s' is not an Ed25519 private key in PEM "
+                                          "(make one with voter --keygen)\n" % garbage))
+        # nothing reached the tallier: the first ballot it sees is the good one
+        os.chmod(key, 0o600)
+        self.assertCounted("yes", "alice", key)
+        self.assertResult(self.port, self.poll, {"yes": 1}, rejected=0, tallier=t)
+        self.assertEqual(self.rejected_lines(t), [])
+
+    def test_an_invalid_roll_stops_the_tallier_at_start_with_the_line(self):
+        self.keygen("alice")
+        roll = self.write_roll(["alice", "alice"])
+        t = harness.Tallier(self.port, self.client_id(), topics=[self.topic], extra=["--roll", roll])
+        self.addCleanup(t.cleanup)
+        self.assertTrue(harness.wait_for(lambda: not t.running(), 10))
+        self.assertEqual(t.proc.returncode, 1)
+        self.assertEqual(t.log(), "tallier: roll '%s' line 4: voter 'alice' is already on the roll "
+                         "(line 3)\n" % roll)
+
+    # -- counting and refusing
+
+    def test_signed_ballots_count_and_every_other_is_refused_with_its_reason(self):
+        alice, bob, mallory = self.keygen("alice"), self.keygen("bob"), self.keygen("mallory")
+        t = self.start_signed_tallier(["alice", "bob"], extra=["--choices", "yes,no"])
+        self.assertCounted("yes", "alice", alice)
+        self.assertCounted("no", "bob", bob)
+
+        self.assertRefused("yes", "carol", None, UNSIGNED)
+        self.assertRefused("yes", "alice", None, UNSIGNED)
+        self.assertRefused("no", "mallory", mallory, "voter 'mallory' is not on the roll")
+        self.assertRefused("no", "alice", bob, "bad signature")  # bob's key, alice's name
+
+        # made by hand: a signed ballot without id or ts, a forged sig
+        sig = "A" * 86 + "=="
+        harness.pub(self.port, self.topic, harness.ballot_json("alice", "no", ts=1, sig=sig))
+        harness.pub(self.port, self.topic, harness.ballot_json("alice", "no", id=harness.new_ballot_id(),
+                                                               sig=sig))
+        harness.pub(self.port, self.topic, harness.ballot_json("alice", "no", id=harness.new_ballot_id(),
+                                                               ts=1, sig=sig))
+        t.wait_for_log("rejected ballot", count=7)
+        self.assertEqual(self.rejected_lines(t), [
+            UNSIGNED, UNSIGNED, "voter 'mallory' is not on the roll", "bad signature",
+            "signed ballot without 'id'", "signed ballot without 'ts'", "bad signature"])
+        # nothing counted was lost, nothing refused was counted
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, rejected=7, tallier=t)
+        self.assertCounted("no", "alice", alice)  # a later signed ballot still replaces
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 2}, rejected=7, tallier=t)
+
+    def test_signed_ballots_count_over_tcp_too(self):
+        alice = self.keygen("alice")
+        roll = self.write_roll(["alice"])
+        t = harness.TcpTallier(extra=["--roll", roll])
+        self.addCleanup(t.cleanup)
+        port = t.wait_listening()
+        rc, out, err = harness.run_voter(["--tcp", "-h", harness.HOST, "-p", str(port), "-t", self.topic,
+                                          "-m", "yes", "--voter", "alice", "--sign-key", alice])
+        self.assertEqual(rc, 0, err)
+        rc, out, err = harness.run_voter(["--tcp", "-h", harness.HOST, "-p", str(port), "-t", self.topic,
+                                          "-m", "no", "--voter", "alice"])
+        self.assertEqual((rc, err), (3, "voter: 'no' on %s rejected by the tallier: %s\n"
+                                     % (self.poll, UNSIGNED)))
+        r = harness.tcp_request(port, {"get": "result", "poll": self.poll})
+        self.assertEqual((r["counts"], r["total"], r["rejected"]), ({"yes": 1}, 1, 1))
+
+    # -- replays
+
+    def test_a_replayed_older_ballot_changes_nothing(self):
+        alice = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"], extra=["--revote", "yes", "-v"])
+        cap = self.capture_ballots()
+        self.assertCounted("yes", "alice", alice)
+        self.assertCounted("no", "alice", alice)
+        self.assertResult(self.port, self.poll, {"no": 1}, tallier=t)
+        old = [json.loads(m) for m in cap.fetch(count=2)]
+        self.assertEqual([b["choice"] for b in old], ["yes", "no"])
+        self.assertEqual(len(old[0]["sig"]), 88)
+
+        # the old ballot again, byte for byte: older than the one held
+        old[0].pop("reply")
+        harness.pub(self.port, self.topic, json.dumps(old[0]))
+        t.wait_for_log(r"vote/%s: alice -> yes: older than the ballot held, ignored" % re.escape(self.poll))
+        self.assertResult(self.port, self.poll, {"no": 1}, rejected=0, tallier=t)
+        # and with a newer ts to pass it off as later: the signature breaks
+        old[0]["ts"] += 10 ** 6
+        harness.pub(self.port, self.topic, json.dumps(old[0]))
+        t.wait_for_log("rejected ballot")
+        self.assertEqual(self.rejected_lines(t), ["bad signature"])
+        self.assertResult(self.port, self.poll, {"no": 1}, rejected=1, tallier=t)
+
+    def test_a_ballot_signed_for_one_poll_is_refused_on_another(self):
+        alice = self.keygen("alice")
+        other = self.poll_name("b")
+        t = self.start_signed_tallier(["alice"], topics=[self.topic, "vote/" + other])
+        cap = self.capture_ballots()
+        self.assertCounted("yes", "alice", alice)
+        ballot = json.loads(cap.fetch(count=1)[0])
+        ballot.pop("reply")
+
+        moved = dict(ballot, poll=other)
+        harness.pub(self.port, "vote/" + other, json.dumps(moved))
+        no_poll = dict(ballot)
+        no_poll.pop("poll")
+        harness.pub(self.port, "vote/" + other, json.dumps(no_poll))
+        harness.pub(self.port, "vote/" + other, json.dumps(ballot))
+        t.wait_for_log("rejected ballot on vote/" + re.escape(other), count=3)
+        self.assertEqual(self.rejected_lines(t, "vote/" + other),
+                         ["bad signature", "bad signature", "field 'poll' does not match the topic"])
+        self.assertIsNone(harness.get_result(self.port, other))  # a refusal creates no poll
+        self.assertResult(self.port, self.poll, {"yes": 1}, rejected=0, tallier=t)
+
+    # -- an independent implementation
+
+    def test_ballots_signed_with_python_cryptography_count(self):
+        seeds = {"py-ann": "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                 "py-bo \u00e9": os.urandom(32).hex()}
+        lines = []
+        for n, (voter, seed) in enumerate(seeds.items()):
+            ballot = {"poll": self.poll, "voter": voter, "choice": "yes" if n == 0 else "caf\u00e9",
+                      "id": harness.new_ballot_id(), "ts": 1700000000000 + n}
+            got = self.run_python_signer({"seed": seed, "ballots": [ballot]})
+            self.publics[voter] = got["public"]
+            lines.append(json.dumps(got["signed"][0], ensure_ascii=False))
+        self.assertEqual(self.publics["py-ann"], "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        alice = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"] + list(seeds))
+        for line in lines:
+            harness.pub(self.port, self.topic, line)
+        self.assertCounted("no", "alice", alice)
+        self.assertResult(self.port, self.poll, {"yes": 1, "caf\u00e9": 1, "no": 1}, tallier=t)
+        self.assertEqual(self.rejected_lines(t), [])
+
+    def test_python_cryptography_verifies_what_voter_signs(self):
+        alice = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"])
+        cap = self.capture_ballots()
+        self.assertCounted("caf\u00e9 \u2713", "alice", alice)
+        ballot = json.loads(cap.fetch(count=1)[0])
+        tampered = dict(ballot, choice="no")
+        verdicts = self.run_python_signer({"verify": [
+            {"public": self.publics["alice"], "ballot": ballot},
+            {"public": self.publics["alice"], "ballot": tampered}]})
+        self.assertEqual(verdicts, [True, False])
+        self.assertResult(self.port, self.poll, {"caf\u00e9 \u2713": 1}, tallier=t)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,400 @@
+/* test_sign.c -- unit tests of sign: key files, the canonical signed bytes, signing and verifying */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ballot.h"
+#include "sign.h"
+#include "testkit.h"
+
+#define ID "0123456789abcdef0123456789abcdef"
+#define TS 1700000000000LL
+
+/* RFC 8032's first test key (secret 9d61b19d...7f60), as PEM PKCS#8, and
+ * its public key; SIG_P1 is its signature of the canonical bytes of
+ * ballot_p1(), made by an independent implementation (Python's
+ * cryptography 38), so that these bytes and this code agree with it. */
+#define RFC_PEM "-----BEGIN PRIVATE KEY-----\n" \
+		"MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n" \
+		"-----END PRIVATE KEY-----\n"
+#define RFC_PUB "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define SIG_P1 "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
+#define MSG_P1 "mqtt-vote ballot v1\0" "2:p1,5:alice,3:yes,32:" ID ",13:1700000000000,"
+
+#define TOO_OPEN_644 "permissions 0644 for '%s' are too open: the key must be readable by its owner only (chmod 600)"
+
+static struct ballot ballot_p1(void)
+{
+	return mk("p1", "alice", "yes", ID, TS);
+}
+
+/* write_file: path gets text, with mode. */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* rfc_key: the RFC 8032 key, loaded from a 0600 file in the scratch directory. */
+static struct sign_key *rfc_key(const struct fixture *f)
+{
+	char path[256], err[256] = "";
+	struct sign_key *k;
+
+	snprintf(path, sizeof(path), "%s/rfc.pem", f->dir);
+	write_file(path, RFC_PEM, 0600);
+	k = sign_key_load(path, err, sizeof(err));
+	if (!k)
+		fail_msg("sign_key_load: %s", err);
+	return k;
+}
+
+static struct sign_pub *pub_of(const char *b64)
+{
+	char err[256] = "";
+	struct sign_pub *p = sign_pub_parse(b64, err, sizeof(err));
+
+	if (!p)
+		fail_msg("sign_pub_parse: %s", err);
+	return p;
+}
+
+/* ---- the canonical bytes ---- */
+
+static void sign_message_should_give_the_readme_bytes_for_a_fixed_ballot(void **state)
+{
+	struct ballot b = ballot_p1();
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+	int len;
+
+	(void)state;
+	len = sign_message(&b, buf, sizeof(buf), err, sizeof(err));
+	assert_int_equal(len, (int)sizeof(MSG_P1) - 1);
+	assert_memory_equal(buf, MSG_P1, sizeof(MSG_P1) - 1);
+}
+
+static void sign_message_should_count_utf8_bytes_and_write_ts_zero_as_0(void **state)
+{
+	struct ballot b = mk("p.1", "Jos\xc3\xa9 ,:x", "\xe2\x9c\x93", ID, 0);
+	static const char want[] = "mqtt-vote ballot v1\0" "3:p.1,9:Jos\xc3\xa9 ,:x,3:\xe2\x9c\x93,32:" ID ",1:0,";
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(sign_message(&b, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(want) - 1);
+	assert_memory_equal(buf, want, sizeof(want) - 1);
+}
+
+static void sign_message_should_fit_the_largest_ballot_in_sign_msg_max(void **state)
+{
+	static const char s64[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
+	struct ballot b = mk(s64, s64, s64, ID, BALLOT_TS_MAX);
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(sign_message(&b, buf, sizeof(buf), err, sizeof(err)), 20 + 3 * 68 + 36 + 20);
+	assert_int_equal(sign_message(&b, buf, 100, err, sizeof(err)), -1);
+	assert_string_equal(err, "internal error: the signed bytes do not fit in 100 bytes");
+}
+
+static void sign_message_should_refuse_a_ballot_without_id_or_ts(void **state)
+{
+	struct ballot no_id = mk("p1", "alice", "yes", NULL, TS), no_ts = mk("p1", "alice", "yes", ID, -1);
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(sign_message(&no_id, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_string_equal(err, "signed ballot without 'id'");
+	assert_int_equal(sign_message(&no_ts, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_string_equal(err, "signed ballot without 'ts'");
+}
+
+/* ---- signing and verifying ---- */
+
+static void sign_ballot_should_match_the_independent_implementation(void **state)
+{
+	struct sign_key *k = rfc_key(*state);
+	struct ballot b = ballot_p1();
+	char err[128] = "", pub[SIGN_KEY_B64 + 1];
+
+	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
+	assert_true(b.has_sig);
+	assert_string_equal(b.sig, SIG_P1);
+	assert_int_equal(sign_key_public(k, pub, err, sizeof(err)), 0);
+	assert_string_equal(pub, RFC_PUB);
+	sign_key_free(k);
+}
+
+static void sign_verify_should_accept_the_signature_and_refuse_any_changed_field(void **state)
+{
+	struct sign_key *k = rfc_key(*state);
+	struct sign_pub *p = pub_of(RFC_PUB);
+	struct ballot b = ballot_p1(), t;
+	char err[128] = "";
+
+	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
+	for (int field = 0; field < 6; field++) {
+		t = b;
+		switch (field) {
+		case 0: strcpy(t.poll, "p2"); break; /* replayed on another poll */
+		case 1: strcpy(t.voter, "alicf"); break;
+		case 2: strcpy(t.choice, "no"); break;
+		case 3: t.id[31] = 'e'; break;
+		case 4: t.ts++; break;
+		case 5: t.sig[0] = t.sig[0] == 'A' ? 'B' : 'A'; break;
+		}
+		err[0] = '\0';
+		assert_int_equal(sign_verify(p, &t, err, sizeof(err)), -1);
+		assert_string_equal(err, "bad signature");
+	}
+	sign_pub_free(p);
+	sign_key_free(k);
+}
+
+static void sign_verify_should_refuse_a_signature_by_another_key(void **state)
+{
+	struct fixture *f = *state;
+	struct sign_key *k = rfc_key(f);
+	struct sign_pub *other;
+	struct ballot b = ballot_p1();
+	char err[128] = "", path[256], pub[SIGN_KEY_B64 + 1];
+
+	snprintf(path, sizeof(path), "%s/other.pem", f->dir);
+	assert_int_equal(sign_keygen(path, pub, err, sizeof(err)), 0);
+	other = pub_of(pub);
+	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(other, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "bad signature");
+	sign_pub_free(other);
+	sign_key_free(k);
+}
+
+static void sign_verify_should_name_an_unsigned_ballot_and_a_missing_ts(void **state)
+{
+	struct sign_pub *p = pub_of(RFC_PUB);
+	struct ballot b = ballot_p1();
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "unsigned ballot");
+	b = mk("p1", "alice", "yes", ID, -1);
+	strcpy(b.sig, SIG_P1);
+	b.has_sig = true;
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "signed ballot without 'ts'");
+	sign_pub_free(p);
+}
+
+static void sign_verify_should_refuse_a_non_canonical_base64_signature(void **state)
+{
+	struct sign_pub *p = pub_of(RFC_PUB);
+	struct ballot b = ballot_p1();
+	char err[128] = "";
+
+	(void)state;
+	b.has_sig = true;
+	strcpy(b.sig, SIG_P1);
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
+	/* "AQ==" and "AR==" decode to the same byte: only the canonical form counts */
+	b.sig[BALLOT_SIG_B64 - 3] = 'R';
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "bad signature");
+	sign_pub_free(p);
+}
+
+/* ---- public keys ---- */
+
+static void sign_pub_parse_should_refuse_what_is_not_44_characters_of_base64_of_32_bytes(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo",    /* no padding */
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo==",  /* 45 */
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp=",   /* unused bits set */
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHU*o=",   /* not base64 */
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcH Ro=",   /* a space */
+		"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHUR==",   /* 31 bytes */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+	};
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_null(sign_pub_parse(bad[i], err, sizeof(err)));
+		assert_string_equal(err, "invalid public key: must be 44 characters of base64 (a 32-byte Ed25519 key)");
+	}
+}
+
+/* ---- key files ---- */
+
+static void sign_keygen_should_write_a_0600_pkcs8_key_whose_public_key_verifies(void **state)
+{
+	struct fixture *f = *state;
+	char path[256], err[256] = "", pub[SIGN_KEY_B64 + 1], again[SIGN_KEY_B64 + 1], head[40] = "";
+	struct sign_key *k;
+	struct sign_pub *p;
+	struct ballot b = ballot_p1();
+	struct stat st;
+	FILE *in;
+	mode_t old = umask(0);
+
+	snprintf(path, sizeof(path), "%s/new.pem", f->dir);
+	assert_int_equal(sign_keygen(path, pub, err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(head, sizeof(head), in));
+	fclose(in);
+	assert_string_equal(head, "-----BEGIN PRIVATE KEY-----\n");
+	assert_int_equal(strlen(pub), SIGN_KEY_B64);
+	k = sign_key_load(path, err, sizeof(err));
+	assert_non_null(k);
+	assert_int_equal(sign_key_public(k, again, err, sizeof(err)), 0);
+	assert_string_equal(again, pub);
+	p = pub_of(pub);
+	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
+	sign_pub_free(p);
+	sign_key_free(k);
+}
+
+static void sign_keygen_should_refuse_an_existing_file_and_leave_it_alone(void **state)
+{
+	struct fixture *f = *state;
+	char path[256], link_path[256], err[256] = "", pub[SIGN_KEY_B64 + 1], want[300], buf[32] = "";
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s/taken.pem", f->dir);
+	write_file(path, "mine\n", 0644);
+	assert_int_equal(sign_keygen(path, pub, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "'%s' already exists: not overwritten", path);
+	assert_string_equal(err, want);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(buf, sizeof(buf), in));
+	fclose(in);
+	assert_string_equal(buf, "mine\n");
+	/* a dangling link is refused too: nothing is created where it points */
+	snprintf(link_path, sizeof(link_path), "%s/link.pem", f->dir);
+	snprintf(want, sizeof(want), "%s/target.pem", f->dir);
+	assert_int_equal(symlink(want, link_path), 0);
+	assert_int_equal(sign_keygen(link_path, pub, err, sizeof(err)), -1);
+	assert_int_equal(access(want, F_OK), -1);
+}
+
+static void sign_keygen_should_say_why_it_cannot_create_the_file(void **state)
+{
+	char err[256] = "", pub[SIGN_KEY_B64 + 1];
+
+	(void)state;
+	assert_int_equal(sign_keygen("/nonexistent-dir/k.pem", pub, err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot create '/nonexistent-dir/k.pem': no such file or directory");
+}
+
+static void sign_key_load_should_refuse_a_key_others_may_read_or_write(void **state)
+{
+	struct fixture *f = *state;
+	static const mode_t modes[] = { 0644, 0640, 0604, 0620, 0602, 0660, 0700 | 0004 };
+	char path[256], err[256], want[400];
+
+	snprintf(path, sizeof(path), "%s/loose.pem", f->dir);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file(path, RFC_PEM, modes[i]);
+		err[0] = '\0';
+		assert_null(sign_key_load(path, err, sizeof(err)));
+		if (modes[i] == 0644) {
+			snprintf(want, sizeof(want), TOO_OPEN_644, path);
+			assert_string_equal(err, want);
+		}
+		assert_non_null(strstr(err, "are too open: the key must be readable by its owner only (chmod 600)"));
+	}
+	assert_int_equal(chmod(path, 0400), 0); /* read-only for its owner: fine */
+	struct sign_key *k = sign_key_load(path, err, sizeof(err));
+
+	assert_non_null(k);
+	sign_key_free(k);
+}
+
+static void sign_key_load_should_refuse_a_missing_file_a_directory_and_what_is_no_ed25519_key(void **state)
+{
+	struct fixture *f = *state;
+	/* a valid P-256 key: a key, but not Ed25519 */
+	static const char ec_pem[] = "-----BEGIN PRIVATE KEY-----\n"
+				     "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVUVysKaahQ1LtgVu\n"
+				     "vhQrQ/9l4T2EbvrGe9DLY4xMs3GhRANCAAS/1+MjHLIaAPwe/ifOvOFE+a9dZHX7\n"
+				     "tp0BW7haX2NNSGkD0xJFyt6XHNcRs/u83wFlmnnGoU8o6u8V6IKwzM1l\n"
+				     "-----END PRIVATE KEY-----\n";
+	char path[256], err[256] = "", want[400];
+
+	snprintf(path, sizeof(path), "%s/missing.pem", f->dir);
+	assert_null(sign_key_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "cannot open key '%s': no such file or directory", path);
+	assert_string_equal(err, want);
+
+	assert_null(sign_key_load(f->dir, err, sizeof(err)));
+	snprintf(want, sizeof(want), "key '%s' is not a regular file", f->dir);
+	assert_string_equal(err, want);
+
+	snprintf(want, sizeof(want), "key '%s' is not an Ed25519 private key in PEM (make one with voter --keygen)",
+		 path);
+	write_file(path, "not a key\n", 0600);
+	assert_null(sign_key_load(path, err, sizeof(err)));
+	assert_string_equal(err, want);
+	write_file(path, ec_pem, 0600);
+	assert_null(sign_key_load(path, err, sizeof(err)));
+	assert_string_equal(err, want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sign_message_should_give_the_readme_bytes_for_a_fixed_ballot),
+		cmocka_unit_test(sign_message_should_count_utf8_bytes_and_write_ts_zero_as_0),
+		cmocka_unit_test(sign_message_should_fit_the_largest_ballot_in_sign_msg_max),
+		cmocka_unit_test(sign_message_should_refuse_a_ballot_without_id_or_ts),
+		cmocka_unit_test_setup_teardown(sign_ballot_should_match_the_independent_implementation, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(sign_verify_should_accept_the_signature_and_refuse_any_changed_field,
+						make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(sign_verify_should_refuse_a_signature_by_another_key, make_dir,
+						remove_dir),
+		cmocka_unit_test(sign_verify_should_name_an_unsigned_ballot_and_a_missing_ts),
+		cmocka_unit_test(sign_verify_should_refuse_a_non_canonical_base64_signature),
+		cmocka_unit_test(sign_pub_parse_should_refuse_what_is_not_44_characters_of_base64_of_32_bytes),
+		cmocka_unit_test_setup_teardown(sign_keygen_should_write_a_0600_pkcs8_key_whose_public_key_verifies,
+						make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(sign_keygen_should_refuse_an_existing_file_and_leave_it_alone,
+						make_dir, remove_dir),
+		cmocka_unit_test(sign_keygen_should_say_why_it_cannot_create_the_file),
+		cmocka_unit_test_setup_teardown(sign_key_load_should_refuse_a_key_others_may_read_or_write, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(
+			sign_key_load_should_refuse_a_missing_file_a_directory_and_what_is_no_ed25519_key, make_dir,
+			remove_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
