@@ -80,7 +80,7 @@ static const struct {
 	{ OPT_INFO, V }, { OPT_DEFINED_ONLY, T }, { OPT_QUESTION, C }, { OPT_OPENS, C }, { OPT_CLOSES, C },
 	{ OPT_RESULTS, C },
 	/* signed ballots */
-	{ OPT_KEYGEN, V }, { OPT_SIGN_KEY, V }, { OPT_ROLL, T },
+	{ OPT_KEYGEN, V }, { OPT_SIGN_KEY, V }, { OPT_ROLL, T | C },
 	/* TLS */
 	{ OPT_CAFILE, V | T | C }, { OPT_CAPATH, V | T | C }, { OPT_CERT, V | T | C }, { OPT_KEY, V | T | C }, { OPT_INSECURE, V | T | C },
 	{ OPT_TLS_VERSION, V | T | C },
@@ -398,7 +398,7 @@ static int check_pollctl(const struct client_opts *o, int64_t now_ms, char *err,
 {
 	if (o->command != OPTS_CMD_OPEN) {
 		if (o->open_opts_given) {
-			snprintf(err, errlen, "--question, --choices, --opens, --closes, --results and --revote go with open");
+			snprintf(err, errlen, "--question, --choices, --opens, --closes, --results, --revote and --roll go with open");
 			return -1;
 		}
 		return 0;
@@ -788,7 +788,7 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 		if (c == OPT_VERSION)
 			return OPTS_VERSION;
 		if (prog == OPTS_POLLCTL && (c == OPT_QUESTION || c == OPT_CHOICES || c == OPT_OPENS ||
-					     c == OPT_CLOSES || c == OPT_RESULTS || c == OPT_REVOTE))
+					     c == OPT_CLOSES || c == OPT_RESULTS || c == OPT_REVOTE || c == OPT_ROLL))
 			o->open_opts_given = true;
 		if (take(o, c, optarg, now_ms, err, errlen) != 0)
 			return OPTS_ERROR;

@@ -111,7 +111,8 @@ static cJSON *info_object(const struct polldef *d)
 		  add_time(o, "opens", d->opens_ms, true) && add_time(o, "closes", d->closes_ms, true) &&
 		  add_time(o, "closed", d->status == POLLDEF_CLOSED ? d->closed_ms : 0, true) &&
 		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
-		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined);
+		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined) &&
+		  cJSON_AddBoolToObject(o, "signed", d->signed_only || d->roll[0] != '\0');
 
 	if (!ok) {
 		cJSON_Delete(o);
@@ -148,7 +149,8 @@ char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen)
 		     (!cmd->has_opens || cJSON_AddNumberToObject(o, "opens", (double)d->opens_ms)) &&
 		     (d->closes_ms == 0 || cJSON_AddNumberToObject(o, "closes", (double)d->closes_ms)) &&
 		     cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
-		     cJSON_AddBoolToObject(o, "revote", d->revote);
+		     cJSON_AddBoolToObject(o, "revote", d->revote) &&
+		     (!d->roll[0] || cJSON_AddStringToObject(o, "roll", d->roll));
 	}
 	if (ok && cmd->reply[0])
 		ok = cJSON_AddStringToObject(o, "reply", cmd->reply) != NULL;
@@ -315,6 +317,7 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 	    get_choices(o, out, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
 	    get_bool(o, "revote", true, &out->revote, err, errlen) != 0 ||
 	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
+	    get_bool(o, "signed", false, &out->signed_only, err, errlen) != 0 ||
 	    get_iso(o, "opens", &out->opens_ms, err, errlen) < 0 || get_iso(o, "closes", &out->closes_ms, err, errlen) < 0 ||
 	    get_iso(o, "closed", &out->closed_ms, err, errlen) < 0)
 		goto out;
@@ -364,6 +367,12 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 		goto out;
 	if (d->nchoices == 0) {
 		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);
+		goto out;
+	}
+	if (get_string(o, "roll", d->roll, POLLDEF_ROLL_MAX, err, errlen) < 0)
+		goto out;
+	if (d->roll[0] && d->roll[0] != '/') {
+		snprintf(err, errlen, "'roll' must be an absolute path (a file on the tallier's machine)");
 		goto out;
 	}
 	if ((k = get_ms(o, "opens", &d->opens_ms, err, errlen)) < 0 || get_ms(o, "closes", &d->closes_ms, err, errlen) < 0 ||

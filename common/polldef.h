@@ -11,6 +11,7 @@
 
 #define POLLDEF_QUESTION_MAX 500  /* bytes of UTF-8 */
 #define POLLDEF_CHOICES_MAX 32    /* choices per defined poll */
+#define POLLDEF_ROLL_MAX 1024     /* bytes of a roll file's path */
 #define POLLDEF_CTL_TOPIC "votectl"          /* where pollctl publishes its commands */
 #define POLLDEF_REPLY_PREFIX "votectl/reply/" /* + the organiser's client id: where answers go */
 
@@ -26,6 +27,8 @@
  *   {"cmd":"open","poll":"p1","question":"Lunch at noon?","choices":["yes","no"],
  *    "opens":<ms since the epoch, absent: now>,"closes":<ms, absent or null: by hand only>,
  *    "results":"live"|"after-close" (absent: live),"revote":true|false (absent: true),
+ *    "roll":"/abs/path/roll.txt" (absent: the tallier's --roll, if any: a roll file on
+ *    the tallier's machine, whose voters alone may vote, each ballot signed),
  *    "reply":"votectl/reply/<client id>" (MQTT 3.1.1 only)}
  *   {"cmd":"close","poll":"p1"}
  *   {"cmd":"show","poll":"p1"}
@@ -40,7 +43,8 @@
  *   {"poll":"p1","question":"Lunch at noon?"|null,"choices":["yes","no"]|null,
  *    "status":"scheduled"|"open"|"closed","opens":"2026-11-30T10:00:00.000Z",
  *    "closes":"2026-11-30T10:05:00.000Z"|null,"closed":"2026-11-30T10:04:12.345Z"|null,
- *    "results":"live"|"after-close","revote":true|false,"defined":true|false}
+ *    "results":"live"|"after-close","revote":true|false,"defined":true|false,
+ *    "signed":true|false}
  * question and choices are null for a poll nobody defined (opened by its first
  * ballot: any choice the tallier's --choices allows); times are UTC, ISO 8601
  * with milliseconds; "opens" is null for a poll nobody defined (closed by
@@ -60,6 +64,9 @@ struct polldef {
 	int64_t closes_ms;                   /* ms since the epoch; 0: closed only by hand */
 	enum polldef_results results;
 	bool revote;
+	char roll[POLLDEF_ROLL_MAX + 1];     /* its roll file (signed ballots of its voters only); "": none */
+	bool signed_only;                    /* information: only signed ballots count (its roll, or the
+					      * tallier's --roll) */
 	enum polldef_status status;
 	int64_t closed_ms;                   /* when it closed (0 while not closed) */
 };

@@ -42,6 +42,7 @@ static const char polldefs_sql[] =
 	" closes_ms INTEGER NOT NULL," /* 0: by hand only */
 	" results TEXT NOT NULL,"
 	" revote INTEGER NOT NULL,"
+	" roll TEXT NOT NULL,"         /* its roll file's path, '' when none */
 	" status TEXT NOT NULL,"
 	" closed_ms INTEGER NOT NULL"
 	") WITHOUT ROWID;";
@@ -481,7 +482,7 @@ int store_save_def(struct store *s, const struct polldef *d, char *err, size_t e
 		goto out;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT OR REPLACE INTO polldefs (poll, defined, question, choices, opens_ms, closes_ms,"
-			       " results, revote, status, closed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			       " results, revote, status, closed_ms, roll) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, d->poll, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 2, d->defined) != SQLITE_OK ||
@@ -491,7 +492,8 @@ int store_save_def(struct store *s, const struct polldef *d, char *err, size_t e
 	    sqlite3_bind_text(st, 7, polldef_results_word(d->results), -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 8, d->revote) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 9, polldef_status_word(d->status), -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, d->closed_ms) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    sqlite3_bind_int64(st, 10, d->closed_ms) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 11, d->roll, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		db_err(s, "cannot write to", err, errlen);
 		goto out;
 	}
@@ -520,6 +522,7 @@ static int row_def(sqlite3_stmt *st, struct polldef *d)
 	d->closes_ms = sqlite3_column_int64(st, 5);
 	d->revote = sqlite3_column_int(st, 7) != 0;
 	d->closed_ms = sqlite3_column_int64(st, 9);
+	snprintf(d->roll, sizeof(d->roll), "%s", (const char *)sqlite3_column_text(st, 10));
 	if (polldef_parse_results((const char *)sqlite3_column_text(st, 6), &d->results) != 0 ||
 	    polldef_parse_status((const char *)sqlite3_column_text(st, 8), &d->status) != 0)
 		return -1;
@@ -560,7 +563,7 @@ int store_each_def(struct store *s, int (*fn)(void *ctx, const struct polldef *d
 	if (!table)
 		return 0;
 	return each_row(s,
-			"SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status, closed_ms"
-			" FROM polldefs ORDER BY poll",
+			"SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status, closed_ms,"
+			" roll FROM polldefs ORDER BY poll",
 			NULL, def_row, &f, err, errlen);
 }

@@ -1,10 +1,14 @@
 /* command.c -- the organiser's command, from pollctl's options to its JSON */
 #include "command.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "polldef.h"
+#include "roll.h"
 
 char *command_json(const struct client_opts *o, const char *reply, char *err, size_t errlen)
 {
@@ -16,6 +20,7 @@ char *command_json(const struct client_opts *o, const char *reply, char *err, si
 	};
 	struct polldef_cmd cmd;
 	struct polldef *d = &cmd.def;
+	char *abs = NULL;
 	size_t i;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -36,5 +41,21 @@ char *command_json(const struct client_opts *o, const char *reply, char *err, si
 	d->results = o->after_close ? POLLDEF_AFTER_CLOSE : POLLDEF_LIVE;
 	d->revote = o->revote;
 	d->status = POLLDEF_SCHEDULED;
+	if (o->roll) {
+		/* checked here (every line), and named by its absolute path: the
+		 * tallier, on this machine, reads it from its own directory */
+		struct roll *r = roll_load(o->roll, err, errlen);
+
+		if (!r)
+			return NULL;
+		roll_free(r);
+		if (!(abs = realpath(o->roll, NULL)) || strlen(abs) > POLLDEF_ROLL_MAX) {
+			snprintf(err, errlen, "--roll %s: %s", o->roll, abs ? "path too long" : strerror(errno));
+			free(abs);
+			return NULL;
+		}
+		snprintf(d->roll, sizeof(d->roll), "%s", abs);
+		free(abs);
+	}
 	return polldef_cmd_json(&cmd, err, errlen);
 }

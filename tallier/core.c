@@ -126,12 +126,14 @@ static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polld
 	if (d) {
 		*out = *d;
 		out->status = polls_status(d, now_ms);
+		out->signed_only = d->roll[0] || c->rules.roll;
 		return;
 	}
 	memset(out, 0, sizeof(*out));
 	snprintf(out->poll, sizeof(out->poll), "%s", name);
 	out->status = POLLDEF_OPEN;
 	out->revote = c->revote;
+	out->signed_only = c->rules.roll != NULL;
 	if (c->rules.nchoices <= POLLDEF_CHOICES_MAX)
 		for (k = 0; k < c->rules.nchoices; k++)
 			snprintf(out->choices[out->nchoices++], sizeof(out->choices[0]), "%s", c->rules.choices[k]);
@@ -406,8 +408,17 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
  * true when the ballot is refused. */
 static bool judge(struct core *c, const struct core_input *in, struct ballot *b, struct verdict *v)
 {
+	struct check_rules rules = c->rules;
 	struct ballot_reply reply;
+	const struct roll *own;
 	bool refused;
+
+	/* a poll with a roll of its own: that one (kept while the core lives) */
+	pthread_mutex_lock(&c->lock);
+	own = polls_roll(c->polls, in->poll);
+	pthread_mutex_unlock(&c->lock);
+	if (own)
+		rules.roll = own;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
 	if (!refused) {
@@ -417,7 +428,7 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
 		if (reply.problem[0] && !c->quiet) /* it costs no vote */
 			log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
-		refused = check_ballot_alone(&c->rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
+		refused = check_ballot_alone(&rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
 	}
 	v->answer = in->want_result || v->reply[0];
 	return refused;
@@ -749,7 +760,8 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
  * store failed). */
 static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool *failed, char *why, size_t size)
 {
-	struct polldef *d = &cmd->def;
+	struct polldef *d = &cmd->def, *put;
+	char err[160];
 	const struct polldef *cur = polls_get(c->polls, d->poll);
 	long i = tally_poll_find(c->tally, d->poll);
 
@@ -759,6 +771,19 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool 
 	}
 	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && !same_rules(c, cur, d, why, size))
 		return -1;
+	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && strcmp(cur ? cur->roll : "", d->roll) != 0) {
+		snprintf(why, size, "%s already has ballots: its roll cannot change", d->poll);
+		return -1;
+	}
+	if (d->roll[0]) { /* read now, to refuse a roll that cannot be used */
+		struct roll *r = roll_load(d->roll, err, sizeof(err));
+
+		if (!r) {
+			snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
+			return -1;
+		}
+		roll_free(r);
+	}
 	if (!cur && i < 0 && tally_poll_count(c->tally) >= c->max_polls) {
 		snprintf(why, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
 		return -1;
@@ -771,7 +796,14 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool 
 		snprintf(why, size, "its closing time has passed");
 		return -1;
 	}
-	if (commit_def(c, d, why, size) != 0 || !polls_put(c->polls, d)) {
+	if (commit_def(c, d, why, size) != 0 || !(put = polls_put(c->polls, d))) {
+		*failed = true;
+		return -1;
+	}
+	if (polls_load_roll(c->polls, put, err, sizeof(err)) != 0) {
+		/* read a moment ago: the file changed under us; stored, so the
+		 * next start refuses too */
+		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
 		*failed = true;
 		return -1;
 	}

@@ -2,15 +2,25 @@
 #include "polls.h"
 
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A tsearch tree of the definitions, keyed by name (the struct's first
- * member), and the list of them in the order they came. */
+/* One definition and its loaded roll. def is first: the tree's key is
+ * def.poll, the first member of both. */
+struct slot {
+	struct polldef def;
+	struct roll *roll;
+};
+
+/* A tsearch tree of the definitions, keyed by name, the list of them in
+ * the order they came, and the rolls they no longer use (freed last). */
 struct polls {
 	void *tree;
-	struct polldef **list;
+	struct slot **list;
 	size_t n, cap;
+	struct roll **retired;
+	size_t nretired;
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -35,9 +45,14 @@ void polls_free(struct polls *p)
 	if (!p)
 		return;
 	tdestroy(p->tree, noop_free);
-	for (k = 0; k < p->n; k++)
+	for (k = 0; k < p->n; k++) {
+		roll_free(p->list[k]->roll);
 		free(p->list[k]);
+	}
 	free(p->list);
+	for (k = 0; k < p->nretired; k++)
+		roll_free(p->retired[k]);
+	free(p->retired);
 	free(p);
 }
 
@@ -51,7 +66,8 @@ struct polldef *polls_get(const struct polls *p, const char *poll)
 
 struct polldef *polls_put(struct polls *p, const struct polldef *d)
 {
-	struct polldef *have = polls_get(p, d->poll), *made;
+	struct polldef *have = polls_get(p, d->poll);
+	struct slot *made;
 
 	if (have) {
 		*have = *d;
@@ -59,23 +75,54 @@ struct polldef *polls_put(struct polls *p, const struct polldef *d)
 	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 8;
-		struct polldef **grown = realloc(p->list, cap * sizeof(*grown));
+		struct slot **grown = realloc(p->list, cap * sizeof(*grown));
 
 		if (!grown)
 			return NULL;
 		p->list = grown;
 		p->cap = cap;
 	}
-	made = malloc(sizeof(*made));
+	made = calloc(1, sizeof(*made));
 	if (!made)
 		return NULL;
-	*made = *d;
-	if (!tsearch(made->poll, &p->tree, cmp_name)) {
+	made->def = *d;
+	if (!tsearch(made->def.poll, &p->tree, cmp_name)) {
 		free(made);
 		return NULL;
 	}
 	p->list[p->n++] = made;
-	return made;
+	return &made->def;
+}
+
+int polls_load_roll(struct polls *p, struct polldef *d, char *err, size_t errlen)
+{
+	struct slot *s = (struct slot *)(void *)d;
+	struct roll **grown, *r;
+
+	if (!d->roll[0])
+		return 0;
+	r = roll_load(d->roll, err, errlen);
+	if (!r)
+		return -1;
+	if (s->roll) {
+		grown = realloc(p->retired, (p->nretired + 1) * sizeof(*grown));
+		if (!grown) {
+			roll_free(r);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		p->retired = grown;
+		p->retired[p->nretired++] = s->roll;
+	}
+	s->roll = r;
+	return 0;
+}
+
+const struct roll *polls_roll(const struct polls *p, const char *poll)
+{
+	struct polldef *d = polls_get(p, poll);
+
+	return d && d->roll[0] ? ((struct slot *)(void *)d)->roll : NULL;
 }
 
 size_t polls_count(const struct polls *p)
@@ -85,7 +132,7 @@ size_t polls_count(const struct polls *p)
 
 struct polldef *polls_at(const struct polls *p, size_t k)
 {
-	return p->list[k];
+	return &p->list[k]->def;
 }
 
 enum polldef_status polls_status(const struct polldef *d, int64_t now_ms)
@@ -105,7 +152,7 @@ int64_t polls_next_change(const struct polls *p, int64_t now_ms)
 	size_t k;
 
 	for (k = 0; k < p->n; k++) {
-		const struct polldef *d = p->list[k];
+		const struct polldef *d = &p->list[k]->def;
 
 		if (d->status == POLLDEF_CLOSED)
 			continue;

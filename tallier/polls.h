@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "polldef.h"
+#include "roll.h"
 #include "tally.h"
 
 struct polls;
@@ -24,6 +25,16 @@ struct polldef *polls_get(const struct polls *p, const char *poll);
 /* polls_put: a copy of *d becomes d->poll's definition (replacing one).
  * Returns it (owned by p), or NULL when memory runs out. */
 struct polldef *polls_put(struct polls *p, const struct polldef *d);
+
+/* polls_load_roll: loads the roll file d->roll names (d, owned by p, as
+ * polls_get and polls_put give it) as d's roll, replacing one it had (kept
+ * until p is freed: a thread may still be checking a ballot with it).
+ * Nothing when d->roll is "". Returns 0, or -1 with the reason in err. */
+int polls_load_roll(struct polls *p, struct polldef *d, char *err, size_t errlen);
+
+/* polls_roll: the roll of poll's definition (owned by p, valid until p is
+ * freed), or NULL when it has none. */
+const struct roll *polls_roll(const struct polls *p, const char *poll);
 
 /* polls_count, polls_at: the definitions, in the order they were first put. */
 size_t polls_count(const struct polls *p);

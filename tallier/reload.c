@@ -37,9 +37,17 @@ static int reload_poll(void *ctx, const char *poll, uint64_t rejected, int64_t u
 static int reload_def(void *ctx, const struct polldef *d)
 {
 	struct reload *r = ctx;
+	struct polldef *put = polls_put(r->polls, d);
+	char why[256];
 
-	if (!polls_put(r->polls, d)) {
+	if (!put) {
 		snprintf(r->err, r->errlen, "out of memory");
+		return -1;
+	}
+	/* a poll that counts only signed ballots never counts others: no roll,
+	 * no start */
+	if (polls_load_roll(r->polls, put, why, sizeof(why)) != 0) {
+		snprintf(r->err, r->errlen, "cannot read the roll of poll %s: %s", d->poll, why);
 		return -1;
 	}
 	return polls_define(r->t, d, d->opens_ms, r->err, r->errlen);

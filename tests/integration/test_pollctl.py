@@ -71,9 +71,9 @@ class PollctlUsage(IntegrationCase):
         for extra in (["--question", "q"], ["--choices", "a"], ["--closes", "+5m"], ["--opens", "+5m"],
                       ["--results", "live"], ["--revote", "no"]):
             self.assertUsage(["close", "p1"] + extra,
-                             "--question, --choices, --opens, --closes, --results and --revote go with open")
+                             "--question, --choices, --opens, --closes, --results, --revote and --roll go with open")
         self.assertUsage(["list", "--question", "q"],
-                         "--question, --choices, --opens, --closes, --results and --revote go with open")
+                         "--question, --choices, --opens, --closes, --results, --revote and --roll go with open")
 
     def test_question(self):
         rule = "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters"

@@ -19,7 +19,7 @@ import tempfile
 import unittest
 
 import harness
-from harness import IntegrationCase
+from harness import HOST, IntegrationCase
 
 UNSIGNED = "unsigned ballot: this tallier counts only ballots signed by a voter on its roll"
 TOO_OPEN = ("permissions 0644 for '%s' are too open: the key must be readable by its owner "
@@ -78,7 +78,8 @@ def python_with_cryptography():
     return None
 
 
-class SignedBallots(IntegrationCase):
+class SignedCase(IntegrationCase):
+    """A shared broker, keys made with voter --keygen, rolls."""
 
     def setUp(self):
         self.broker = self.shared_broker()
@@ -158,6 +159,10 @@ class SignedBallots(IntegrationCase):
         return json.loads(p.stdout)
 
     # -- keys
+
+
+
+class SignedBallots(SignedCase):
 
     def test_keygen_writes_a_0600_key_and_prints_the_public_line(self):
         path = self.keygen("alice@pc12")
@@ -341,3 +346,63 @@ class SignedBallots(IntegrationCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+
+class PollRoll(SignedCase):
+    """A roll of a poll's own (pollctl open --roll, issue 12): its voters'
+    signed ballots alone count there, while the tallier's other polls take
+    unsigned ones; the roll is stored with the poll and read again at every
+    start."""
+
+    def pollctl(self, *args):
+        return harness.run([harness.pollctl_path(), "-h", HOST, "-p", str(self.port), "--timeout", "5"]
+                           + list(args))
+
+    def test_a_poll_with_its_own_roll_counts_only_its_signed_voters(self):
+        alice, bob = self.keygen("alice"), self.keygen("bob")
+        roll = self.write_roll(["alice"])
+        other = self.poll_name("open")
+        t = self.start_tallier(self.broker, topics=[self.topic, "vote/" + other], extra=["-v"])
+        rc, out, err = self.pollctl("open", self.poll, "--question", "Signed?", "--choices", "yes,no",
+                                    "--roll", roll)
+        self.assertEqual((rc, err), (0, ""), out)
+        info = json.loads(harness.sub(self.port, "vote/%s/info" % self.poll, wait=5)[1])
+        self.assertTrue(info["signed"])
+        self.assertNotIn("roll", info)  # the path stays the organiser's
+        self.assertRefused("yes", "alice", None,
+                           "unsigned ballot: this tallier counts only ballots signed by a voter on its roll")
+        self.assertRefused("yes", "bob", bob, "voter 'bob' is not on the roll")
+        self.assertCounted("yes", "alice", alice)
+        # the tallier's other polls: unsigned ballots, as before
+        self.assertCounted("no", "carol", None, poll=other)
+        # stored with the poll: after a SIGKILL, the same rule
+        t.kill()
+        t.start()
+        t.wait_subscribed(count=2)
+        self.assertRefused("no", "dave", None,
+                           "unsigned ballot: this tallier counts only ballots signed by a voter on its roll")
+        # once it has ballots, its roll stays
+        roll2 = os.path.join(self.dir, "roll2.txt")
+        with open(roll2, "w") as f:
+            f.write("bob %s\n" % self.publics["bob"])
+        rc, out, err = self.pollctl("open", self.poll, "--question", "Signed?", "--choices", "yes,no",
+                                    "--roll", roll2)
+        self.assertEqual((rc, err), (3, "pollctl: refused by the tallier: %s already has ballots: its roll "
+                                     "cannot change\n" % self.poll))
+
+    def test_a_roll_that_cannot_be_read_is_refused(self):
+        self.start_tallier(self.broker, topics=[self.topic])
+        missing = os.path.join(self.dir, "missing.txt")
+        rc, out, err = self.pollctl("open", self.poll, "--question", "q", "--choices", "a,b", "--roll", missing)
+        self.assertEqual(rc, 1, err)
+        self.assertIn(missing, err)
+        # the tallier itself refuses a path it cannot read (sent by hand)
+        rc, out, err = harness.run([shutil.which("mosquitto_rr") or "/usr/bin/mosquitto_rr", "-h", HOST,
+                                    "-p", str(self.port), "-q", "1", "-t", "votectl",
+                                    "-e", "votectl/reply/roll-test", "-W", "5", "-m",
+                                    json.dumps({"cmd": "open", "poll": self.poll, "question": "q",
+                                                "choices": ["a", "b"], "roll": missing})])
+        answer = json.loads(out)
+        self.assertFalse(answer["ok"], answer)
+        self.assertRegex(answer["error"], r"^cannot read the roll of %s: " % self.poll)

@@ -546,7 +546,7 @@ static const struct error_case error_cases[] = {
 	{ C, { "open", "p1", "--choices", "a" }, "open needs --question" },
 	{ C, { "open", "p1", "--question", "q" }, "open needs --choices" },
 	{ C, { "close", "p1", "--revote", "no" },
-	  "--question, --choices, --opens, --closes, --results and --revote go with open" },
+	  "--question, --choices, --opens, --closes, --results, --revote and --roll go with open" },
 	{ C, { OPEN, "--question", "" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
 	{ C, { OPEN, "--question", "a\x7f" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
 	{ C, { OPEN, "--question", "\xc3" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },

@@ -425,7 +425,7 @@ static void store_save_def_should_give_back_what_it_stored(void **state)
 	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	struct polldef d = { .poll = "p1", .defined = true, .question = "Lunch at noon?",
 			     .choices = { "yes", "no", "caf\xc3\xa9" }, .nchoices = 3, .opens_ms = 1000,
-			     .closes_ms = 5000, .results = POLLDEF_AFTER_CLOSE, .revote = false,
+			     .closes_ms = 5000, .results = POLLDEF_AFTER_CLOSE, .revote = false, .roll = "/srv/roll.txt",
 			     .status = POLLDEF_CLOSED, .closed_ms = 4000 };
 	struct polldef got;
 	char err[256] = "";
@@ -446,6 +446,7 @@ static void store_save_def_should_give_back_what_it_stored(void **state)
 	assert_true(got.opens_ms == 1000 && got.closes_ms == 5000 && got.closed_ms == 4500);
 	assert_int_equal(got.results, POLLDEF_AFTER_CLOSE);
 	assert_false(got.revote);
+	assert_string_equal(got.roll, "/srv/roll.txt");
 	assert_int_equal(got.status, POLLDEF_CLOSED);
 	assert_int_equal(store_each_def(s, count_def, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
