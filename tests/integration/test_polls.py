@@ -157,6 +157,9 @@ class Polls(IntegrationCase):
         self.assertNotIn("results", final)
 
     def test_refusals_and_answers(self):
+        # a broker of its own: every tallier on a broker answers "list"
+        self.broker = self.private_broker()
+        self.port = self.broker.port
         t = self.tallier()
         rc, answer, err = ctl(self.port, {"cmd": "close", "poll": self.poll})
         self.assertEqual(answer, {"ok": False, "error": "no poll '%s'" % self.poll})
