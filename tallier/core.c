@@ -28,7 +28,10 @@
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
  * ballot that is not on disk. lock also guards polls (the definitions)
- * and infover.
+ * and infover. An organiser's command and a change of status by the clock
+ * commit their definition while lock is held (rare, and nothing may be
+ * counted for the poll in between), and a poll's roll is read under it
+ * when the poll is defined.
  *
  * The schedule holds two slots per poll i: 2i its result, 2i + 1 its
  * information (vote/<poll>/info), each with its own version; a poll that
