@@ -77,7 +77,9 @@ async function main() {
       out({ ok: false, error: String(e && e.message || e) });
     }
   }
-  await context.close();
+  // Chromium's own exit, at most 5 s; then this process ends whatever is left open.
+  await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+  process.exit(0);
 }
 
 main().catch((e) => {

@@ -100,12 +100,13 @@ class Browser:
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write(b'{"op":"quit"}\n')
-                self.proc.stdin.flush()
+                self.proc.stdin.close()
                 self.proc.wait(15)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-        self.stderr.close()
+        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
+            f.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
