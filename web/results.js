@@ -100,7 +100,10 @@
     var total = r && typeof r.total === 'number' ? r.total : 0;
     $('total').textContent = total + (total === 1 ? ' vote' : ' votes') +
       (r && r.rejected ? ' (' + r.rejected + ' rejected)' : '');
-    $('total').setAttribute('data-total', total);
+    if ($('total').getAttribute('data-total') !== String(total)) {
+      $('total').setAttribute('data-total', total);
+      $('total').setAttribute('data-shown-at', Date.now()); // when it changed (bench/run.py reads it)
+    }
     var updated = r ? MV.ms(r.updated) : null;
     $('updated').textContent = updated ? 'updated ' + MV.clock(updated) : '';
     view.setAttribute('data-updated', r && r.updated ? r.updated : '');
