@@ -132,9 +132,8 @@ for _ in $(seq 200); do
   if ! kill -0 "$pid" 2>/dev/null; then
     rc=0
     wait "$pid" || rc=$?
-    if new_log | grep -q "Error: Address already in use" &&
-       [ "$(new_log | sed -n 's/^.*Opening .* listen socket on port \([0-9]*\)\.$/\1/p' | tail -1)" = "$wsport" ] && ! $secure; then
-      die "mosquitto cannot listen on port $wsport (the web pages and WebSockets): another program holds it (choose another port with MQTTVOTE_WS_PORT)"
+    if ! $secure && new_log | grep -q "Error: Unable to create websockets listener on port $wsport\.$"; then
+      die "mosquitto cannot listen on port $wsport (the web pages, MQTT over WebSockets): another program holds it, or $root/web cannot be read (choose another port with MQTTVOTE_WS_PORT)"
     fi
     if new_log | grep -q "Error: Address already in use"; then
       die "mosquitto cannot listen on port $port: another program holds it (a broker already running, such as Debian's own: sudo systemctl stop mosquitto; or choose another port with MQTTVOTE_PORT)"
@@ -156,7 +155,9 @@ if $secure; then
   echo "broker: mosquitto (pid $pid) listening on port $port (TLS, accounts: mosquitto-secure.conf), state in $state"
 else
   echo "broker: mosquitto (pid $pid) listening on port $port (voters) and 127.0.0.1:$tport (the tallier), state in $state"
-  echo "broker: results page http://${bind:-127.0.0.1}:$wsport/ and voting page http://${bind:-127.0.0.1}:$wsport/vote.html#POLL (MQTT over WebSockets on port $wsport, files of $root/web)"
+  # the pages' addresses: phones need this machine's address on the network, not 127.0.0.1
+  host=${bind:-$(hostname -I 2>/dev/null | awk '{print $1}' || true)}
+  echo "broker: results page http://${host:-127.0.0.1}:$wsport/ and voting page http://${host:-127.0.0.1}:$wsport/vote.html#POLL (MQTT over WebSockets on port $wsport, files of $root/web)"
 fi
 
 if $background; then
