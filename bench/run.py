@@ -27,6 +27,11 @@ bench/loadgen (Paho MQTTAsync, N connections, QoS 1) and measures:
  5. voter --confirm wall time, ballot to receipt, against mosquitto_rr
     -q 1 doing the same request and reply, a tallier answering both
     (--only confirm);
+ 7. the web page (--only page): the time from a ballot (mosquitto_pub -l,
+    QoS 1) to the results page (web/index.html in headless Chromium, MQTT.js
+    over the broker's WebSockets listener) showing its total, against the
+    time from the same ballot to mosquitto_sub receiving the result; skipped,
+    saying why, without Chromium or what scripts/setup.sh installs;
  6. signed ballots (--only signed): live throughput of a signed poll
     (tallier --roll, every ballot signed by loadgen --sign before the
     clock starts) against the same tallier on an unsigned poll, in the
@@ -67,7 +72,7 @@ import time
 HOST = "127.0.0.1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GROUPS = ("throughput", "latency", "memory", "cli", "confirm", "signed")  # what --only selects
+GROUPS = ("throughput", "latency", "memory", "cli", "confirm", "signed", "page")  # what --only selects
 
 FULL = {
     "throughput_ballots": 200000,
@@ -82,6 +87,7 @@ FULL = {
     "cli_runs": 40,
     "timeout": 300,
     "signcost_rounds": 20000,
+    "page_ballots": 30,
 }
 QUICK = {
     "throughput_ballots": 2000,
@@ -96,6 +102,7 @@ QUICK = {
     "cli_runs": 5,
     "timeout": 60,
     "signcost_rounds": 200,
+    "page_ballots": 3,
 }
 
 # --------------------------------------------------------------------------
@@ -334,7 +341,7 @@ class Broker:
     repository's mosquitto.conf (nodelay=False: Mosquitto's default, Nagle
     on), log to a file (it tells when a client has subscribed)."""
 
-    def __init__(self, tools, workdir, name, nodelay=True):
+    def __init__(self, tools, workdir, name, nodelay=True, websockets=False):
         self.dir = tempfile.mkdtemp(prefix="broker-%s-" % name, dir=workdir)
         self.log = os.path.join(self.dir, "broker.log")
         for _ in range(5):
@@ -342,6 +349,10 @@ class Broker:
             conf = os.path.join(self.dir, "mosquitto.conf")
             with open(conf, "w") as f:
                 f.write("listener %d %s\n" % (self.port, HOST))
+                if websockets:  # as mosquitto.conf's listener 9001: MQTT over WebSockets and web/
+                    self.ws_port = free_port()
+                    f.write("listener %d %s\nprotocol websockets\nhttp_dir %s\n"
+                            % (self.ws_port, HOST, os.path.join(ROOT, "web")))
                 f.write("allow_anonymous true\n")
                 f.write("max_queued_messages 0\n")
                 f.write("persistence false\n")
@@ -841,6 +852,84 @@ def confirm_times(tools, workdir, cfg):
         broker.stop()
 
 
+def page_latency(tools, workdir, cfg):
+    """Ballot to the results page showing it: one ballot at a time, each from
+    a running mosquitto_pub -l (QoS 1), timed from the write of its line to
+    (project) the page's total showing it -- web/index.html#benchpage in
+    headless Chromium; the page stamps the moment it wrote the new total
+    (Date.now(), data-shown-at), so Playwright's polling adds nothing to the
+    figure -- and to (reference) mosquitto_sub -v
+    receiving the tallier's result, in the same run. Returns {"skipped": why}
+    without Chromium, node or what scripts/setup.sh installs."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    os.environ.setdefault("MQTTVOTE_SOURCE_DIR", ROOT)
+    import test_live_page as live  # the browser test's driver (browser.js, playwright-core)
+    why = live.missing()
+    if why:
+        return {"skipped": why}
+    broker = Broker(tools, workdir, "page", websockets=True)
+    tallier = sub = browser = pub = None
+    seen, cond = {}, threading.Condition()
+
+    def on_line(now, line):
+        try:
+            total = json.loads(line.partition(" ")[2]).get("total")
+        except (ValueError, AttributeError):
+            return
+        with cond:
+            seen.setdefault(total, now)
+            cond.notify_all()
+    try:
+        cid = "tallier-" + secrets.token_hex(4)
+        tallier = start_tallier(tools, broker, workdir, cid, os.path.join(workdir, "page.db"))
+        broker.wait_subscribed(cid, "vote/+")
+        scid = "pagesub-" + secrets.token_hex(4)
+        sub = Proc([tools.mosquitto_sub, "-h", HOST, "-p", str(broker.port), "-q", "1", "-v", "-i", scid,
+                    "-t", "vote/benchpage/result"], "mosquitto_sub (result)", capture="stdout", on_line=on_line)
+        broker.wait_subscribed(scid, "vote/benchpage/result")
+        browser = live.Browser()
+        browser.cmd("page", name="proj", url="http://%s:%d/#benchpage" % (HOST, broker.ws_port),
+                    width=1920, height=1080)
+        browser.wait("proj", live.CONNECTED, "the page connects")
+        pub = subprocess.Popen([tools.mosquitto_pub, "-h", HOST, "-p", str(broker.port), "-q", "1",
+                                "-t", "vote/benchpage", "-l"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=child_env(), preexec_fn=_pdeathsig, text=True)
+        page_ms, sub_ms = [], []
+        for i in range(1, cfg["page_ballots"] + 1):
+            line = json.dumps({"poll": "benchpage", "voter": "page%d" % i, "choice": "yes",
+                               "id": secrets.token_hex(16), "ts": int(time.time() * 1000)}) + "\n"
+            t0 = time.time()
+            pub.stdin.write(line)
+            pub.stdin.flush()
+            shown = browser.cmd("wait", name="proj", ms=10000, timeout=20,
+                                expr="document.getElementById('total').getAttribute('data-total') === '%d' "
+                                     "&& +document.getElementById('total').getAttribute('data-shown-at')" % i)
+            with cond:
+                if not cond.wait_for(lambda: i in seen, 10):
+                    raise BenchError("mosquitto_sub got no result with total %d" % i)
+                got = seen[i]
+            page_ms.append(shown - t0 * 1000)
+            sub_ms.append((got - t0) * 1000)
+        out = {"ballots": len(page_ms),
+               "page_minus_sub_p50_ms": statistics.median(p - s for p, s in zip(page_ms, sub_ms))}
+        for name, v in (("page", page_ms), ("mosquitto_sub", sub_ms)):
+            v = sorted(v)
+            out[name] = {"p50_ms": statistics.median(v), "max_ms": v[-1], "min_ms": v[0]}
+        return out
+    except AssertionError as e:  # the driver's failures
+        raise BenchError(str(e))
+    finally:
+        if pub:
+            pub.stdin.close()
+            pub.wait(10)
+        if browser:
+            browser.close()
+        for p in (sub, tallier):
+            if p:
+                p.stop()
+        broker.stop()
+
+
 # --------------------------------------------------------------------------
 # Report
 
@@ -969,6 +1058,13 @@ def build_figures(res):
         figs.append(figure("confirm_wall", "voter --confirm wall time p50, ballot to receipt", "ms",
                            c["voter_confirm"]["p50_ms"], c["mosquitto_rr"]["p50_ms"], "mosquitto_rr -q 1",
                            "lower", "<= 1.20x ref", lambda v, q: q <= 1.2))
+    c = res.get("page")
+    if c and "page" in c:
+        figs.append(figure("page_latency", "ballot to the results page p50 (Chromium, WebSockets)", "ms",
+                           c["page"]["p50_ms"], c["mosquitto_sub"]["p50_ms"], "mosquitto_sub (the result)",
+                           "lower", "< 1000 ms", lambda v, q: v < 1000))
+        figs.append(figure("page_latency_max", "ballot to the results page max", "ms", c["page"]["max_ms"],
+                           c["mosquitto_sub"]["max_ms"], "mosquitto_sub (the result)", "lower"))
     return figs
 
 
@@ -1077,6 +1173,9 @@ def main():
                               lambda: signature_cost(tools, cfg))
         if "confirm" in only:
             res["confirm"] = step("voter --confirm against mosquitto_rr", lambda: confirm_times(tools, workdir, cfg))
+        if "page" in only:
+            res["page"] = step("ballot to the results page against mosquitto_sub",
+                               lambda: page_latency(tools, workdir, cfg))
     except KeyboardInterrupt:
         errors.append("interrupted")
     finally:
@@ -1097,6 +1196,8 @@ def main():
     print("a Paho MQTTAsync subscriber that does nothing, acknowledging as the tallier must (draining, against Paho),")
     print("loadgen --respond (latency), the sqlite3 shell reading the store (restart), mosquitto_pub -q 1 (CLI),")
     print("mosquitto_rr -q 1 answered by the same tallier (--confirm).")
+    if (res.get("page") or {}).get("skipped"):
+        print("page: skipped: %s" % res["page"]["skipped"])
     if args.quick:
         print("--quick: a smoke test of the harness; these numbers are too small to mean anything.")
     if tools.sanitized:

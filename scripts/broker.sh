@@ -7,6 +7,9 @@
 #   MQTTVOTE_PORT=1883            the public port (mosquitto.conf's "listener 1883" moved to it;
 #                                 with --secure, 8883 and its "listener 8883")
 #   MQTTVOTE_TALLIER_PORT=1884    the tallier's loopback port ("listener 1884 127.0.0.1" moved)
+#   MQTTVOTE_WS_PORT=9001         the browsers' port: MQTT over WebSockets and the pages of
+#                                 web/ ("listener 9001" moved; its "http_dir web" is made
+#                                 absolute: mosquitto runs in the state directory)
 #   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
 #   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
 #                                 mosquitto.log (default: ./broker-state)
@@ -17,6 +20,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tport=${MQTTVOTE_TALLIER_PORT:-1884}
+wsport=${MQTTVOTE_WS_PORT:-9001}
 bind=${MQTTVOTE_BIND:-}
 state=${MQTTVOTE_BROKER_DIR:-$PWD/broker-state}
 background=false
@@ -46,6 +50,8 @@ fi
   usage "invalid MQTTVOTE_PORT '$port' (want 1 to 65535)"
 $secure || { [[ $tport =~ ^[0-9]{1,5}$ ]] && [ "$tport" -ge 1 ] && [ "$tport" -le 65535 ] && [ "$tport" != "$port" ]; } ||
   usage "invalid MQTTVOTE_TALLIER_PORT '$tport' (want 1 to 65535, not the public port)"
+$secure || { [[ $wsport =~ ^[0-9]{1,5}$ ]] && [ "$wsport" -ge 1 ] && [ "$wsport" -le 65535 ] && [ "$wsport" != "$port" ] && [ "$wsport" != "$tport" ]; } ||
+  usage "invalid MQTTVOTE_WS_PORT '$wsport' (want 1 to 65535, not the public or the tallier's port)"
 [[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [ -x "$mosquitto" ] || die "mosquitto is not installed (scripts/setup.sh installs it)"
@@ -62,6 +68,11 @@ if [ "$(id -u)" -eq 0 ]; then
   chmod 700 "$state"
   ! command -v runuser >/dev/null || runuser -u "$user" -- test -w "$state" -a -x "$state" ||
     die "mosquitto, started as root, runs as the user '$user', who cannot reach $state (a directory above it is closed): set MQTTVOTE_BROKER_DIR to a directory that user can reach"
+  # It serves web/ as that user too: a checkout that user cannot read gives 404s.
+  if ! $secure && command -v runuser >/dev/null && [ -e "$root/web/index.html" ] &&
+     ! runuser -u "$user" -- test -r "$root/web/index.html"; then
+    echo "broker: warning: mosquitto, started as root, runs as the user '$user', who cannot read $root/web/index.html: the web pages will answer 404 (put the repository where that user can read it)" >&2
+  fi
   # It reads the certificate, key, password file and ACL as that user too (Mosquitto 2.0.11).
   if $secure && command -v runuser >/dev/null; then
     for f in "$secdir/ca.crt" "$secdir/server.crt" "$secdir/server.key" "$secdir/passwd" "$root/mosquitto-secure.acl"; do
@@ -86,11 +97,19 @@ if $secure; then
       -e "s#^\(certfile\|keyfile\|cafile\|password_file\) secure/#\1 $secdir/#" \
       -e "s#^acl_file mosquitto-secure.acl\$#acl_file $root/mosquitto-secure.acl#" "$conf" > "$state/mosquitto.conf"
   conf=$state/mosquitto.conf
-elif [ "$port" != 1883 ] || [ "$tport" != 1884 ] || [ -n "$bind" ]; then
+else
+  # Always a copy: its http_dir must be absolute (mosquitto runs in $state).
   grep -qx "listener 1883" "$conf" || die "$conf has no line 'listener 1883'"
   grep -qx "listener 1884 127.0.0.1" "$conf" || die "$conf has no line 'listener 1884 127.0.0.1'"
+  grep -qx "listener 9001" "$conf" || die "$conf has no line 'listener 9001'"
+  grep -qx "http_dir web" "$conf" || die "$conf has no line 'http_dir web'"
+  [ -d "$root/web" ] || die "no $root/web: the pages the WebSockets listener serves"
+  [ -s "$root/web/vendor/mqtt.min.js" ] ||
+    echo "broker: warning: no $root/web/vendor/mqtt.min.js: the web pages cannot connect until scripts/setup.sh has copied it there" >&2
   sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" \
-      -e "s/^listener 1884 127.0.0.1\$/listener $tport 127.0.0.1/" "$conf" > "$state/mosquitto.conf"
+      -e "s/^listener 1884 127.0.0.1\$/listener $tport 127.0.0.1/" \
+      -e "s/^listener 9001\$/listener $wsport${bind:+ $bind}/" \
+      -e "s#^http_dir web\$#http_dir $root/web#" "$conf" > "$state/mosquitto.conf"
   conf=$state/mosquitto.conf
 fi
 # mosquitto reads its acl_file from the directory it runs in, and (started
@@ -113,6 +132,9 @@ for _ in $(seq 200); do
   if ! kill -0 "$pid" 2>/dev/null; then
     rc=0
     wait "$pid" || rc=$?
+    if ! $secure && new_log | grep -q "Error: Unable to create websockets listener on port $wsport\.$"; then
+      die "mosquitto cannot listen on port $wsport (the web pages, MQTT over WebSockets): another program holds it, or $root/web cannot be read (choose another port with MQTTVOTE_WS_PORT)"
+    fi
     if new_log | grep -q "Error: Address already in use"; then
       die "mosquitto cannot listen on port $port: another program holds it (a broker already running, such as Debian's own: sudo systemctl stop mosquitto; or choose another port with MQTTVOTE_PORT)"
     fi
@@ -133,6 +155,9 @@ if $secure; then
   echo "broker: mosquitto (pid $pid) listening on port $port (TLS, accounts: mosquitto-secure.conf), state in $state"
 else
   echo "broker: mosquitto (pid $pid) listening on port $port (voters) and 127.0.0.1:$tport (the tallier), state in $state"
+  # the pages' addresses: phones need this machine's address on the network, not 127.0.0.1
+  host=${bind:-$(hostname -I 2>/dev/null | awk '{print $1}' || true)}
+  echo "broker: results page http://${host:-127.0.0.1}:$wsport/ and voting page http://${host:-127.0.0.1}:$wsport/vote.html#POLL (MQTT over WebSockets on port $wsport, files of $root/web)"
 fi
 
 if $background; then

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh -- sets mqtt-vote up, then runs a short poll: a broker, a tallier, a few voters, the result
-# Usage: scripts/demo.sh          (MQTTVOTE_PORT=port to choose the broker's port)
+# Usage: scripts/demo.sh          (MQTTVOTE_PORT=port to choose the broker's port, MQTTVOTE_WS_PORT
+#                                  its web pages' port: MQTT over WebSockets)
 # The broker is scripts/broker.sh (the repository's mosquitto.conf) on 127.0.0.1, on a
 # free port unless MQTTVOTE_PORT says which, with a scratch state directory; the demo
-# stops (exit 1) when that broker cannot listen, rather than talk to another one.
+# stops (exit 1) when that broker cannot listen, rather than talk to another one. Its
+# WebSockets listener serves web/: the demo prints the results page's and the voting page's
+# addresses, and, run from a terminal, keeps everything running until Enter is pressed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -36,9 +39,10 @@ wait_for() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=${MQTTVOTE_PORT:-$(free_port)}
 tport=${MQTTVOTE_TALLIER_PORT:-$(free_port)}
+wsport=${MQTTVOTE_WS_PORT:-$(free_port)}
 
-echo "== broker: scripts/broker.sh (mosquitto -c mosquitto.conf: voters on port $port, the tallier on 127.0.0.1:$tport)"
-MQTTVOTE_PORT=$port MQTTVOTE_TALLIER_PORT=$tport MQTTVOTE_BIND=127.0.0.1 MQTTVOTE_BROKER_DIR=$work/broker "$root/scripts/broker.sh" --background ||
+echo "== broker: scripts/broker.sh (mosquitto -c mosquitto.conf: voters on port $port, the tallier on 127.0.0.1:$tport, web pages on $wsport)"
+MQTTVOTE_PORT=$port MQTTVOTE_TALLIER_PORT=$tport MQTTVOTE_WS_PORT=$wsport MQTTVOTE_BIND=127.0.0.1 MQTTVOTE_BROKER_DIR=$work/broker "$root/scripts/broker.sh" --background ||
   { echo "demo: no broker of its own on port $port: stopping" >&2; exit 1; }
 pids+=("$(cat "$work/broker/mosquitto.pid")")
 
@@ -78,3 +82,10 @@ settled() { result | grep -q '"total":4,"rejected":1'; }
 wait_for "the result" settled
 echo "== mosquitto_sub -t 'vote/+/result' -v"
 mosquitto_sub -p "$port" -t 'vote/+/result' -v -C 1 -W 2
+
+echo "== web pages (served by the broker's WebSockets listener, from web/)"
+echo "   results:     http://127.0.0.1:$wsport/   (every poll; one, large: http://127.0.0.1:$wsport/#demo)"
+echo "   voting page: http://127.0.0.1:$wsport/vote.html#demo"
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "   open them in a browser; press Enter to stop the demo " _ || true
+fi

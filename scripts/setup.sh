@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# setup.sh -- installs the Debian packages mqtt-vote needs (only those missing) and builds it into build/
+# setup.sh -- installs the Debian packages mqtt-vote needs (only those missing), builds it into build/,
+# and installs the web pages' two libraries (npm ci) into web/vendor/
 # Usage: scripts/setup.sh [cmake options...]   (BUILD_DIR=dir to build elsewhere)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +9,9 @@ build=${BUILD_DIR:-$root/build}
 packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-dev libsqlite3-dev
           libcmocka-dev mosquitto mosquitto-clients python3 netcat-openbsd
           python3-cryptography) # the signed-ballot test signs with it, independently of OpenSSL's C API
+# Node.js and npm for `npm ci` (the web pages' libraries, the browser test's driver): Debian's,
+# unless a node and an npm are already on PATH (another install, such as NodeSource's).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,6 +24,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The web pages' libraries (web/, served by the broker's WebSockets listener): MQTT.js and
+# qrcode-generator, at the versions of package-lock.json, plus playwright-core for the browser
+# test. Their browser bundles are copied into web/vendor/ (ignored by git): no other build step.
+lock_stamp=$root/node_modules/.mqttvote-package-lock.json
+if ! cmp -s "$root/package-lock.json" "$lock_stamp" 2>/dev/null; then
+  echo "setup: npm ci (package-lock.json: mqtt, qrcode-generator, playwright-core)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$root/package-lock.json" "$lock_stamp"
+fi
+mkdir -p "$root/web/vendor"
+cp "$root/node_modules/mqtt/dist/mqtt.min.js" "$root/node_modules/qrcode-generator/dist/qrcode.js" "$root/web/vendor/"
+chmod 644 "$root/web/vendor/mqtt.min.js" "$root/web/vendor/qrcode.js"
 
 cmake -S "$root" -B "$build" "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"

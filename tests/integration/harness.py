@@ -235,6 +235,9 @@ class Broker:
         # where the tallier connects: the repository configuration's
         # loopback listener, else the one port
         self.tallier_port = None
+        # repo_conf: the browsers' WebSockets listener (mosquitto.conf's
+        # "listener 9001", moved; it serves the repository's web/)
+        self.ws_port = None
         self.state_dir = state_dir
         self.data_dir = None  # set at the first start (_data_dir_for)
         self.proc = proc
@@ -304,11 +307,15 @@ class Broker:
             src = os.environ["MQTTVOTE_SOURCE_DIR"]
             path = os.path.join(src, "mosquitto.conf")
             text = _read(path)
-            for line in ("listener 1883", "listener 1884 127.0.0.1"):
+            for line in ("listener 1883", "listener 1884 127.0.0.1", "listener 9001", "http_dir web"):
                 if "\n%s\n" % line not in text:
                     raise BrokerError("%s has no line '%s'" % (path, line))
             if self.tallier_port is None:
                 self.tallier_port = free_port()
+            if self.ws_port is None:
+                self.ws_port = free_port()
+            text = text.replace("\nlistener 9001\n", "\nlistener %d %s\n" % (self.ws_port, HOST))
+            text = text.replace("\nhttp_dir web\n", "\nhttp_dir %s\n" % os.path.join(os.path.abspath(src), "web"))
             text = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST))
             text = text.replace("\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % self.tallier_port)
             lines = text.splitlines()
@@ -374,6 +381,7 @@ class Broker:
         for _ in range(8):
             self.port = free_port()
             self.tallier_port = None
+            self.ws_port = None
             if self._launch(detach):
                 return
         raise BrokerError("mosquitto could not bind a free port in 8 tries:\n%s"

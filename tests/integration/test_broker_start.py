@@ -62,7 +62,8 @@ class StartedBroker:
         self.starts += 1
         out = open(self.out_path, "ab")
         env = dict(os.environ, MQTTVOTE_PORT=str(self.port),
-                   MQTTVOTE_TALLIER_PORT=str(self.tallier_port))
+                   MQTTVOTE_TALLIER_PORT=str(self.tallier_port),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()))
         try:
             self.proc = subprocess.Popen(self.prefix + [broker_sh(self.root)], cwd=self.cwd,
                                          env=env,
@@ -133,7 +134,7 @@ class BrokerStart(IntegrationCase):
         return d
 
     def public_repo(self):
-        """A copy of scripts/broker.sh and mosquitto.conf that any user can
+        """A copy of scripts/broker.sh, mosquitto.conf and web/ that any user can
         read (this checkout may be in a directory closed to nobody)."""
         d = tempfile.mkdtemp(prefix="mqttvote-start-repo-")
         self.addCleanup(shutil.rmtree, d, True)
@@ -143,6 +144,12 @@ class BrokerStart(IntegrationCase):
         shutil.copy(repo_conf(), os.path.join(d, "mosquitto.conf"))
         shutil.copy(os.path.join(os.path.dirname(repo_conf()), "mosquitto.acl"),
                     os.path.join(d, "mosquitto.acl"))
+        # the pages its WebSockets listener serves (http_dir), readable by all
+        shutil.copytree(os.path.join(os.path.dirname(repo_conf()), "web"), os.path.join(d, "web"))
+        for top, dirs, files in os.walk(os.path.join(d, "web")):
+            os.chmod(top, 0o755)
+            for f in files:
+                os.chmod(os.path.join(top, f), 0o644)
         os.chmod(broker_sh(d), 0o755)
         os.chmod(os.path.join(d, "mosquitto.conf"), 0o644)
         os.chmod(os.path.join(d, "mosquitto.acl"), 0o644)
@@ -197,7 +204,8 @@ class BrokerStart(IntegrationCase):
     def test_an_ordinary_user_in_a_directory_it_cannot_write_is_told(self):
         cwd = self.workdir()  # root's
         env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()),
-                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()))
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()))
         p = subprocess.run(as_nobody() + [broker_sh(self.public_repo())], cwd=cwd, env=env,
                            capture_output=True, text=True, timeout=15)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
@@ -210,7 +218,8 @@ class BrokerStart(IntegrationCase):
         self.addCleanup(broker.cleanup)
         broker.start()
         env = dict(os.environ, MQTTVOTE_PORT=str(harness.free_port()),
-                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()))
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()))
         p = subprocess.run([broker_sh()], cwd=cwd, env=env, capture_output=True, text=True,
                            timeout=15)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
@@ -232,7 +241,8 @@ class BrokerStart(IntegrationCase):
         self.assertIn("\nlistener 1884 127.0.0.1\n", text)
         with open(conf, "w") as f:
             f.write(text.replace("\nlistener 1883\n", "\nlistener %d\n" % port).replace(
-                "\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % harness.free_port()))
+                "\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % harness.free_port()).replace(
+                "\nlistener 9001\n", "\nlistener %d\n" % harness.free_port()))
         p = subprocess.Popen([harness.mosquitto_path(), "-c", conf], cwd=cwd,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              preexec_fn=harness._die_with_parent)
@@ -263,7 +273,8 @@ class PortTaken(IntegrationCase):
 
     def run_broker_sh(self, args, **env):
         env = dict(os.environ, MQTTVOTE_PORT=str(self.port),
-                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()), **env)
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()), **env)
         t0 = time.monotonic()
         p = subprocess.run([broker_sh()] + args, cwd=self.state, env=env, capture_output=True,
                            text=True, timeout=20)
