@@ -27,8 +27,8 @@
  * that poll is in progress (committing[i] == 0), and whoever renders a
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
- * ballot that is not on disk. lock also guards polls (the definitions)
- * and infover. An organiser's command and a change of status by the clock
+ * ballot that is not on disk. lock also guards polls (the definitions),
+ * next_change_ms and infover. An organiser's command and a change of status by the clock
  * commit their definition while lock is held (rare, and nothing may be
  * counted for the poll in between), and a poll's roll is read under it
  * when the poll is defined.
@@ -46,6 +46,8 @@ struct core {
 	uint64_t *infover;         /* per poll: the version of its information */
 	size_t ncommitting;        /* committing and infover have this many entries */
 	struct polls *polls;       /* the polls an organiser defined or closed */
+	int64_t next_change_ms;    /* wall clock: the next change of status the clock brings to
+				    * one of polls (INT64_MAX: none; INT64_MIN: to be found) */
 	bool failed;               /* a store failure or out of memory: nothing more is counted */
 
 	pthread_mutex_t store_lock;
@@ -215,6 +217,8 @@ static int transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
 	struct polldef next;
 	size_t k;
 
+	if (now_ms < c->next_change_ms)
+		return 0; /* nothing to change yet: no scan of the definitions */
 	for (k = 0; k < polls_count(c->polls); k++) {
 		struct polldef *d = polls_at(c->polls, k);
 		enum polldef_status st = polls_status(d, now_ms);
@@ -237,6 +241,7 @@ static int transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
 		if (!c->quiet)
 			log_line("poll %s %s at %s", d->poll, st == POLLDEF_CLOSED ? "closed" : "opened", when);
 	}
+	c->next_change_ms = polls_next_change(c->polls, now_ms);
 	return 0;
 }
 
@@ -288,6 +293,7 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->wake = cfg->wake;
 	c->wake_arg = cfg->wake_arg;
 	c->armed_ms = INT64_MAX;
+	c->next_change_ms = INT64_MIN;
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
 		snprintf(err, errlen, "cannot create a mutex");
 		goto fail;
@@ -621,7 +627,7 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	slot = pubsched_next(c->sched, now_ms, wake_ms);
 	if (slot < 0) {
 		/* and the next change of status by the clock */
-		change = polls_next_change(c->polls, wall);
+		change = c->next_change_ms;
 		if (change != INT64_MAX && now_ms + (change - wall) < *wake_ms)
 			*wake_ms = now_ms + (change - wall);
 		c->armed_ms = *wake_ms;
@@ -764,32 +770,29 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
 static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool *failed, char *why, size_t size)
 {
 	struct polldef *d = &cmd->def, *put;
-	char err[160];
 	const struct polldef *cur = polls_get(c->polls, d->poll);
-	long i = tally_poll_find(c->tally, d->poll);
+	long i = tally_poll_find(c->tally, d->poll), rc = -1;
+	struct roll *roll = NULL;
+	char err[160];
 
 	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
 		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
-		return -1;
+		goto out;
 	}
 	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && !same_rules(c, cur, d, why, size))
-		return -1;
+		goto out;
 	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && strcmp(cur ? cur->roll : "", d->roll) != 0) {
 		snprintf(why, size, "%s already has ballots: its roll cannot change", d->poll);
-		return -1;
+		goto out;
 	}
-	if (d->roll[0]) { /* read now, to refuse a roll that cannot be used */
-		struct roll *r = roll_load(d->roll, err, sizeof(err));
-
-		if (!r) {
-			snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
-			return -1;
-		}
-		roll_free(r);
+	/* read once, now: a roll that cannot be used is refused */
+	if (d->roll[0] && !(roll = roll_load(d->roll, err, sizeof(err)))) {
+		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
+		goto out;
 	}
 	if (!cur && i < 0 && tally_poll_count(c->tally) >= c->max_polls) {
 		snprintf(why, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
-		return -1;
+		goto out;
 	}
 	if (!cmd->has_opens)
 		d->opens_ms = cur && cur->opens_ms <= now ? cur->opens_ms : now;
@@ -797,22 +800,25 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool 
 	d->status = polls_status(d, now);
 	if (d->status == POLLDEF_CLOSED) {
 		snprintf(why, size, "its closing time has passed");
-		return -1;
+		goto out;
 	}
-	if (commit_def(c, d, why, size) != 0 || !(put = polls_put(c->polls, d))) {
-		*failed = true;
-		return -1;
-	}
-	if (polls_load_roll(c->polls, put, err, sizeof(err)) != 0) {
-		/* read a moment ago: the file changed under us; stored, so the
-		 * next start refuses too */
-		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
-		*failed = true;
-		return -1;
+	*failed = true; /* from here on, a failure is the store's or memory's */
+	if (commit_def(c, d, why, size) != 0 || !(put = polls_put(c->polls, d)))
+		goto out;
+	if (roll) {
+		struct roll *given = roll;
+
+		roll = NULL; /* p's now, whatever polls_set_roll returns */
+		if (polls_set_roll(c->polls, put, given, why, size) != 0)
+			goto out;
 	}
 	if ((i = announce(c, d, now, why, size)) < 0)
-		*failed = true;
-	return i;
+		goto out;
+	*failed = false;
+	rc = i;
+out:
+	roll_free(roll);
+	return rc;
 }
 
 /* cmd_close: closes a poll by hand, now. Under c->lock. Returns the
@@ -917,6 +923,8 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 		*answer = cmd_list(c, now, err, sizeof(err));
 		break;
 	}
+	if (cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE)
+		c->next_change_ms = INT64_MIN; /* a definition may have changed: look again */
 	if (failed) {
 		pthread_mutex_unlock(&c->lock);
 		return CORE_FAILED;

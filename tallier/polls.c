@@ -96,14 +96,19 @@ struct polldef *polls_put(struct polls *p, const struct polldef *d)
 
 int polls_load_roll(struct polls *p, struct polldef *d, char *err, size_t errlen)
 {
-	struct slot *s = (struct slot *)(void *)d;
-	struct roll **grown, *r;
+	struct roll *r;
 
 	if (!d->roll[0])
 		return 0;
 	r = roll_load(d->roll, err, errlen);
-	if (!r)
-		return -1;
+	return r ? polls_set_roll(p, d, r, err, errlen) : -1;
+}
+
+int polls_set_roll(struct polls *p, struct polldef *d, struct roll *r, char *err, size_t errlen)
+{
+	struct slot *s = (struct slot *)(void *)d;
+	struct roll **grown;
+
 	if (s->roll) {
 		grown = realloc(p->retired, (p->nretired + 1) * sizeof(*grown));
 		if (!grown) {

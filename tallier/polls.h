@@ -32,6 +32,11 @@ struct polldef *polls_put(struct polls *p, const struct polldef *d);
  * Nothing when d->roll is "". Returns 0, or -1 with the reason in err. */
 int polls_load_roll(struct polls *p, struct polldef *d, char *err, size_t errlen);
 
+/* polls_set_roll: r (loaded from d->roll) becomes d's roll, as
+ * polls_load_roll does, and p owns it from now on, whatever this returns.
+ * Returns 0, or -1 with err set when memory runs out (r is then freed). */
+int polls_set_roll(struct polls *p, struct polldef *d, struct roll *r, char *err, size_t errlen);
+
 /* polls_roll: the roll of poll's definition (owned by p, valid until p is
  * freed), or NULL when it has none. */
 const struct roll *polls_roll(const struct polls *p, const char *poll);
