@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 
 #define ID_BYTES (BALLOT_ID_HEX / 2)
 
@@ -39,6 +40,7 @@ struct poll {
 };
 
 struct tally {
+	struct arena *votes;     /* every poll's struct vote: never freed one by one */
 	struct poll **polls;     /* in order of first sight */
 	size_t npolls, cap;
 	void *index;             /* tsearch tree of poll->name */
@@ -54,9 +56,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-static void free_vote(void *key)
+static void noop_free(void *key)
 {
-	free(CONTAINER(key, struct vote, voter));
+	(void)key;
 }
 
 static void poll_free(struct poll *p)
@@ -65,7 +67,7 @@ static void poll_free(struct poll *p)
 
 	if (!p)
 		return;
-	tdestroy(p->voters, free_vote);
+	tdestroy(p->voters, noop_free); /* the votes are the arena's */
 	for (i = 0; i < p->nchoices; i++)
 		free(p->choices[i]);
 	free(p->choices);
@@ -73,11 +75,6 @@ static void poll_free(struct poll *p)
 		free(p->own[i]);
 	free(p->own);
 	free(p);
-}
-
-static void noop_free(void *key)
-{
-	(void)key;
 }
 
 void tally_free(struct tally *t)
@@ -90,6 +87,7 @@ void tally_free(struct tally *t)
 	for (i = 0; i < t->npolls; i++)
 		poll_free(t->polls[i]);
 	free(t->polls);
+	arena_free(t->votes);
 	for (i = 0; i < t->nchoices; i++)
 		free(t->choices[i]);
 	free(t->choices);
@@ -123,7 +121,7 @@ struct tally *tally_new(const struct tally_config *cfg, char *err, size_t errlen
 	if (tally_config_check(cfg, err, errlen) != 0)
 		return NULL;
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t || !(t->votes = arena_new()))
 		goto oom;
 	t->revote = cfg->revote;
 	if (cfg->nchoices == 0)
@@ -236,15 +234,27 @@ static void changed(struct poll *p, int64_t now_ms)
 	p->updated_ms = now_ms;
 }
 
+/* hex_digit: the value of a hex digit (either case); 0 for any other
+ * character (ballot_parse lets none through). */
+static unsigned hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned)(c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (unsigned)(c - 'A' + 10);
+	return 0;
+}
+
+/* id_to_bytes: an id's 32 hex digits as 16 bytes (not strtoul, pair by pair:
+ * this runs for every ballot of a store loaded at start). */
 static void id_to_bytes(const char *hex, unsigned char *out)
 {
 	size_t i;
 
-	for (i = 0; i < ID_BYTES; i++) {
-		char pair[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
-
-		out[i] = (unsigned char)strtoul(pair, NULL, 16);
-	}
+	for (i = 0; i < ID_BYTES; i++)
+		out[i] = (unsigned char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
 }
 
 /* order: where ballot b (id bytes bid, choice c) stands against the held
@@ -324,17 +334,21 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 	if (!c)
 		goto oom;
 
-	found = tfind(b->voter, &p->voters, cmp_str);
-	if (!found) {
+	/* one descent of the tree: a new voter's node is made with the
+	 * ballot's own text as its key, then given the vote's (equal, so the
+	 * tree's order holds) */
+	found = tsearch(b->voter, &p->voters, cmp_str);
+	if (!found)
+		goto oom;
+	if (*(const char **)found == b->voter) {
 		len = strlen(b->voter);
-		v = malloc(sizeof(*v) + len + 1);
-		if (!v)
-			goto oom;
-		memcpy(v->voter, b->voter, len + 1);
-		if (!tsearch(v->voter, &p->voters, cmp_str)) {
-			free(v);
+		v = arena_alloc(t->votes, sizeof(*v) + len + 1);
+		if (!v) {
+			tdelete(b->voter, &p->voters, cmp_str);
 			goto oom;
 		}
+		memcpy(v->voter, b->voter, len + 1);
+		*(char **)found = v->voter;
 		vote_set(v, b, bid, c);
 		c->count++;
 		p->total++;
@@ -401,7 +415,20 @@ int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int
 		return -1;
 	}
 	p->rejected = rejected;
-	changed(p, updated_ms);
+	changed(p, updated_ms > p->updated_ms ? updated_ms : p->updated_ms);
+	return 0;
+}
+
+int tally_restore_updated(struct tally *t, const char *poll, int64_t updated_ms, char *err, size_t errlen)
+{
+	struct poll *p = poll_get(t, poll, updated_ms);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory restoring a poll");
+		return -1;
+	}
+	if (updated_ms > p->updated_ms)
+		changed(p, updated_ms);
 	return 0;
 }
 

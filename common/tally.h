@@ -78,12 +78,18 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
  * with err set when memory runs out. */
 int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, size_t errlen);
 
-/* tally_restore_poll: sets poll's rejected count and last update (ms
- * since the epoch), creating the poll if needed: for state loaded from a
- * store, after its ballots. Returns 0, or -1 with err set when memory runs
- * out. */
+/* tally_restore_poll: sets poll's rejected count, and its last update (ms
+ * since the epoch) to updated_ms when that is later, creating the poll if
+ * needed: for state loaded from a store, after its ballots. Returns 0, or
+ * -1 with err set when memory runs out. */
 int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
 		       char *err, size_t errlen);
+
+/* tally_restore_updated: sets poll's last update to updated_ms when that
+ * is later, creating the poll if needed: for state loaded from a store
+ * (the latest update recorded with its ballots). Returns 0, or -1 with err
+ * set when memory runs out. */
+int tally_restore_updated(struct tally *t, const char *poll, int64_t updated_ms, char *err, size_t errlen);
 
 /* tally_poll_define: poll (created when absent, with no voter) counts by
  * its own *cfg from now on: its results list cfg's choices (none: the

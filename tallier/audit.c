@@ -49,11 +49,12 @@ struct exporter {
 	long n;
 };
 
-static int export_one(void *ctx, const struct ballot *b)
+static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct exporter *x = ctx;
 	char err[128], *json;
 
+	(void)at_ms;
 	if (x->json) {
 		json = ballot_to_json(b, NULL, err, sizeof(err));
 		if (!json)

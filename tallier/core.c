@@ -28,7 +28,7 @@
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
  * ballot that is not on disk. lock also guards polls (the definitions),
- * next_change_ms and infover. An organiser's command and a change of status by the clock
+ * next_change_ms, infover and checkpoint_asked. An organiser's command and a change of status by the clock
  * commit their definition while lock is held (rare, and nothing may be
  * counted for the poll in between), and a poll's roll is read under it
  * when the poll is defined.
@@ -49,9 +49,11 @@ struct core {
 	int64_t next_change_ms;    /* wall clock: the next change of status the clock brings to
 				    * one of polls (INT64_MAX: none; INT64_MIN: to be found) */
 	bool failed;               /* a store failure or out of memory: nothing more is counted */
+	bool checkpoint_asked;     /* the loop was woken for core_checkpoint, which has not run yet */
+	bool checkpoint_failing;   /* the last checkpoint failed (said once); the loop thread's */
 
 	pthread_mutex_t store_lock;
-	struct store *store;
+	struct store *store;       /* its writer's connection; its checkpointer's is core_checkpoint's */
 
 	/* set once by core_open, then read only */
 	size_t max_polls, max_choices;
@@ -388,6 +390,7 @@ static enum receipt_status receipt_of(const struct tally_outcome *o, struct verd
 struct commit {
 	bool write;                /* anything to write at all */
 	bool has_ballot;           /* b is the voter's ballot that now counts */
+	bool poll_row;             /* the poll's row too (its rejected count changed, or no ballot) */
 	uint64_t rejected;
 	int64_t updated_ms;
 };
@@ -454,6 +457,7 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 	struct tally_outcome o = { TALLY_COUNTED, "" };
 	int64_t now = vtime_now_ms();
 	long found = tally_poll_find(c->tally, in->poll);
+	uint64_t rejected = found >= 0 ? tally_poll_rejected(c->tally, (size_t)found) : 0;
 
 	/* the steps that read the polls' state, which lock guards */
 	if (!refused)
@@ -488,6 +492,7 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 		    o.status == TALLY_REPLACED;
 	cm->has_ballot = !refused && (o.status == TALLY_COUNTED || o.status == TALLY_REPLACED);
 	cm->rejected = tally_poll_rejected(c->tally, (size_t)found);
+	cm->poll_row = !cm->has_ballot || cm->rejected != rejected;
 	cm->updated_ms = tally_poll_updated(c->tally, (size_t)found);
 	return 0;
 }
@@ -533,7 +538,7 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	char err[512] = "";
 	long i = -1;
 	int saved = 0, wake = 0;
-	bool refused;
+	bool refused, checkpoint = false;
 
 	memset(v, 0, sizeof(*v));
 	refused = judge(c, in, &b, v);
@@ -553,12 +558,17 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 		c->committing[i]++;
 		pthread_mutex_lock(&c->store_lock); /* before unlocking: commits in counting order */
 		pthread_mutex_unlock(&c->lock);
-		saved = store_save(c->store, cm.has_ballot ? &b : NULL, in->poll, cm.rejected, cm.updated_ms, err,
-				   sizeof(err));
+		saved = store_save(c->store, cm.has_ballot ? &b : NULL, in->poll, cm.poll_row, cm.rejected,
+				   cm.updated_ms, err, sizeof(err));
+		checkpoint = saved == 0 && store_checkpoint_due(c->store);
 		pthread_mutex_unlock(&c->store_lock);
 		pthread_mutex_lock(&c->lock);
 		if (--c->committing[i] == 0)
 			pthread_cond_broadcast(&c->settled);
+		if (checkpoint && !c->checkpoint_asked)
+			c->checkpoint_asked = true;
+		else
+			checkpoint = false; /* asked already */
 	}
 	if (saved != 0) {
 		c->failed = true;
@@ -587,9 +597,32 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 		return CORE_FAILED;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (wake > 0 && c->wake)
+	if ((wake > 0 || checkpoint) && c->wake)
 		c->wake(c->wake_arg);
 	return CORE_OK;
+}
+
+void core_checkpoint(struct core *c)
+{
+	char err[512];
+	bool asked;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	asked = c->checkpoint_asked;
+	c->checkpoint_asked = false;
+	pthread_mutex_unlock(&c->lock);
+	if (!asked)
+		return;
+	/* no lock: the checkpointer's connection is this thread's alone, and
+	 * SQLite's WAL lets it copy pages while the writer commits */
+	rc = store_checkpoint(c->store, err, sizeof(err));
+	if (rc != 0 && !c->checkpoint_failing)
+		log_line("%s (the database's WAL grows until a checkpoint succeeds; ballots are still stored)",
+			 err);
+	else if (rc == 0 && c->checkpoint_failing)
+		log_line("the database's WAL was checkpointed again");
+	c->checkpoint_failing = rc != 0;
 }
 
 char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen)

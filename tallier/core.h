@@ -96,6 +96,14 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 /* verdict_free: frees what *v holds (not v). */
 void verdict_free(struct verdict *v);
 
+/* core_checkpoint: when a commit found the store's WAL grown enough
+ * (and woke the loop for it), copies it into the database, outside every
+ * lock a ballot waits on: the two fsyncs of a checkpoint are not in any
+ * ballot's commit. Called on the loop's thread only (it owns the store's
+ * checkpointer connection and checkpoint_failing); cheap when nothing was
+ * asked. A failure is logged, and retried at the next ask. */
+void core_checkpoint(struct core *c);
+
 /* core_result_json: the current result JSON of poll (malloc'd, the caller
  * frees it with free()), or NULL with the reason in err ("no poll 'x'",
  * out of memory, or the core failed: its tally may then hold a ballot that

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "checkpointer.h"
 #include "core.h"
 #include "log.h"
 #include "loop.h"
@@ -230,7 +231,8 @@ int main(int argc, char **argv)
 		}
 	}
 	pub = resultpub_new(core, session, loop, o.quiet, err, sizeof(err));
-	if (!pub || (session && mqttsession_start(session, err, sizeof(err)) != 0)) {
+	if (!pub || checkpointer_add(loop, core, err, sizeof(err)) != 0 ||
+	    (session && mqttsession_start(session, err, sizeof(err)) != 0)) {
 		log_line("%s", err);
 		goto out;
 	}

@@ -2,6 +2,7 @@
 #include "reload.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* What reloading found. */
 struct reload {
@@ -9,11 +10,21 @@ struct reload {
 	const struct check_rules *rules;
 	struct polls *polls;
 	long n, skipped;
+	char poll[TOPIC_POLL_MAX + 1];  /* the poll whose ballots come now (they come poll by poll) */
+	int64_t latest_ms;              /* the latest at_ms of its ballots counted so far */
 	char *err;
 	size_t errlen;
 };
 
-static int reload_ballot(void *ctx, const struct ballot *b)
+/* flush_latest: poll r->poll's last update is at least its ballots' latest. */
+static int flush_latest(struct reload *r)
+{
+	if (!r->poll[0])
+		return 0;
+	return tally_restore_updated(r->t, r->poll, r->latest_ms, r->err, r->errlen);
+}
+
+static int reload_ballot(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct reload *r = ctx;
 	struct tally_outcome outcome;
@@ -24,6 +35,14 @@ static int reload_ballot(void *ctx, const struct ballot *b)
 		r->skipped++;
 		return 0;
 	}
+	if (strcmp(b->poll, r->poll) != 0) {
+		if (flush_latest(r) != 0)
+			return -1;
+		snprintf(r->poll, sizeof(r->poll), "%s", b->poll);
+		r->latest_ms = 0;
+	}
+	if (at_ms > r->latest_ms)
+		r->latest_ms = at_ms;
 	return tally_apply(r->t, b, 0, &outcome, r->err, r->errlen);
 }
 
@@ -56,10 +75,10 @@ static int reload_def(void *ctx, const struct polldef *d)
 long reload_tally(struct store *s, struct tally *t, const struct check_rules *rules, struct polls *polls,
 		  long *skipped, char *err, size_t errlen)
 {
-	struct reload r = { t, rules, polls, 0, 0, err, errlen };
+	struct reload r = { .t = t, .rules = rules, .polls = polls, .err = err, .errlen = errlen };
 
 	if ((polls && store_each_def(s, reload_def, &r, err, errlen) != 0) ||
-	    store_each_ballot(s, NULL, reload_ballot, &r, err, errlen) != 0 ||
+	    store_each_ballot(s, NULL, reload_ballot, &r, err, errlen) != 0 || flush_latest(&r) != 0 ||
 	    store_each_poll(s, reload_poll, &r, err, errlen) != 0)
 		return -1;
 	*skipped = r.skipped;

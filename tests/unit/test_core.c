@@ -581,7 +581,7 @@ static void save(struct store *s, const struct ballot *b, const char *poll, uint
 {
 	char err[512] = "";
 
-	if (store_save(s, b, poll, rejected, updated_ms, err, sizeof(err)) != 0)
+	if (store_save(s, b, poll, true, rejected, updated_ms, err, sizeof(err)) != 0)
 		fail_msg("store_save: %s", err);
 }
 
@@ -1060,11 +1060,12 @@ struct voters {
 	size_t used;
 };
 
-static int add_voter(void *ctx, const struct ballot *b)
+static int add_voter(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct voters *v = ctx;
 	int n = snprintf(v->buf + v->used, sizeof(v->buf) - v->used, "%s%s", v->used ? "," : "", b->voter);
 
+	(void)at_ms;
 	assert_true(n > 0 && (size_t)n < sizeof(v->buf) - v->used);
 	v->used += (size_t)n;
 	return 0;

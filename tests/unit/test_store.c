@@ -53,13 +53,21 @@ static void open_fails(const char *path, enum store_mode mode, const char *want)
 	assert_string_equal(err, want);
 }
 
-static void save_ok(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
-		    int64_t updated_ms)
+/* save_rows: store_save, which must succeed. */
+static void save_rows(struct store *s, const struct ballot *b, const char *poll, bool poll_row, uint64_t rejected,
+		      int64_t updated_ms)
 {
 	char err[512] = "";
 
-	if (store_save(s, b, poll, rejected, updated_ms, err, sizeof(err)) != 0)
+	if (store_save(s, b, poll, poll_row, rejected, updated_ms, err, sizeof(err)) != 0)
 		fail_msg("store_save: %s", err);
+}
+
+/* save_ok: store_save of b and of poll's row, which must succeed. */
+static void save_ok(struct store *s, const struct ballot *b, const char *poll, uint64_t rejected,
+		    int64_t updated_ms)
+{
+	save_rows(s, b, poll, true, rejected, updated_ms);
 }
 
 /* The choices the check step offers (the core's pipeline: check, then
@@ -99,20 +107,23 @@ static struct tally_outcome count_one(struct tally *t, const struct ballot *b, i
 	return out;
 }
 
-/* apply_and_save: what the tallier does with a valid ballot: counts it
- * and commits what changed (the ballot when it now counts, NULL when it
- * was refused, nothing for a duplicate or a stale one). */
+/* apply_and_save: what the tallier's core does with a valid ballot:
+ * counts it and commits what changed (the ballot when it now counts, the
+ * poll's row when its rejected count changed, nothing for a duplicate or
+ * a stale one). */
 static enum tally_status apply_and_save(struct tally *t, struct store *s, const struct ballot *b,
 					int64_t now)
 {
+	long found = tally_poll_find(t, b->poll);
+	uint64_t before = found >= 0 ? tally_poll_rejected(t, (size_t)found) : 0;
 	struct tally_outcome out = count_one(t, b, now);
-	size_t i;
+	size_t i = poll_of(t, b->poll);
+	bool poll_row = tally_poll_rejected(t, i) != before;
 
-	i = poll_of(t, b->poll);
 	if (out.status == TALLY_COUNTED || out.status == TALLY_REPLACED)
-		save_ok(s, b, b->poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
+		save_rows(s, b, b->poll, poll_row, tally_poll_rejected(t, i), tally_poll_updated(t, i));
 	else if (out.status == TALLY_REJECTED)
-		save_ok(s, NULL, b->poll, tally_poll_rejected(t, i), tally_poll_updated(t, i));
+		save_rows(s, NULL, b->poll, true, tally_poll_rejected(t, i), tally_poll_updated(t, i));
 	return out.status;
 }
 
@@ -260,16 +271,18 @@ static void sql_text(const char *path, const char *sql, char *buf, size_t size)
 /* Callbacks that record what store_each_ballot and store_each_count give. */
 struct seen {
 	char rows[64][320];
+	int64_t at_ms[64];  /* record_ballot's */
 	size_t n;
 	size_t stop_at; /* return stop_rc on call stop_at (1-based); 0: never */
 	int stop_rc;
 };
 
-static int record_ballot(void *ctx, const struct ballot *b)
+static int record_ballot(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct seen *s = ctx;
 
 	assert_true(s->n < 64);
+	s->at_ms[s->n] = at_ms;
 	if (b->has_ts)
 		snprintf(s->rows[s->n], sizeof(s->rows[0]), "%s|%s|%s|%s|ts=%" PRId64, b->poll, b->voter,
 			 b->choice, b->has_id ? b->id : "-", b->ts);
@@ -332,8 +345,8 @@ static void store_open_should_create_a_new_database_of_the_current_schema(void *
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	assert_true(exists(f->db));
 	store_close(s);
-	assert_int_equal(STORE_SCHEMA, 2);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(STORE_SCHEMA, 3);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					"name IN ('ballots', 'polls')"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 0);
@@ -352,7 +365,7 @@ static void store_open_should_make_a_tally_of_an_empty_file(void **state)
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	save_ok(s, NULL, "p1", 1, NOW);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 1);
 }
 
@@ -375,7 +388,7 @@ static void store_open_should_reopen_its_own_database_as_writer_and_reader(void 
 	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "yes"), 1);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 }
 
 static void store_open_should_refuse_a_second_writer_while_the_first_is_open(void **state)
@@ -476,10 +489,132 @@ static void store_open_should_upgrade_a_schema_1_database_keeping_its_ballots(vo
 	/* a writer upgrades it */
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE voter = 'ann' AND choice = 'yes'"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polldefs"), 0);
+}
+
+/* A schema 2 database (polldefs, no at_ms): a reader reads it as it is,
+ * with no last update recorded with its ballots; a writer adds the column,
+ * keeping every row, and the poll's last update is its row's. */
+static void store_open_should_upgrade_a_schema_2_database_keeping_its_ballots(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct seen seen = { .n = 0 };
+	struct tally *t;
+	char err[256] = "";
+	long skipped;
+	static const char *const rows[] = { "p1|ann|yes|-|ts=5", "p1|bob|no|-|-" };
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	store_close(s);
+	/* back to what schema 2 wrote */
+	sql_exec(f->db, "DROP TABLE ballots;"
+			"CREATE TABLE ballots (poll TEXT NOT NULL, voter TEXT NOT NULL, choice TEXT NOT NULL, id TEXT,"
+			" ts INTEGER, PRIMARY KEY (poll, voter)) WITHOUT ROWID;"
+			"INSERT INTO ballots VALUES ('p1', 'ann', 'yes', NULL, 5);"
+			"INSERT INTO ballots VALUES ('p1', 'bob', 'no', NULL, NULL);"
+			"INSERT INTO polls VALUES ('p1', 3, 1700000000000);"
+			"PRAGMA user_version = 2;");
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	assert_int_equal(seen.at_ms[0], 0);
+	assert_int_equal(seen.at_ms[1], 0);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 2);
+	assert_int_equal(tally_poll_rejected(t, poll_of(t, "p1")), 3);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p1")), 1700000000000);
+	assert_int_equal(tally_poll_total(t, poll_of(t, "p1")), 2);
+	tally_free(t);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 2);
+}
+
+/* A ballot that changes no rejected count writes its own row only (one
+ * B-tree page per commit): the poll's last update is kept with it. */
+static void store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct ballot a = mk("p1", "ann", "yes", ID_A, 100), b = mk("p1", "bob", "no", ID_B, 100);
+	struct seen seen = { .n = 0 };
+	struct tally *t;
+	char err[256] = "";
+	long skipped;
+
+	save_rows(s, &a, "p1", false, 0, NOW + 7);
+	save_rows(s, &b, "p1", false, 0, NOW + 3);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polls"), 0);
+	assert_int_equal(sql_int(f->db, "SELECT at_ms FROM ballots WHERE voter = 'ann'"), NOW + 7);
+	assert_int_equal(store_each_ballot(s, "p1", record_ballot, &seen, err, sizeof(err)), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.at_ms[0], NOW + 7);
+	assert_int_equal(seen.at_ms[1], NOW + 3);
+	/* nothing to write: no transaction, no error */
+	save_rows(s, NULL, "p1", false, 0, NOW + 9);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polls"), 0);
+	/* loading: the poll comes from its ballots, its last update the latest of theirs */
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 2);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p1")), NOW + 7);
+	assert_int_equal(tally_poll_rejected(t, poll_of(t, "p1")), 0);
+	tally_free(t);
+	/* a later poll row wins; an earlier one does not */
+	save_rows(s, NULL, "p1", true, 1, NOW + 20);
+	save_rows(s, NULL, "p2", true, 1, NOW + 1);
+	t = new_tally(NULL, 0, true);
+	load_ok(s, t, &skipped);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p1")), NOW + 20);
+	assert_int_equal(tally_poll_rejected(t, poll_of(t, "p1")), 1);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p2")), NOW + 1);
+	tally_free(t);
+	store_close(s);
+}
+
+/* The WAL is not checkpointed in the commits: store_checkpoint_due says
+ * so once it holds STORE_WAL_CHECKPOINT frames, and keeps saying so until
+ * store_checkpoint (from another connection) copies them; then the WAL
+ * starts again. The ballots are all there. */
+static void store_checkpoint_should_be_asked_for_and_leave_the_commits_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	char err[256] = "", voter[32];
+	int k, due_at = -1;
+
+	for (k = 0; k < 3000 && due_at < 0; k++) {
+		struct ballot b;
+
+		snprintf(voter, sizeof(voter), "v%05d", k);
+		b = mk("p1", voter, "yes", NULL, -1);
+		save_rows(s, &b, "p1", false, 0, NOW);
+		if (store_checkpoint_due(s))
+			due_at = k;
+	}
+	assert_true(due_at > 0);
+	for (k = 0; k < 50; k++) { /* no checkpoint in the commits */
+		struct ballot b;
+
+		snprintf(voter, sizeof(voter), "w%05d", k);
+		b = mk("p1", voter, "yes", NULL, -1);
+		save_rows(s, &b, "p1", false, 0, NOW);
+		assert_true(store_checkpoint_due(s));
+	}
+	if (store_checkpoint(s, err, sizeof(err)) != 0)
+		fail_msg("store_checkpoint: %s", err);
+	save_ok(s, NULL, "p1", 0, NOW);
+	assert_false(store_checkpoint_due(s)); /* the WAL started again */
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), due_at + 1 + 50);
 }
 
 static void store_close_should_accept_null(void **state)
@@ -573,7 +708,7 @@ static void store_open_should_refuse_a_newer_schema_and_leave_it_untouched(void 
 			"PRAGMA user_version = 7;");
 	before = slurp(f->db, &blen);
 	snprintf(want, sizeof(want),
-		 "%s was written by a newer mqtt-vote (schema 7; this one knows 2): left untouched", f->db);
+		 "%s was written by a newer mqtt-vote (schema 7; this one knows 3): left untouched", f->db);
 	open_fails(f->db, STORE_WRITER, want);
 	open_fails(f->db, STORE_READER, want);
 	after = slurp(f->db, &alen);
@@ -794,7 +929,7 @@ static void store_save_should_fail_and_store_nothing_when_it_cannot_write(void *
 	/* another connection holds the write lock */
 	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(store_save(s, &b2, "p1", 5, NOW + 1, err, sizeof(err)), -1);
+	assert_int_equal(store_save(s, &b2, "p1", true, 5, NOW + 1, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "cannot write to %s: database is locked", f->db);
 	assert_string_equal(err, want);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
@@ -1110,6 +1245,52 @@ static void loading_the_store_should_give_the_results_the_tallier_had(void **sta
 	check_property(f->dir, three, 3, false, 4);
 }
 
+/* save_voters: n ballot-only commits of voters prefix00000.. on p1. */
+static void save_voters(struct store *s, const char *prefix, int n)
+{
+	char voter[32];
+	int k;
+
+	for (k = 0; k < n; k++) {
+		struct ballot b;
+
+		snprintf(voter, sizeof(voter), "%s%05d", prefix, k);
+		b = mk("p1", voter, "yes", NULL, -1);
+		save_rows(s, &b, "p1", false, 0, NOW);
+	}
+}
+
+/* A reader's snapshot holds frames back: store_checkpoint copies what it
+ * can, waits a moment for the reader, then gives up without an error (a
+ * tallier's --export may read for a while); once the reader is gone, the
+ * next one copies the rest and the WAL starts again. */
+static void store_checkpoint_should_give_way_to_a_reader_and_finish_after_it(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	sqlite3 *reader = NULL;
+	char err[256] = "";
+
+	save_voters(s, "v", 1100);
+	assert_true(store_checkpoint_due(s));
+	assert_int_equal(sqlite3_open(f->db, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM ballots;", NULL, NULL, NULL), SQLITE_OK);
+	save_voters(s, "w", 10); /* frames the reader's snapshot does not have */
+	if (store_checkpoint(s, err, sizeof(err)) != 0)
+		fail_msg("store_checkpoint: %s", err);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 1110);
+	save_voters(s, "x", 1);
+	assert_true(store_checkpoint_due(s)); /* the WAL goes on */
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(reader);
+	if (store_checkpoint(s, err, sizeof(err)) != 0)
+		fail_msg("store_checkpoint: %s", err);
+	save_voters(s, "y", 1); /* the WAL starts again */
+	assert_false(store_checkpoint_due(s));
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 1112);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, make_dir, remove_dir)
 
 int main(void)
@@ -1122,6 +1303,10 @@ int main(void)
 		cmocka_unit_test(store_close_should_accept_null),
 		T(store_save_def_should_give_back_what_it_stored),
 		T(store_open_should_upgrade_a_schema_1_database_keeping_its_ballots),
+		T(store_open_should_upgrade_a_schema_2_database_keeping_its_ballots),
+		T(store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked),
+		T(store_checkpoint_should_be_asked_for_and_leave_the_commits_alone),
+		T(store_checkpoint_should_give_way_to_a_reader_and_finish_after_it),
 		T(store_open_should_let_a_reader_open_while_a_writer_holds_it),
 		T(store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it),
 		T(store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched),
