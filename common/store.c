@@ -71,21 +71,22 @@ static const char put_poll_sql[] =
  * receipts' p99. Here they run on the caller's other thread
  * (store_checkpoint), asked for once the WAL holds STORE_WAL_CHECKPOINT
  * frames: a passive checkpoint copies the bulk while the writer goes on;
- * then, when the writer added frames meanwhile, a restart checkpoint
- * copies those few and starts the WAL again (a passive one cannot end it
- * while the writer keeps adding), holding the writer for that moment
- * only. Past STORE_WAL_HARD (the other thread not keeping up) the writer
- * checkpoints itself, as SQLite would. */
+ * then a restart checkpoint copies the frames the writer added meanwhile
+ * and starts the WAL again (a passive one cannot end it while the writer
+ * keeps adding), holding the writer for that moment only. Past
+ * STORE_WAL_HARD (the other thread not keeping up) the writer checkpoints
+ * itself, as SQLite would. */
 #define STORE_WAL_CHECKPOINT 1000
 #define STORE_WAL_HARD 20000
 #define STORE_BUSY_MS 10000   /* the writer's wait for a lock the checkpointer holds */
-#define STORE_CKPT_TRIES 5    /* the checkpointer's, 200 us apart, for the writer's lock or a reader */
+#define STORE_CKPT_TRIES 20   /* the checkpointer's, 100 us apart, for the writer's lock or a reader */
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put_ballot, *put_poll, *begin, *commit, *rollback;
 	int schema;            /* the database's schema (a reader's may be older) */
 	int wal_frames;        /* the WAL's frames after the last commit; the writer's thread's */
+	int asked_at;          /* wal_frames when store_checkpoint_due last said yes; the writer's thread's */
 	sqlite3 *ckpt;         /* the checkpointer's connection; store_checkpoint's thread's */
 	bool full_sync;
 	int lock_fd;
@@ -269,7 +270,7 @@ static int ckpt_busy(void *ctx, int tries)
 	(void)ctx;
 	if (tries >= STORE_CKPT_TRIES)
 		return 0;
-	usleep(200);
+	usleep(100);
 	return 1;
 }
 
@@ -377,14 +378,21 @@ out:
 	return rc;
 }
 
-bool store_checkpoint_due(const struct store *s)
+bool store_checkpoint_due(struct store *s)
 {
-	return s->wal_frames >= STORE_WAL_CHECKPOINT;
+	/* once asked, again only when as many frames again have come, or the
+	 * WAL started again (a checkpoint the writer or a reader held up is
+	 * not retried at every commit) */
+	if (s->wal_frames < STORE_WAL_CHECKPOINT ||
+	    (s->wal_frames >= s->asked_at && s->wal_frames - s->asked_at < STORE_WAL_CHECKPOINT / 2))
+		return false;
+	s->asked_at = s->wal_frames;
+	return true;
 }
 
 int store_checkpoint(struct store *s, char *err, size_t errlen)
 {
-	int rc = -1, got, log = 0, copied = 0;
+	int rc = -1, got;
 
 	if (!s->ckpt) {
 		if (sqlite3_open_v2(s->path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
@@ -398,11 +406,12 @@ int store_checkpoint(struct store *s, char *err, size_t errlen)
 	}
 	/* passive: copies what no reader still needs, never waits, never
 	 * holds up the writer */
-	got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-	/* the frames the writer added meanwhile, and the WAL started again
-	 * (busy: the writer's lock or a reader's snapshot was not free within
-	 * the tries; the next checkpoint does it) */
-	if (got == SQLITE_OK && copied < log)
+	got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* the frames the writer added meanwhile (the passive checkpoint's
+	 * counts cannot say: they are those it saw when it began), and the
+	 * WAL started again (busy: the writer's lock or a reader's snapshot
+	 * was not free within the tries; a later checkpoint does it) */
+	if (got == SQLITE_OK)
 		got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	if (got != SQLITE_OK && (got & 0xff) != SQLITE_BUSY) {
 		snprintf(err, errlen, "cannot checkpoint %s: %s", s->path, sqlite3_errmsg(s->ckpt));

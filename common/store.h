@@ -55,10 +55,12 @@ void store_close(struct store *s);
 int store_save(struct store *s, const struct ballot *b, const char *poll, bool poll_row, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen);
 
-/* store_checkpoint_due: whether the WAL has grown enough since the last
- * checkpoint for store_checkpoint to be called. On the thread that calls
- * store_save (it reads what the last commit left). */
-bool store_checkpoint_due(const struct store *s);
+/* store_checkpoint_due: whether the WAL has grown enough for
+ * store_checkpoint to be called: once it holds STORE_WAL_CHECKPOINT frames,
+ * and, while it does not start again, once per half as many more (so a
+ * checkpoint that could not end it is not asked for at every commit). On
+ * the thread that calls store_save (it reads what the last commit left). */
+bool store_checkpoint_due(struct store *s);
 
 /* store_checkpoint: copies the WAL's pages into the database (a passive
  * checkpoint: it copies what no reader still needs and never waits), on a
