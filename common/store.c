@@ -70,15 +70,18 @@ static const char put_poll_sql[] =
  * with this schema), and the ballots behind it waited: that made the
  * receipts' p99. Here they run on the caller's other thread
  * (store_checkpoint), asked for once the WAL holds STORE_WAL_CHECKPOINT
- * frames: a passive checkpoint copies the bulk while the writer goes on;
- * then a restart checkpoint copies the frames the writer added meanwhile
- * and starts the WAL again (a passive one cannot end it while the writer
- * keeps adding), holding the writer for that moment only. Past
+ * frames: a passive checkpoint copies the bulk while the writer goes on
+ * (the writer's next transaction starts the WAL again when all was
+ * copied); when the WAL has grown past twice that (the writer kept adding:
+ * a passive checkpoint cannot end the WAL then), a truncating checkpoint
+ * copies the frames added meanwhile and empties it, holding the writer
+ * for that moment only. Past
  * STORE_WAL_HARD (the other thread not keeping up) the writer checkpoints
  * itself, as SQLite would. */
 #define STORE_WAL_CHECKPOINT 1000
 #define STORE_WAL_HARD 20000
-#define STORE_BUSY_MS 10000   /* the writer's wait for a lock the checkpointer holds */
+#define STORE_BUSY_FINE 2000  /* the writer's first waits for a lock the checkpointer holds, */
+#define STORE_BUSY_MS 10000   /* 50 us each, then 1 ms each */
 #define STORE_CKPT_TRIES 20   /* the checkpointer's, 100 us apart, for the writer's lock or a reader */
 
 struct store {
@@ -261,6 +264,19 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/* writer_busy: the writer's busy handler: waits 50 us at a time for
+ * STORE_BUSY_FINE tries (the checkpointer holds the writer's lock for a
+ * millisecond or two: SQLite's own busy timeout would sleep 1, then 2,
+ * then 5 ms), then 1 ms at a time, STORE_BUSY_MS in all. */
+static int writer_busy(void *ctx, int tries)
+{
+	(void)ctx;
+	if (tries >= STORE_BUSY_FINE + STORE_BUSY_MS)
+		return 0;
+	usleep(tries < STORE_BUSY_FINE ? 50 : 1000);
+	return 1;
+}
+
 /* ckpt_busy: the checkpointer's busy handler: a few short waits, for the
  * writer's lock between two commits or for a reader to finish, then
  * gives up (the next checkpoint tries again). It holds the writer's lock
@@ -313,9 +329,9 @@ struct store *store_open(const char *path, enum store_mode mode, enum store_sync
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* the checkpointer's connection (store_checkpoint) holds some of the
-	 * WAL's locks for moments: the writer waits for them, up to this
-	 * long, rather than failing a commit */
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	 * WAL's locks for moments: the writer waits for them rather than
+	 * failing a commit */
+	sqlite3_busy_handler(s->db, writer_busy, NULL);
 	if (check_schema(s, mode, err, errlen) != 0)
 		goto fail;
 	if (mode == STORE_READER)
@@ -392,7 +408,7 @@ bool store_checkpoint_due(struct store *s)
 
 int store_checkpoint(struct store *s, char *err, size_t errlen)
 {
-	int rc = -1, got;
+	int rc = -1, got, log = 0;
 
 	if (!s->ckpt) {
 		if (sqlite3_open_v2(s->path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
@@ -406,13 +422,14 @@ int store_checkpoint(struct store *s, char *err, size_t errlen)
 	}
 	/* passive: copies what no reader still needs, never waits, never
 	 * holds up the writer */
-	got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	/* the frames the writer added meanwhile (the passive checkpoint's
-	 * counts cannot say: they are those it saw when it began), and the
-	 * WAL started again (busy: the writer's lock or a reader's snapshot
-	 * was not free within the tries; a later checkpoint does it) */
-	if (got == SQLITE_OK)
-		got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, NULL);
+	/* a WAL that an earlier checkpoint did not end (the writer kept
+	 * adding: a light load leaves it gaps, and the writer's next
+	 * transaction then starts the WAL again): the frames added meanwhile,
+	 * and the WAL started again (busy: the writer's lock or a reader's
+	 * snapshot was not free within the tries; a later checkpoint does it) */
+	if (got == SQLITE_OK && log >= 2 * STORE_WAL_CHECKPOINT)
+		got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (got != SQLITE_OK && (got & 0xff) != SQLITE_BUSY) {
 		snprintf(err, errlen, "cannot checkpoint %s: %s", s->path, sqlite3_errmsg(s->ckpt));
 		goto out;

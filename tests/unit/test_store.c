@@ -1282,6 +1282,26 @@ static void save_voters(struct store *s, const char *prefix, int n)
 	}
 }
 
+/* A WAL that earlier checkpoints did not end (twice the threshold) is
+ * ended by store_checkpoint itself, not left to the writer's next
+ * transaction. */
+static void store_checkpoint_should_end_a_wal_that_grew_past_twice_its_threshold(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	char err[256] = "", wal[4200];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	save_voters(s, "v", 2100);
+	if (store_checkpoint(s, err, sizeof(err)) != 0)
+		fail_msg("store_checkpoint: %s", err);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_size, 0); /* emptied at once, not at the writer's next transaction */
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 2100);
+}
+
 /* A reader's snapshot holds frames back: store_checkpoint copies what it
  * can, waits a moment for the reader, then gives up without an error (a
  * tallier's --export may read for a while); once the reader is gone, the
@@ -1329,6 +1349,7 @@ int main(void)
 		T(store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked),
 		T(store_checkpoint_should_be_asked_for_and_leave_the_commits_alone),
 		T(store_checkpoint_should_give_way_to_a_reader_and_finish_after_it),
+		T(store_checkpoint_should_end_a_wal_that_grew_past_twice_its_threshold),
 		T(store_open_should_let_a_reader_open_while_a_writer_holds_it),
 		T(store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it),
 		T(store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched),
