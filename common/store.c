@@ -75,13 +75,14 @@ static const char put_poll_sql[] =
  * copied); when the WAL has grown past twice that (the writer kept adding:
  * a passive checkpoint cannot end the WAL then), a truncating checkpoint
  * copies the frames added meanwhile and empties it, holding the writer
- * for that moment only. Past
- * STORE_WAL_HARD (the other thread not keeping up) the writer checkpoints
- * itself, as SQLite would. */
+ * for that moment only. Past STORE_WAL_HARD (the other thread not keeping
+ * up) the writer checkpoints itself, as SQLite would. */
 #define STORE_WAL_CHECKPOINT 1000
 #define STORE_WAL_HARD 20000
-#define STORE_BUSY_FINE 2000  /* the writer's first waits for a lock the checkpointer holds, */
-#define STORE_BUSY_MS 10000   /* 50 us each, then 1 ms each */
+/* The writer's waits for a lock the checkpointer holds: STORE_BUSY_FINE of
+ * 50 us, then STORE_BUSY_MS of 1 ms. */
+#define STORE_BUSY_FINE 2000
+#define STORE_BUSY_MS 10000
 #define STORE_CKPT_TRIES 20   /* the checkpointer's, 100 us apart, for the writer's lock or a reader */
 
 struct store {
@@ -396,9 +397,9 @@ out:
 
 bool store_checkpoint_due(struct store *s)
 {
-	/* once asked, again only when as many frames again have come, or the
-	 * WAL started again (a checkpoint the writer or a reader held up is
-	 * not retried at every commit) */
+	/* once asked, again only when half as many frames more have come, or
+	 * the WAL started again (a checkpoint the writer or a reader held up
+	 * is not retried at every commit) */
 	if (s->wal_frames < STORE_WAL_CHECKPOINT ||
 	    (s->wal_frames >= s->asked_at && s->wal_frames - s->asked_at < STORE_WAL_CHECKPOINT / 2))
 		return false;
@@ -423,10 +424,10 @@ int store_checkpoint(struct store *s, char *err, size_t errlen)
 	/* passive: copies what no reader still needs, never waits, never
 	 * holds up the writer */
 	got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, NULL);
-	/* a WAL that an earlier checkpoint did not end (the writer kept
-	 * adding: a light load leaves it gaps, and the writer's next
-	 * transaction then starts the WAL again): the frames added meanwhile,
-	 * and the WAL started again (busy: the writer's lock or a reader's
+	/* a WAL past twice the threshold is one that earlier checkpoints did
+	 * not end (at a light load the writer's next transaction starts it
+	 * again; a steady stream never lets it): copy the frames added
+	 * meanwhile and empty it (busy: the writer's lock or a reader's
 	 * snapshot was not free within the tries; a later checkpoint does it) */
 	if (got == SQLITE_OK && log >= 2 * STORE_WAL_CHECKPOINT)
 		got = sqlite3_wal_checkpoint_v2(s->ckpt, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -664,9 +665,9 @@ static int row_def(sqlite3_stmt *st, struct polldef *d)
 	const char *choices = (const char *)sqlite3_column_text(st, 3), *nl;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(d->poll, sizeof(d->poll), "%s", (const char *)sqlite3_column_text(st, 0));
+	column_text(st, 0, d->poll, sizeof(d->poll));
 	d->defined = sqlite3_column_int(st, 1) != 0;
-	snprintf(d->question, sizeof(d->question), "%s", (const char *)sqlite3_column_text(st, 2));
+	column_text(st, 2, d->question, sizeof(d->question));
 	while (choices && *choices && d->nchoices < POLLDEF_CHOICES_MAX) {
 		nl = strchr(choices, '\n');
 		snprintf(d->choices[d->nchoices++], sizeof(d->choices[0]), "%.*s",
@@ -677,7 +678,7 @@ static int row_def(sqlite3_stmt *st, struct polldef *d)
 	d->closes_ms = sqlite3_column_int64(st, 5);
 	d->revote = sqlite3_column_int(st, 7) != 0;
 	d->closed_ms = sqlite3_column_int64(st, 9);
-	snprintf(d->roll, sizeof(d->roll), "%s", (const char *)sqlite3_column_text(st, 10));
+	column_text(st, 10, d->roll, sizeof(d->roll));
 	if (polldef_parse_results((const char *)sqlite3_column_text(st, 6), &d->results) != 0 ||
 	    polldef_parse_status((const char *)sqlite3_column_text(st, 8), &d->status) != 0)
 		return -1;
