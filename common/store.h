@@ -63,10 +63,12 @@ int store_save(struct store *s, const struct ballot *b, const char *poll, bool p
 bool store_checkpoint_due(struct store *s);
 
 /* store_checkpoint: copies the WAL's pages into the database (a passive
- * checkpoint: it copies what no reader still needs and never waits), on a
- * connection of its own, opened at the first call. Called from one thread
- * only, which may run alongside another's store_save. Returns 0, or -1 with
- * err set (the next call tries again). */
+ * checkpoint: it copies what no reader still needs and never waits; and
+ * when the WAL has grown past twice the threshold, a restart checkpoint
+ * that makes the writer's next commit start it again, waiting a moment
+ * for the writer's lock), on a connection of its own, opened at the first
+ * call. Called from one thread only, which may run alongside another's
+ * store_save. Returns 0, or -1 with err set (the next call tries again). */
 int store_checkpoint(struct store *s, char *err, size_t errlen);
 
 /* store_client_id: the MQTT client id kept in the database (table

@@ -7,6 +7,9 @@
 
 #include <dirent.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1282,24 +1285,147 @@ static void save_voters(struct store *s, const char *prefix, int n)
 	}
 }
 
+/* file_size: the size of path's file, which must exist. */
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		fail_msg("stat %s failed", path);
+	return st.st_size;
+}
+
 /* A WAL that earlier checkpoints did not end (twice the threshold) is
- * ended by store_checkpoint itself, not left to the writer's next
- * transaction. */
-static void store_checkpoint_should_end_a_wal_that_grew_past_twice_its_threshold(void **state)
+ * ended by store_checkpoint itself: the writer's next transaction starts
+ * it again (a passive checkpoint never does while the writer goes on),
+ * overwriting the file it keeps (emptying it would make every write of
+ * the next thousands extend the file). */
+static void store_checkpoint_should_restart_a_wal_that_grew_past_twice_its_threshold(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	char err[256] = "", wal[4200];
-	struct stat st;
+	off_t size;
+	sqlite3 *reader = NULL;
 
 	snprintf(wal, sizeof(wal), "%s-wal", f->db);
 	save_voters(s, "v", 2100);
+	size = file_size(wal);
+	assert_true(size > 2000 * 4096);
 	if (store_checkpoint(s, err, sizeof(err)) != 0)
 		fail_msg("store_checkpoint: %s", err);
-	assert_int_equal(stat(wal, &st), 0);
-	assert_int_equal(st.st_size, 0); /* emptied at once, not at the writer's next transaction */
+	assert_int_equal(file_size(wal), size); /* the file kept */
+	/* a reader that began now holds no frame back: all were copied */
+	assert_int_equal(sqlite3_open(f->db, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM ballots;", NULL, NULL, NULL), SQLITE_OK);
+	save_voters(s, "w", 1);
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(reader);
+	assert_true(wal_frames(f->db) <= 2); /* started again, in the same file */
+	assert_int_equal(file_size(wal), size);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 2100);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 2101);
+}
+
+/* A WAL that a reader's long snapshot let grow far (no checkpoint can
+ * start it again while the reader holds its frames) does not keep its
+ * size for ever: once it starts again, the writer's first commit cuts the
+ * file back to 16 MiB (the size a steady stream needs, twice over). */
+static void store_should_cut_back_a_wal_file_that_a_reader_let_grow(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	char err[256] = "", wal[4200];
+	sqlite3 *reader = NULL;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	save_voters(s, "v", 1);
+	assert_int_equal(sqlite3_open(f->db, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM ballots;", NULL, NULL, NULL), SQLITE_OK);
+	save_voters(s, "w", 6000);
+	if (store_checkpoint(s, err, sizeof(err)) != 0) /* gives way to the reader */
+		fail_msg("store_checkpoint: %s", err);
+	assert_true(file_size(wal) > 16 << 20);
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(reader);
+	if (store_checkpoint(s, err, sizeof(err)) != 0)
+		fail_msg("store_checkpoint: %s", err);
+	save_voters(s, "x", 1);
+	assert_true(wal_frames(f->db) <= 2);
+	assert_true(file_size(wal) <= 16 << 20);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 6002);
+}
+
+/* The writer's side of the steady-stream test: n ballot-only commits as
+ * fast as it can, raising ckpt_due when store_checkpoint_due says, as the
+ * core does (cmocka's asserts belong to the main thread: a failure is
+ * kept in err). */
+struct stream {
+	struct store *s;
+	int n;
+	atomic_bool ckpt_due, done;
+	char err[256];
+};
+
+static void *stream_writer(void *arg)
+{
+	struct stream *w = arg;
+	char voter[32];
+	int k;
+
+	for (k = 0; k < w->n; k++) {
+		struct ballot b;
+
+		snprintf(voter, sizeof(voter), "v%06d", k);
+		b = mk("p1", voter, "yes", NULL, -1);
+		if (store_save(w->s, &b, "p1", false, 0, NOW, w->err, sizeof(w->err)) != 0)
+			break;
+		if (store_checkpoint_due(w->s))
+			atomic_store(&w->ckpt_due, true);
+	}
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+/* Under a steady stream of commits (the writer never pauses, so a
+ * passive checkpoint never ends the WAL), store_checkpoint called from
+ * another thread whenever it is asked keeps the WAL near its threshold:
+ * without the restart it would grow to the writer's hard limit (20,000
+ * frames, some 80 MB) before anything started it again. */
+static void store_checkpoint_should_keep_the_wal_small_beside_a_steady_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct stream w = {.n = 25000};
+	char err[256] = "", wal[4200];
+	off_t most = 0;
+	struct stat st;
+	pthread_t writer;
+	int checkpoints = 0;
+
+	w.s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	assert_int_equal(pthread_create(&writer, NULL, stream_writer, &w), 0);
+	while (!atomic_load(&w.done)) {
+		if (atomic_exchange(&w.ckpt_due, false)) {
+			if (store_checkpoint(w.s, err, sizeof(err)) != 0)
+				break;
+			checkpoints++;
+		}
+		if (stat(wal, &st) == 0 && st.st_size > most) /* none before the first commit */
+			most = st.st_size;
+		sched_yield();
+	}
+	assert_int_equal(pthread_join(writer, NULL), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(w.err, "");
+	assert_true(checkpoints >= 10);
+	/* 4,000 frames of 4 KiB: a restart may wait for a few asks, never
+	 * for the writer's limit */
+	if (most > 4000 * (4096 + 24))
+		fail_msg("the WAL grew to %lld bytes in %d checkpoints", (long long)most, checkpoints);
+	store_close(w.s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 25000);
 }
 
 /* A reader's snapshot holds frames back: store_checkpoint copies what it
@@ -1349,7 +1475,9 @@ int main(void)
 		T(store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked),
 		T(store_checkpoint_should_be_asked_for_and_leave_the_commits_alone),
 		T(store_checkpoint_should_give_way_to_a_reader_and_finish_after_it),
-		T(store_checkpoint_should_end_a_wal_that_grew_past_twice_its_threshold),
+		T(store_checkpoint_should_restart_a_wal_that_grew_past_twice_its_threshold),
+		T(store_should_cut_back_a_wal_file_that_a_reader_let_grow),
+		T(store_checkpoint_should_keep_the_wal_small_beside_a_steady_writer),
 		T(store_open_should_let_a_reader_open_while_a_writer_holds_it),
 		T(store_open_should_refuse_a_reader_on_a_missing_file_and_not_create_it),
 		T(store_open_should_refuse_a_file_that_is_not_sqlite_and_leave_it_untouched),
