@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "loadcommit.h"
 #include "loadsign.h"
 #include "mqtturi.h"
 #include "receipt.h"
@@ -66,6 +67,7 @@ struct gen_opts {
 	int nodelay;             /* --tcp-nodelay: 1 yes, 0 no, -1 default (yes, but no with --respond) */
 	uint64_t expect;         /* --respond: stop after this many ballots; 0: at SIGTERM */
 	const char *session;     /* --respond --session ID: resume the persistent session ID */
+	const char *commit;      /* --respond --commit FILE: one SQLite commit per ballot, there */
 	double timeout;          /* seconds for the whole run */
 	const char *poll_prefix;
 	const char *voter_prefix;
@@ -114,6 +116,8 @@ struct gen {
 	int64_t last_ack_us, last_receipt_us; /* monotonic */
 	int64_t last_message_us;               /* --respond: monotonic */
 	int lost;                              /* connections lost during the run */
+	struct loadcommit *commit;             /* --commit: Paho's receive thread's, once the run started */
+	int commit_failed;                     /* --commit: a commit failed (atomic) */
 };
 
 /* mono_us: microseconds on CLOCK_MONOTONIC. */
@@ -165,7 +169,7 @@ static void usage(FILE *out)
 		"               [--choices a,b,...] [--tcp-nodelay yes|no] [--sign]\n"
 		"       loadgen --make-roll FILE [--voters n] [--voter-prefix s]\n"
 		"       loadgen --respond [-h host] [-p port] [--expect n] [--timeout secs] [--id-prefix s]\n"
-		"                         [--session id]\n"
+		"                         [--session id] [--commit FILE]\n"
 		"\n"
 		" -h, --host HOST        broker (default 127.0.0.1)\n"
 		" -p, --port PORT        broker port (default 1883)\n"
@@ -192,6 +196,10 @@ static void usage(FILE *out)
 		"     --session ID       --respond: client id ID, resuming its persistent session:\n"
 		"                        drains what the broker queued for it (the reference for\n"
 		"                        the tallier draining a backlog: Paho doing no work)\n"
+		"     --commit FILE      --respond: commit each ballot, unread, to a new SQLite\n"
+		"                        database FILE (WAL, synchronous=NORMAL, a transaction\n"
+		"                        each) before acknowledging it: the floor of a durable\n"
+		"                        consumer on Paho and SQLite\n"
 		"     --tcp-nodelay yes|no  TCP_NODELAY on our sockets (Paho leaves Nagle on).\n"
 		"                        Default yes: N independent voters do not wait for each\n"
 		"                        other's ACKs; with --respond no, like the tallier\n"
@@ -270,7 +278,7 @@ static bool valid_name(const char *s, size_t max)
 static int parse_options(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_POLLS = 256, O_VOTERS, O_WINDOW, O_CONFIRM, O_RWINDOW, O_TIMEOUT, O_PPREFIX, O_VPREFIX,
-	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_NODELAY, O_HELP, O_SIGN, O_MAKE_ROLL };
+	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_COMMIT, O_NODELAY, O_HELP, O_SIGN, O_MAKE_ROLL };
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
@@ -290,6 +298,7 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		{ "respond", no_argument, NULL, O_RESPOND },
 		{ "expect", required_argument, NULL, O_EXPECT },
 		{ "session", required_argument, NULL, O_SESSION },
+		{ "commit", required_argument, NULL, O_COMMIT },
 		{ "tcp-nodelay", required_argument, NULL, O_NODELAY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "sign", no_argument, NULL, O_SIGN },
@@ -397,6 +406,9 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 			else
 				o->session = optarg;
 			break;
+		case O_COMMIT:
+			o->commit = optarg;
+			break;
 		case O_EXPECT:
 			if (parse_u64(optarg, 0, 100000000, &o->expect) != 0)
 				bad = "--expect: 0 to 100000000";
@@ -424,6 +436,8 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		bad = "--respond and --confirm: one or the other";
 	if (!bad && o->session && !o->respond)
 		bad = "--session goes with --respond";
+	if (!bad && o->commit && !o->respond)
+		bad = "--commit goes with --respond";
 	if (!bad && o->sign && o->respond)
 		bad = "--sign and --respond: one or the other";
 	if (!bad && o->respond)
@@ -555,6 +569,9 @@ static void respond(struct conn *c, const char *topic, size_t topiclen, MQTTAsyn
 	char dest[TOPIC_MAX], payload[PAYLOAD_MAX];
 	size_t idlen = cd && cd->value.data.len == BALLOT_ID_HEX ? BALLOT_ID_HEX : 0, polllen, n = 0;
 
+	/* --commit: stored before the callback returns (Paho acknowledges then) */
+	if (g->commit && loadcommit_one(g->commit, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0) != 0)
+		__atomic_store_n(&g->commit_failed, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&g->received, 1, __ATOMIC_RELAXED);
 	atomic_max(&g->last_message_us, mono_us());
 	if (!rt || rt->value.data.len <= 0 || (size_t)rt->value.data.len >= sizeof(dest)) {
@@ -1207,7 +1224,7 @@ static int run_responder(struct gen *g, int64_t deadline)
 			break;
 	}
 	last = __atomic_load_n(&g->last_message_us, __ATOMIC_ACQUIRE);
-	ok = !g->o.expect || ld(&g->received) >= g->o.expect;
+	ok = (!g->o.expect || ld(&g->received) >= g->o.expect) && !__atomic_load_n(&g->commit_failed, __ATOMIC_RELAXED);
 	printf("{\"tool\":\"loadgen\",\"mode\":\"respond\",\"received\":%" PRIu64 ",\"answered\":%" PRIu64
 	       ",\"dropped\":%" PRIu64 ",\"t_last_message\":%.6f,\"ok\":%s}\n",
 	       ld(&g->received), ld(&g->answered), ld(&g->dropped),
@@ -1336,6 +1353,8 @@ int main(int argc, char **argv)
 	sync_made = true;
 	if (setup(&g) != 0)
 		goto out;
+	if (g.o.commit && !(g.commit = loadcommit_open(g.o.commit)))
+		goto out;
 	start = mono_us();
 	deadline = start + (int64_t)(g.o.timeout * 1e6);
 	for (k = 0; k < g.o.connections; k++)
@@ -1368,6 +1387,8 @@ out:
 	if (g.conns)
 		stop_all(&g);
 	teardown(&g);
+	if (loadcommit_close(g.commit) < 0) /* after Paho's threads are gone */
+		rc = 1;
 	if (sync_made) {
 		pthread_cond_destroy(&g.cond);
 		pthread_mutex_destroy(&g.lock);

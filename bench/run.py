@@ -519,14 +519,17 @@ def throughput_reference(tools, workdir, cfg, mode):
         broker.stop()
 
 
-def throughput_paho_noop(tools, workdir, cfg, mode):
+def throughput_paho_noop(tools, workdir, cfg, mode, commit=False):
     """The library's floor for draining: a Paho MQTTAsync subscriber that does
     no work (loadgen --respond, TCP_NODELAY like the tallier) resuming a
-    persistent session that holds the same backlog."""
+    persistent session that holds the same backlog. commit: it also commits
+    each ballot, unread, to SQLite before acknowledging it (loadgen
+    --commit): the floor of any durable consumer on Paho and SQLite."""
     if mode != "drain":
         raise BenchError("the Paho no-op reference is for draining only")
     n = cfg["throughput_ballots"]
-    broker = Broker(tools, workdir, "paho-" + mode)
+    broker = Broker(tools, workdir, ("pahodb-" if commit else "paho-") + mode)
+    extra = ["--commit", os.path.join(broker.dir, "floor.db")] if commit else []
     try:
         cid = "pahosub-" + secrets.token_hex(4)
         Proc([tools.mosquitto_sub, "-h", HOST, "-p", str(broker.port), "-q", "1", "-t", "vote/+", "-i", cid,
@@ -534,8 +537,8 @@ def throughput_paho_noop(tools, workdir, cfg, mode):
         lg = run_loadgen(tools, broker, n, cfg, stream_args(n, "drain"))
         b0 = broker.cpu_seconds()
         sub = Proc([tools.loadgen, "--respond", "-h", HOST, "-p", str(broker.port), "--session", cid, "--expect",
-                    str(n), "--tcp-nodelay", "yes", "--timeout", str(cfg["timeout"])], "loadgen --respond --session",
-                   capture="stdout", sample_hwm=True)
+                    str(n), "--tcp-nodelay", "yes", "--timeout", str(cfg["timeout"])] + extra,
+                   "loadgen --respond --session", capture="stdout", sample_hwm=True)
         sub.wait(cfg["timeout"] + 30)
         text = "\n".join(line for _, line in sub.lines)
         try:
@@ -545,7 +548,8 @@ def throughput_paho_noop(tools, workdir, cfg, mode):
         if sub.status != 0 or not out or not out.get("ok") or out.get("received") != n:
             raise BenchError("loadgen --respond --session failed (exit %s): %s" % (sub.status, text[-400:]))
         secs = out["t_last_message"] - sub.t_start
-        return {"consumer": "paho no-op", "ballots": n, "seconds": secs, "rate": n / secs,
+        return {"consumer": "paho + sqlite commit" if commit else "paho no-op", "ballots": n, "seconds": secs,
+                "rate": n / secs,
                 "cpu_seconds": sub.cpu_seconds(), "peak_rss_kb": sub.hwm_kb,
                 "broker_cpu_seconds": broker.cpu_seconds() - b0, "offered_rate": lg["publish_rate"],
                 "loadgen_cpu_seconds": lg["cpu_seconds"]}
@@ -994,6 +998,16 @@ def build_figures(res):
                 figs.append(figure("cpu_per_ballot_%s_paho" % mode, "CPU per ballot, %s, against Paho" % mode, "us",
                                    tm["cpu_seconds"] / tm["ballots"] * 1e6, pm["cpu_seconds"] / pm["ballots"] * 1e6,
                                    "Paho no-op subscriber", "lower"))
+            pc = tp.get(mode, {}).get("paho_commit")
+            if pc:
+                pcm = median_run(pc)
+                figs.append(figure("throughput_%s_paho_commit" % mode,
+                                   "throughput, %s, against Paho + SQLite commit" % label, "ballots/s",
+                                   tm["rate"], pcm["rate"], "Paho subscriber committing each ballot", "higher"))
+                figs.append(figure("cpu_per_ballot_%s_paho_commit" % mode,
+                                   "CPU per ballot, %s, against Paho + SQLite commit" % mode, "us",
+                                   tm["cpu_seconds"] / tm["ballots"] * 1e6, pcm["cpu_seconds"] / pcm["ballots"] * 1e6,
+                                   "Paho subscriber committing each ballot", "lower"))
             figs.append(figure("cpu_per_ballot_" + mode, "CPU per ballot, %s" % mode, "us",
                                tm["cpu_seconds"] / tm["ballots"] * 1e6, rm["cpu_seconds"] / rm["ballots"] * 1e6,
                                "mosquitto_sub -q 1", "lower"))
@@ -1142,8 +1156,9 @@ def main():
                 tp[wl] = {"tallier": [], "reference": []}
                 runs = [("reference", throughput_reference), ("tallier", throughput_tallier)]
                 if wl == "drain":
-                    tp[wl]["paho"] = []
-                    runs.insert(1, ("paho", throughput_paho_noop))
+                    tp[wl]["paho"], tp[wl]["paho_commit"] = [], []
+                    runs[1:1] = [("paho", throughput_paho_noop),
+                                 ("paho_commit", lambda *a: throughput_paho_noop(*a, commit=True))]
                 for rep in range(cfg["throughput_repeats"]):
                     for who, fn in runs:
                         r = step("throughput %s, %s, run %d" % (wl, who, rep + 1),
@@ -1197,6 +1212,7 @@ def main():
             cfg["connections"], fmt(median_run(tp["live"]["reference"])["offered_rate"], "ballots/s")))
     print("ratio = project / reference; references do no work: mosquitto_sub -q 1 > /dev/null (throughput),")
     print("a Paho MQTTAsync subscriber that does nothing, acknowledging as the tallier must (draining, against Paho),")
+    print("the same committing each ballot, unread, to SQLite before acknowledging it (against Paho + SQLite commit),")
     print("loadgen --respond (latency), the sqlite3 shell reading the store (restart), mosquitto_pub -q 1 (CLI),")
     print("mosquitto_rr -q 1 answered by the same tallier (--confirm).")
     if (res.get("page") or {}).get("skipped"):
