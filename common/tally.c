@@ -405,15 +405,24 @@ int tally_reject(struct tally *t, const char *poll, int64_t now_ms, char *err, s
 	return 0;
 }
 
-int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
-		       char *err, size_t errlen)
+/* restoring: poll, created if needed, for state loaded from a store.
+ * Returns it, or NULL with err set when memory runs out. */
+static struct poll *restoring(struct tally *t, const char *poll, int64_t updated_ms, char *err, size_t errlen)
 {
 	struct poll *p = poll_get(t, poll, updated_ms);
 
-	if (!p) {
+	if (!p)
 		snprintf(err, errlen, "out of memory restoring a poll");
+	return p;
+}
+
+int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int64_t updated_ms,
+		       char *err, size_t errlen)
+{
+	struct poll *p = restoring(t, poll, updated_ms, err, errlen);
+
+	if (!p)
 		return -1;
-	}
 	p->rejected = rejected;
 	changed(p, updated_ms > p->updated_ms ? updated_ms : p->updated_ms);
 	return 0;
@@ -421,12 +430,10 @@ int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int
 
 int tally_restore_updated(struct tally *t, const char *poll, int64_t updated_ms, char *err, size_t errlen)
 {
-	struct poll *p = poll_get(t, poll, updated_ms);
+	struct poll *p = restoring(t, poll, updated_ms, err, errlen);
 
-	if (!p) {
-		snprintf(err, errlen, "out of memory restoring a poll");
+	if (!p)
 		return -1;
-	}
 	if (updated_ms > p->updated_ms)
 		changed(p, updated_ms);
 	return 0;

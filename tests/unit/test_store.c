@@ -1383,6 +1383,7 @@ static void *stream_writer(void *arg)
 			break;
 		if (store_checkpoint_due(w->s))
 			atomic_store(&w->ckpt_due, true);
+		sched_yield(); /* between two ballots, as the tallier's receive thread goes to its socket */
 	}
 	atomic_store(&w->done, true);
 	return NULL;
