@@ -407,7 +407,10 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 				o->session = optarg;
 			break;
 		case O_COMMIT:
-			o->commit = optarg;
+			if (!*optarg)
+				bad = "--commit: a file name";
+			else
+				o->commit = optarg;
 			break;
 		case O_EXPECT:
 			if (parse_u64(optarg, 0, 100000000, &o->expect) != 0)

@@ -77,11 +77,9 @@ static const char put_poll_sql[] =
  * copies the frames added meanwhile and has the writer's next transaction
  * start the WAL again, holding the writer for that moment only. The WAL
  * file keeps its size, so the writer overwrites it rather than extending
- * it (a truncating checkpoint measured 66.6 us of the tallier's CPU per
- * ballot in the live benchmark's one run, this one 47.5 to 58.0 in two);
- * STORE_WAL_KEEP bounds what it keeps after a burst.
- * Past STORE_WAL_HARD (the other thread not keeping up) the writer
- * checkpoints itself, as SQLite would. */
+ * it (as after a truncating checkpoint); STORE_WAL_KEEP bounds what it
+ * keeps after a burst. Past STORE_WAL_HARD (the other thread not keeping
+ * up) the writer checkpoints itself, as SQLite would. */
 #define STORE_WAL_CHECKPOINT 1000
 #define STORE_WAL_HARD 20000
 #define STORE_WAL_KEEP "16777216" /* bytes (journal_size_limit); a steady stream needs about 10 MB */
