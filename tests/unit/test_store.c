@@ -1330,7 +1330,7 @@ static void store_checkpoint_should_restart_a_wal_that_grew_past_twice_its_thres
 /* A WAL that a reader's long snapshot let grow far (no checkpoint can
  * start it again while the reader holds its frames) does not keep its
  * size for ever: once it starts again, the writer's first commit cuts the
- * file back to 16 MiB (the size a steady stream needs, twice over). */
+ * file back to 16 MiB (a steady stream needs about 10 MB). */
 static void store_should_cut_back_a_wal_file_that_a_reader_let_grow(void **state)
 {
 	struct fixture *f = *state;
