@@ -255,6 +255,14 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **st, char *er
 	return 0;
 }
 
+/* sync_sql: the synchronous setting for full (--sync full) or not; the
+ * writer's and the checkpointer's connections both take it (a checkpoint
+ * syncs as the commits do). */
+static const char *sync_sql(bool full)
+{
+	return full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+}
+
 /* wal_hook: after each commit, on the writer's thread, with the WAL's
  * frame count. Checkpoints only past STORE_WAL_HARD. */
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
@@ -343,8 +351,7 @@ struct store *store_open(const char *path, enum store_mode mode, enum store_sync
 		return s;
 	s->full_sync = sync == STORE_SYNC_FULL;
 	if (exec(s, "PRAGMA journal_mode = WAL", "cannot set WAL mode on", err, errlen) != 0 ||
-	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-		 "cannot set synchronous on", err, errlen) != 0 ||
+	    exec(s, sync_sql(s->full_sync), "cannot set synchronous on", err, errlen) != 0 ||
 	    exec(s, "PRAGMA journal_size_limit = " STORE_WAL_KEEP, "cannot limit the WAL of", err, errlen) != 0 ||
 	    prepare(s, put_ballot_sql, &s->put_ballot, err, errlen) != 0 ||
 	    prepare(s, put_poll_sql, &s->put_poll, err, errlen) != 0 ||
@@ -418,8 +425,7 @@ int store_checkpoint(struct store *s, char *err, size_t errlen)
 
 	if (!s->ckpt) {
 		if (sqlite3_open_v2(s->path, &s->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-		    sqlite3_exec(s->ckpt, s->full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-				 NULL, NULL, NULL) != SQLITE_OK) {
+		    sqlite3_exec(s->ckpt, sync_sql(s->full_sync), NULL, NULL, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot open %s to checkpoint it: %s", s->path,
 				 s->ckpt ? sqlite3_errmsg(s->ckpt) : "out of memory");
 			goto out;
