@@ -1421,9 +1421,13 @@ static void store_checkpoint_should_keep_the_wal_small_beside_a_steady_writer(vo
 	assert_string_equal(err, "");
 	assert_string_equal(w.err, "");
 	assert_true(checkpoints >= 10);
-	/* 4,000 frames of 4 KiB: a restart may wait for a few asks, never
-	 * for the writer's limit */
-	if (most > 4000 * (4096 + 24))
+	/* the WAL's high-water mark is twice the threshold plus what the
+	 * writer adds while a checkpoint's fsyncs run: 9 to 10 MB on a quiet
+	 * machine, up to 31 MB (7,600 frames) measured while the other unit
+	 * tests ran beside it (ctest -j2); without the restart it always
+	 * reaches the writer's limit, 20,000 frames (82 MB). Three quarters
+	 * of that limit tells the two apart on a busy machine too. */
+	if (most > 15000 * (4096 + 24))
 		fail_msg("the WAL grew to %lld bytes in %d checkpoints", (long long)most, checkpoints);
 	store_close(w.s);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 25000);
