@@ -65,6 +65,20 @@ var MV = (function () {
     }
   }
 
+  // obj's own property key, or undefined: a poll or choice name read from a message may
+  // be "__proto__", "constructor" or "toString", which a plain obj[key] finds on
+  // Object.prototype (README: "Live results and voting from a phone").
+  function own(obj, key) {
+    var has = obj && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, key);
+    return has ? obj[key] : undefined;
+  }
+
+  // The votes of one choice in a result: its count, or 0 when the result has none.
+  function countOf(result, choice) {
+    var n = own(result && result.counts, choice);
+    return typeof n === 'number' && n >= 0 ? n : 0;
+  }
+
   // The choices to show: the information's (a defined poll), else the result's counts
   // (a poll nobody defined: the choices that have votes), else none.
   function choicesOf(info, result) {
@@ -126,7 +140,7 @@ var MV = (function () {
 
   return {
     brokerUrl: brokerUrl, pollFromHash: pollFromHash, randomHex: randomHex, connect: connect,
-    parse: parse, choicesOf: choicesOf, statusOf: statusOf, ms: ms, duration: duration,
+    parse: parse, countOf: countOf, choicesOf: choicesOf, statusOf: statusOf, ms: ms, duration: duration,
     clock: clock, el: el, POLL_RE: POLL_RE
   };
 })();

@@ -5,12 +5,19 @@
 /* global MV, qrcode */
 (function () {
   'use strict';
-  var polls = {};      // name -> {info, result, received}
+  // name -> {info, result, received}; a Map, not an object: a poll may be named
+  // __proto__, constructor or toString (any name of the topic rule)
+  var polls = new Map();
   var connected = false;
   var $ = function (id) { return document.getElementById(id); };
 
   function poll(name) {
-    return polls[name] || (polls[name] = { info: null, result: null, received: null });
+    var p = polls.get(name);
+    if (!p) {
+      p = { info: null, result: null, received: null };
+      polls.set(name, p);
+    }
+    return p;
   }
 
   function setBanner() {
@@ -45,11 +52,11 @@
   }
 
   function drawList(now) {
-    var names = Object.keys(polls).sort();
+    var names = Array.from(polls.keys()).sort();
     var tbody = $('poll-list').querySelector('tbody');
     tbody.textContent = '';
     names.forEach(function (name) {
-      var p = polls[name];
+      var p = polls.get(name);
       var s = statusText(p, now);
       var total = p.result && typeof p.result.total === 'number' ? p.result.total : 0;
       tbody.appendChild(MV.el('tr', { 'data-poll': name, 'data-status': s.st }, [
@@ -111,12 +118,11 @@
     var bars = $('bars');
     bars.textContent = '';
     if (hidden) return;
-    var counts = (r && r.counts) || {};
     var choices = MV.choicesOf(p.info, r);
     var max = 0;
-    choices.forEach(function (c) { max = Math.max(max, counts[c] || 0); });
+    choices.forEach(function (c) { max = Math.max(max, MV.countOf(r, c)); });
     choices.forEach(function (c) {
-      var n = counts[c] || 0;
+      var n = MV.countOf(r, c);
       var pct = total ? Math.round(n * 100 / total) : 0;
       var fill = MV.el('div', { 'class': 'fill' + (n && n === max ? ' lead' : '') });
       fill.style.width = (total ? n * 100 / total : 0) + '%';
@@ -154,7 +160,7 @@
       var p = poll(m[1]);
       p[m[2]] = MV.parse(text);
       p.received = Date.now();
-      if (!p.info && !p.result) delete polls[m[1]];
+      if (!p.info && !p.result) polls.delete(m[1]);
       draw();
     }
   });

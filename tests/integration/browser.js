@@ -13,6 +13,9 @@
 //   {"op":"click","name":N,"selector":S} / {"op":"fill","name":N,"selector":S,"value":V}
 //   {"op":"screenshot","name":N,"path":P}
 //   {"op":"errors"}                                     uncaught page errors so far
+//   {"op":"consoleErrors"}                              console.error messages so far (the
+//                                                       pages log none; a lost connection
+//                                                       makes Chromium log one)
 //   {"op":"quit"}
 'use strict';
 const readline = require('readline');
@@ -35,6 +38,7 @@ async function main() {
   });
   const pages = {};
   const errors = [];
+  const consoleErrors = [];
   const page = (name) => {
     if (!pages[name]) throw new Error('no page ' + name);
     return pages[name];
@@ -44,6 +48,9 @@ async function main() {
       const p = pages[c.name] || await context.newPage();
       pages[c.name] = p;
       p.on('pageerror', (e) => errors.push(c.name + ': ' + e.message));
+      p.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(c.name + ': ' + m.text() + ' (' + m.location().url + ')');
+      });
       await p.setViewportSize({ width: c.width || 1280, height: c.height || 800 });
       await p.goto(c.url, { waitUntil: 'load', timeout: 15000 });
       return p.url();
@@ -57,6 +64,7 @@ async function main() {
     async fill(c) { await page(c.name).fill(c.selector, c.value, { timeout: c.timeout || 10000 }); return true; },
     async screenshot(c) { await page(c.name).screenshot({ path: c.path }); return c.path; },
     async errors() { return errors; },
+    async consoleErrors() { return consoleErrors; },
   };
   const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
   out({ ok: true, value: 'ready ' + context.browser()?.version?.() });

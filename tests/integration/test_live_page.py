@@ -301,6 +301,67 @@ class LivePage(IntegrationCase):
         b.wait("proj2", counts_are({"coffee": 1, "tea": 2}, 3), "the page's vote")
         self.assertEqual(b.cmd("errors"), [])
 
+    def test_polls_and_choices_named_like_object_properties(self):
+        # Issue 19, item 7: a poll named __proto__ polluted Object.prototype in
+        # results.js (polls[name]), leaving the list empty and throwing every
+        # second for as long as its result was retained; constructor, toString and
+        # hasOwnProperty were never listed; a choice named constructor with no
+        # votes read Object's constructor as its count.
+        b = self.browser
+        odd = ["__proto__", "constructor", "toString", "hasOwnProperty"]
+        normal = self.poll_name()
+        votes = {poll: i % 2 + 1 for i, poll in enumerate(odd + [normal])}  # 1 or 2 each
+        for poll, n in votes.items():
+            for k in range(n):
+                self.vote_ok(self.broker.port, poll, "yes", "voter%d" % k)
+        defined = self.poll_name("choices")
+        self.pollctl("open", defined, "--question", "Which name?", "--choices",
+                     "yes,__proto__,constructor,toString,hasOwnProperty")
+        self.vote_ok(self.broker.port, defined, "__proto__", "ann")
+        for poll, n in votes.items():
+            self.assertResult(self.broker.port, poll, {"yes": n}, tallier=self.tallier)
+        self.assertResult(self.broker.port, defined, {"yes": 0, "__proto__": 1, "constructor": 0,
+                                                      "toString": 0, "hasOwnProperty": 0},
+                          tallier=self.tallier)
+
+        # the list: every poll, with its votes (the results are retained: the page
+        # gets them all at once when it subscribes)
+        self.open_page("list", "", 1920, 1080)
+        want = {poll: str(n) for poll, n in votes.items()}
+        want[defined] = "1"
+        b.wait("list", "JSON.stringify(Object.fromEntries([...document.querySelectorAll('#poll-list tbody tr')]"
+               ".map(r => [r.getAttribute('data-poll'), r.querySelector('.total').textContent]))) === %s"
+               % json.dumps(json.dumps(dict(sorted(want.items())), separators=(",", ":"))),
+               "every poll in the list with its votes")
+        self.assertTrue(b.cmd("eval", name="list", expr="document.getElementById('list-empty').hidden"))
+        self.assertEqual(b.cmd("eval", name="list", expr="Object.getOwnPropertyNames(Object.prototype)"
+                               ".filter(k => ['info', 'result', 'received'].includes(k))"), [],
+                         "Object.prototype untouched")
+        # a poll's page: its link from the list, and its bars
+        b.cmd("click", name="list", selector="#poll-list tr[data-poll=__proto__] a")
+        b.wait("list", counts_are({"yes": 1}, 1) + " && document.getElementById('poll-name').textContent "
+               "=== '__proto__'", "the poll __proto__ on its own page")
+
+        # a defined poll whose choices are such names: a bar each, the right counts
+        self.open_page("proj", "#" + defined, 1920, 1080)
+        b.wait("proj", counts_are({"yes": 0, "__proto__": 1, "constructor": 0, "toString": 0,
+                                   "hasOwnProperty": 0}, 1), "five bars with their counts")
+        self.assertEqual(b.cmd("eval", name="proj", expr=bar("__proto__", "percent")), "100")
+
+        # the voting page: a button each, and a vote for one of them counts
+        self.open_page("phone", "vote.html#" + defined, 390, 844)
+        b.cmd("fill", name="phone", selector="#name-input", value="bea")
+        b.cmd("click", name="phone", selector="#name-form button")
+        b.wait("phone", "[...document.querySelectorAll('#choices button')].map(e => e.dataset.choice).join() "
+               "=== 'yes,__proto__,constructor,toString,hasOwnProperty'", "five buttons")
+        b.cmd("click", name="phone", selector="#choices button[data-choice=constructor]")
+        b.wait("phone", "document.getElementById('receipt').getAttribute('data-status') === 'counted'",
+               "the receipt: counted")
+        b.wait("proj", counts_are({"yes": 0, "__proto__": 1, "constructor": 1, "toString": 0,
+                                   "hasOwnProperty": 0}, 2), "the page's vote for constructor")
+        self.assertEqual(b.cmd("errors"), [])
+        self.assertEqual(b.cmd("consoleErrors"), [])
+
 
 if __name__ == "__main__":
     unittest.main()
