@@ -23,8 +23,9 @@ struct core_config {
 	const char *const *choices;  /* the choices on offer, in result order; nchoices 0: any */
 	size_t nchoices;
 	bool revote;                 /* a later ballot replaces an earlier one */
-	size_t max_polls;            /* a valid ballot for one more poll is refused; 0: no limit */
-	size_t max_choices;          /* a new choice past this many on a poll is refused; 0: no limit */
+	size_t max_polls;            /* a valid ballot for one more poll nobody defined is refused
+				      * (defined polls are not counted, never refused); 0: no limit */
+	size_t max_choices;          /* a new choice past this many on a poll nobody defined is refused; 0: no limit */
 	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused; 0: no limit */
 	bool defined_only;           /* only polls an organiser defined take ballots */
 	const struct roll *roll;     /* only ballots signed by a voter on it count; NULL: no roll.
