@@ -316,6 +316,9 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	if (!c->tally)
 		goto fail;
 	c->sched = pubsched_new(CORE_RESULT_INTERVAL_MS, CORE_RESULT_TIMEOUT_MS);
+	if (c->sched)
+		pubsched_budget(c->sched, CORE_RESULTS_INFLIGHT, CORE_RESULTS_PER_S, CORE_RESULTS_BURST,
+				vtime_mono_ms());
 	c->polls = polls_new();
 	c->rules.polls = c->polls;
 	c->choices = cfg->nchoices ? calloc(cfg->nchoices, sizeof(*c->choices)) : NULL;
@@ -743,6 +746,9 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 		goto out; /* failed: nothing is published any more */
 	json = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
+		/* the broker holds it (at a start, after a reconnection): no need
+		 * to publish it again */
+		pubsched_held(c->sched, 2 * (size_t)i);
 		seen = CORE_SEEN_SAME;
 		goto out;
 	}

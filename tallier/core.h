@@ -13,6 +13,14 @@
 
 #define CORE_RESULT_INTERVAL_MS 100 /* at most 10 results per second per poll */
 #define CORE_RESULT_TIMEOUT_MS 5000 /* an unconfirmed result is published again */
+/* The results of all polls together: at most CORE_RESULTS_INFLIGHT in
+ * flight (Paho sends its publications in the order given, receipts
+ * included, and Mosquitto lets 20 be unacknowledged: so a receipt never
+ * waits behind more than these), at most CORE_RESULTS_PER_S started a
+ * second (CORE_RESULTS_BURST at once): 1,000 polls go out in 5 s. */
+#define CORE_RESULTS_INFLIGHT 8
+#define CORE_RESULTS_PER_S 200
+#define CORE_RESULTS_BURST 20
 
 struct core;
 
