@@ -32,6 +32,12 @@ bench/loadgen (Paho MQTTAsync, N connections, QoS 1) and measures:
     over the broker's WebSockets listener) showing its total, against the
     time from the same ballot to mosquitto_sub receiving the result; skipped,
     saying why, without Chromium or what scripts/setup.sh installs;
+ 8. receipts with 1,000 polls alive (--only manypolls): the light-load
+    receipt p99 of a tallier that 1,000 ballots on 1,000 poll names have
+    just given 1,000 results to publish, with 200 ballots/s more spread
+    over those polls while it is measured, against the light-load p99 of a
+    fresh tallier in the same run (issue 19: receipts must not wait behind
+    the results of many polls);
  6. signed ballots (--only signed): live throughput of a signed poll
     (tallier --roll, every ballot signed by loadgen --sign before the
     clock starts) against the same tallier on an unsigned poll, in the
@@ -72,7 +78,7 @@ import time
 HOST = "127.0.0.1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GROUPS = ("throughput", "latency", "memory", "cli", "confirm", "signed", "page")  # what --only selects
+GROUPS = ("throughput", "latency", "memory", "cli", "confirm", "signed", "page", "manypolls")  # what --only selects
 
 FULL = {
     "throughput_ballots": 200000,
@@ -88,6 +94,8 @@ FULL = {
     "timeout": 300,
     "signcost_rounds": 20000,
     "page_ballots": 30,
+    "many_polls": 1000,
+    "many_rate": 200,
 }
 QUICK = {
     "throughput_ballots": 2000,
@@ -103,6 +111,8 @@ QUICK = {
     "timeout": 60,
     "signcost_rounds": 200,
     "page_ballots": 3,
+    "many_polls": 1000,
+    "many_rate": 200,
 }
 
 # --------------------------------------------------------------------------
@@ -663,6 +673,45 @@ def latency_run(tools, workdir, cfg, consumer, load, nodelay=True):
         broker.stop()
 
 
+def manypolls_latency(tools, workdir, cfg):
+    """Receipt latency at the light load, with 1,000 polls alive: first a
+    fresh tallier (the reference, in the same run), then one that has just
+    taken 1,000 ballots on 1,000 poll names (1,000 results to publish) and
+    takes 200 ballots/s more over them while the light load is measured."""
+    light = latency_run(tools, workdir, cfg, "tallier", "light")
+    broker = Broker(tools, workdir, "manypolls")
+    proc = bg = None
+    try:
+        proc = start_tallier(tools, broker, broker.dir, "tallier-" + secrets.token_hex(4),
+                             os.path.join(broker.dir, "tally.db"))
+        proc.wait_line(r"subscribed to", 30)
+        polls = cfg["many_polls"]
+        run_loadgen(tools, broker, polls, cfg, ["--polls", str(polls), "--poll-prefix", "junk",
+                                                "--voter-prefix", "j", "--id-prefix", "flood"])
+        seconds = cfg["light_ballots"] / cfg["light_rate"] + 5
+        bg = Proc([tools.loadgen, "-h", HOST, "-p", str(broker.port), "-c", "1", "-n",
+                   str(int(seconds * cfg["many_rate"])), "-r", str(cfg["many_rate"]), "--polls", str(polls),
+                   "--poll-prefix", "junk", "--voter-prefix", "k", "--id-prefix", "bg",
+                   "--timeout", str(cfg["timeout"])], "loadgen (background)", capture="stdout")
+        n = cfg["light_ballots"]
+        lg = run_loadgen(tools, broker, n, cfg, ["-r", str(cfg["light_rate"]), "--confirm", "--voters", str(n),
+                                                 "--poll-prefix", "lat", "--id-prefix", "hon"])
+        bg.stop()
+        status = proc.stop()
+        if status != 0:
+            raise BenchError("tallier exited %s%s" % (status, proc.tail()))
+        r = lg["receipts"]
+        return {"light_p99_ms": light["p99_ms"], "many_p99_ms": r["p99_us"] / 1e3, "many_p50_ms": r["p50_us"] / 1e3,
+                "many_max_ms": r["max_us"] / 1e3, "polls": polls, "background_rate": cfg["many_rate"],
+                "ballots": n, "counted": r["counted"]}
+    finally:
+        if bg:
+            bg.stop()
+        if proc:
+            proc.stop()
+        broker.stop()
+
+
 # --------------------------------------------------------------------------
 # 3. Memory per voter, restart time
 
@@ -1075,6 +1124,11 @@ def build_figures(res):
         figs.append(figure("confirm_wall", "voter --confirm wall time p50, ballot to receipt", "ms",
                            c["voter_confirm"]["p50_ms"], c["mosquitto_rr"]["p50_ms"], "mosquitto_rr -q 1",
                            "lower", "<= 1.20x ref", lambda v, q: q <= 1.2))
+    c = res.get("manypolls")
+    if c:
+        figs.append(figure("latency_manypolls_p99", "receipt latency p99, light load, %s polls alive"
+                           % "{:,}".format(c["polls"]), "ms", c["many_p99_ms"], c["light_p99_ms"],
+                           "the tallier, light load, one poll", "lower", "<= 2x ref", lambda v, q: q <= 2.0))
     c = res.get("page")
     if c and "page" in c:
         figs.append(figure("page_latency", "ballot to the results page p50 (Chromium, WebSockets)", "ms",
@@ -1191,6 +1245,9 @@ def main():
                               lambda: signature_cost(tools, cfg))
         if "confirm" in only:
             res["confirm"] = step("voter --confirm against mosquitto_rr", lambda: confirm_times(tools, workdir, cfg))
+        if "manypolls" in only:
+            res["manypolls"] = step("receipt latency with %d polls alive" % cfg["many_polls"],
+                                    lambda: manypolls_latency(tools, workdir, cfg))
         if "page" in only:
             res["page"] = step("ballot to the results page against mosquitto_sub",
                                lambda: page_latency(tools, workdir, cfg))

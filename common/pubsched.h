@@ -11,11 +11,21 @@
  * and when to look again. Rules: at most one publication per poll in
  * flight; at most one start per poll per interval_ms; a publication not
  * confirmed within timeout_ms is taken as lost and retried; a failed one is
- * retried. Time is passed in (monotonic ms), so the rules are testable. */
+ * retried. A budget (pubsched_budget) bounds the publications of all polls
+ * together: so many in flight at once, so many starts a second; the polls
+ * it holds back wait in the order they became due, and each then goes out
+ * with its newest version (a version superseded while waiting is never
+ * sent). Time is passed in (monotonic ms), so the rules are testable. */
 struct pubsched;
 
 /* pubsched_new: an empty schedule. Returns NULL when memory runs out. */
 struct pubsched *pubsched_new(int64_t interval_ms, int64_t timeout_ms);
+
+/* pubsched_budget: from now_ms on, at most max_inflight publications are
+ * in flight at once (0: no limit), and at most per_second start each
+ * second, burst at once after a quiet spell (per_second 0: no limit).
+ * Without it a schedule has no budget. */
+void pubsched_budget(struct pubsched *s, size_t max_inflight, int64_t per_second, int64_t burst, int64_t now_ms);
 
 /* pubsched_free: frees s. NULL is allowed. */
 void pubsched_free(struct pubsched *s);
@@ -34,9 +44,18 @@ void pubsched_reset(struct pubsched *s);
  * Nothing happens for a poll with no version yet. */
 void pubsched_again(struct pubsched *s, size_t i);
 
+/* pubsched_held: the broker holds poll i's newest version already (seen
+ * there): it is taken as acknowledged, and not published, unless one is
+ * in flight (its end will say). Nothing happens for a poll with no
+ * version yet. */
+void pubsched_held(struct pubsched *s, size_t i);
+
 /* pubsched_next: the poll to publish now (the caller then calls
- * pubsched_sent), or -1 when none is due; *wake_ms is then set to the time
- * when the next one will be due (INT64_MAX when nothing is pending). */
+ * pubsched_sent), or -1 when none is due or the budget holds it back;
+ * *wake_ms is then set to the time when the next one will be due, or a
+ * publication in flight taken as lost (INT64_MAX when nothing is pending,
+ * or when only the end of one in flight can free the budget: the caller
+ * looks again then). */
 long pubsched_next(struct pubsched *s, int64_t now_ms, int64_t *wake_ms);
 
 /* pubsched_due: when poll i may be published next (monotonic ms): now_ms

@@ -316,6 +316,9 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	if (!c->tally)
 		goto fail;
 	c->sched = pubsched_new(CORE_RESULT_INTERVAL_MS, CORE_RESULT_TIMEOUT_MS);
+	if (c->sched)
+		pubsched_budget(c->sched, CORE_RESULTS_INFLIGHT, CORE_RESULTS_PER_S, CORE_RESULTS_BURST,
+				vtime_mono_ms());
 	c->polls = polls_new();
 	c->rules.polls = c->polls;
 	c->choices = cfg->nchoices ? calloc(cfg->nchoices, sizeof(*c->choices)) : NULL;
@@ -395,18 +398,36 @@ struct commit {
 	int64_t updated_ms;
 };
 
+/* undefined_polls: how many of the tally's polls no organiser defined
+ * (every definition is one of the tally's polls). Under c->lock. */
+static size_t undefined_polls(const struct core *c)
+{
+	size_t all = tally_poll_count(c->tally), defined = polls_count(c->polls);
+
+	return all > defined ? all - defined : 0;
+}
+
 /* limits: refuses a valid ballot that would grow the tally past its
- * limits: one more poll (found < 0), or one more choice on a poll. Returns
- * 0, or -1 with the reason. */
+ * limits: one more poll nobody defined (found < 0: a defined poll is
+ * always in the tally), or one more choice on a poll nobody defined (a
+ * defined poll takes only its own choices, which check_ballot_poll
+ * enforced). So polls an organiser defines are never refused because
+ * strangers made up poll names or choices. Returns 0, or -1 with the
+ * reason. */
 static int limits(struct core *c, const struct ballot *b, long found, char *reason, size_t size)
 {
-	if (found < 0 && tally_poll_count(c->tally) >= c->max_polls) {
-		snprintf(reason, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
+	if (found < 0 && undefined_polls(c) >= c->max_polls) {
+		snprintf(reason, size,
+			 "too many polls nobody defined: this tallier keeps at most %zu (--max-polls); the organiser "
+			 "can define the poll with pollctl open", c->max_polls);
 		return -1;
 	}
-	if (found >= 0 && !tally_poll_has_choice(c->tally, (size_t)found, b->choice) &&
+	if (found >= 0 && !polls_get(c->polls, b->poll) &&
+	    !tally_poll_has_choice(c->tally, (size_t)found, b->choice) &&
 	    tally_poll_nchoices(c->tally, (size_t)found) >= c->max_choices) {
-		snprintf(reason, size, "too many choices on this poll: at most %zu (--max-choices)", c->max_choices);
+		snprintf(reason, size,
+			 "too many choices on this poll: at most %zu (--max-choices); the organiser can define the "
+			 "poll's choices with pollctl open", c->max_choices);
 		return -1;
 	}
 	return 0;
@@ -725,6 +746,9 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 		goto out; /* failed: nothing is published any more */
 	json = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
+		/* the broker holds it (at a start, after a reconnection): no need
+		 * to publish it again */
+		pubsched_held(c->sched, 2 * (size_t)i);
 		seen = CORE_SEEN_SAME;
 		goto out;
 	}
@@ -821,10 +845,6 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool 
 	/* read once, now: a roll that cannot be used is refused */
 	if (d->roll[0] && !(roll = roll_load(d->roll, err, sizeof(err)))) {
 		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
-		goto out;
-	}
-	if (!cur && i < 0 && tally_poll_count(c->tally) >= c->max_polls) {
-		snprintf(why, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
 		goto out;
 	}
 	if (!cmd->has_opens)

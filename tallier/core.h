@@ -13,6 +13,14 @@
 
 #define CORE_RESULT_INTERVAL_MS 100 /* at most 10 results per second per poll */
 #define CORE_RESULT_TIMEOUT_MS 5000 /* an unconfirmed result is published again */
+/* The results of all polls together: at most CORE_RESULTS_INFLIGHT in
+ * flight (Paho sends its publications in the order given, receipts
+ * included, and Mosquitto lets 20 be unacknowledged: so a receipt never
+ * waits behind more than these), at most CORE_RESULTS_PER_S started a
+ * second (CORE_RESULTS_BURST at once): 1,000 polls go out in 5 s. */
+#define CORE_RESULTS_INFLIGHT 8
+#define CORE_RESULTS_PER_S 200
+#define CORE_RESULTS_BURST 20
 
 struct core;
 
@@ -23,8 +31,9 @@ struct core_config {
 	const char *const *choices;  /* the choices on offer, in result order; nchoices 0: any */
 	size_t nchoices;
 	bool revote;                 /* a later ballot replaces an earlier one */
-	size_t max_polls;            /* a valid ballot for one more poll is refused; 0: no limit */
-	size_t max_choices;          /* a new choice past this many on a poll is refused; 0: no limit */
+	size_t max_polls;            /* a valid ballot for one more poll nobody defined is refused
+				      * (defined polls are not counted, never refused); 0: no limit */
+	size_t max_choices;          /* a new choice past this many on a poll nobody defined is refused; 0: no limit */
 	int64_t max_skew_ms;         /* a ts further ahead of our clock is refused; 0: no limit */
 	bool defined_only;           /* only polls an organiser defined take ballots */
 	const struct roll *roll;     /* only ballots signed by a voter on it count; NULL: no roll.

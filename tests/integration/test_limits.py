@@ -149,10 +149,12 @@ class Limits(IntegrationCase):
             self.assertResult(self.port, p, {"yes": 1}, rejected=0, tallier=t)
         rc, out, err = self.confirm(polls[3], "yes", "ann")
         self.assertEqual(rc, 3, "stdout=%r stderr=%r" % (out, err))
-        self.assertEqual(err, "voter: 'yes' on %s rejected by the tallier: too many polls: this "
-                         "tallier keeps at most 3 (--max-polls)\n" % polls[3])
-        t.wait_for_log(r"^tallier: rejected ballot on vote/%s: too many polls: this tallier keeps at "
-                       r"most 3 \(--max-polls\)$" % re.escape(polls[3]))
+        self.assertEqual(err, "voter: 'yes' on %s rejected by the tallier: too many polls nobody defined: "
+                         "this tallier keeps at most 3 (--max-polls); the organiser can define the poll "
+                         "with pollctl open\n" % polls[3])
+        t.wait_for_log(r"^tallier: rejected ballot on vote/%s: too many polls nobody defined: this tallier "
+                       r"keeps at most 3 \(--max-polls\); the organiser can define the poll with pollctl open$"
+                       % re.escape(polls[3]))
         self.assertNoResult(polls[3])
         # the polls that exist still count
         self.vote_ok(self.port, polls[1], "no", "bob")
@@ -166,9 +168,11 @@ class Limits(IntegrationCase):
         rc, out, err = self.confirm(self.poll, "maybe", "cat")
         self.assertEqual(rc, 3, "stdout=%r stderr=%r" % (out, err))
         self.assertEqual(err, "voter: 'maybe' on %s rejected by the tallier: too many choices on "
-                         "this poll: at most 2 (--max-choices)\n" % self.poll)
+                         "this poll: at most 2 (--max-choices); the organiser can define the poll's choices "
+                         "with pollctl open\n" % self.poll)
         t.wait_for_log(r"^tallier: rejected ballot on %s: too many choices on this poll: at most 2 "
-                       r"\(--max-choices\)$" % re.escape(self.topic))
+                       r"\(--max-choices\); the organiser can define the poll's choices with pollctl open$"
+                       % re.escape(self.topic))
         # an existing choice still counts
         rc, out, err = self.confirm(self.poll, "yes", "cat")
         self.assertEqual(rc, 0, "stdout=%r stderr=%r" % (out, err))

@@ -30,6 +30,12 @@
 #define R128 R16 R16 R16 R16 R16 R16 R16 R16 /* the longest rest of a receipt topic */
 #define HOUR_MS 3600000LL
 #define SKEW_MS 300000LL /* --max-skew 300, the default */
+#define TOO_MANY_POLLS_3 \
+	"too many polls nobody defined: this tallier keeps at most 3 (--max-polls); the organiser can define the " \
+	"poll with pollctl open"
+#define TOO_MANY_CHOICES_2 \
+	"too many choices on this poll: at most 2 (--max-choices); the organiser can define the poll's choices " \
+	"with pollctl open"
 
 static const char *const yes_no[] = { "yes", "no" };
 
@@ -257,8 +263,8 @@ static void core_ballot_should_refuse_a_ballot_for_one_poll_past_max_polls(void 
 	vote(c, "p1", "a", "yes", RECEIPT_COUNTED, "");
 	vote(c, "p2", "a", "yes", RECEIPT_COUNTED, "");
 	vote(c, "p3", "a", "yes", RECEIPT_COUNTED, "");
-	vote(c, "p4", "a", "yes", RECEIPT_REJECTED, "too many polls: this tallier keeps at most 3 (--max-polls)");
-	vote(c, "p4", "b", "no", RECEIPT_REJECTED, "too many polls: this tallier keeps at most 3 (--max-polls)");
+	vote(c, "p4", "a", "yes", RECEIPT_REJECTED, TOO_MANY_POLLS_3);
+	vote(c, "p4", "b", "no", RECEIPT_REJECTED, TOO_MANY_POLLS_3);
 	expect(c, "p4", "garbage", RECEIPT_REJECTED, "malformed JSON");
 	assert_no_poll(c, "p4");
 	/* the polls that exist still count: new voters, new choices, revotes */
@@ -271,9 +277,69 @@ static void core_ballot_should_refuse_a_ballot_for_one_poll_past_max_polls(void 
 	core_free(c);
 	/* the limit holds for the polls reloaded at start */
 	c = open_core(f->db, NULL, 0, l);
-	vote(c, "p5", "a", "yes", RECEIPT_REJECTED, "too many polls: this tallier keeps at most 3 (--max-polls)");
+	vote(c, "p5", "a", "yes", RECEIPT_REJECTED, TOO_MANY_POLLS_3);
 	vote(c, "p2", "b", "yes", RECEIPT_COUNTED, "");
 	assert_no_poll(c, "p5");
+	core_free(c);
+}
+
+/* command: core_command of the text json, which must be answered with
+ * "ok" as ok (and, when refused, error as its "error"). */
+static void command(struct core *c, const char *json, bool ok, const char *error)
+{
+	char reply[TOPIC_MAX], *answer = NULL;
+	cJSON *root;
+
+	assert_int_equal(core_command(c, json, strlen(json), &answer, reply), CORE_OK);
+	assert_non_null(answer);
+	root = cJSON_Parse(answer);
+	if (!root)
+		fail_msg("answer to %s is not JSON: %s", json, answer);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok")) != ok)
+		fail_msg("%s answered %s", json, answer);
+	if (error)
+		assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "error")), error);
+	cJSON_Delete(root);
+	free(answer);
+}
+
+#define OPEN(poll) "{\"cmd\":\"open\",\"poll\":\"" poll "\",\"question\":\"Lunch?\",\"choices\":[\"yes\",\"no\",\"later\"]}"
+
+/* Issue 19, item 6. Before: "pollctl open q1" was refused with "too many
+ * polls: this tallier keeps at most 3 (--max-polls)" once strangers' ballots
+ * had made up 3 poll names, and so were ballots on q1. Now --max-polls
+ * bounds only the polls nobody defined. */
+static void core_command_should_open_a_poll_whatever_polls_strangers_made_up(void **state)
+{
+	struct fixture *f = *state;
+	struct limits l = defaults;
+	struct core *c;
+
+	l.max_polls = 3;
+	l.max_choices = 2;
+	c = open_core(f->db, NULL, 0, l);
+	vote(c, "junk1", "x", "a", RECEIPT_COUNTED, "");
+	vote(c, "junk2", "x", "a", RECEIPT_COUNTED, "");
+	vote(c, "junk3", "x", "a", RECEIPT_COUNTED, "");
+	command(c, OPEN("q1"), true, NULL);
+	command(c, OPEN("q2"), true, NULL);
+	/* a defined poll takes its own choices, all three, past --max-choices 2 */
+	vote(c, "q1", "ann", "yes", RECEIPT_COUNTED, "");
+	vote(c, "q1", "bob", "no", RECEIPT_COUNTED, "");
+	vote(c, "q1", "cat", "later", RECEIPT_COUNTED, "");
+	vote(c, "q2", "ann", "no", RECEIPT_COUNTED, "");
+	assert_summary(c, "q1", "yes=1,no=1,later=1 total=3 rejected=0");
+	assert_summary(c, "q2", "yes=0,no=1,later=0 total=1 rejected=0");
+	/* the defined polls take no room from the undefined ones: still 3 of them */
+	vote(c, "junk4", "x", "a", RECEIPT_REJECTED, TOO_MANY_POLLS_3);
+	assert_no_poll(c, "junk4");
+	core_free(c);
+	/* and the same after a restart */
+	c = open_core(f->db, NULL, 0, l);
+	command(c, OPEN("q3"), true, NULL);
+	vote(c, "q3", "ann", "later", RECEIPT_COUNTED, "");
+	vote(c, "junk5", "x", "a", RECEIPT_REJECTED, TOO_MANY_POLLS_3);
+	assert_summary(c, "q1", "yes=1,no=1,later=1 total=3 rejected=0");
 	core_free(c);
 }
 
@@ -290,9 +356,9 @@ static void core_ballot_should_refuse_a_new_choice_past_max_choices(void **state
 	c = open_core(f->db, NULL, 0, l);
 	vote(c, "p1", "a", "yes", RECEIPT_COUNTED, "");
 	vote(c, "p1", "b", "no", RECEIPT_COUNTED, "");
-	vote(c, "p1", "c", "maybe", RECEIPT_REJECTED, "too many choices on this poll: at most 2 (--max-choices)");
+	vote(c, "p1", "c", "maybe", RECEIPT_REJECTED, TOO_MANY_CHOICES_2);
 	/* a voter moving to a new choice is refused, the held vote stands */
-	vote(c, "p1", "a", "maybe", RECEIPT_REJECTED, "too many choices on this poll: at most 2 (--max-choices)");
+	vote(c, "p1", "a", "maybe", RECEIPT_REJECTED, TOO_MANY_CHOICES_2);
 	/* an existing choice still counts, for a new voter and a revote */
 	vote(c, "p1", "c", "yes", RECEIPT_COUNTED, "");
 	vote(c, "p1", "b", "yes", RECEIPT_COUNTED, "");
@@ -302,7 +368,7 @@ static void core_ballot_should_refuse_a_new_choice_past_max_choices(void **state
 	/* the limit is per poll */
 	vote(c, "p2", "a", "maybe", RECEIPT_COUNTED, "");
 	vote(c, "p2", "b", "other", RECEIPT_COUNTED, "");
-	vote(c, "p2", "c", "third", RECEIPT_REJECTED, "too many choices on this poll: at most 2 (--max-choices)");
+	vote(c, "p2", "c", "third", RECEIPT_REJECTED, TOO_MANY_CHOICES_2);
 	assert_summary(c, "p2", "maybe=1,other=1 total=2 rejected=1");
 	core_free(c);
 }
@@ -485,6 +551,8 @@ int main(void)
 						make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_refuse_a_ballot_for_one_poll_past_max_polls, make_dir,
 						remove_dir),
+		cmocka_unit_test_setup_teardown(core_command_should_open_a_poll_whatever_polls_strangers_made_up,
+						make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_refuse_a_new_choice_past_max_choices, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_next_ballot,

@@ -594,6 +594,171 @@ static void pubsched_pending_should_follow_reset_done_and_changed(void **state)
 	assert_int_equal(pubsched_pending(s), 1);
 }
 
+/* ---- the budget of all polls together (issue 19, item 5) ----
+ * Before: every due poll was returned at once, whatever the number in
+ * flight: 1,000 polls put 1,000 results in Paho's queue, ahead of every
+ * receipt. (pubsched_budget and pubsched_held did not exist.) */
+
+/* A table of steps, each at its time: what pubsched_next must give. */
+struct step {
+	int64_t now;
+	long want;        /* the poll it must return, or -1 */
+	int64_t wake;     /* when -1: the wake time it must give */
+	int done;         /* after a start: 1 acknowledge it at once, 0 leave it in flight */
+};
+
+static void run_steps(struct pubsched *s, const struct step *t, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		int64_t wake;
+		long i = next(s, t[k].now, &wake);
+
+		if (i != t[k].want || (i < 0 && wake != t[k].wake))
+			fail_msg("step %zu at %lld: poll %ld wake %lld, expected poll %ld wake %lld", k,
+				 (long long)t[k].now, i, (long long)wake, t[k].want, (long long)t[k].wake);
+		if (i < 0)
+			continue;
+		pubsched_sent(s, (size_t)i, 1, t[k].now);
+		if (t[k].done)
+			pubsched_done(s, (size_t)i, 1, 1);
+	}
+}
+
+static void pubsched_budget_should_hold_back_starts_past_the_in_flight_limit(void **state)
+{
+	struct pubsched *s = *state;
+	size_t i;
+	static const struct step steps[] = {
+		{ 0, 0, 0, 0 }, { 0, 1, 0, 0 },     /* two in flight: the limit */
+		{ 0, -1, TIMEOUT, 0 },              /* held back until one ends, or is lost */
+		{ 10, -1, TIMEOUT, 0 },
+	};
+
+	pubsched_budget(s, 2, 0, 0, 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+	run_steps(s, steps, sizeof(steps) / sizeof(steps[0]));
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(next(s, 20, NULL), 2);
+	pubsched_sent(s, 2, 1, 20);
+	assert_int_equal(next(s, 20, NULL), -1);
+	/* a failure frees its place too */
+	pubsched_done(s, 1, 1, 0);
+	assert_int_equal(next(s, 30, NULL), 3);
+	pubsched_sent(s, 3, 1, 30);
+	pubsched_done(s, 3, 1, 1);
+	pubsched_done(s, 2, 1, 1);
+	/* poll 1's retry: after its interval */
+	assert_quiet_until(s, 30, INTERVAL);
+	assert_int_equal(next(s, INTERVAL, NULL), 1);
+}
+
+static void pubsched_budget_should_start_at_most_so_many_a_second(void **state)
+{
+	struct pubsched *s = *state;
+	size_t i;
+	/* 10 a second, 3 at once: one every 100 ms once the burst is spent */
+	static const struct step steps[] = {
+		{ 0, 0, 0, 1 }, { 0, 1, 0, 1 }, { 0, 2, 0, 1 },
+		{ 0, -1, 100, 0 }, { 99, -1, 100, 0 },
+		{ 100, 3, 0, 1 }, { 100, -1, 200, 0 },
+		{ 250, 4, 0, 1 }, { 300, 5, 0, 1 }, { 300, -1, 400, 0 },
+		/* a quiet spell refills the burst, no more */
+		{ 5000, 6, 0, 1 }, { 5000, 7, 0, 1 }, { 5000, 8, 0, 1 }, { 5000, -1, 5100, 0 },
+	};
+
+	pubsched_budget(s, 0, 10, 3, 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+	run_steps(s, steps, sizeof(steps) / sizeof(steps[0]));
+	assert_int_equal(pubsched_pending(s), 1);
+}
+
+/* a poll that changes while held back goes out once, with its newest
+ * version: the older one is never sent */
+static void pubsched_budget_should_send_only_the_newest_version_of_a_poll_held_back(void **state)
+{
+	struct pubsched *s = *state;
+
+	pubsched_budget(s, 1, 0, 0, 0);
+	assert_int_equal(pubsched_changed(s, 0, 1), 0);
+	assert_int_equal(pubsched_changed(s, 1, 1), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+	pubsched_sent(s, 0, 1, 0);
+	assert_int_equal(pubsched_changed(s, 1, 2), 0);
+	assert_int_equal(pubsched_changed(s, 1, 3), 0);
+	assert_int_equal(next(s, 5, NULL), -1);
+	pubsched_done(s, 0, 1, 1);
+	assert_int_equal(next(s, 5, NULL), 1);
+	pubsched_sent(s, 1, 3, 5);
+	pubsched_done(s, 1, 3, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_quiet_until(s, 5, INT64_MAX);
+}
+
+/* held back, the timeouts of those in flight still run, and the polls
+ * wait in the order they became due: none is starved by a busy one */
+static void pubsched_budget_should_serve_many_polls_in_turn_and_still_take_lost_ones_as_lost(void **state)
+{
+	struct pubsched *s = *state;
+	int64_t now = 0, wake, others_at = -1;
+	size_t i, others = 0, busy = 0;
+	long got;
+
+	pubsched_budget(s, 4, 200, 20, 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(pubsched_changed(s, i, 1), 0);
+	/* poll 0 starts and is never answered: taken as lost at TIMEOUT */
+	assert_int_equal(next(s, now, NULL), 0);
+	pubsched_sent(s, 0, 1, now);
+	while (pubsched_pending(s) > 0 && now < 120000) {
+		got = next(s, now, &wake);
+		if (got < 0) {
+			assert_true(wake > now && wake != INT64_MAX);
+			now = wake;
+			continue;
+		}
+		/* poll 999 changes again at once, 50 times in all */
+		pubsched_sent(s, (size_t)got, got == 999 ? 1 + busy : 1, now);
+		pubsched_done(s, (size_t)got, got == 999 ? 1 + busy : 1, 1);
+		if (got == 999 && ++busy < 50)
+			assert_int_equal(pubsched_changed(s, 999, 1 + busy), 0);
+		if (got != 999 && ++others == 999)
+			others_at = now;
+	}
+	assert_int_equal(pubsched_pending(s), 0);
+	assert_int_equal(busy, 50);
+	/* the 998 others and poll 0's retry, each once: at 200 a second after a
+	 * burst of 20, about 5 s, however busy poll 999 is (once an interval) */
+	assert_int_equal(others, 999);
+	if (others_at < 4800 || others_at > TIMEOUT + 200)
+		fail_msg("the other polls all served at %lld ms", (long long)others_at);
+	assert_true(now >= 49 * INTERVAL);
+}
+
+static void pubsched_held_should_take_what_the_broker_holds_as_acknowledged(void **state)
+{
+	struct pubsched *s = *state;
+
+	assert_int_equal(pubsched_changed(s, 0, 2), 0);
+	assert_int_equal(pubsched_changed(s, 1, 1), 0);
+	pubsched_held(s, 0);
+	pubsched_held(s, 7); /* no such poll: nothing */
+	assert_int_equal(pubsched_pending(s), 1);
+	assert_int_equal(next(s, 0, NULL), 1);
+	pubsched_sent(s, 1, 1, 0);
+	/* one in flight: its end will say */
+	pubsched_held(s, 1);
+	assert_int_equal(pubsched_pending(s), 1);
+	pubsched_done(s, 1, 1, 1);
+	assert_int_equal(pubsched_pending(s), 0);
+	/* a newer version is due again */
+	assert_int_equal(pubsched_changed(s, 0, 3), 0);
+	assert_int_equal(next(s, 0, NULL), 0);
+}
+
 static void pubsched_free_should_accept_null(void **state)
 {
 	(void)state;
@@ -632,6 +797,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pubsched_should_take_a_poll_as_lost_after_the_timeout_among_many_and_retry_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_pending_should_follow_reset_done_and_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(pubsched_due_should_say_when_a_change_can_go_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_budget_should_hold_back_starts_past_the_in_flight_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_budget_should_start_at_most_so_many_a_second, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_budget_should_send_only_the_newest_version_of_a_poll_held_back,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			pubsched_budget_should_serve_many_polls_in_turn_and_still_take_lost_ones_as_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(pubsched_held_should_take_what_the_broker_holds_as_acknowledged, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
