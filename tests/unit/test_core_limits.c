@@ -29,7 +29,9 @@
 #define R16 "abcdefghijklmnop"
 #define R128 R16 R16 R16 R16 R16 R16 R16 R16 /* the longest rest of a receipt topic */
 #define HOUR_MS 3600000LL
-#define SKEW_MS 300000LL /* --max-skew 300, the default */
+#define SKEW_MS 300000LL /* --max-skew 300, the default before issue 19 */
+/* what a ts reason tells the voter to do */
+#define TS_ADVICE ": the voter's clock is fast or the tallier's slow; set the wrong one right and vote again"
 
 static const char *const yes_no[] = { "yes", "no" };
 
@@ -311,8 +313,8 @@ static void core_ballot_should_refuse_a_new_choice_past_max_choices(void **state
 
 /* The ts are the real clock's (vtime_now_ms, as the core reads it); the
  * refused one is an hour and 500 ms ahead, so that the whole seconds in
- * the reason are 3600 however long the core takes to read its clock
- * (under 500 ms). Before: the ballot an hour ahead was counted, and the
+ * the reason, rounded up, are 3601 however long the core takes to read its
+ * clock (under 500 ms). Before: the ballot an hour ahead was counted, and the
  * voter's honest ballot after it was older than the one held: not
  * counted ("pins the vote", issue 10). */
 static void core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_next_ballot(void **state)
@@ -322,7 +324,8 @@ static void core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_ne
 	char json[512];
 
 	ballot_text(json, sizeof(json), "bob", "yes", vtime_now_ms() + HOUR_MS + 500, NULL);
-	expect(c, "p1", json, RECEIPT_REJECTED, "ts is 3600 s ahead of the tallier's clock (at most 300 s)");
+	expect(c, "p1", json, RECEIPT_REJECTED,
+	       "ts is 3601 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE);
 	ballot_text(json, sizeof(json), "bob", "no", vtime_now_ms(), NULL);
 	expect(c, "p1", json, RECEIPT_COUNTED, "");
 	/* within the skew: counted, and it is the voter's newest */
@@ -351,7 +354,8 @@ static void core_ballot_should_take_its_skew_from_the_config(void **state)
 	l.max_skew_ms = 60000;
 	c = open_core(f->db, yes_no, 2, l);
 	ballot_text(json, sizeof(json), "carol", "yes", vtime_now_ms() + 120500, NULL);
-	expect(c, "p1", json, RECEIPT_REJECTED, "ts is 120 s ahead of the tallier's clock (at most 60 s)");
+	expect(c, "p1", json, RECEIPT_REJECTED,
+	       "ts is 121 s ahead of the tallier's clock (at most 60 s)" TS_ADVICE);
 	/* the ballot stored an hour ahead was reloaded (CHECK_RELOAD): it counts */
 	assert_summary(c, "p1", "yes=1,no=0 total=1 rejected=1");
 	core_free(c);
