@@ -746,7 +746,7 @@ enum opts_result opts_parse(struct client_opts *o, enum opts_prog prog, int argc
 	o->max_per_address = 64;
 	o->max_polls = 1000;
 	o->max_choices = 64;
-	o->max_skew = 300;
+	o->max_skew = 5;
 
 	optind = 0; /* GNU: start afresh, so the parser can run more than once */
 	opterr = 0;

@@ -72,7 +72,7 @@ struct client_opts {
 	double line_timeout;     /* --line-timeout SECONDS: a TCP line must arrive whole within, default 10 */
 	int max_polls;           /* --max-polls N: polls the tallier keeps, default 1000 */
 	int max_choices;         /* --max-choices N: choices per poll, default 64 */
-	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 300 */
+	double max_skew;         /* --max-skew SECONDS: how far ahead of our clock a ballot's ts may be, default 5 */
 	bool tcp;                /* voter --tcp: send the ballot straight to a tallier */
 	bool info;               /* voter --info: print the poll's information, send no ballot */
 	bool defined_only;       /* tallier --defined-only: ballots only for polls an organiser defined */

@@ -293,18 +293,19 @@ static void vote_set(struct vote *v, const struct ballot *b, const unsigned char
 		memset(v->id, 0, ID_BYTES);
 }
 
-/* move: v now votes c (from b), moving the counts. */
+/* move: v now votes c (from b), moving the counts. The poll's result
+ * changes (version, updated) whether or not the choice did: what a
+ * result that hides its counts shows must not tell whether the ballot
+ * replaced had the same choice. */
 static void move(struct poll *p, struct vote *v, const struct ballot *b, const unsigned char *bid,
 		 struct choice *c, int64_t now_ms)
 {
 	struct choice *old = (struct choice *)v->choice;
 
 	vote_set(v, b, bid, c);
-	if (old != c) {
-		old->count--;
-		c->count++;
-		changed(p, now_ms);
-	}
+	old->count--;
+	c->count++;
+	changed(p, now_ms);
 }
 
 static void set_outcome(struct tally_outcome *out, enum tally_status status, const char *reason)
@@ -371,16 +372,14 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		set_outcome(out, TALLY_REPLACED, "");
 		return 0;
 	}
-	/* revote off: the least ballot stands */
+	/* revote off: the least ballot stands, and every other ballot of the
+	 * voter is refused alike, whatever its choice and the held one's:
+	 * nothing shown to its sender (status, reason, rejected, version,
+	 * updated) may tell whether the choices match */
 	if (d < 0) {
-		if (v->choice != c)
-			p->rejected++; /* the displaced ballot is the refused one */
+		p->rejected++; /* the displaced ballot is now a later one: refused */
 		move(p, v, b, bid, c, now_ms);
 		set_outcome(out, TALLY_REPLACED, "");
-		return 0;
-	}
-	if (v->choice == c) {
-		set_outcome(out, TALLY_DUPLICATE, "");
 		return 0;
 	}
 	p->rejected++;

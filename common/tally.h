@@ -28,10 +28,10 @@ struct tally_config {
 enum tally_status {
 	TALLY_COUNTED,   /* the voter's first ballot on the poll: counted */
 	TALLY_REPLACED,  /* it took the place of the voter's ballot: revote on, a later one; off, an earlier one */
-	TALLY_DUPLICATE, /* the held ballot again (same ts, id and choice), or (revote off) a later one
-			  * with the held ballot's choice: no change */
+	TALLY_DUPLICATE, /* the held ballot again (same ts, id and choice): no change */
 	TALLY_STALE,     /* earlier than the ballot held (revote on): superseded, no change */
-	TALLY_REJECTED,  /* refused (revote off, a later one with another choice: already voted): counted in rejected */
+	TALLY_REJECTED,  /* refused (revote off, a later one, whatever its choice: already voted): counted
+			  * in rejected */
 };
 
 struct tally_outcome {
@@ -66,7 +66,13 @@ void tally_free(struct tally *t);
  * and id the counts and total are a pure function of the set received,
  * whatever the order and the redeliveries. rejected counts refused
  * deliveries: with revote off, how many depends on the order and on
- * redeliveries of a refused ballot. The held ballot is what a store
+ * redeliveries of a refused ballot. With revote off every ballot of a
+ * voter after the held one, and the held one when an earlier one displaces
+ * it, is refused (counted in rejected) whatever its choice: no outcome,
+ * count of rejected, version or update time depends on whether its choice
+ * is the held ballot's, so that its sender learns nothing of the held
+ * choice beyond what the counts show (with revote on, replacing the held
+ * ballot changes the version and update time whatever the choices too). The held ballot is what a store
  * keeps (its choice, id and ts): applied alone to a fresh tally, it
  * orders the ballots that follow as before.
  * Returns 0, or -1 with err set when memory runs out (t is then unchanged). */

@@ -102,8 +102,11 @@ int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int6
 {
 	if (now_ms == CHECK_RELOAD || !b->has_ts || b->ts <= now_ms || b->ts - now_ms <= r->max_skew_ms)
 		return 0;
-	snprintf(reason, size, "ts is %" PRId64 " s ahead of the tallier's clock (at most %" PRId64 " s)",
-		 (b->ts - now_ms) / 1000, r->max_skew_ms / 1000);
+	/* whole seconds, rounded up: never "5 s ahead (at most 5 s)" */
+	snprintf(reason, size,
+		 "ts is %" PRId64 " s ahead of the tallier's clock (at most %g s): the voter's clock is fast "
+		 "or the tallier's slow; set the wrong one right and vote again",
+		 (b->ts - now_ms) / 1000 + ((b->ts - now_ms) % 1000 != 0), (double)r->max_skew_ms / 1000);
 	return -1;
 }
 

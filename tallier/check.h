@@ -63,8 +63,11 @@ int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t
 
 /* check_ts_not_ahead: the step that refuses a ballot whose ts is more than
  * r->max_skew_ms ahead of now_ms: held as the voter's newest, it would pin
- * the vote, every later ballot of the voter being older. Returns 0, or -1
- * with the reason. */
+ * the vote, every later ballot of the voter being older, until the clock
+ * reaches its ts (hence a bound of seconds). A ts in the past has no
+ * bound: a ballot queued while the tallier was away counts when it comes.
+ * Returns 0, or -1 with the reason, which tells a voter whose clock is
+ * wrong what to do. */
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size);
 

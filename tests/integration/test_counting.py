@@ -249,11 +249,14 @@ class Counting(IntegrationCase):
         self.vote_ok(self.port, self.poll, "no", "dave")
         tallier.wait_for_log("^" + re.escape(rejected_line(self.topic, "already voted")) + "$")
         self.assertResult(self.port, self.poll, {"yes": 1}, rejected=1, tallier=tallier)
-        # the same choice again (a new ballot) is not a different one: not rejected
+        # the same choice again (a new ballot) is refused alike: an answer
+        # that depended on the choice would tell anyone voting in dave's
+        # name how he voted (issue 19)
         self.vote_ok(self.port, self.poll, "yes", "dave")
+        tallier.wait_for_log("^" + re.escape(rejected_line(self.topic, "already voted")) + "$", count=2)
         self.vote_ok(self.port, self.poll, "no", "sentinel")
-        self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, rejected=1, tallier=tallier)
-        self.assertEqual(tallier.count_log(r"rejected ballot"), 1, tallier.log())
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, rejected=2, tallier=tallier)
+        self.assertEqual(tallier.count_log(r"rejected ballot"), 2, tallier.log())
 
     def test_revote_no_duplicate_not_rejected(self):
         tallier = self.tallier("--revote", "no")

@@ -27,6 +27,7 @@ R16 = "abcdefghijklmnop"
 R128 = R16 * 8
 ID_A = "0123456789abcdef0123456789abcdef"
 ID_B = "fedcba9876543210fedcba9876543210"
+TS_ADVICE = ": the voter's clock is fast or the tallier's slow; set the wrong one right and vote again"
 
 
 def now_ms():
@@ -108,12 +109,12 @@ class Limits(IntegrationCase):
         # Before: counted, and it pinned eve's vote: her honest ballot
         # after it was older than the one held (result yes=1, no=0).
         t = self.tallier("--choices", "yes,no")
-        # 999 ms over the hour: the whole seconds in the reason are 3600
-        # when the ballot takes less than a second to arrive
+        # 999 ms over the hour: the whole seconds in the reason (rounded
+        # up) are 3601 when the ballot takes less than a second to arrive
         harness.pub(self.port, self.topic, ballot_json("eve", "yes", id=ID_A,
                                                        ts=now_ms() + 3600 * 1000 + 999))
-        t.wait_for_log(r"^tallier: rejected ballot on %s: ts is 3600 s ahead of the tallier's "
-                       r"clock \(at most 300 s\)$" % re.escape(self.topic))
+        t.wait_for_log(r"^tallier: rejected ballot on %s: ts is 3601 s ahead of the tallier's "
+                       r"clock \(at most 5 s\)%s$" % (re.escape(self.topic), re.escape(TS_ADVICE)))
         rc, out, err = self.confirm(self.poll, "no", "eve")
         self.assertEqual(rc, 0, "stdout=%r stderr=%r" % (out, err))
         self.assertRegex(out, r"^voter: 'no' on %s counted by the tallier \(yes 0, no 1; ballot "
@@ -132,8 +133,8 @@ class Limits(IntegrationCase):
         harness.pub(self.port, "vote/" + wide, ballot_json("eve", "yes", ts=now_ms() + 3600 * 1000))
         self.assertResult(self.port, wide, {"yes": 1}, rejected=0, tallier=t_wide)
         harness.pub(self.port, "vote/" + narrow, ballot_json("eve", "yes", ts=now_ms() + 120 * 1000 + 999))
-        t_narrow.wait_for_log(r"^tallier: rejected ballot on vote/%s: ts is 120 s ahead of the "
-                              r"tallier's clock \(at most 60 s\)$" % re.escape(narrow))
+        t_narrow.wait_for_log(r"^tallier: rejected ballot on vote/%s: ts is 121 s ahead of the "
+                              r"tallier's clock \(at most 60 s\)%s$" % (re.escape(narrow), re.escape(TS_ADVICE)))
         harness.pub(self.port, "vote/" + narrow, ballot_json("eve", "no", ts=now_ms() + 30 * 1000))
         self.assertResult(self.port, narrow, {"no": 1}, rejected=0, tallier=t_narrow)
 

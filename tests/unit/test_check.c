@@ -60,7 +60,10 @@ static const struct check_case {
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
-#define SKEW 300000 /* --max-skew 300 (the default): 5 minutes, in ms */
+#define SKEW 300000 /* --max-skew 300 (the default before issue 19): 5 minutes, in ms */
+#define DEFAULT_SKEW 5000 /* --max-skew 5, the default (common/options.c) */
+/* what the reason tells the voter to do */
+#define TS_ADVICE ": the voter's clock is fast or the tallier's slow; set the wrong one right and vote again"
 
 typedef int (*step_fn)(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size);
@@ -147,17 +150,27 @@ static const struct ts_case {
 	{ "1 ms ahead", NOW + 1, NOW, SKEW, NULL },
 	{ "exactly at the skew", NOW + SKEW, NOW, SKEW, NULL },
 	{ "just past the skew", NOW + SKEW + 1, NOW, SKEW,
-	  "ts is 300 s ahead of the tallier's clock (at most 300 s)" },
-	{ "an hour ahead", NOW + 3600000, NOW, SKEW, "ts is 3600 s ahead of the tallier's clock (at most 300 s)" },
+	  "ts is 301 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE },
+	{ "an hour ahead", NOW + 3600000, NOW, SKEW, "ts is 3600 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE },
 	{ "the largest ts", BALLOT_TS_MAX, NOW, SKEW,
-	  "ts is 9005499254740 s ahead of the tallier's clock (at most 300 s)" },
+	  "ts is 9005499254741 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE },
 	/* another bound (--max-skew 60) */
 	{ "at a skew of 60 s", NOW + 60000, NOW, 60000, NULL },
-	{ "past a skew of 60 s", NOW + 60001, NOW, 60000, "ts is 60 s ahead of the tallier's clock (at most 60 s)" },
+	{ "past a skew of 60 s", NOW + 60001, NOW, 60000, "ts is 61 s ahead of the tallier's clock (at most 60 s)" TS_ADVICE },
 	{ "an hour ahead, skew 2 h", NOW + 3600000, NOW, 7200000, NULL },
+	/* the default bound (--max-skew 5): a forged ts pins a vote for seconds at most (issue 19,
+	 * item 11: under the old default of 300 s, 290 s ahead passed); no bound in the past */
+	{ "5 s ahead, default", NOW + 5000, NOW, DEFAULT_SKEW, NULL },
+	{ "5.001 s ahead, default", NOW + 5001, NOW, DEFAULT_SKEW,
+	  "ts is 6 s ahead of the tallier's clock (at most 5 s)" TS_ADVICE },
+	{ "290 s ahead, default", NOW + 290000, NOW, DEFAULT_SKEW,
+	  "ts is 290 s ahead of the tallier's clock (at most 5 s)" TS_ADVICE },
+	{ "a day in the past, default", NOW - 86400000, NOW, DEFAULT_SKEW, NULL },
+	{ "a fraction of a second (--max-skew 0.5)", NOW + 501, NOW, 500,
+	  "ts is 1 s ahead of the tallier's clock (at most 0.5 s)" TS_ADVICE },
 	/* no skew at all: only now and the past */
 	{ "now, skew 0", NOW, NOW, 0, NULL },
-	{ "1 ms ahead, skew 0", NOW + 1, NOW, 0, "ts is 0 s ahead of the tallier's clock (at most 0 s)" },
+	{ "1 ms ahead, skew 0", NOW + 1, NOW, 0, "ts is 1 s ahead of the tallier's clock (at most 0 s)" TS_ADVICE },
 	/* read back from the store: it passed when it came, whatever the clock says now */
 	{ "reload, an hour ahead", NOW + 3600000, CHECK_RELOAD, SKEW, NULL },
 	{ "reload, the largest ts", BALLOT_TS_MAX, CHECK_RELOAD, 0, NULL },
@@ -203,7 +216,7 @@ static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void
 
 	(void)state;
 	assert_int_equal(check_ballot(&r, &b, NOW, reason, sizeof(reason)), -1);
-	assert_string_equal(reason, "ts is 3600 s ahead of the tallier's clock (at most 300 s)");
+	assert_string_equal(reason, "ts is 3600 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE);
 	/* the ts fine: the choice's reason */
 	b.ts = NOW;
 	assert_int_equal(check_ballot(&r, &b, NOW, reason, sizeof(reason)), -1);

@@ -374,20 +374,100 @@ static void core_ballot_should_give_a_verdict_for_every_outcome_with_revote_off(
 		/* a later ballot with another choice: already voted */
 		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"" ID_C "\",\"ts\":300,\"reply\":\"" REPLY "\"}",
 		  { RECEIPT_REJECTED, "already voted", ID_C, REPLY }, "yes=1 total=1 rejected=1" },
-		/* the same choice again: a duplicate, no reason */
+		/* a later ballot with the held choice: refused alike (issue 19:
+		 * it was a duplicate, which told the held choice) */
 		{ "{\"voter\":\"bob\",\"choice\":\"yes\",\"id\":\"" ID_C "\",\"ts\":300}",
-		  { RECEIPT_DUPLICATE, "", ID_C, "" }, "yes=1 total=1 rejected=1" },
+		  { RECEIPT_REJECTED, "already voted", ID_C, "" }, "yes=1 total=1 rejected=2" },
+		/* the held ballot itself again: a duplicate, no reason */
 		{ "{\"voter\":\"bob\",\"choice\":\"yes\",\"id\":\"" ID_B "\",\"ts\":200}",
-		  { RECEIPT_DUPLICATE, "", ID_B, "" }, "yes=1 total=1 rejected=1" },
+		  { RECEIPT_DUPLICATE, "", ID_B, "" }, "yes=1 total=1 rejected=2" },
 		/* an earlier one takes the place of the held one: counted, and
 		 * the displaced one counts as rejected */
 		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"" ID_A "\",\"ts\":100}",
-		  { RECEIPT_COUNTED, "", ID_A, "" }, "no=1 total=1 rejected=2" },
+		  { RECEIPT_COUNTED, "", ID_A, "" }, "no=1 total=1 rejected=3" },
 		/* without --choices any valid choice is on offer */
 		{ "{\"voter\":\"eve\",\"choice\":\"caf\xc3\xa9\"}", { RECEIPT_COUNTED, "", "", "" },
-		  "caf\xc3\xa9=1,no=1 total=2 rejected=2" },
+		  "caf\xc3\xa9=1,no=1 total=2 rejected=3" },
 	};
 	run_steps(c, steps, sizeof(steps) / sizeof(steps[0]));
+	core_free(c);
+}
+
+/* define: an organiser's command that must be answered ok. */
+static void define(struct core *c, const char *cmd)
+{
+	char reply[TOPIC_MAX], *answer = NULL;
+
+	assert_int_equal(core_command(c, cmd, strlen(cmd), &answer, reply), CORE_OK);
+	if (!answer || !strstr(answer, "\"ok\":true"))
+		fail_msg("%s answered %s", cmd, answer ? answer : "nothing");
+	free(answer);
+}
+
+/* shown: what the sender of a ballot on poll sees: its receipt's status
+ * and reason, and the result it carries without the poll's name and time
+ * ("status reason | result"). */
+static void shown(struct core *c, const char *poll, const char *json, char *buf, size_t size)
+{
+	struct verdict v;
+	cJSON *root;
+	char *text;
+
+	assert_int_equal(feed(c, poll, json, true, &v), CORE_OK);
+	root = cJSON_Parse(v.result);
+	assert_non_null(root);
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "counts")); /* hidden until the close */
+	cJSON_DeleteItemFromObjectCaseSensitive(root, "poll");
+	cJSON_DeleteItemFromObjectCaseSensitive(root, "updated");
+	text = cJSON_PrintUnformatted(root);
+	snprintf(buf, size, "%s \"%s\" | %s", receipt_status_word(v.status), v.reason, text);
+	free(text);
+	cJSON_Delete(root);
+	verdict_free(&v);
+}
+
+/* Issue 19, item 4: on a poll without revote whose results wait for the
+ * close, a ballot in alice's name tells its sender nothing of her
+ * choice: qa, where she voted yes, and qb, where she voted no, answer
+ * alike, for a later ballot of either choice and for an earlier one.
+ * Before: the later "yes" was "duplicate" on qa and "rejected: already
+ * voted" on qb; the earlier one moved rejected on qb only. */
+static void core_ballot_should_answer_a_ballot_in_a_voters_name_alike_whatever_their_choice(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	static const char *const polls[] = { "qa", "qb" }, *const held[] = { "yes", "no" };
+	static const struct {
+		const char *choice, *id;
+		int64_t ts;
+	} probes[] = { { "yes", ID_C, 300 }, { "no", "0000000000000000000000000000000d", 400 }, { "yes", "0000000000000000000000000000000e", 50 },
+		       { "no", "0000000000000000000000000000000f", 40 } };
+	char cmd[256], json[512], seen[2][512];
+	size_t k, p;
+
+	for (p = 0; p < 2; p++) {
+		snprintf(cmd, sizeof(cmd),
+			 "{\"cmd\":\"open\",\"poll\":\"%s\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
+			 "\"results\":\"after-close\",\"revote\":false}",
+			 polls[p]);
+		define(c, cmd);
+		assert_int_equal(vote(c, polls[p], "alice", held[p], ID_A, 100), RECEIPT_COUNTED);
+		assert_int_equal(vote(c, polls[p], "bob", "yes", ID_B, 100), RECEIPT_COUNTED);
+	}
+	for (k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
+		for (p = 0; p < 2; p++) {
+			ballot_text(json, sizeof(json), "alice", probes[k].choice, probes[k].id, probes[k].ts, NULL);
+			shown(c, polls[p], json, seen[p], sizeof(seen[p]));
+		}
+		if (strcmp(seen[0], seen[1]) != 0)
+			fail_msg("'%s' at ts %" PRId64 " in alice's name: where she voted yes: %s; where she voted no: %s",
+				 probes[k].choice, probes[k].ts, seen[0], seen[1]);
+	}
+	/* the very same ballot again is the only duplicate: the held one (the last earlier probe) */
+	ballot_text(json, sizeof(json), "alice", "no", "0000000000000000000000000000000f", 40, NULL);
+	shown(c, "qa", json, seen[0], sizeof(seen[0]));
+	assert_string_equal(seen[0], "duplicate \"\" | {\"total\":2,\"rejected\":4,\"status\":\"open\","
+				     "\"results\":\"after-close\"}");
 	core_free(c);
 }
 
@@ -1751,6 +1831,7 @@ int main(void)
 		T(core_open_should_copy_its_configuration),
 		T(core_ballot_should_give_a_verdict_for_every_outcome_with_revote_on),
 		T(core_ballot_should_give_a_verdict_for_every_outcome_with_revote_off),
+		T(core_ballot_should_answer_a_ballot_in_a_voters_name_alike_whatever_their_choice),
 		T(core_ballot_should_refuse_a_payload_over_the_limit_and_count_it),
 		T(core_ballot_should_keep_the_held_vote_when_an_unknown_choice_arrives),
 		T(core_ballot_should_give_the_polls_result_when_asked_or_when_the_ballot_has_a_reply),

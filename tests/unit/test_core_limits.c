@@ -29,7 +29,9 @@
 #define R16 "abcdefghijklmnop"
 #define R128 R16 R16 R16 R16 R16 R16 R16 R16 /* the longest rest of a receipt topic */
 #define HOUR_MS 3600000LL
-#define SKEW_MS 300000LL /* --max-skew 300, the default */
+#define SKEW_MS 300000LL /* --max-skew 300, the default before issue 19 */
+/* what a ts reason tells the voter to do */
+#define TS_ADVICE ": the voter's clock is fast or the tallier's slow; set the wrong one right and vote again"
 #define TOO_MANY_POLLS_3 \
 	"too many polls nobody defined: this tallier keeps at most 3 (--max-polls); the organiser can define the " \
 	"poll with pollctl open"
@@ -377,8 +379,8 @@ static void core_ballot_should_refuse_a_new_choice_past_max_choices(void **state
 
 /* The ts are the real clock's (vtime_now_ms, as the core reads it); the
  * refused one is an hour and 500 ms ahead, so that the whole seconds in
- * the reason are 3600 however long the core takes to read its clock
- * (under 500 ms). Before: the ballot an hour ahead was counted, and the
+ * the reason, rounded up, are 3601 however long the core takes to read its
+ * clock (under 500 ms). Before: the ballot an hour ahead was counted, and the
  * voter's honest ballot after it was older than the one held: not
  * counted ("pins the vote", issue 10). */
 static void core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_next_ballot(void **state)
@@ -388,7 +390,8 @@ static void core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_ne
 	char json[512];
 
 	ballot_text(json, sizeof(json), "bob", "yes", vtime_now_ms() + HOUR_MS + 500, NULL);
-	expect(c, "p1", json, RECEIPT_REJECTED, "ts is 3600 s ahead of the tallier's clock (at most 300 s)");
+	expect(c, "p1", json, RECEIPT_REJECTED,
+	       "ts is 3601 s ahead of the tallier's clock (at most 300 s)" TS_ADVICE);
 	ballot_text(json, sizeof(json), "bob", "no", vtime_now_ms(), NULL);
 	expect(c, "p1", json, RECEIPT_COUNTED, "");
 	/* within the skew: counted, and it is the voter's newest */
@@ -417,9 +420,44 @@ static void core_ballot_should_take_its_skew_from_the_config(void **state)
 	l.max_skew_ms = 60000;
 	c = open_core(f->db, yes_no, 2, l);
 	ballot_text(json, sizeof(json), "carol", "yes", vtime_now_ms() + 120500, NULL);
-	expect(c, "p1", json, RECEIPT_REJECTED, "ts is 120 s ahead of the tallier's clock (at most 60 s)");
+	expect(c, "p1", json, RECEIPT_REJECTED,
+	       "ts is 121 s ahead of the tallier's clock (at most 60 s)" TS_ADVICE);
 	/* the ballot stored an hour ahead was reloaded (CHECK_RELOAD): it counts */
 	assert_summary(c, "p1", "yes=1,no=0 total=1 rejected=1");
+	core_free(c);
+}
+
+/* Issue 19, item 11: with the default bound (--max-skew 5), a ballot in
+ * alice's name 290 s ahead is refused and her revote counts; one within
+ * the bound holds her vote a few seconds at most; a ballot queued for a
+ * day (ts far in the past) still counts. Before, with the default of 300
+ * s, the ballot 290 s ahead was counted and her revote was "a later
+ * ballot of this voter counts" for almost five minutes. */
+static void core_ballot_should_let_a_forged_ts_ahead_pin_a_vote_for_seconds_at_most(void **state)
+{
+	struct fixture *f = *state;
+	struct limits l = defaults;
+	struct core *c;
+	char json[512];
+	int64_t now = vtime_now_ms();
+
+	l.max_skew_ms = 5000; /* the tallier's default (common/options.c) */
+	c = open_core(f->db, yes_no, 2, l);
+	ballot_text(json, sizeof(json), "alice", "yes", now - 86400000, NULL); /* queued a day ago */
+	expect(c, "p1", json, RECEIPT_COUNTED, "");
+	ballot_text(json, sizeof(json), "alice", "no", vtime_now_ms() + 290000, NULL);
+	expect(c, "p1", json, RECEIPT_REJECTED, NULL);
+	ballot_text(json, sizeof(json), "alice", "no", vtime_now_ms(), NULL);
+	expect(c, "p1", json, RECEIPT_COUNTED, "");
+	/* within the bound: held, and her ballot of now is older, for those seconds only */
+	now = vtime_now_ms();
+	ballot_text(json, sizeof(json), "alice", "yes", now + 4000, NULL);
+	expect(c, "p1", json, RECEIPT_COUNTED, "");
+	ballot_text(json, sizeof(json), "alice", "no", now, NULL);
+	expect(c, "p1", json, RECEIPT_DUPLICATE, "a later ballot of this voter counts");
+	ballot_text(json, sizeof(json), "alice", "no", now + 4001, NULL); /* her clock past the forged ts */
+	expect(c, "p1", json, RECEIPT_COUNTED, "");
+	assert_summary(c, "p1", "yes=0,no=1 total=1 rejected=1");
 	core_free(c);
 }
 
@@ -558,6 +596,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(core_ballot_should_refuse_a_ts_too_far_ahead_and_count_the_voters_next_ballot,
 						make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_take_its_skew_from_the_config, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(core_ballot_should_let_a_forged_ts_ahead_pin_a_vote_for_seconds_at_most,
+						make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_count_a_ballot_whose_reply_cannot_be_used, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(core_ballot_should_answer_a_usable_reply_of_128_bytes, make_dir,

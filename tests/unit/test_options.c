@@ -123,6 +123,8 @@ static void opts_parse_should_give_the_tallier_defaults(void **state)
 	assert_null(p.o.choices);
 	assert_int_equal(p.o.nchoices, 0);
 	assert_true(p.o.revote);
+	/* a forged ts ahead pins a vote for seconds, not minutes (issue 19: it was 300) */
+	assert_true(p.o.max_skew == 5);
 	assert_string_equal(p.o.db, "tally.db");
 	assert_false(p.o.sync_full);
 	assert_null(p.o.export_poll);

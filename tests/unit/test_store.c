@@ -1228,7 +1228,11 @@ static void check_property(const char *dir, const char *const *choices, size_t n
 	/* the generator did reach every outcome it can */
 	assert_true(counts[TALLY_COUNTED] > 0);
 	assert_true(counts[TALLY_REPLACED] > 0);
-	assert_true(counts[TALLY_DUPLICATE] > 0);
+	/* with revote off only the very same ballot (id, ts and choice) is a
+	 * duplicate (issue 19: a later one with the held choice is refused
+	 * now), which this generator rarely sends again */
+	if (revote)
+		assert_true(counts[TALLY_DUPLICATE] > 0);
 	if (revote)
 		assert_true(counts[TALLY_STALE] > 0);
 	if (!revote || nchoices > 0)

@@ -212,24 +212,29 @@ static void tally_apply_should_compare_ids_as_hex_digits_not_as_text_case(void *
 	tally_free(t);
 }
 
-static void tally_apply_should_not_change_the_result_for_a_later_ballot_with_the_same_choice(void **state)
+/* A later ballot with the same choice moves no count, but the result's
+ * version and update time change all the same: a result whose counts are
+ * hidden until the close must not show whether the ballot replaced had
+ * the same choice (issue 19). Before: the version stayed, and "updated"
+ * with it, only when the choices matched. */
+static void tally_apply_should_change_the_version_for_a_later_ballot_whatever_its_choice(void **state)
 {
 	struct tally *t = new_tally(NULL, 0, true);
 	struct ballot b10 = mk("p1", "bob", "yes", id_of(1), 10);
 	struct ballot b30 = mk("p1", "bob", "yes", id_of(3), 30);
 	struct ballot b20 = mk("p1", "bob", "no", id_of(2), 20);
-	enum tally_status st;
+	struct tally_outcome out;
 	uint64_t v;
 
 	(void)state;
 	assert_int_equal(apply(t, &b10), TALLY_COUNTED);
 	v = version(t, "p1");
-	st = apply(t, &b30);
-	/* the header allows either name: the result does not change */
-	assert_true(st == TALLY_DUPLICATE || st == TALLY_REPLACED);
+	out = apply_at(t, &b30, NOW + 1000);
+	assert_int_equal(out.status, TALLY_REPLACED);
 	assert_int_equal(votes(t, "p1", "yes"), 1);
 	assert_int_equal(total(t, "p1"), 1);
-	assert_int_equal(version(t, "p1"), v);
+	assert_true(version(t, "p1") > v);
+	assert_int_equal(tally_poll_updated(t, poll_of(t, "p1")), NOW + 1000);
 	/* but ts 30 is now the held one: ts 20 is older */
 	assert_int_equal(apply(t, &b20), TALLY_STALE);
 	assert_int_equal(votes(t, "p1", "yes"), 1);
@@ -572,25 +577,117 @@ static void tally_apply_with_revote_off_should_reject_a_different_ballot_without
 	tally_free(t);
 }
 
-static void tally_apply_with_revote_off_should_treat_the_same_choice_again_as_a_duplicate(void **state)
+/* revote off: only the very same ballot (ts, id and choice) is a
+ * duplicate; any other later ballot is refused, with the held ballot's
+ * choice as with another (issue 19: before, the same choice was a
+ * duplicate and another one "already voted", which told anyone sending a
+ * ballot in the voter's name how the voter had voted). */
+static void tally_apply_with_revote_off_should_refuse_a_later_ballot_with_the_same_choice_too(void **state)
 {
 	struct tally *t = new_tally(NULL, 0, false);
 	struct ballot first = mk("p1", "bob", "yes", id_of(1), 100);
 	struct ballot again = mk("p1", "bob", "yes", id_of(2), 200);
 	struct ballot again_no_ts = mk("p1", "bob", "yes", NULL, -1);
+	struct tally_outcome out;
 	uint64_t v;
 
 	(void)state;
 	assert_int_equal(apply(t, &first), TALLY_COUNTED);
 	v = version(t, "p1");
-	assert_int_equal(apply(t, &again), TALLY_DUPLICATE);
-	assert_int_equal(apply(t, &again_no_ts), TALLY_DUPLICATE);
+	out = apply_at(t, &again, NOW);
+	assert_int_equal(out.status, TALLY_REJECTED);
+	assert_string_equal(out.reason, "already voted");
+	assert_int_equal(rejected(t, "p1"), 1);
+	assert_true(version(t, "p1") > v);
+	out = apply_at(t, &again_no_ts, NOW);
+	assert_int_equal(out.status, TALLY_REJECTED);
+	assert_string_equal(out.reason, "already voted");
+	assert_int_equal(rejected(t, "p1"), 2);
+	/* the held ballot itself again (QoS 1, voter --confirm): a duplicate, nothing changes */
+	v = version(t, "p1");
 	assert_int_equal(apply(t, &first), TALLY_DUPLICATE);
+	assert_int_equal(version(t, "p1"), v);
 	assert_int_equal(votes(t, "p1", "yes"), 1);
 	assert_int_equal(total(t, "p1"), 1);
-	assert_int_equal(rejected(t, "p1"), 0);
-	assert_int_equal(version(t, "p1"), v);
+	assert_int_equal(rejected(t, "p1"), 2);
 	tally_free(t);
+}
+
+/* What a sender sees of one ballot: its outcome, and the poll's total,
+ * rejected, version and update time after it (with counts hidden, all a
+ * result or receipt shows). */
+struct seen {
+	enum tally_status status;
+	char reason[96];
+	uint64_t total, rejected, dversion;
+	int64_t updated_ms;
+	char *hidden; /* the result JSON as shown with counts hidden until the close */
+};
+
+static struct seen probe(struct tally *t, const struct ballot *b, int64_t now_ms)
+{
+	static const struct result_view hide = { "open", true };
+	uint64_t v = version(t, b->poll);
+	struct tally_outcome out = apply_at(t, b, now_ms);
+	struct seen s = { out.status, "", 0, 0, 0, 0, NULL };
+	char err[256] = "";
+	size_t i = poll_of(t, b->poll);
+
+	snprintf(s.reason, sizeof(s.reason), "%s", out.reason);
+	s.total = tally_poll_total(t, i);
+	s.rejected = tally_poll_rejected(t, i);
+	s.dversion = tally_poll_version(t, i) - v;
+	s.updated_ms = tally_poll_updated(t, i);
+	s.hidden = result_json(t, i, &hide, err, sizeof(err));
+	assert_non_null(s.hidden);
+	return s;
+}
+
+/* A ballot in alice's name, later or earlier than hers, with one choice
+ * or another, on a tally where she voted "yes" and on one where she voted
+ * "no": everything its sender can see is the same on both (issue 19, item
+ * 4). Before: a later "yes" got duplicate where she voted "yes" and
+ * "already voted" where she voted "no", and an earlier one moved
+ * rejected, version and "updated" only where the choices differed. */
+static void tally_apply_should_show_a_ballot_in_a_voters_name_nothing_of_the_held_choice(void **state)
+{
+	static const char *const held[] = { "yes", "no" };
+	static const char *const probes[] = { "yes", "no", "maybe" };
+	const int64_t when[] = { 50, 200 }; /* before and after alice's ts 100 */
+	size_t r, w, k, h;
+
+	(void)state;
+	for (r = 0; r < 2; r++) {
+		for (w = 0; w < 2; w++) {
+			for (k = 0; k < 3; k++) {
+				struct seen s[2];
+
+				for (h = 0; h < 2; h++) {
+					struct tally *t = new_tally(NULL, 0, r == 1);
+					struct ballot alice = mk("p1", "alice", held[h], id_of(1), 100);
+					struct ballot bob = mk("p1", "bob", "yes", id_of(2), 100);
+					struct ballot x = mk("p1", "alice", probes[k], id_of(9), when[w]);
+
+					assert_int_equal(apply_at(t, &alice, NOW).status, TALLY_COUNTED);
+					assert_int_equal(apply_at(t, &bob, NOW).status, TALLY_COUNTED);
+					s[h] = probe(t, &x, NOW + 1000);
+					tally_free(t);
+				}
+				if (s[0].status != s[1].status || strcmp(s[0].reason, s[1].reason) != 0 ||
+				    s[0].total != s[1].total || s[0].rejected != s[1].rejected ||
+				    s[0].dversion != s[1].dversion || s[0].updated_ms != s[1].updated_ms ||
+				    strcmp(s[0].hidden, s[1].hidden) != 0)
+					fail_msg("revote %s, '%s' at ts %" PRId64 ": alice 'yes' gives %d \"%s\" rejected %" PRIu64
+						 " version +%" PRIu64 " %s; alice 'no' gives %d \"%s\" rejected %" PRIu64
+						 " version +%" PRIu64 " %s",
+						 r ? "on" : "off", probes[k], when[w], (int)s[0].status, s[0].reason,
+						 s[0].rejected, s[0].dversion, s[0].hidden, (int)s[1].status, s[1].reason,
+						 s[1].rejected, s[1].dversion, s[1].hidden);
+				free(s[0].hidden);
+				free(s[1].hidden);
+			}
+		}
+	}
 }
 
 static void tally_apply_with_revote_off_should_let_an_earlier_ts_replace_the_held_ballot(void **state)
@@ -1109,7 +1206,7 @@ int main(void)
 		cmocka_unit_test(tally_apply_should_break_an_equal_ts_tie_by_the_greater_id),
 		cmocka_unit_test(tally_apply_should_follow_arrival_order_for_an_equal_ts_without_ids),
 		cmocka_unit_test(tally_apply_should_compare_ids_as_hex_digits_not_as_text_case),
-		cmocka_unit_test(tally_apply_should_not_change_the_result_for_a_later_ballot_with_the_same_choice),
+		cmocka_unit_test(tally_apply_should_change_the_version_for_a_later_ballot_whatever_its_choice),
 		cmocka_unit_test(tally_apply_should_follow_arrival_order_for_ballots_without_ts),
 		cmocka_unit_test(tally_apply_should_let_a_ballot_without_ts_replace_one_with_ts_and_back),
 		cmocka_unit_test(tally_apply_should_order_ballots_sharing_an_id_by_ts_then_choice),
@@ -1124,7 +1221,8 @@ int main(void)
 		cmocka_unit_test(tally_poll_each_choice_should_stop_early_with_the_callbacks_value),
 		cmocka_unit_test(tally_apply_with_revote_off_should_keep_the_first_ballot_and_reject_a_different_one),
 		cmocka_unit_test(tally_apply_with_revote_off_should_reject_a_different_ballot_without_ts),
-		cmocka_unit_test(tally_apply_with_revote_off_should_treat_the_same_choice_again_as_a_duplicate),
+		cmocka_unit_test(tally_apply_with_revote_off_should_refuse_a_later_ballot_with_the_same_choice_too),
+		cmocka_unit_test(tally_apply_should_show_a_ballot_in_a_voters_name_nothing_of_the_held_choice),
 		cmocka_unit_test(tally_apply_with_revote_off_should_let_an_earlier_ts_replace_the_held_ballot),
 		cmocka_unit_test(tally_reject_should_create_the_poll_and_count_the_rejection),
 		cmocka_unit_test(tally_poll_version_should_grow_only_when_the_result_changes),
