@@ -88,6 +88,18 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
  * malloc'd string the caller frees with free(), or NULL with err set. */
 char *polldef_info_json(const struct polldef *d, char *err, size_t errlen);
 
+/* polldef_clamp_times: brings each of d's times (opens, closes, closed)
+ * that is not vtime_in_range to the nearest end of the range (a closing
+ * time before it to 1 ms after its start, since 0 means "by hand only"),
+ * as the tallier does with a definition from its store that an older
+ * version or a hand took there: the poll stays what it was (one opening
+ * after the year 9999 stays scheduled, one closing after it closes by the
+ * clock no sooner), and its information can be written. Returns 0 when
+ * every time was in range, else 1 with what changed in err ("'closes'
+ * 253402350799000 ms is out of range (...): taken as
+ * 9999-12-31T23:59:59.999Z"). */
+int polldef_clamp_times(struct polldef *d, char *err, size_t errlen);
+
 /* polldef_has_choice: true when d takes choice: d offers no list (any), or
  * choice is one of d's, byte for byte. */
 bool polldef_has_choice(const struct polldef *d, const char *choice);
