@@ -96,7 +96,7 @@ char *polldef_info_json(const struct polldef *d, char *err, size_t errlen);
  * after the year 9999 stays scheduled, one closing after it closes by the
  * clock no sooner), and its information can be written. Returns 0 when
  * every time was in range, else 1 with what changed in err ("'closes'
- * 253402350799000 ms is out of range (...): taken as
+ * 253402351199000 ms is out of range (...): taken as
  * 9999-12-31T23:59:59.999Z"). */
 int polldef_clamp_times(struct polldef *d, char *err, size_t errlen);
 

@@ -23,7 +23,7 @@ os.environ["TZ"] = "UTC"  # pollctl prints local times: these tests read UTC
 RANGE = "the time must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"
 MS_RULE = ("'%s' must be a time in ms since the epoch, 0 to 253402300799999 "
            "(1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)")
-YEAR_10000 = 253402350799000  # 9999-12-31T23:59:59-14:00, i.e. 10000-01-01T13:59:59Z
+YEAR_10000 = 253402351199000  # 9999-12-31T23:59:59-14:00, i.e. 10000-01-01T13:59:59Z
 USE_HELP = "Use 'pollctl --help' to see usage."
 
 

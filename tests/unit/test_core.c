@@ -890,7 +890,7 @@ static void core_open_should_keep_a_stored_poll_whose_time_is_out_of_range(void 
 {
 	struct fixture *f = *state;
 	struct polldef d = { .poll = "y1", .defined = true, .question = "Q?", .choices = { "yes", "no" },
-			     .nchoices = 2, .opens_ms = 1000, .closes_ms = 253402350799000LL, .revote = true,
+			     .nchoices = 2, .opens_ms = 1000, .closes_ms = 253402351199000LL, .revote = true,
 			     .status = POLLDEF_OPEN };
 	struct core *c = open_core(f->db, NULL, 0, true);
 	char err[256] = "", *answer;
@@ -911,7 +911,7 @@ static void core_open_should_keep_a_stored_poll_whose_time_is_out_of_range(void 
 				       "\"closes\":\"9999-12-31T23:59:59.999Z\""));
 	free(answer);
 	answer = command(c, "{\"cmd\":\"open\",\"poll\":\"y1\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
-			    "\"closes\":253402350799000}");
+			    "\"closes\":253402351199000}");
 	assert_string_equal(answer, "{\"ok\":false,\"error\":\"'closes' must be a time in ms since the epoch, 0 to "
 				    "253402300799999 (1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)\"}");
 	free(answer);

@@ -49,7 +49,7 @@ static void polldef_cmd_parse_should_refuse_times_out_of_range(void **state)
 	static const struct {
 		const char *tail, *err;
 	} table[] = {
-		{ ",\"closes\":253402350799000}", MS_RULE("closes") }, /* 10000-01-01T13:59:59Z: issue 19 */
+		{ ",\"closes\":253402351199000}", MS_RULE("closes") }, /* 10000-01-01T13:59:59Z: issue 19 */
 		{ ",\"closes\":253402300800000}", MS_RULE("closes") },
 		{ ",\"opens\":9007199254740991}", MS_RULE("opens") },  /* 2^53 - 1: taken before */
 		{ ",\"opens\":1e300}", MS_RULE("opens") },
@@ -119,9 +119,9 @@ static void polldef_info_json_should_name_a_time_it_cannot_write(void **state)
 
 	(void)state;
 	d.opens_ms = 1000;
-	d.closes_ms = 253402350799000LL;
+	d.closes_ms = 253402351199000LL;
 	assert_null(polldef_info_json(&d, err, sizeof(err)));
-	assert_string_equal(err, "poll y1: 'closes' (253402350799000 ms) cannot be written as a time: the time must be "
+	assert_string_equal(err, "poll y1: 'closes' (253402351199000 ms) cannot be written as a time: the time must be "
 				 "from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z");
 }
 
@@ -153,9 +153,9 @@ static void polldef_clamp_times_should_bring_stored_times_into_range(void **stat
 
 	(void)state;
 	d.opens_ms = 1000;
-	d.closes_ms = 253402350799000LL;
+	d.closes_ms = 253402351199000LL;
 	assert_int_equal(polldef_clamp_times(&d, err, sizeof(err)), 1);
-	assert_string_equal(err, "'closes' 253402350799000 ms is out of range (1970-01-01T00:00:00Z to "
+	assert_string_equal(err, "'closes' 253402351199000 ms is out of range (1970-01-01T00:00:00Z to "
 				 "9999-12-31T23:59:59.999Z): taken as 9999-12-31T23:59:59.999Z");
 	assert_int_equal(d.opens_ms, 1000);
 	assert_int_equal(d.closes_ms, LAST);
