@@ -25,7 +25,8 @@
  *
  * Command JSON:
  *   {"cmd":"open","poll":"p1","question":"Lunch at noon?","choices":["yes","no"],
- *    "opens":<ms since the epoch, absent: now>,"closes":<ms, absent or null: by hand only>,
+ *    "opens":<ms since the epoch, absent: now>,"closes":<ms, absent or null: by hand only>
+ *    (whole ms, each vtime_in_range: 0 to VTIME_MS_MAX; "closes" after "opens"),
  *    "results":"live"|"after-close" (absent: live),"revote":true|false (absent: true),
  *    "roll":"/abs/path/roll.txt" (absent: the tallier's --roll, if any: a roll file on
  *    the tallier's machine, whose voters alone may vote, each ballot signed),
@@ -122,7 +123,7 @@ char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen);
  * tallier), checking every field: the poll name (TOPIC_POLL_RULE), the
  * question (1 to POLLDEF_QUESTION_MAX bytes of UTF-8 text), the choices
  * (1 to POLLDEF_CHOICES_MAX, each ballot_text_check, distinct), times
- * (closes after opens), the words. Returns 0, or -1 with the reason in err
+ * (each vtime_in_range, closes after opens), the words. Returns 0, or -1 with the reason in err
  * ("choices: 'yes' given twice"). */
 int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, char *err, size_t errlen);
 
