@@ -415,7 +415,7 @@ static int check_pollctl(const struct client_opts *o, int64_t now_ms, char *err,
 		snprintf(err, errlen, "invalid --choices: at most %d choices", POLLDEF_CHOICES_MAX);
 		return -1;
 	}
-	if (o->closes_ms && o->closes_ms <= (o->has_opens ? o->opens_ms : now_ms)) {
+	if (o->has_closes && o->closes_ms <= (o->has_opens ? o->opens_ms : now_ms)) {
 		snprintf(err, errlen, o->has_opens ? "--closes must be after --opens" : "--closes must be in the future");
 		return -1;
 	}
@@ -693,6 +693,7 @@ static int take(struct client_opts *o, int c, const char *arg, int64_t now_ms, c
 		o->has_opens = true;
 		return parse_when("opens", arg, now_ms, &o->opens_ms, err, errlen);
 	case OPT_CLOSES:
+		o->has_closes = true;
 		return parse_when("closes", arg, now_ms, &o->closes_ms, err, errlen);
 	case OPT_RESULTS:
 		if (strcmp(arg, "live") == 0 || strcmp(arg, "after-close") == 0) {

@@ -82,7 +82,8 @@ struct client_opts {
 	const char *question;    /* --question TEXT: 1 to 500 bytes of UTF-8 text */
 	bool has_opens;          /* --opens TIME given */
 	int64_t opens_ms;        /* --opens: ms since the epoch */
-	int64_t closes_ms;       /* --closes: ms since the epoch, 0: by hand only */
+	bool has_closes;         /* --closes TIME given (0 is a time: 1970-01-01T00:00:00Z) */
+	int64_t closes_ms;       /* --closes: ms since the epoch, 0 when not given: by hand only */
 	bool after_close;        /* --results live|after-close: default live */
 	bool open_opts_given;    /* one of open's options was given */
 	/* signed ballots (README "Signed ballots") */

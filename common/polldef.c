@@ -69,9 +69,36 @@ bool polldef_has_choice(const struct polldef *d, const char *choice)
 	return false;
 }
 
+int polldef_clamp_times(struct polldef *d, char *err, size_t errlen)
+{
+	const char *names[] = { "opens", "closes", "closed" };
+	int64_t *times[] = { &d->opens_ms, &d->closes_ms, &d->closed_ms };
+	char iso[VTIME_ISO_LEN];
+	size_t k, used = 0;
+	int n, fixed = 0;
+
+	for (k = 0; k < 3; k++) {
+		int64_t was = *times[k];
+
+		if (vtime_in_range(was))
+			continue;
+		fixed = 1;
+		*times[k] = was > VTIME_MS_MAX ? VTIME_MS_MAX : times[k] == &d->closes_ms ? 1 : VTIME_MS_MIN;
+		if (vtime_format_iso(*times[k], iso, sizeof(iso)) != 0) /* cannot fail: in range */
+			snprintf(iso, sizeof(iso), "?");
+		n = used < errlen ? snprintf(err + used, errlen - used, "%s'%s' %lld ms is out of range ("
+					     VTIME_RANGE_TEXT "): taken as %s", used ? "; " : "", names[k], (long long)was, iso)
+				  : 0;
+		if (n > 0)
+			used += (size_t)n < errlen - used ? (size_t)n : errlen - used;
+	}
+	return fixed;
+}
+
 /* ---- building ---- */
 
-/* add_time: "name": ISO time of ms, or null when ms is 0 and nullable. */
+/* add_time: "name": ISO time of ms (vtime_in_range: info_times checked
+ * it), or null when ms is 0 and nullable. */
 static bool add_time(cJSON *o, const char *name, int64_t ms, bool nullable)
 {
 	char iso[VTIME_ISO_LEN];
@@ -79,6 +106,24 @@ static bool add_time(cJSON *o, const char *name, int64_t ms, bool nullable)
 	if (ms == 0 && nullable)
 		return cJSON_AddNullToObject(o, name) != NULL;
 	return vtime_format_iso(ms, iso, sizeof(iso)) == 0 && cJSON_AddStringToObject(o, name, iso) != NULL;
+}
+
+/* info_times: whether each of d's times can be written (vtime_in_range);
+ * if not, err names it. */
+static bool info_times(const struct polldef *d, char *err, size_t errlen)
+{
+	const char *names[] = { "opens", "closes", "closed" };
+	const int64_t times[] = { d->opens_ms, d->closes_ms, d->closed_ms };
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		if (!vtime_in_range(times[k])) {
+			snprintf(err, errlen, "poll %s: '%s' (%lld ms) cannot be written as a time: " VTIME_RANGE_RULE,
+				 d->poll, names[k], (long long)times[k]);
+			return false;
+		}
+	}
+	return true;
 }
 
 static bool add_choices(cJSON *o, const struct polldef *d, bool nullable)
@@ -108,7 +153,7 @@ static cJSON *info_object(const struct polldef *d)
 		  (d->question[0] ? cJSON_AddStringToObject(o, "question", d->question) != NULL
 				  : cJSON_AddNullToObject(o, "question") != NULL) &&
 		  add_choices(o, d, true) && cJSON_AddStringToObject(o, "status", polldef_status_word(d->status)) &&
-		  add_time(o, "opens", d->opens_ms, true) && add_time(o, "closes", d->closes_ms, true) &&
+		  add_time(o, "opens", d->opens_ms, !d->defined) && add_time(o, "closes", d->closes_ms, true) &&
 		  add_time(o, "closed", d->status == POLLDEF_CLOSED ? d->closed_ms : 0, true) &&
 		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
 		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined) &&
@@ -133,6 +178,9 @@ static char *print_free(cJSON *o, char *err, size_t errlen)
 
 char *polldef_info_json(const struct polldef *d, char *err, size_t errlen)
 {
+	/* checked first: a NULL from info_object is then out of memory */
+	if (!info_times(d, err, errlen))
+		return NULL;
 	return print_free(info_object(d), err, errlen);
 }
 
@@ -180,17 +228,21 @@ static int get_string(const cJSON *o, const char *name, char *buf, size_t max, c
 	return 1;
 }
 
-/* get_ms: o's field name, an integer of ms since the epoch in [1, 2^53).
- * Returns 1, 0 when absent or null, -1 (err set) otherwise. */
+/* get_ms: o's field name, a whole number of ms since the epoch that
+ * vtime_in_range takes (0 included: 1970-01-01T00:00:00Z). Returns 1, 0
+ * when absent or null, -1 (err set) otherwise. */
 static int get_ms(const cJSON *o, const char *name, int64_t *out, char *err, size_t errlen)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
 
 	if (!f || cJSON_IsNull(f))
 		return 0;
-	if (!cJSON_IsNumber(f) || f->valuedouble < 1 || f->valuedouble > (double)BALLOT_TS_MAX ||
-	    f->valuedouble != (double)(int64_t)f->valuedouble) {
-		snprintf(err, errlen, "'%s' must be a time in ms since the epoch", name);
+	/* compared as doubles first: the range's ends are exact in a double */
+	if (!cJSON_IsNumber(f) || !(f->valuedouble >= (double)VTIME_MS_MIN) ||
+	    f->valuedouble > (double)VTIME_MS_MAX || f->valuedouble != (double)(int64_t)f->valuedouble ||
+	    !vtime_in_range((int64_t)f->valuedouble)) {
+		snprintf(err, errlen, "'%s' must be a time in ms since the epoch, %lld to %lld (" VTIME_RANGE_TEXT ")",
+			 name, VTIME_MS_MIN, VTIME_MS_MAX);
 		return -1;
 	}
 	*out = (int64_t)f->valuedouble;
@@ -211,7 +263,7 @@ static int parse_iso(const char *s, int64_t *out)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	t = timegm(&tm);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || ms < 0 || !vtime_in_range((int64_t)t * 1000 + ms))
 		return -1;
 	*out = (int64_t)t * 1000 + ms;
 	return 0;
@@ -337,7 +389,7 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 	cJSON *o = jsonguard_parse(payload, len, err, errlen);
 	struct polldef *d = &out->def;
 	char word[16];
-	int k, rc = -1;
+	int k, closes, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (!o)
@@ -375,11 +427,14 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 		snprintf(err, errlen, "'roll' must be an absolute path (a file on the tallier's machine)");
 		goto out;
 	}
-	if ((k = get_ms(o, "opens", &d->opens_ms, err, errlen)) < 0 || get_ms(o, "closes", &d->closes_ms, err, errlen) < 0 ||
+	if ((k = get_ms(o, "opens", &d->opens_ms, err, errlen)) < 0 ||
+	    (closes = get_ms(o, "closes", &d->closes_ms, err, errlen)) < 0 ||
 	    get_results(o, &d->results, err, errlen) != 0 || get_bool(o, "revote", true, &d->revote, err, errlen) != 0)
 		goto out;
 	out->has_opens = k == 1;
-	if (out->has_opens && d->closes_ms && d->closes_ms <= d->opens_ms) {
+	/* a closing time of 0 comes before any opening (absent: now), and
+	 * would read as none (closes_ms 0: by hand only) */
+	if ((closes == 1 && d->closes_ms == 0) || (out->has_opens && d->closes_ms && d->closes_ms <= d->opens_ms)) {
 		snprintf(err, errlen, "'closes' must come after 'opens'");
 		goto out;
 	}

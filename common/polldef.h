@@ -25,7 +25,8 @@
  *
  * Command JSON:
  *   {"cmd":"open","poll":"p1","question":"Lunch at noon?","choices":["yes","no"],
- *    "opens":<ms since the epoch, absent: now>,"closes":<ms, absent or null: by hand only>,
+ *    "opens":<ms since the epoch, absent: now>,"closes":<ms, absent or null: by hand only>
+ *    (whole ms, each vtime_in_range: 0 to VTIME_MS_MAX; "closes" after "opens"),
  *    "results":"live"|"after-close" (absent: live),"revote":true|false (absent: true),
  *    "roll":"/abs/path/roll.txt" (absent: the tallier's --roll, if any: a roll file on
  *    the tallier's machine, whose voters alone may vote, each ballot signed),
@@ -88,6 +89,18 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
  * malloc'd string the caller frees with free(), or NULL with err set. */
 char *polldef_info_json(const struct polldef *d, char *err, size_t errlen);
 
+/* polldef_clamp_times: brings each of d's times (opens, closes, closed)
+ * that is not vtime_in_range to the nearest end of the range (a closing
+ * time before it to 1 ms after its start, since 0 means "by hand only"),
+ * as the tallier does with a definition from its store that an older
+ * version or a hand took there: the poll stays what it was (one opening
+ * after the year 9999 stays scheduled, one closing after it closes by the
+ * clock no sooner), and its information can be written. Returns 0 when
+ * every time was in range, else 1 with what changed in err ("'closes'
+ * 253402351199000 ms is out of range (...): taken as
+ * 9999-12-31T23:59:59.999Z"). */
+int polldef_clamp_times(struct polldef *d, char *err, size_t errlen);
+
 /* polldef_has_choice: true when d takes choice: d offers no list (any), or
  * choice is one of d's, byte for byte. */
 bool polldef_has_choice(const struct polldef *d, const char *choice);
@@ -110,7 +123,7 @@ char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen);
  * tallier), checking every field: the poll name (TOPIC_POLL_RULE), the
  * question (1 to POLLDEF_QUESTION_MAX bytes of UTF-8 text), the choices
  * (1 to POLLDEF_CHOICES_MAX, each ballot_text_check, distinct), times
- * (closes after opens), the words. Returns 0, or -1 with the reason in err
+ * (each vtime_in_range, closes after opens), the words. Returns 0, or -1 with the reason in err
  * ("choices: 'yes' given twice"). */
 int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, char *err, size_t errlen);
 

@@ -2,10 +2,13 @@
 #include "roll.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ballot.h"
 #include "errtext.h"
@@ -140,12 +143,47 @@ static int add_line(struct roll *r, char *line, unsigned long lineno, char *err,
 	return 0;
 }
 
+/* open_roll: path opened for reading, when it is a regular file of at
+ * most ROLL_MAX_BYTES. Opened without blocking (a FIFO would wait for a
+ * writer), then looked at. Returns the stream, or NULL with err set. */
+static FILE *open_roll(const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	struct stat st;
+	FILE *f = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "roll '%s' is not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > ROLL_MAX_BYTES) {
+		snprintf(err, errlen, "roll '%s' is larger than %d bytes", path, ROLL_MAX_BYTES);
+		goto out;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		snprintf(err, errlen, "cannot read roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
+out:
+	if (!f && fd >= 0)
+		close(fd);
+	return f;
+}
+
 struct roll *roll_load(const char *path, char *err, size_t errlen)
 {
 	struct roll *r = calloc(1, sizeof(*r));
 	FILE *f = NULL;
 	char *line = NULL, why[256];
-	size_t cap = 0;
+	size_t cap = 0, total = 0;
 	unsigned long lineno = 0;
 	ssize_t len;
 	int rc = -1;
@@ -155,13 +193,16 @@ struct roll *roll_load(const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	r->nslots = 16;
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "cannot open roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
+	f = open_roll(path, err, errlen);
+	if (!f)
 		goto out;
-	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
+		total += (size_t)len;
+		if (total > ROLL_MAX_BYTES) { /* grown since open_roll looked */
+			snprintf(err, errlen, "roll '%s' is larger than %d bytes", path, ROLL_MAX_BYTES);
+			goto out;
+		}
 		if (memchr(line, '\0', (size_t)len)) {
 			snprintf(err, errlen, "roll '%s' line %lu: holds a NUL byte", path, lineno);
 			goto out;

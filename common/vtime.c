@@ -23,13 +23,18 @@ int64_t vtime_mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+bool vtime_in_range(int64_t ms)
+{
+	return ms >= VTIME_MS_MIN && ms <= VTIME_MS_MAX;
+}
+
 int vtime_format_iso(int64_t ms, char *buf, size_t size)
 {
 	time_t secs;
 	struct tm tm;
 	int n;
 
-	if (ms < 0)
+	if (!vtime_in_range(ms))
 		return -1;
 	secs = (time_t)(ms / 1000);
 	if (!gmtime_r(&secs, &tm))

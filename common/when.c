@@ -1,10 +1,13 @@
 /* when.c -- time arguments: a duration from now (+1h30m) or an ISO 8601 time, and durations in words */
 #include "when.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "vtime.h"
 
 #define FORM_RULE "want a duration from now (+90s, +5m, +1h30m, +2d) or an ISO 8601 time " \
 		  "(2026-11-30T10:05:00Z, 2026-11-30T10:05:00+01:00, or 2026-11-30T10:05 in local time)"
@@ -97,10 +100,12 @@ static int local_ms(int y, int m, int d, int h, int mi, int sec, int64_t *out, c
 {
 	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
 			 .tm_sec = sec, .tm_isdst = -1 };
-	time_t t = mktime(&tm);
+	time_t t;
 
+	errno = 0;
+	t = mktime(&tm); /* -1 is also 1969-12-31T23:59:59Z: an error only with errno */
 	/* a time that a clock change skips comes back moved */
-	if (t == (time_t)-1 || tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d) {
+	if ((t == (time_t)-1 && errno != 0) || tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d) {
 		snprintf(err, errlen, "no such local time: %04d-%02d-%02dT%02d:%02d (skipped by a clock change)", y, m,
 			 d, h, mi);
 		return -1;
@@ -129,7 +134,7 @@ static int parse_iso(const char *s, int64_t *out, char *err, size_t errlen)
 		rest += 3;
 	}
 	if (y < 1970) {
-		snprintf(err, errlen, "the year must be 1970 to 9999");
+		snprintf(err, errlen, VTIME_RANGE_RULE);
 		return -1;
 	}
 	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
@@ -162,9 +167,17 @@ static int parse_iso(const char *s, int64_t *out, char *err, size_t errlen)
 
 int when_parse(const char *s, int64_t now_ms, int64_t *out, char *err, size_t errlen)
 {
-	if (s[0] == '+')
-		return parse_duration(s + 1, now_ms, out, err, errlen);
-	return parse_iso(s, out, err, errlen);
+	int64_t ms;
+
+	if ((s[0] == '+' ? parse_duration(s + 1, now_ms, &ms, err, errlen) : parse_iso(s, &ms, err, errlen)) != 0)
+		return -1;
+	/* an offset or the local zone can take a time past either end */
+	if (!vtime_in_range(ms)) {
+		snprintf(err, errlen, VTIME_RANGE_RULE);
+		return -1;
+	}
+	*out = ms;
+	return 0;
 }
 
 const char *when_format_left(int64_t ms, char *buf, size_t size)

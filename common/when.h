@@ -13,8 +13,9 @@
  *   <digits>m <digits>s, in that order, each at most once (+90s, +5m,
  *   +1h30m, +2d), more than 0 and at most WHEN_MAX_DAYS days; or
  *   an ISO 8601 time YYYY-MM-DDTHH:MM[:SS] followed by Z (UTC), +HH:MM or
- *   -HH:MM (that offset), or nothing (local time, the TZ of the process),
- *   years 1970 to 9999.
+ *   -HH:MM (that offset), or nothing (local time, the TZ of the process).
+ * The time must be vtime_in_range (1970-01-01T00:00:00Z to
+ * 9999-12-31T23:59:59.999Z, whatever the offset: VTIME_RANGE_RULE).
  * Pure but for local time (mktime). Returns 0, or -1 with the reason in
  * err, without s ("no such date: 2026-02-30"). */
 int when_parse(const char *s, int64_t now_ms, int64_t *out, char *err, size_t errlen);

@@ -30,8 +30,8 @@
  * ballot that is not on disk. lock also guards polls (the definitions),
  * next_change_ms, infover and checkpoint_asked. An organiser's command and a change of status by the clock
  * commit their definition while lock is held (rare, and nothing may be
- * counted for the poll in between), and a poll's roll is read under it
- * when the poll is defined.
+ * counted for the poll in between); a poll's roll is read before it is
+ * taken (core_command), never under it.
  *
  * The schedule holds two slots per poll i: 2i its result, 2i + 1 its
  * information (vote/<poll>/info), each with its own version; a poll that
@@ -821,16 +821,17 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
 	return true;
 }
 
-/* cmd_open: defines (or redefines) a poll. Under c->lock. Returns the
- * poll's number, or -1 with why set (a refusal, or, with *failed, the
- * store failed). */
-static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool *failed, char *why, size_t size)
+/* cmd_open: defines (or redefines) a poll. roll is the roll file the
+ * command names, read before the lock was taken (NULL when it names none,
+ * or when it could not be read: then roll_err says why); cmd_open owns it.
+ * Under c->lock. Returns the poll's number, or -1 with why set (a refusal,
+ * or, with *failed, the store failed). */
+static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll, const char *roll_err, int64_t now,
+		     bool *failed, char *why, size_t size)
 {
 	struct polldef *d = &cmd->def, *put;
 	const struct polldef *cur = polls_get(c->polls, d->poll);
 	long i = tally_poll_find(c->tally, d->poll), rc = -1;
-	struct roll *roll = NULL;
-	char err[160];
 
 	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
 		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
@@ -842,9 +843,9 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, int64_t now, bool 
 		snprintf(why, size, "%s already has ballots: its roll cannot change", d->poll);
 		goto out;
 	}
-	/* read once, now: a roll that cannot be used is refused */
-	if (d->roll[0] && !(roll = roll_load(d->roll, err, sizeof(err)))) {
-		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, err);
+	/* read once per command, before the lock: a roll that cannot be used is refused */
+	if (d->roll[0] && !roll) {
+		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, roll_err);
 		goto out;
 	}
 	if (!cmd->has_opens)
@@ -942,8 +943,9 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 {
 	struct polldef_cmd cmd;
 	struct polldef d;
-	char why[256] = "", err[256] = "", *info = NULL, *result = NULL;
-	int64_t now = vtime_now_ms();
+	struct roll *roll = NULL;
+	char why[256] = "", err[256] = "", roll_err[256] = "", *info = NULL, *result = NULL;
+	int64_t now;
 	bool failed = false;
 	long i = -1;
 	int wake = 0;
@@ -955,14 +957,20 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 		return CORE_OK;
 	}
 	snprintf(reply, TOPIC_MAX, "%s", cmd.reply);
+	/* the roll is read here, without the lock: counting goes on meanwhile
+	 * (roll_load takes only a regular file of bounded size) */
+	if (cmd.kind == POLLDEF_CMD_OPEN && cmd.def.roll[0])
+		roll = roll_load(cmd.def.roll, roll_err, sizeof(roll_err));
+	now = vtime_now_ms();
 	pthread_mutex_lock(&c->lock);
 	if (c->failed || transitions(c, now, why, sizeof(why)) != 0) {
 		pthread_mutex_unlock(&c->lock);
+		roll_free(roll);
 		return CORE_FAILED;
 	}
 	switch (cmd.kind) {
 	case POLLDEF_CMD_OPEN:
-		i = cmd_open(c, &cmd, now, &failed, why, sizeof(why));
+		i = cmd_open(c, &cmd, roll, roll_err, now, &failed, why, sizeof(why));
 		break;
 	case POLLDEF_CMD_CLOSE:
 		i = cmd_close(c, cmd.def.poll, now, &failed, why, sizeof(why));
@@ -973,7 +981,9 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 			snprintf(why, sizeof(why), "no poll '%s'", cmd.def.poll);
 		break;
 	case POLLDEF_CMD_LIST:
-		*answer = cmd_list(c, now, err, sizeof(err));
+		/* a poll whose information cannot be built is said, not silence */
+		if (!(*answer = cmd_list(c, now, err, sizeof(err))))
+			*answer = polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
 		break;
 	}
 	if (cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE)
@@ -993,7 +1003,8 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 			result = render(c, (size_t)i, now, err, sizeof(err));
 		if (cmd.kind != POLLDEF_CMD_SHOW)
 			wake = scheduled(c, (size_t)i);
-		*answer = polldef_answer_json(NULL, info, result, NULL, 0, err, sizeof(err));
+		*answer = info ? polldef_answer_json(NULL, info, result, NULL, 0, err, sizeof(err))
+			       : polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
 	} else if (cmd.kind != POLLDEF_CMD_LIST) {
 		if (!c->quiet)
 			log_line("refused the organiser's %s of %s: %s", cmd.kind == POLLDEF_CMD_OPEN ? "opening" : "command",

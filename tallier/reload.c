@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+
 /* What reloading found. */
 struct reload {
 	struct tally *t;
@@ -53,12 +55,19 @@ static int reload_poll(void *ctx, const char *poll, uint64_t rejected, int64_t u
 	return tally_restore_poll(r->t, poll, rejected, updated_ms, r->err, r->errlen);
 }
 
-static int reload_def(void *ctx, const struct polldef *d)
+static int reload_def(void *ctx, const struct polldef *stored)
 {
 	struct reload *r = ctx;
-	struct polldef *put = polls_put(r->polls, d);
-	char why[256];
+	struct polldef fixed = *stored, *put;
+	const struct polldef *d = &fixed;
+	char why[512];
 
+	/* a time no poll can have (stored by an older version, or by hand)
+	 * is said and brought into range: the poll is kept, and its
+	 * information can be written */
+	if (polldef_clamp_times(&fixed, why, sizeof(why)) != 0)
+		log_line("poll %s in the store: %s", fixed.poll, why);
+	put = polls_put(r->polls, d);
 	if (!put) {
 		snprintf(r->err, r->errlen, "out of memory");
 		return -1;

@@ -44,7 +44,7 @@ const char *pollinfo_describe(const struct polldef *d, int64_t now_ms, char *buf
 		 "  results: %s, revote %s\n",
 		 d->poll, d->defined ? d->question : "(no question: opened by its first ballot)",
 		 pollinfo_choices(d, choices, sizeof(choices)), polldef_status_word(d->status),
-		 d->opens_ms > 0 ? pollinfo_local(d->opens_ms, opens, sizeof(opens)) : "at its first ballot",
+		 d->defined || d->opens_ms > 0 ? pollinfo_local(d->opens_ms, opens, sizeof(opens)) : "at its first ballot",
 		 d->closes_ms ? pollinfo_local(d->closes_ms, closes, sizeof(closes)) : "by hand", tail,
 		 polldef_results_word(d->results), d->revote ? "yes" : "no");
 	return buf;

@@ -22,6 +22,7 @@
 
 #include "ballot.h"
 #include "core.h"
+#include "polldef.h"
 #include "receipt.h"
 #include "store.h"
 #include "testkit.h"
@@ -949,6 +950,60 @@ static void core_open_should_schedule_every_stored_polls_result(void **state)
 	core_free(c);
 }
 
+/* command: core_command of json, which must answer; the answer (free()). */
+static char *command(struct core *c, const char *json)
+{
+	char reply[TOPIC_MAX], *answer = NULL;
+
+	assert_int_equal(core_command(c, json, strlen(json), &answer, reply), CORE_OK);
+	if (!answer)
+		fail_msg("no answer to %s", json);
+	return answer;
+}
+
+/* core_open_should_keep_a_stored_poll_whose_time_is_out_of_range: issue
+ * 19's y1, stored by an older version with a closing time in the year
+ * 10000: the core starts, the poll is kept (its closing time taken as the
+ * last of 9999) and every command answers, its information included; the
+ * same time sent again is refused (the range is the command's too). */
+static void core_open_should_keep_a_stored_poll_whose_time_is_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+	struct polldef d = { .poll = "y1", .defined = true, .question = "Q?", .choices = { "yes", "no" },
+			     .nchoices = 2, .opens_ms = 1000, .closes_ms = 253402351199000LL, .revote = true,
+			     .status = POLLDEF_OPEN };
+	struct core *c = open_core(f->db, NULL, 0, true);
+	char err[256] = "", *answer;
+	struct store *s;
+
+	core_free(c);
+	s = store_open(f->db, STORE_WRITER, STORE_SYNC_NORMAL, err, sizeof(err));
+	if (!s)
+		fail_msg("store_open: %s", err);
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	store_close(s);
+
+	c = open_core(f->db, NULL, 0, true);
+	assert_int_equal(vote(c, "y1", "bob", "yes", NULL, -1), RECEIPT_COUNTED);
+	answer = command(c, "{\"cmd\":\"list\"}");
+	assert_non_null(strstr(answer, "{\"ok\":true,\"polls\":[{\"poll\":\"y1\""));
+	assert_non_null(strstr(answer, "\"status\":\"open\",\"opens\":\"1970-01-01T00:00:01.000Z\","
+				       "\"closes\":\"9999-12-31T23:59:59.999Z\""));
+	free(answer);
+	answer = command(c, "{\"cmd\":\"open\",\"poll\":\"y1\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
+			    "\"closes\":253402351199000}");
+	assert_string_equal(answer, "{\"ok\":false,\"error\":\"'closes' must be a time in ms since the epoch, 0 to "
+				    "253402300799999 (1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)\"}");
+	free(answer);
+	/* a roll that is no regular file is refused at once */
+	answer = command(c, "{\"cmd\":\"open\",\"poll\":\"q1\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
+			    "\"roll\":\"/dev/zero\"}");
+	assert_string_equal(answer, "{\"ok\":false,\"error\":\"cannot read the roll of q1: roll '/dev/zero' is not a "
+				    "regular file\"}");
+	free(answer);
+	core_free(c);
+}
+
 static void core_ballot_should_wake_the_publisher_only_when_a_result_becomes_due_sooner(void **state)
 {
 	struct fixture *f = *state;
@@ -1843,6 +1898,7 @@ int main(void)
 		T(core_result_done_with_a_failure_should_retry_after_the_interval),
 		T(core_results_reset_should_make_every_result_due_again),
 		T(core_open_should_schedule_every_stored_polls_result),
+		T(core_open_should_keep_a_stored_poll_whose_time_is_out_of_range),
 		T(core_ballot_should_wake_the_publisher_only_when_a_result_becomes_due_sooner),
 		T(core_ballot_should_not_wake_the_publisher_while_the_polls_result_is_in_flight),
 		T(core_next_result_should_not_starve_while_a_poll_is_committed_without_pause),

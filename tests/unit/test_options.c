@@ -850,6 +850,42 @@ static void opts_parse_should_take_the_options_of_open(void **state)
 	done(&p);
 }
 
+/* opts_parse_should_keep_open_s_times_in_range: --opens and --closes take
+ * 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, whatever the offset
+ * (issue 19: a closing time in the year 10000 was taken, and the tallier
+ * could no longer write the poll's information); 0 is a time, not "none". */
+static void opts_parse_should_keep_open_s_times_in_range(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--closes", "9999-12-31T23:59:59-14:00"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "invalid --closes '9999-12-31T23:59:59-14:00': the time must be from "
+				   "1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "1970-01-01T00:00:00+01:00"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "invalid --opens '1970-01-01T00:00:00+01:00': the time must be from "
+				   "1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "1970-01-01T00:00:00Z", "--closes", "9999-12-31T23:59:59Z"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_true(p.o.has_opens);
+	assert_int_equal(p.o.opens_ms, 0);
+	assert_int_equal(p.o.closes_ms, 253402300799000LL);
+	done(&p);
+	/* a closing time of 0 is in the past, not "by hand only" */
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--closes", "1970-01-01T00:00:00Z"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "--closes must be in the future");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "1970-01-01T00:00:00Z", "--closes", "1970-01-01T00:00:00Z"));
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "--closes must be after --opens");
+	done(&p);
+}
+
 static void opts_parse_should_take_info_and_defined_only(void **state)
 {
 	struct parsed p;
@@ -1026,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_refuse_bad_command_lines_with_the_table_messages),
 		cmocka_unit_test(opts_parse_should_give_the_pollctl_defaults),
 		cmocka_unit_test(opts_parse_should_take_the_options_of_open),
+		cmocka_unit_test(opts_parse_should_keep_open_s_times_in_range),
 		cmocka_unit_test(opts_parse_should_take_info_and_defined_only),
 		cmocka_unit_test(opts_parse_should_parse_again_after_an_error),
 		cmocka_unit_test(opts_free_should_be_safe_after_an_error_with_choices),

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ballot.h"
 #include "roll.h"
@@ -137,6 +139,47 @@ static void roll_load_should_refuse_a_nul_byte_and_a_missing_file(void **state)
 	assert_string_equal(err, want);
 }
 
+/* roll_load_should_refuse_what_is_not_a_regular_file_at_once: a FIFO
+ * with no writer would hold an open without O_NONBLOCK forever, and
+ * /dev/zero would be read without end; each is refused at once, as is a
+ * directory. */
+static void roll_load_should_refuse_what_is_not_a_regular_file_at_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *paths[3] = { NULL, "/dev/zero", NULL };
+	char fifo[256], dir[256], err[512], want[700];
+	size_t k;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(dir, sizeof(dir), "%s/adir", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	paths[0] = fifo;
+	paths[2] = dir;
+	for (k = 0; k < 3; k++) {
+		err[0] = '\0';
+		assert_null(roll_load(paths[k], err, sizeof(err)));
+		snprintf(want, sizeof(want), "roll '%s' is not a regular file", paths[k]);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(rmdir(dir), 0); /* remove_dir removes files only */
+}
+
+/* roll_load_should_refuse_a_file_larger_than_its_bound: one byte past
+ * ROLL_MAX_BYTES (a sparse file: no disk used) is refused before any
+ * reading. */
+static void roll_load_should_refuse_a_file_larger_than_its_bound(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = roll_file(f, "alice " KEY_A "\n");
+	char err[512] = "", want[700];
+
+	assert_int_equal(truncate(path, (off_t)ROLL_MAX_BYTES + 1), 0);
+	assert_null(roll_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "roll '%s' is larger than 268435456 bytes", path);
+	assert_string_equal(err, want);
+}
+
 /* roll_load_should_hold_100000_voters: a roll the size the README
  * promises, each voter found and told apart from names not on it. */
 static void roll_load_should_hold_100000_voters(void **state)
@@ -175,6 +218,10 @@ int main(void)
 						remove_dir),
 		cmocka_unit_test_setup_teardown(roll_load_should_name_the_line_of_each_error, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(roll_load_should_refuse_a_nul_byte_and_a_missing_file, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(roll_load_should_refuse_what_is_not_a_regular_file_at_once, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(roll_load_should_refuse_a_file_larger_than_its_bound, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(roll_load_should_hold_100000_voters, make_dir, remove_dir),
 	};

@@ -13,6 +13,7 @@
 #include "when.h"
 
 #define NOW 1796025600000LL /* 2026-11-30T08:00:00.000Z */
+#define RANGE "the time must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"
 #define FORM "want a duration from now (+90s, +5m, +1h30m, +2d) or an ISO 8601 time " \
 	     "(2026-11-30T10:05:00Z, 2026-11-30T10:05:00+01:00, or 2026-11-30T10:05 in local time)"
 
@@ -54,7 +55,11 @@ static void when_parse_should_read_durations_and_times(void **state)
 		{ "2026-11-30T10:05", 1796029500000LL },         /* Paris in winter: UTC+1 */
 		{ "2026-07-01T12:00:00", 1782900000000LL },      /* Paris in summer: UTC+2 */
 		{ "2028-02-29T00:00:00Z", 1835395200000LL },     /* a leap day */
-		{ "1970-01-01T00:00:00Z", 0 },
+		{ "1970-01-01T00:00:00Z", 0 },                  /* the first time a poll can have */
+		{ "1970-01-01T01:00", 0 },                      /* Paris in 1970: UTC+1 */
+		{ "1970-01-01T00:00:00-01:00", 3600000LL },
+		{ "9999-12-31T23:59:59Z", 253402300799000LL }, /* the last whole second */
+		{ "9999-12-31T23:59:59+14:00", 253402250399000LL },
 	};
 	size_t i;
 
@@ -107,7 +112,13 @@ static void when_parse_should_refuse_with_the_reason(void **state)
 		{ "2026-11-30T24:00:00Z", "no such time of day: 24:00:00" },
 		{ "2026-11-30T10:60Z", "no such time of day: 10:60" },
 		{ "2026-11-30T10:05:60Z", "no such time of day: 10:05:60" },
-		{ "1969-12-31T23:59:59Z", "the year must be 1970 to 9999" },
+		{ "1969-12-31T23:59:59Z", RANGE },
+		/* an offset or the local zone past either end of the range */
+		{ "9999-12-31T23:59:59-14:00", RANGE }, /* 10000-01-01T13:59:59Z: issue 19 */
+		{ "9999-12-31T23:59:59-00:01", RANGE },
+		{ "1970-01-01T00:00:00+00:01", RANGE },
+		{ "1970-01-01T00:59:59", RANGE },       /* Paris: -1 s, what mktime gives for an error too */
+		{ "1970-01-01T00:30", RANGE },
 		{ "2026-11-30T10:05:00+24:00", "no such UTC offset: +24:00 (want -23:59 to +23:59)" },
 		{ "2026-11-30T10:05:00-01:60", "no such UTC offset: -01:60 (want -23:59 to +23:59)" },
 		{ "2026-03-29T02:30", "no such local time: 2026-03-29T02:30 (skipped by a clock change)" },
@@ -125,6 +136,23 @@ static void when_parse_should_refuse_with_the_reason(void **state)
 			fail_msg("'%s': '%s', want '%s'", table[i].in, err, table[i].err);
 		assert_int_equal(got, 12345); /* untouched */
 	}
+}
+
+/* when_parse_should_refuse_a_duration_past_the_range: now + the duration
+ * is the time, and it too must be in range. */
+static void when_parse_should_refuse_a_duration_past_the_range(void **state)
+{
+	const int64_t last = 253402300799999LL; /* 9999-12-31T23:59:59.999Z */
+	char err[256] = "";
+	int64_t got = 12345;
+
+	(void)state;
+	assert_int_equal(when_parse("+1s", last - 1000, &got, err, sizeof(err)), 0);
+	assert_int_equal(got, last);
+	got = 12345;
+	assert_int_equal(when_parse("+1s", last - 999, &got, err, sizeof(err)), -1);
+	assert_string_equal(err, RANGE);
+	assert_int_equal(got, 12345);
 }
 
 static void when_format_left_should_give_the_two_largest_units(void **state)
@@ -154,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(when_parse_should_read_durations_and_times),
 		cmocka_unit_test(when_parse_should_refuse_with_the_reason),
+		cmocka_unit_test(when_parse_should_refuse_a_duration_past_the_range),
 		cmocka_unit_test(when_format_left_should_give_the_two_largest_units),
 	};
 
