@@ -47,6 +47,11 @@ static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
  * with --max-choices 64). MQTT 3.1.1 has no such property: there only the
  * broker's own limit (max_packet_size in mosquitto.conf) bounds it. */
 #define PACKET_MAX 65536
+/* The longest answer to an organiser's command the tallier publishes: the
+ * shipped configurations' max_packet_size is 262144 bytes, and a broker
+ * disconnects a client that sends more (Paho would send it again at each
+ * reconnection). Only `list` can be longer: it is answered with an error. */
+#define ANSWER_MAX 200000
 
 /* One result publication waiting for the broker's answer. Kept in a list
  * so that those Paho never answers are freed at the end. */
@@ -256,6 +261,13 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	if (core_command(l->core, payload, len, &answer, field) != CORE_OK)
 		goto out;
 	rc = 0;
+	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
+		char why[160], err[64];
+		snprintf(why, sizeof(why), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
+			 "with show", strlen(answer), ANSWER_MAX);
+		free(answer);
+		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+	}
 	if (reply->topic)
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
 	else

@@ -174,6 +174,30 @@ class BigMessages(IntegrationCase):
         self.assertLess(vm_kib(tallier.proc.pid, "VmHWM") - hwm, 8 * 1024, "the tallier's peak memory grew")
         self.assertEqual(tallier.stop(), 0)
 
+    def test_a_list_too_large_for_the_broker_is_an_error(self):
+        # Without the tallier's bound, the broker (max_packet_size 262144)
+        # disconnected the tallier at its answer to `list`, and again at
+        # each reconnection (Paho sends it again): pollctl got no answer.
+        broker = self.private_broker(repo_conf=True)
+        poll = "big-" + self.RUN_TOKEN
+        tallier = self.start_tallier(broker, topics=["vote/+"])
+        choices = ",".join(("%02d" % k) + "c" * 62 for k in range(32))
+        base = ["-h", HOST, "-p", str(broker.tallier_port)]
+        for k in range(100):  # about 2,835 bytes of information each: 283,500 in all
+            rc, out, err = harness.run([harness.pollctl_path()] + base + [
+                "open", "%s-%03d" % (poll, k), "--question", "q" * 500, "--choices", choices], timeout=30)
+            self.assertEqual(rc, 0, err)
+        rc, out, err = harness.run([harness.pollctl_path()] + base + ["list"], timeout=30)
+        self.assertEqual((rc, out), (3, ""), err)
+        self.assertRegex(err, r"^pollctl: refused by the tallier: the answer is \d{6} bytes, more than a broker takes "
+                              r"\(at most 200000\): ask for each poll with show\n$")
+        rc, out, err = harness.run([harness.pollctl_path()] + base + ["show", poll + "-099"], timeout=30)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("lost", tallier.log())
+        self.vote_ok(broker.port, poll + "-000", "00" + "c" * 62, voter="ann")
+        self.assertResult(broker.port, poll + "-000", {"%02d" % k + "c" * 62: int(k == 0) for k in range(32)},
+                          tallier=tallier)
+
     @staticmethod
     def big_file_text(size):
         return '{"voter":"mallory","choice":"' + "x" * (size - 31) + '"}'
