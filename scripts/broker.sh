@@ -123,16 +123,19 @@ fi
 # File descriptors: each connection takes one. The listeners' max_connections
 # must run out before the descriptors do, or the public listeners' sockets
 # (idle ones included) take the last descriptors and lock out the tallier's
-# listener too. So the sum of the maxima and 64 more (listening sockets,
-# files, libwebsockets) must fit in ulimit -n: when it does not, the soft
-# limit is raised, up to the hard one (to 4096 at least, not more: libwebsockets
-# sizes its tables by that limit). A listener without max_connections makes
-# the sum unbounded.
+# listener too. Mosquitto 2.0.11 counts a WebSockets client only once its
+# HTTP upgrade is done: sockets that never send it are bounded by nothing
+# but the descriptors (libwebsockets closes each after 10 s). So the soft
+# limit is raised to 65536 (or the hard limit, if lower): more sockets than
+# one address can open to one port (Linux's ephemeral ports, 28,232 by
+# default), for about 12 bytes of memory a descriptor (measured). Then the sum
+# of the maxima and 64 more (listening sockets, files) must fit. A listener
+# without max_connections makes the sum unbounded.
 read -r nlisteners maxsum <<<"$(awk '/^listener /{n++; m[n]=-1} /^max_connections /{m[n]=$2}
   END{s=0; for(i=1;i<=n;i++){ if(m[i]<0){s=-1; break} s+=m[i] } print n+0, s}' "$conf")"
 fds=$(ulimit -Sn)
-if [ "$maxsum" -ge 0 ] && [ "$fds" != unlimited ] && [ $((maxsum + 64)) -gt "$fds" ]; then
-  want=$((maxsum + 64 > 4096 ? maxsum + 64 : 4096))
+if [ "$fds" != unlimited ] && [ "$fds" -lt 65536 ]; then
+  want=65536
   hard=$(ulimit -Hn)
   [ "$hard" = unlimited ] || [ "$want" -le "$hard" ] || want=$hard
   ulimit -Sn "$want" 2>/dev/null || true

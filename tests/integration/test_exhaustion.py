@@ -11,11 +11,13 @@ changed) and the real binaries:
   broker with no limit of its own never sends it such a message: it never
   reads it (its memory does not jump) and the broker says it dropped it;
   a 5,000-byte ballot still reaches it and is refused with its reason;
-- 1,100 idle sockets on the public listener (more than the usual ulimit -n
-  1024 of a broker started by scripts/broker.sh) fill that listener only:
-  the organiser's pollctl on the loopback listener still works, a voter
-  on the public one is refused while they are held, and votes again once
-  they are closed.
+- 1,100 idle sockets on the public MQTT port and 1,100 on the WebSockets
+  port (more than the usual soft ulimit -n of 1024, under which
+  scripts/broker.sh is started) fill the public listener only: the
+  organiser's pollctl on the loopback listener still works, a voter on the
+  public port is refused while they are held, and votes again once they
+  are closed; broker.sh refuses to start where the listeners' maxima do
+  not fit in the file descriptors.
 
 Each test says what the code before this change did instead."""
 
@@ -204,20 +206,27 @@ class BigMessages(IntegrationCase):
 
 
 class IdleSockets(IntegrationCase):
-    """scripts/broker.sh as the README starts it, with the usual file
-    descriptor limit of 1024 (soft and hard: nothing to raise)."""
+    """scripts/broker.sh as the README starts it, with the usual soft file
+    descriptor limit of 1024 (and the hard limit of this machine, at most
+    65536)."""
 
-    def start_broker(self):
+    def setUp(self):
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        self.hard = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+        if self.hard < 4096:
+            self.skipTest("the hard limit of file descriptors is %d here: broker.sh cannot raise it" % hard)
+
+    def start_broker(self, nofile=None, expect=0):
         self.cwd = cwd = tempfile.mkdtemp(prefix="mqttvote-idle-")
         os.chmod(cwd, 0o755)
         self.addCleanup(shutil.rmtree, cwd, True)
-        self.port, self.tport = harness.free_port(), harness.free_port()
+        self.port, self.tport, self.wsport = harness.free_port(), harness.free_port(), harness.free_port()
         env = dict(os.environ, MQTTVOTE_PORT=str(self.port), MQTTVOTE_TALLIER_PORT=str(self.tport),
-                   MQTTVOTE_WS_PORT=str(harness.free_port()), MQTTVOTE_BIND=HOST)
+                   MQTTVOTE_WS_PORT=str(self.wsport), MQTTVOTE_BIND=HOST)
 
         def limits():
             harness._die_with_parent()
-            resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+            resource.setrlimit(resource.RLIMIT_NOFILE, nofile or (1024, self.hard))
         p = subprocess.run([os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "scripts", "broker.sh"),
                             "--background"], cwd=cwd, env=env, capture_output=True, text=True,
                            timeout=30, preexec_fn=limits)
@@ -225,9 +234,27 @@ class IdleSockets(IntegrationCase):
         pid = harness._read(pidfile).strip()
         if pid.isdigit():
             self.addCleanup(self.stop_broker, int(pid))
+        if expect:
+            self.assertEqual(p.returncode, expect, p.stdout)
+            return p.stderr
         self.assertEqual(p.returncode, 0, p.stderr)
         self.pid = int(pid)
         return p.stdout
+
+    def hold(self, port, count):
+        """count sockets connected to port that send nothing; closed at the
+        end of the test or by the caller (the list)."""
+        held = []
+        self.addCleanup(lambda: [s.close() for s in held])
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.settimeout(5)
+            try:
+                s.connect((HOST, port))
+            except OSError:
+                pass
+        return held
 
     def stop_broker(self, pid):
         if harness._pid_alive(pid) and b"mosquitto" in b" ".join(harness._pid_cmdline(pid)):
@@ -238,7 +265,7 @@ class IdleSockets(IntegrationCase):
         return harness.run([harness.pollctl_path(), "-h", HOST, "-p", str(self.tport)] + list(args),
                            timeout=30)
 
-    def test_1100_idle_sockets_fill_the_public_listener_not_the_organisers(self):
+    def test_idle_sockets_on_the_public_ports_leave_the_organisers_listener_reachable(self):
         # Before: no max_connections; the broker took the idle sockets until
         # it had no file descriptor left, and then the organiser's listener
         # accepted nothing either: pollctl exit 1.
@@ -250,16 +277,10 @@ class IdleSockets(IntegrationCase):
         rc, out, err = self.pollctl("open", poll, "--question", "Lunch?", "--choices", "yes,no")
         self.assertEqual(rc, 0, err)
         self.vote_ok(self.port, poll, "yes", voter="ann")
-        held = []
-        self.addCleanup(lambda: [s.close() for s in held])
-        for _ in range(1100):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            held.append(s)
-            s.settimeout(5)
-            try:
-                s.connect((HOST, self.port))
-            except OSError:
-                pass
+        # 1,100 idle sockets on the public port, and as many on the
+        # browsers' port (which no max_connections bounds before the HTTP
+        # upgrade): 2,200, more than 1024
+        held = self.hold(self.port, 1100) + self.hold(self.wsport, 1100)
         # the organiser's listener is reachable: its commands are answered
         rc, out, err = self.pollctl("show", poll)
         self.assertEqual(rc, 0, err)
@@ -288,7 +309,17 @@ class IdleSockets(IntegrationCase):
         self.assertEqual(tallier.stop(), 0)
         # broker.sh said what the listeners may take, within its descriptors
         self.assertIn("broker: at most 900 connections on its 3 listener(s) (max_connections), "
-                      "file descriptor limit 1024\n", started)
+                      "file descriptor limit %d\n" % self.hard, started)
+
+    def test_a_file_descriptor_limit_too_low_for_the_listeners_is_refused(self):
+        # Before: started, and 1,100 idle sockets locked out every listener.
+        err = self.start_broker(nofile=(800, 800), expect=1)
+        self.assertEqual(err, "broker: the listeners take up to 900 connections (max_connections in %s), "
+                              "which need 964 file descriptors, but ulimit -n is 800 (hard limit 800): raise "
+                              "the hard limit (LimitNOFILE= of a systemd unit, nofile in "
+                              "/etc/security/limits.conf) or lower max_connections\n"
+                         % os.path.join(self.cwd, "broker-state", "mosquitto.conf"))
+        self.assertFalse(harness.port_accepts(self.port))
 
 
 if __name__ == "__main__":
