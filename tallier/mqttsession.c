@@ -49,8 +49,9 @@ static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
 #define PACKET_MAX 65536
 /* The longest answer to an organiser's command the tallier publishes: the
  * shipped configurations' max_packet_size is 262144 bytes, and a broker
- * disconnects a client that sends more (Paho would send it again at each
- * reconnection). Only `list` can be longer: it is answered with an error. */
+ * disconnects a client that sends more (tried: the tallier lost its
+ * connection and pollctl got no answer). Only `list` can be longer: it is
+ * answered with an error instead. */
 #define ANSWER_MAX 200000
 
 /* One result publication waiting for the broker's answer. Kept in a list
