@@ -120,6 +120,33 @@ if ! $secure; then
   [ "$(id -u)" -ne 0 ] || chown "$user:" "$state/mosquitto.acl"
 fi
 
+# File descriptors: each connection takes one. The listeners' max_connections
+# must run out before the descriptors do, or the public listeners' sockets
+# (idle ones included) take the last descriptors and lock out the tallier's
+# listener too. Mosquitto 2.0.11 counts a WebSockets client only once its
+# HTTP upgrade is done: sockets that never send it are bounded by nothing
+# but the descriptors (libwebsockets closes each after 10 s). So the soft
+# limit is raised to 65536 (or the hard limit, if lower): more sockets than
+# one address can open to one port (Linux's ephemeral ports, 28,232 by
+# default), for about 12 bytes of memory a descriptor (measured). Then the sum
+# of the maxima and 64 more (listening sockets, files) must fit. A listener
+# without max_connections makes the sum unbounded.
+read -r nlisteners maxsum <<<"$(awk '/^listener /{n++; m[n]=-1} /^max_connections /{m[n]=$2}
+  END{s=0; for(i=1;i<=n;i++){ if(m[i]<0){s=-1; break} s+=m[i] } print n+0, s}' "$conf")"
+fds=$(ulimit -Sn)
+if [ "$fds" != unlimited ] && [ "$fds" -lt 65536 ]; then
+  want=65536
+  hard=$(ulimit -Hn)
+  [ "$hard" = unlimited ] || [ "$want" -le "$hard" ] || want=$hard
+  ulimit -Sn "$want" 2>/dev/null || true
+  fds=$(ulimit -Sn)
+fi
+if [ "$maxsum" -lt 0 ]; then
+  echo "broker: warning: a listener of $conf has no max_connections: strangers' idle sockets can take every file descriptor (ulimit -n $fds) and lock out every listener" >&2
+elif [ "$fds" != unlimited ] && [ $((maxsum + 64)) -gt "$fds" ]; then
+  die "the listeners take up to $maxsum connections (max_connections in $conf), which need $((maxsum + 64)) file descriptors, but ulimit -n is $fds (hard limit $(ulimit -Hn)): raise the hard limit (LimitNOFILE= of a systemd unit, nofile in /etc/security/limits.conf) or lower max_connections"
+fi
+
 log=$state/mosquitto.log
 touch "$log"
 offset=$(stat -c %s "$log")
@@ -136,6 +163,11 @@ for _ in $(seq 200); do
       die "mosquitto cannot listen on port $wsport (the web pages, MQTT over WebSockets): another program holds it, or $root/web cannot be read (choose another port with MQTTVOTE_WS_PORT)"
     fi
     if new_log | grep -q "Error: Address already in use"; then
+      # mosquitto names the port it was opening on the line before its error
+      busy=$(new_log | sed -n 's/^.*Opening ipv[46] listen socket on port \([0-9]*\)\.$/\1/p' | tail -n 1)
+      if ! $secure && [ "$busy" = "$tport" ]; then
+        die "mosquitto cannot listen on port $tport (the tallier's and the organiser's, on 127.0.0.1): another program holds it (a broker already running, such as Debian's own: sudo systemctl stop mosquitto; or choose another port with MQTTVOTE_TALLIER_PORT)"
+      fi
       die "mosquitto cannot listen on port $port: another program holds it (a broker already running, such as Debian's own: sudo systemctl stop mosquitto; or choose another port with MQTTVOTE_PORT)"
     fi
     new_log | sed 's/^/    /' >&2
@@ -150,6 +182,9 @@ if ! new_log | grep -q "mosquitto version .* running"; then
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   die "mosquitto did not start within 10 s; its log: $log"
+fi
+if [ "$maxsum" -ge 0 ]; then
+  echo "broker: at most $maxsum connections on its $nlisteners listener(s) (max_connections), file descriptor limit $fds"
 fi
 if $secure; then
   echo "broker: mosquitto (pid $pid) listening on port $port (TLS, accounts: mosquitto-secure.conf), state in $state"

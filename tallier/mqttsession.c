@@ -36,6 +36,23 @@ static const char *const default_topics[] = { "vote/+", "vote/+/by/+" };
  * and every ballot queued in it. */
 #define SESSION_EXPIRY 0x7FFFFFFFu
 #define MAX_BUFFERED 65535         /* Paho counts commands queued while connected too */
+/* The largest packet the tallier takes (MQTT 5: the Maximum Packet Size of
+ * its CONNECT, which the broker must honour: it drops, for this client, a
+ * publication that would be larger, before sending any of it). Paho 1.3.12
+ * reads every packet whole, whatever its length, before the core sees it
+ * (a 20 MB ballot cost 48 MB of memory before its refusal). What the
+ * tallier has to read fits with room to spare: a ballot of at most
+ * BALLOT_PAYLOAD_MAX bytes with its topic and properties (under 5 KiB), an
+ * organiser's command (under 8 KiB), a result it watches (under 10 KiB
+ * with --max-choices 64). MQTT 3.1.1 has no such property: there only the
+ * broker's own limit (max_packet_size in mosquitto.conf) bounds it. */
+#define PACKET_MAX 65536
+/* The longest answer to an organiser's command the tallier publishes: the
+ * shipped configurations' max_packet_size is 262144 bytes, and a broker
+ * disconnects a client that sends more (tried: the tallier lost its
+ * connection and pollctl got no answer). Only `list` can be longer: it is
+ * answered with an error instead. */
+#define ANSWER_MAX 200000
 
 /* One result publication waiting for the broker's answer. Kept in a list
  * so that those Paho never answers are freed at the end. */
@@ -245,6 +262,13 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	if (core_command(l->core, payload, len, &answer, field) != CORE_OK)
 		goto out;
 	rc = 0;
+	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
+		char why[160], err[64];
+		snprintf(why, sizeof(why), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
+			 "with show", strlen(answer), ANSWER_MAX);
+		free(answer);
+		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+	}
 	if (reply->topic)
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
 	else
@@ -805,7 +829,7 @@ int mqttsession_start(struct mqttsession *l, char *err, size_t errlen)
 	MQTTAsync_connectOptions conn5 = MQTTAsync_connectOptions_initializer5;
 	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
 	MQTTProperties props = MQTTProperties_initializer;
-	MQTTProperty expiry;
+	MQTTProperty expiry, maxpacket;
 	char why[192];
 	int rc = -1;
 
@@ -829,7 +853,9 @@ int mqttsession_start(struct mqttsession *l, char *err, size_t errlen)
 		conn.cleanstart = 0; /* resume the session: ballots queued while we were away */
 		expiry.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
 		expiry.value.integer4 = SESSION_EXPIRY;
-		if (MQTTProperties_add(&props, &expiry) != 0) {
+		maxpacket.identifier = MQTTPROPERTY_CODE_MAXIMUM_PACKET_SIZE;
+		maxpacket.value.integer4 = PACKET_MAX;
+		if (MQTTProperties_add(&props, &expiry) != 0 || MQTTProperties_add(&props, &maxpacket) != 0) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}

@@ -28,6 +28,12 @@ BUSY = ("broker: mosquitto cannot listen on port %d: another program holds it (a
         "another port with MQTTVOTE_PORT)\n")
 
 
+TALLIER_BUSY = ("broker: mosquitto cannot listen on port %d (the tallier's and the organiser's, on "
+                "127.0.0.1): another program holds it (a broker already running, such as Debian's "
+                "own: sudo systemctl stop mosquitto; or choose another port with "
+                "MQTTVOTE_TALLIER_PORT)\n")
+
+
 def broker_sh(root=None):
     return os.path.join(root or os.environ["MQTTVOTE_SOURCE_DIR"], "scripts", "broker.sh")
 
@@ -296,6 +302,18 @@ class PortTaken(IntegrationCase):
     def test_the_quick_start_refuses(self):
         p, elapsed = self.run_broker_sh([])
         self.assertRefused(p, elapsed, os.path.join(self.state, "broker-state"))
+
+    def test_the_tallier_port_taken_is_the_one_named(self):
+        # Before: "mosquitto cannot listen on port <the public port>: ...
+        # choose another port with MQTTVOTE_PORT", a port that was free.
+        public = harness.free_port()
+        env = dict(os.environ, MQTTVOTE_PORT=str(public), MQTTVOTE_TALLIER_PORT=str(self.port),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()))
+        p = subprocess.run([broker_sh()], cwd=self.state, env=env, capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (1, "", TALLIER_BUSY % self.port))
+        self.assertFalse(os.path.exists(os.path.join(self.state, "broker-state", "mosquitto.pid")))
+        self.assertFalse(harness.port_accepts(public))
 
 
 if __name__ == "__main__":

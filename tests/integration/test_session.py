@@ -97,7 +97,7 @@ def parse_connect(data):
         while i < end:
             pid = data[i]
             i += 1
-            if pid == 0x11:  # Session Expiry Interval: four-byte integer
+            if pid in (0x11, 0x27):  # Session Expiry Interval, Maximum Packet Size: four bytes
                 props[pid] = data[i:i + 4]
                 i += 4
             elif pid in (0x21, 0x22):  # Receive Maximum, Topic Alias Maximum: two bytes
@@ -126,6 +126,13 @@ class Session(IntegrationCase):
         self.assertEqual(flags & 0x02, 0, "clean start must be off")
         self.assertIn(0x11, props, "no Session Expiry Interval: the session would end at disconnect")
         self.assertEqual(int.from_bytes(props[0x11], "big"), 0x7FFFFFFF)
+
+    def test_mqtt5_maximum_packet_size_is_64_kib(self):
+        # Before: no Maximum Packet Size; the broker sent it a message of
+        # any size (issue 19, item 9; test_exhaustion.py shows the effect).
+        level, flags, props = self.run_through_relay([])
+        self.assertIn(0x27, props, "no Maximum Packet Size: the broker may send a packet of any size")
+        self.assertEqual(int.from_bytes(props[0x27], "big"), 65536)
 
     def test_mqtt311_clean_session_off(self):
         level, flags, props = self.run_through_relay(["-V", "mqttv311"])
