@@ -15,6 +15,7 @@
 #include "result.h"
 #include "store.h"
 #include "tally.h"
+#include "textrule.h"
 #include "vtime.h"
 
 /* Locks. lock guards tally, sched, armed_ms, committing and failed: it is
@@ -400,6 +401,9 @@ struct commit {
  * 0, or -1 with the reason. */
 static int limits(struct core *c, const struct ballot *b, long found, char *reason, size_t size)
 {
+	char why[96]; /* an ICU or memory failure */
+	const char *like;
+
 	if (found < 0 && tally_poll_count(c->tally) >= c->max_polls) {
 		snprintf(reason, size, "too many polls: this tallier keeps at most %zu (--max-polls)", c->max_polls);
 		return -1;
@@ -408,6 +412,17 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 	    tally_poll_nchoices(c->tally, (size_t)found) >= c->max_choices) {
 		snprintf(reason, size, "too many choices on this poll: at most %zu (--max-choices)", c->max_choices);
 		return -1;
+	}
+	/* a new choice may not look like one the poll has (README, "Topics and formats") */
+	if (found >= 0 && !tally_poll_has_choice(c->tally, (size_t)found, b->choice)) {
+		if (tally_poll_confusable(c->tally, (size_t)found, b->choice, &like, why, sizeof(why)) != 0) {
+			snprintf(reason, size, "cannot compare the choice with this poll's: %s", why);
+			return -1;
+		}
+		if (like) {
+			snprintf(reason, size, "choice " TEXTRULE_CONFUSABLE, b->choice, like);
+			return -1;
+		}
 	}
 	return 0;
 }
