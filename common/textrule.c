@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
-#include <unicode/uset.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
@@ -19,28 +18,28 @@
 #define BRAILLE_BLANK 0x2800 /* U+2800 BRAILLE PATTERN BLANK: blank, yet not default-ignorable */
 
 /* The ICU objects, made once by init (pthread_once) and then only read,
- * never freed: the NFC normaliser (ICU's own singleton), the set of RGI
- * emoji (frozen, so safe to read from several threads), and the spoof
- * checker (uspoof.h: its checks may run concurrently on one checker). */
+ * never freed: the NFC normaliser (ICU's own singleton) and the spoof
+ * checker (uspoof.h: its checks may run concurrently on one checker). The
+ * RGI emoji sequences are asked of ICU's property data directly
+ * (u_stringHasBinaryProperty): the set "[:RGI_Emoji:]" would cost 40 ms to
+ * build, and its uset_containsString searches its 3,600 strings one by one. */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static UErrorCode init_status = U_ZERO_ERROR;
 static const UNormalizer2 *nfc;
-static USet *rgi_emoji;
 static USpoofChecker *spoof;
+
+/* The longest RGI emoji sequence, in UTF-16 units: 15 in Unicode 15
+ * (U+1F469 U+1F3FB U+200D U+2764 U+FE0F U+200D U+1F48B U+200D U+1F469
+ * U+1F3FC, kiss with skin tones); a margin for later versions. */
+#define SEQ_MAX 32
 
 static void init(void)
 {
 	UErrorCode e = U_ZERO_ERROR;
-	UChar pattern[32];
 
-	u_uastrcpy(pattern, "[:RGI_Emoji:]");
 	nfc = unorm2_getNFCInstance(&e);
 	if (U_SUCCESS(e))
-		rgi_emoji = uset_openPattern(pattern, -1, &e);
-	if (U_SUCCESS(e)) {
-		uset_freeze(rgi_emoji);
 		spoof = uspoof_open(&e);
-	}
 	init_status = e;
 }
 
@@ -54,12 +53,28 @@ static int ready(char *why, size_t whylen)
 	return -1;
 }
 
+/* emoji_at: the length (UTF-16 units) of the longest RGI emoji sequence
+ * of two code points or more at the start of u[0..n), or 0 when none
+ * starts there (a lone code point needs no exception); tried only where an
+ * emoji may start (the Emoji property: pictographs, digits, '#', '*',
+ * regional indicators). */
+static int32_t emoji_at(const UChar *u, int32_t n, UChar32 c)
+{
+	int32_t len;
+
+	if (!u_hasBinaryProperty(c, UCHAR_EMOJI))
+		return 0;
+	for (len = n < SEQ_MAX ? n : SEQ_MAX; len > U16_LENGTH(c); len--)
+		if (u_stringHasBinaryProperty(u, len, UCHAR_RGI_EMOJI))
+			return len;
+	return 0;
+}
+
 /* find_invisible: the first code point of u[0..n) that a text may not
  * hold (default-ignorable, format (Cf), or U+2800), or U_SENTINEL when
- * there is none.
- * With emoji, the RGI emoji sequences (the longest at each position) are
- * skipped whole: their joiners, selectors and tags belong. *visible: a
- * code point other than white space was seen before the stop. */
+ * there is none. With emoji, the RGI emoji sequences (the longest at each
+ * position) are skipped whole: their joiners, selectors and tags belong.
+ * *visible: a code point other than white space was seen before the stop. */
 static UChar32 find_invisible(const UChar *u, int32_t n, bool emoji, bool *visible)
 {
 	int32_t i = 0, k;
@@ -67,12 +82,13 @@ static UChar32 find_invisible(const UChar *u, int32_t n, bool emoji, bool *visib
 
 	*visible = false;
 	while (i < n) {
-		if (emoji && (k = uset_span(rgi_emoji, u + i, n - i, USET_SPAN_SIMPLE)) > 0) {
+		U16_GET(u, 0, i, n, c);
+		if (emoji && (k = emoji_at(u + i, n - i, c)) > 0) {
 			i += k;
 			*visible = true;
 			continue;
 		}
-		U16_NEXT(u, i, n, c);
+		U16_FWD_1(u, i, n);
 		if (c == BRAILLE_BLANK || u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
 		    u_charType(c) == U_FORMAT_CHAR)
 			return c;
