@@ -148,5 +148,33 @@ class PollctlText(IntegrationCase):
         self.assertResult(broker.port, poll, {TEACHER: 1, "caf\u00e9": 1})
 
 
+
+class OrganiserCommands(IntegrationCase):
+
+    def test_the_tallier_applies_the_rules_to_commands_on_votectl(self):
+        from test_polls import ctl  # mosquitto_rr, as test_polls sends commands
+        broker = self.private_broker()
+        poll = self.poll_name()
+        t = self.start_tallier(broker, topics=["vote/" + poll])
+        for fields, error in [
+                ({"question": "Lunch\u202e?"}, "'question' " + reason(0x202E)),
+                ({"question": "Lunch\u200b?"}, "'question' " + reason(0x200B)),
+                ({"choices": ["a", "b", CYRILLIC_A]}, "choices: " + confusable(CYRILLIC_A, "a")),
+                ({"choices": ["caf\u00e9", "cafe\u0301"]}, "choices: 'caf\u00e9' given twice"),
+                ({"choices": ["yes\u3164", "no"]}, "choice 1: " + reason(0x3164)),
+        ]:
+            with self.subTest(fields=fields):
+                cmd = dict({"cmd": "open", "poll": poll, "question": "Q", "choices": ["a", "b"]}, **fields)
+                rc, answer, err = ctl(broker.port, cmd)
+                self.assertEqual(answer, {"ok": False, "error": error})
+        # NFC kept: the decomposed choice is offered composed
+        rc, answer, err = ctl(broker.port, {"cmd": "open", "poll": poll, "question": "Caf\u0065\u0301 " + TEACHER,
+                                            "choices": ["cafe\u0301", TEACHER]})
+        self.assertEqual((answer["ok"], answer["info"]["question"], answer["info"]["choices"]),
+                         (True, "Caf\u00e9 " + TEACHER, ["caf\u00e9", TEACHER]), answer)
+        self.vote_ok(broker.port, poll, "cafe\u0301", "ann", extra=["--confirm"])
+        harness.pub(broker.port, "vote/" + poll, ballot_json("bob", "cafe\u0301"))
+        self.assertResult(broker.port, poll, {"caf\u00e9": 2, TEACHER: 0}, tallier=t)
+
 if __name__ == "__main__":
     unittest.main()
