@@ -13,26 +13,20 @@
 
 #include "jsonguard.h"
 #include "receipt.h"
-#include "utf8.h"
+#include "textrule.h"
 
 #define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
-#define FORMAT_RULE "contains an invisible format character U+%04" PRIX32
+
+int ballot_text_norm(const char *s, char out[BALLOT_TEXT_MAX + 1], char *why, size_t whylen)
+{
+	return textrule_name(s, BALLOT_TEXT_MAX, out, BALLOT_TEXT_MAX + 1, why, whylen);
+}
 
 int ballot_text_check(const char *s, char *why, size_t whylen)
 {
-	size_t len = strlen(s);
-	uint32_t cp;
+	char out[BALLOT_TEXT_MAX + 1];
 
-	if (whylen)
-		why[0] = '\0';
-	if (len < 1 || len > BALLOT_TEXT_MAX || !utf8_text_valid(s, len))
-		return -1;
-	cp = utf8_find_format(s, len);
-	if (cp) {
-		snprintf(why, whylen, FORMAT_RULE, cp);
-		return -1;
-	}
-	return 0;
+	return ballot_text_norm(s, out, why, whylen);
 }
 
 bool ballot_text_valid(const char *s)
@@ -40,10 +34,11 @@ bool ballot_text_valid(const char *s)
 	return ballot_text_check(s, NULL, 0) == 0;
 }
 
-/* get_text: copies the string field name of obj into dst (at least
- * BALLOT_TEXT_MAX + 1 bytes). Returns 1 when copied, 0 when absent, -1 with
+/* get_text: the string field name of obj, in NFC, into dst, and as
+ * received into sent when that differs ("" otherwise); both at least
+ * BALLOT_TEXT_MAX + 1 bytes. Returns 1 when copied, 0 when absent, -1 with
  * err set when invalid. */
-static int get_text(const cJSON *obj, const char *name, char *dst, char *err, size_t errlen)
+static int get_text(const cJSON *obj, const char *name, char *dst, char *sent, char *err, size_t errlen)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 	char why[64] = "";
@@ -51,11 +46,12 @@ static int get_text(const cJSON *obj, const char *name, char *dst, char *err, si
 	if (!item)
 		return 0;
 	if (!cJSON_IsString(item) || !item->valuestring ||
-	    ballot_text_check(item->valuestring, why, sizeof(why)) != 0) {
+	    ballot_text_norm(item->valuestring, dst, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid field '%s': %s", name, why[0] ? why : TEXT_RULE);
 		return -1;
 	}
-	strcpy(dst, item->valuestring); /* fits: ballot_text_valid bounds it */
+	if (strcmp(dst, item->valuestring) != 0)
+		strcpy(sent, item->valuestring); /* fits: ballot_text_norm bounds it */
 	return 1;
 }
 
@@ -168,12 +164,12 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		snprintf(err, errlen, "field 'poll' does not match the topic");
 		goto out;
 	}
-	if ((got = get_text(root, "voter", out->voter, err, errlen)) <= 0) {
+	if ((got = get_text(root, "voter", out->voter, out->voter_sent, err, errlen)) <= 0) {
 		if (got == 0)
 			snprintf(err, errlen, "missing field 'voter'");
 		goto out;
 	}
-	if ((got = get_text(root, "choice", out->choice, err, errlen)) <= 0) {
+	if ((got = get_text(root, "choice", out->choice, out->choice_sent, err, errlen)) <= 0) {
 		if (got == 0)
 			snprintf(err, errlen, "missing field 'choice'");
 		goto out;

@@ -27,15 +27,25 @@ struct ballot {
 	bool has_ts;
 	bool has_sig;
 	char sig[BALLOT_SIG_B64 + 1]; /* as received (checked for its form only); "" when has_sig is false */
+	/* voter and choice are in NFC (ballot_text_norm); these are the texts
+	 * as received when they were not, "" otherwise: the signature covers
+	 * the bytes the voter sent (sign_message). Set by ballot_parse only. */
+	char voter_sent[BALLOT_TEXT_MAX + 1];
+	char choice_sent[BALLOT_TEXT_MAX + 1];
 };
 
-/* ballot_text_check: 0 when s (NUL-terminated) is a valid voter or choice:
- * 1 to 64 bytes of UTF-8 with no control character and no invisible format
- * character (Unicode category Cf, utf8_find_format). Otherwise -1, and why
- * (whylen bytes; may be NULL when whylen is 0) gets the reason when it is a
- * rule of its own, "contains an invisible format character U+200B", or ""
- * when the text breaks the general rule (length, UTF-8, control
- * characters), which each caller words for its own input. */
+/* ballot_text_norm: checks s (NUL-terminated), a voter or choice name as
+ * given, and writes its NFC form into out: the rules of
+ * textrule_name with at most BALLOT_TEXT_MAX bytes (1 to 64 bytes of UTF-8,
+ * no control character, no invisible character, something visible).
+ * Returns 0, or -1 with out "" and why (whylen bytes; may be NULL when
+ * whylen is 0) set to the reason when it is a rule of its own, "contains
+ * an invisible or format character U+200B", or "" when the text breaks the general
+ * rule (length, UTF-8, control characters), which each caller words for
+ * its own input. Thread-safe. */
+int ballot_text_norm(const char *s, char out[BALLOT_TEXT_MAX + 1], char *why, size_t whylen);
+
+/* ballot_text_check: ballot_text_norm without the normal form. */
 int ballot_text_check(const char *s, char *why, size_t whylen);
 
 /* ballot_text_valid: true when ballot_text_check accepts s. */
@@ -52,8 +62,10 @@ struct ballot_reply {
 /* ballot_parse: validates payload[0..len) (not NUL-terminated) received on
  * the ballot topic of poll, and fills *out. Refuses, before parsing, a
  * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
- * object, a missing or invalid "voter" or "choice" (ballot_text_check:
- * "invalid field 'voter': contains an invisible format character U+200B"),
+ * object, a missing or invalid "voter" or "choice" (ballot_text_norm:
+ * "invalid field 'voter': contains an invisible or format character U+200B"; both
+ * are kept in NFC, and as received in voter_sent and choice_sent when
+ * that differs),
  * an "id" that is not 32 hex digits, a "ts" that is not an integer in
  * [0, 2^53), a "sig" that is not 88 characters of base64 ending "=="
  * (whether it is a valid signature is sign_verify's to say), a "poll"

@@ -11,8 +11,8 @@
 
 #include "ballot.h"
 #include "polldef.h"
+#include "textrule.h"
 #include "topic.h"
-#include "utf8.h"
 #include "vtime.h"
 #include "when.h"
 
@@ -216,10 +216,13 @@ static int parse_timeout(const char *s, double *timeout, char *err, size_t errle
 	return 0;
 }
 
+_Static_assert(sizeof(((struct client_opts *)0)->message_nfc) == BALLOT_TEXT_MAX + 1, "message_nfc");
+_Static_assert(sizeof(((struct client_opts *)0)->question_nfc) == POLLDEF_QUESTION_MAX + 1, "question_nfc");
+
 /* parse_choices: splits "a,b,c" into o->choices (replacing earlier ones). */
 static int parse_choices(struct client_opts *o, const char *s, char *err, size_t errlen)
 {
-	char *copy = strdup(s), *item, why[64];
+	char *copy = strdup(s), *item, why[TEXTRULE_WHY_MAX], nfc[BALLOT_TEXT_MAX + 1];
 	size_t n = 1, i;
 	int rc = -1;
 	const char *p;
@@ -243,7 +246,7 @@ static int parse_choices(struct client_opts *o, const char *s, char *err, size_t
 
 		if (comma)
 			*comma = '\0';
-		if (ballot_text_check(item, why, sizeof(why)) != 0) {
+		if (ballot_text_norm(item, nfc, why, sizeof(why)) != 0) {
 			if (why[0])
 				snprintf(err, errlen, "invalid --choices '%s': choice '%s' %s", s, item, why);
 			else
@@ -251,18 +254,22 @@ static int parse_choices(struct client_opts *o, const char *s, char *err, size_t
 			goto out;
 		}
 		for (size_t j = 0; j < o->nchoices; j++) {
-			if (strcmp(o->choices[j], item) == 0) {
-				snprintf(err, errlen, "invalid --choices '%s': choice '%s' given twice", s, item);
+			if (strcmp(o->choices[j], nfc) == 0) {
+				snprintf(err, errlen, "invalid --choices '%s': choice '%s' given twice", s, nfc);
 				goto out;
 			}
 		}
-		o->choices[o->nchoices] = strdup(item);
+		o->choices[o->nchoices] = strdup(nfc);
 		if (!o->choices[o->nchoices]) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
 		o->nchoices++;
 		item = comma ? comma + 1 : item + strlen(item);
+	}
+	if (textrule_choices_check((const char *const *)o->choices, o->nchoices, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid --choices '%s': choice %s", s, why);
+		goto out;
 	}
 	rc = 0;
 out:
@@ -335,24 +342,30 @@ static int check_ballot_options(struct client_opts *o, char *err, size_t errlen)
 	}
 	if (topic_ballot_poll(o->topics[0], o->poll, err, errlen) != 0)
 		return -1;
-	if (ballot_text_check(o->message, why, sizeof(why)) != 0) {
+	if (ballot_text_norm(o->message, o->message_nfc, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid choice: %s", why[0] ? why : TEXT_RULE);
 		return -1;
 	}
+	o->message = o->message_nfc;
 	return 0;
 }
 
-/* parse_question: --question, 1 to POLLDEF_QUESTION_MAX bytes of text. */
+/* parse_question: --question, 1 to POLLDEF_QUESTION_MAX bytes of text
+ * (textrule_question), kept in NFC. */
 static int parse_question(struct client_opts *o, const char *arg, char *err, size_t errlen)
 {
-	size_t len = strlen(arg);
+	char why[TEXTRULE_WHY_MAX];
 
-	if (len == 0 || len > POLLDEF_QUESTION_MAX || !utf8_text_valid(arg, len)) {
-		snprintf(err, errlen, "invalid --question: must be 1 to %d bytes of UTF-8 without control characters",
-			 POLLDEF_QUESTION_MAX);
+	if (textrule_question(arg, POLLDEF_QUESTION_MAX, o->question_nfc, sizeof(o->question_nfc), why,
+			      sizeof(why)) != 0) {
+		if (why[0])
+			snprintf(err, errlen, "invalid --question: %s", why);
+		else
+			snprintf(err, errlen, "invalid --question: must be 1 to %d bytes of UTF-8 without control "
+					      "characters", POLLDEF_QUESTION_MAX);
 		return -1;
 	}
-	o->question = arg;
+	o->question = o->question_nfc;
 	return 0;
 }
 
@@ -535,10 +548,12 @@ static int check(struct client_opts *o, int64_t now_ms, char *err, size_t errlen
 	}
 	if (!o->keygen && check_ballot_options(o, err, errlen) != 0)
 		return -1; /* --keygen: no ballot, only the voter name matters */
-	if (o->voter && ballot_text_check(o->voter, why, sizeof(why)) != 0) {
+	if (o->voter && ballot_text_norm(o->voter, o->voter_nfc, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid voter name: %s", why[0] ? why : TEXT_RULE);
 		return -1;
 	}
+	if (o->voter)
+		o->voter = o->voter_nfc;
 	return 0;
 }
 

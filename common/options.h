@@ -48,8 +48,8 @@ struct client_opts {
 	const char *topics[OPTS_MAX_TOPICS]; /* -t: voter exactly one, tallier 0..n (default vote/+) */
 	size_t ntopics;
 	/* voter */
-	const char *message;     /* -m, --message: the choice */
-	const char *voter;       /* --voter: NULL means <login>@<hostname> */
+	const char *message;     /* -m, --message: the choice, in NFC (into message_nfc once checked) */
+	const char *voter;       /* --voter: NULL means <login>@<hostname>; in NFC (voter_nfc) */
 	char poll[65];           /* the poll of topics[0], checked */
 	int qos;                 /* -q, --qos: default 1 */
 	double timeout;          /* --timeout: seconds, default 10, from 0.001 to 86400 (voter, pollctl) */
@@ -79,7 +79,7 @@ struct client_opts {
 	/* pollctl: its command and poll (arguments), and open's options; the
 	 * poll's name goes to poll above, --choices and --revote are shared */
 	enum opts_cmd command;
-	const char *question;    /* --question TEXT: 1 to 500 bytes of UTF-8 text */
+	const char *question;    /* --question TEXT: 1 to 500 bytes of UTF-8 text, in NFC (question_nfc) */
 	bool has_opens;          /* --opens TIME given */
 	int64_t opens_ms;        /* --opens: ms since the epoch */
 	bool has_closes;         /* --closes TIME given (0 is a time: 1970-01-01T00:00:00Z) */
@@ -90,6 +90,10 @@ struct client_opts {
 	const char *keygen;      /* voter --keygen FILE: write a new key, print the public line, exit */
 	const char *sign_key;    /* voter --sign-key FILE: sign the ballot with this private key */
 	const char *roll;        /* tallier --roll FILE: count only ballots signed by a voter on it */
+	/* the NFC forms (textrule.h) that message, voter and question point to */
+	char message_nfc[65];    /* BALLOT_TEXT_MAX + 1 */
+	char voter_nfc[65];
+	char question_nfc[501];  /* POLLDEF_QUESTION_MAX + 1 */
 	/* TLS (both): --cafile, --capath, --cert, --key, --insecure, --tls-version */
 	struct tlsopts tls;
 };

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "jsonguard.h"
-#include "utf8.h"
+#include "textrule.h"
 #include "vtime.h"
 
 static const char *const status_words[] = { "scheduled", "open", "closed" };
@@ -288,7 +288,8 @@ static int get_iso(const cJSON *o, const char *name, int64_t *out, char *err, si
 static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errlen)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c;
-	char why[96];
+	const char *list[POLLDEF_CHOICES_MAX];
+	char why[TEXTRULE_WHY_MAX];
 	size_t k;
 
 	d->nchoices = 0;
@@ -300,19 +301,25 @@ static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errl
 	}
 	cJSON_ArrayForEach(c, arr)
 	{
-		if (!cJSON_IsString(c) || ballot_text_check(c->valuestring, why, sizeof(why)) != 0) {
+		if (!cJSON_IsString(c) || ballot_text_norm(c->valuestring, d->choices[d->nchoices], why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "choice %zu: %s", d->nchoices + 1,
 				 cJSON_IsString(c) && why[0] ? why
 							     : "must be 1 to 64 bytes of UTF-8 without control characters");
 			return -1;
 		}
 		for (k = 0; k < d->nchoices; k++) {
-			if (strcmp(d->choices[k], c->valuestring) == 0) {
-				snprintf(err, errlen, "choices: '%s' given twice", c->valuestring);
+			if (strcmp(d->choices[k], d->choices[d->nchoices]) == 0) {
+				snprintf(err, errlen, "choices: '%s' given twice", d->choices[k]);
 				return -1;
 			}
 		}
-		snprintf(d->choices[d->nchoices++], sizeof(d->choices[0]), "%s", c->valuestring);
+		d->nchoices++;
+	}
+	for (k = 0; k < d->nchoices; k++)
+		list[k] = d->choices[k];
+	if (textrule_choices_check(list, d->nchoices, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "choices: %s", why);
+		return -1;
 	}
 	return 0;
 }
@@ -388,7 +395,7 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 {
 	cJSON *o = jsonguard_parse(payload, len, err, errlen);
 	struct polldef *d = &out->def;
-	char word[16];
+	char word[16], question[POLLDEF_QUESTION_MAX + 1], why[TEXTRULE_WHY_MAX] = "";
 	int k, closes, rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -409,10 +416,14 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 		goto out;
 	}
 	d->defined = true;
-	if (get_string(o, "question", d->question, POLLDEF_QUESTION_MAX, err, errlen) != 1 || !d->question[0] ||
-	    !utf8_text_valid(d->question, strlen(d->question))) {
-		snprintf(err, errlen, "'question' must be 1 to %d bytes of UTF-8 without control characters",
-			 POLLDEF_QUESTION_MAX);
+	if (get_string(o, "question", question, POLLDEF_QUESTION_MAX, err, errlen) != 1 ||
+	    textrule_question(question, POLLDEF_QUESTION_MAX, d->question, sizeof(d->question), why,
+			      sizeof(why)) != 0) {
+		if (why[0])
+			snprintf(err, errlen, "'question' %s", why);
+		else
+			snprintf(err, errlen, "'question' must be 1 to %d bytes of UTF-8 without control characters",
+				 POLLDEF_QUESTION_MAX);
 		goto out;
 	}
 	if (get_choices(o, d, err, errlen) != 0)

@@ -94,7 +94,7 @@ const struct sign_pub *roll_find(const struct roll *r, const char *voter)
  * Returns 0, or -1 with the reason in err (without the line number). */
 static int add_line(struct roll *r, char *line, unsigned long lineno, char *err, size_t errlen)
 {
-	char *end = line + strlen(line), *key, why[96];
+	char *end = line + strlen(line), *key, why[96], name[BALLOT_TEXT_MAX + 1];
 	struct voter *v;
 	struct sign_pub *pub;
 
@@ -114,7 +114,7 @@ static int add_line(struct roll *r, char *line, unsigned long lineno, char *err,
 	while (end > line && strchr(BLANKS, end[-1]))
 		end--;
 	*end = '\0';
-	if (ballot_text_check(line, why, sizeof(why)) != 0) {
+	if (ballot_text_norm(line, name, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "invalid voter name '%.64s': %s", line,
 			 why[0] ? why : "must be 1 to 64 bytes of UTF-8 without control characters");
 		return -1;
@@ -123,15 +123,15 @@ static int add_line(struct roll *r, char *line, unsigned long lineno, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	v = slot_of(r, line);
+	v = slot_of(r, name);
 	if (v->name) {
-		snprintf(err, errlen, "voter '%s' is already on the roll (line %lu)", line, v->line);
+		snprintf(err, errlen, "voter '%s' is already on the roll (line %lu)", name, v->line);
 		return -1;
 	}
 	pub = sign_pub_parse(key, err, errlen);
 	if (!pub)
 		return -1;
-	v->name = strdup(line);
+	v->name = strdup(name);
 	if (!v->name) {
 		sign_pub_free(pub);
 		snprintf(err, errlen, "out of memory");

@@ -309,8 +309,10 @@ int sign_message(const struct ballot *b, unsigned char *buf, size_t size, char *
 	if (size < at)
 		goto small;
 	memcpy(buf, SIGN_DOMAIN, sizeof(SIGN_DOMAIN));
-	if (put_field(buf, size, &at, b->poll) != 0 || put_field(buf, size, &at, b->voter) != 0 ||
-	    put_field(buf, size, &at, b->choice) != 0 || put_field(buf, size, &at, b->id) != 0 ||
+	/* voter and choice as the voter sent them, before NFC (ballot.h) */
+	if (put_field(buf, size, &at, b->poll) != 0 ||
+	    put_field(buf, size, &at, b->voter_sent[0] ? b->voter_sent : b->voter) != 0 ||
+	    put_field(buf, size, &at, b->choice_sent[0] ? b->choice_sent : b->choice) != 0 || put_field(buf, size, &at, b->id) != 0 ||
 	    put_field(buf, size, &at, ts) != 0)
 		goto small;
 	return (int)at;

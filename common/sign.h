@@ -48,7 +48,8 @@ void sign_pub_free(struct sign_pub *p);
 
 /* sign_message: the canonical bytes of b that its signature covers (see
  * the README, "Signed ballots"): SIGN_DOMAIN, a NUL, then for poll, voter,
- * choice, id and ts in that order "<byte length>:<bytes>," (ts in decimal).
+ * choice, id and ts in that order "<byte length>:<bytes>," (ts in decimal);
+ * voter and choice as received (voter_sent, choice_sent when set).
  * Writes them into buf (size bytes, SIGN_MSG_MAX is enough) and returns
  * their length, or -1 with the reason in err when b has no id or no ts
  * ("signed ballot without 'id'") or buf is too small. */

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "arena.h"
+#include "textrule.h"
 
 #define ID_BYTES (BALLOT_ID_HEX / 2)
 
 /* One choice of a poll and its votes. */
 struct choice {
 	uint64_t count;
+	char *skeleton; /* its TR 39 skeleton (textrule_skeleton), made when first needed; or NULL */
 	char name[];
 };
 
@@ -68,8 +70,10 @@ static void poll_free(struct poll *p)
 	if (!p)
 		return;
 	tdestroy(p->voters, noop_free); /* the votes are the arena's */
-	for (i = 0; i < p->nchoices; i++)
+	for (i = 0; i < p->nchoices; i++) {
+		free(p->choices[i]->skeleton);
 		free(p->choices[i]);
+	}
 	free(p->choices);
 	for (i = 0; i < p->nown; i++)
 		free(p->own[i]);
@@ -182,6 +186,7 @@ static struct choice *choice_add(struct poll *p, const char *name)
 	if (!c)
 		return NULL;
 	c->count = 0;
+	c->skeleton = NULL;
 	memcpy(c->name, name, len + 1);
 	memmove(p->choices + at + 1, p->choices + at, (p->nchoices - (size_t)at) * sizeof(*p->choices));
 	p->choices[at] = c;
@@ -478,6 +483,33 @@ uint64_t tally_poll_rejected(const struct tally *t, size_t i)
 bool tally_poll_has_choice(const struct tally *t, size_t i, const char *choice)
 {
 	return choice_find(t->polls[i], choice) >= 0;
+}
+
+int tally_poll_confusable(struct tally *t, size_t i, const char *choice, const char **like, char *err,
+			  size_t errlen)
+{
+	struct poll *p = t->polls[i];
+	char *sk = textrule_skeleton(choice, err, errlen);
+	struct choice *c;
+	size_t k;
+	int rc = -1;
+
+	*like = NULL;
+	if (!sk)
+		return -1;
+	for (k = 0; k < p->nchoices; k++) {
+		c = p->choices[k];
+		if (!c->skeleton && !(c->skeleton = textrule_skeleton(c->name, err, errlen)))
+			goto out;
+		if (strcmp(c->skeleton, sk) == 0 && strcmp(c->name, choice) != 0) {
+			*like = c->name;
+			break;
+		}
+	}
+	rc = 0;
+out:
+	free(sk);
+	return rc;
 }
 
 size_t tally_poll_nchoices(const struct tally *t, size_t i)

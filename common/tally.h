@@ -132,6 +132,15 @@ int64_t tally_poll_updated(const struct tally *t, size_t i);
  * votes have moved away since). */
 bool tally_poll_has_choice(const struct tally *t, size_t i, const char *choice);
 
+/* tally_poll_confusable: the choice of poll i (seen, as for
+ * tally_poll_has_choice) that choice is confusable with (equal TR 39
+ * skeletons, textrule_skeleton) without being it, into *like (owned by t,
+ * valid until t changes), or NULL when there is none. Each choice's
+ * skeleton is made once and kept. Returns 0, or -1 with err set when ICU
+ * or memory fails. */
+int tally_poll_confusable(struct tally *t, size_t i, const char *choice, const char **like, char *err,
+			  size_t errlen);
+
 /* tally_poll_nchoices: how many different choices poll i has seen. */
 size_t tally_poll_nchoices(const struct tally *t, size_t i);
 

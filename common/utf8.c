@@ -3,8 +3,6 @@
 
 #include <stdint.h>
 
-#include "utf8_cf.h"
-
 /* decode: decodes one code point at s[0..len) into *cp; returns its length
  * in bytes, or 0 when the sequence is malformed (overlong, surrogate, too
  * large, truncated, bad continuation byte). */
@@ -63,38 +61,9 @@ static bool is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/* is_format: true when cp is in utf8_cf_ranges (binary search). */
-static bool is_format(uint32_t cp)
-{
-	size_t lo = 0, hi = sizeof(utf8_cf_ranges) / sizeof(utf8_cf_ranges[0]), mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (cp < utf8_cf_ranges[mid].first)
-			hi = mid;
-		else if (cp > utf8_cf_ranges[mid].last)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
-}
-
 bool utf8_text_valid(const char *s, size_t len)
 {
 	uint32_t cp;
 
 	return find(s, len, is_control, &cp) == 0;
-}
-
-uint32_t utf8_find_format(const char *s, size_t len)
-{
-	uint32_t cp;
-
-	return find(s, len, is_format, &cp) == 1 ? cp : 0;
-}
-
-const char *utf8_format_unicode_version(void)
-{
-	return UTF8_CF_UNICODE_VERSION;
 }

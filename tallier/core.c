@@ -15,6 +15,7 @@
 #include "result.h"
 #include "store.h"
 #include "tally.h"
+#include "textrule.h"
 #include "vtime.h"
 
 /* Locks. lock guards tally, sched, armed_ms, committing and failed: it is
@@ -416,6 +417,9 @@ static size_t undefined_polls(const struct core *c)
  * reason. */
 static int limits(struct core *c, const struct ballot *b, long found, char *reason, size_t size)
 {
+	char why[96]; /* an ICU or memory failure */
+	const char *like;
+
 	if (found < 0 && undefined_polls(c) >= c->max_polls) {
 		snprintf(reason, size,
 			 "too many polls nobody defined: this tallier keeps at most %zu (--max-polls); the organiser "
@@ -429,6 +433,17 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 			 "too many choices on this poll: at most %zu (--max-choices); the organiser can define the "
 			 "poll's choices with pollctl open", c->max_choices);
 		return -1;
+	}
+	/* a new choice may not look like one the poll has (README, "Topics and formats") */
+	if (found >= 0 && !tally_poll_has_choice(c->tally, (size_t)found, b->choice)) {
+		if (tally_poll_confusable(c->tally, (size_t)found, b->choice, &like, why, sizeof(why)) != 0) {
+			snprintf(reason, size, "cannot compare the choice with this poll's: %s", why);
+			return -1;
+		}
+		if (like) {
+			snprintf(reason, size, "choice " TEXTRULE_CONFUSABLE, b->choice, like);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -109,7 +109,7 @@ static void usage(FILE *out)
 static int default_voter(char *buf, size_t size)
 {
 	struct passwd pw, *found = NULL;
-	char pwbuf[1024], host[256], login[256];
+	char pwbuf[1024], host[256], login[256], name[520];
 	const char *env;
 	char *dot;
 	int n;
@@ -126,8 +126,9 @@ static int default_voter(char *buf, size_t size)
 	dot = strchr(host, '.');
 	if (dot)
 		*dot = '\0';
-	n = snprintf(buf, size, "%s@%s", login, host);
-	return (n < 0 || (size_t)n >= size || !ballot_text_valid(buf)) ? -1 : 0;
+	n = snprintf(name, sizeof(name), "%s@%s", login, host);
+	return (n < 0 || (size_t)n >= sizeof(name) || size < BALLOT_TEXT_MAX + 1 ||
+		ballot_text_norm(name, buf, NULL, 0) != 0) ? -1 : 0;
 }
 
 /* report_receipt: says what the tallier answered; returns the exit status.
@@ -271,13 +272,12 @@ int main(int argc, char **argv)
 		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
 	} else if (o.username && !o.tcp) {
 		/* an account votes under its own name (the tallier checks it) */
-		if (!ballot_text_valid(o.username)) {
+		if (ballot_text_norm(o.username, b.voter, NULL, 0) != 0) {
 			fprintf(stderr, "voter: user name '%s' cannot be a voter name: give one with --voter\n",
 				o.username);
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		snprintf(b.voter, sizeof(b.voter), "%s", o.username);
 	} else if (default_voter(b.voter, sizeof(b.voter)) != 0) {
 		fprintf(stderr, "voter: cannot make a voter name from the login and host names: "
 				"give one with --voter\n");

@@ -223,14 +223,14 @@ class LivePage(IntegrationCase):
         # the ballot is the voter's JSON: the tallier counted voter "dave" (pollctl show)
         self.assertIn("abstain 1", self.pollctl("show", poll))
 
-        # a name the tallier refuses (an invisible format character): rejected, with its reason
+        # a name the tallier refuses (an invisible character): rejected, with its reason
         b.cmd("click", name="phone", selector="#change-name")
         b.cmd("fill", name="phone", selector="#name-input", value="eve\u200b")
         b.cmd("click", name="phone", selector="#name-form button")
         b.cmd("click", name="phone", selector="#choices button[data-choice=no]")
         b.wait("phone", "document.getElementById('receipt').getAttribute('data-status') === 'rejected'",
                "the receipt: rejected")
-        self.assertIn("invisible format character U+200B", b.text("phone"))
+        self.assertIn("invisible or format character U+200B", b.text("phone"))
         self.shot("phone", "phone-rejected")
         self.shot("proj", "projector-open")
 

@@ -330,6 +330,23 @@ class SignedBallots(SignedCase):
         self.assertResult(self.port, self.poll, {"yes": 1, "caf\u00e9": 1, "no": 1}, tallier=t)
         self.assertEqual(self.rejected_lines(t), [])
 
+    def test_a_ballot_signed_over_decomposed_text_counts_in_nfc(self):
+        # a client that signs and sends "Rene\u0301" and "cafe\u0301" (NFD): the
+        # signature covers the bytes sent, the tallier counts the NFC forms,
+        # and the roll's "Ren\u00e9" (NFC) is that voter (README, "Signed ballots")
+        seed = os.urandom(32).hex()
+        ballot = {"poll": self.poll, "voter": "Rene\u0301", "choice": "cafe\u0301",
+                  "id": harness.new_ballot_id(), "ts": 1700000000000}
+        got = self.run_python_signer({"seed": seed, "ballots": [ballot]})
+        self.publics["Ren\u00e9"] = got["public"]
+        t = self.start_signed_tallier(["Ren\u00e9"])
+        harness.pub(self.port, self.topic, json.dumps(got["signed"][0], ensure_ascii=False))
+        # and the same ballot with its text composed on the way: not what was signed
+        composed = dict(got["signed"][0], voter="Ren\u00e9", choice="caf\u00e9", id=harness.new_ballot_id())
+        harness.pub(self.port, self.topic, json.dumps(composed, ensure_ascii=False))
+        self.assertResult(self.port, self.poll, {"caf\u00e9": 1}, rejected=1, tallier=t)
+        self.assertEqual(self.rejected_lines(t), ["bad signature"])
+
     def test_python_cryptography_verifies_what_voter_signs(self):
         alice = self.keygen("alice")
         t = self.start_signed_tallier(["alice"])

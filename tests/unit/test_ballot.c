@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "ballot.h"
-#include "cf_reference.h"
 
 #define TEXT_RULE "must be a string of 1 to 64 bytes of UTF-8 without control characters"
 #define ERR_VOTER "invalid field 'voter': " TEXT_RULE
@@ -590,59 +589,62 @@ static void ballot_text_valid_should_follow_the_table(void **state)
 	assert_int_equal(failures, 0);
 }
 
-/* ---- invisible format characters (Unicode category Cf) ---- */
+/* ---- invisible and format characters (textrule.h), NFC ---- */
 
-#define ERR_FORMAT(field, hex) "invalid field '" field "': contains an invisible format character U+" hex
+#define ERR_FORMAT(field, hex) "invalid field '" field "': contains an invisible or format character U+" hex
 
-static void ballot_text_check_should_refuse_every_cf_code_point_as_python_says(void **state)
+static void ballot_parse_should_refuse_each_look_alike_of_issue_19(void **state)
 {
-	/* Every scalar value after a letter, against Python's unicodedata: a
-	 * Cf one is refused with its own reason, naming it; any other above
-	 * the controls is accepted. Each Cf one also in a whole ballot, as
-	 * voter and as choice. */
-	bool *is_cf = calloc(CF_REFERENCE_CODE_POINTS, sizeof(*is_cf));
-	char version[32], err[256], text[8], want[96], payload[128];
+	/* "yes" followed by each code point issue 19 names: eight results that
+	 * all read "yes" before; each now refused, naming it */
+	static const unsigned cps[] = { 0x034F, 0xFE00, 0xFE0F, 0xE0100, 0x115F, 0x3164, 0x2800, 0x17B4 };
+	char payload[96], want[96], err[256];
 	struct ballot b;
-	uint32_t cp;
-	size_t n, failures = 0;
+	size_t i;
 
 	(void)state;
-	assert_non_null(is_cf);
-	if (cf_reference_load(is_cf, version, sizeof(version), err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	for (cp = 0xA0; cp < CF_REFERENCE_CODE_POINTS; cp++) {
-		if (cp >= 0xD800 && cp <= 0xDFFF)
-			continue;
-		text[0] = 'a';
-		n = 1 + cf_reference_encode(cp, text + 1);
-		text[n] = '\0';
-		err[0] = '\0';
-		if ((ballot_text_check(text, err, sizeof(err)) == 0) == is_cf[cp] ||
-		    ballot_text_valid(text) == is_cf[cp]) {
-			if (failures++ < 10)
-				print_error("U+%04X: expected %s\n", (unsigned)cp, is_cf[cp] ? "refused" : "accepted");
-			continue;
-		}
-		if (!is_cf[cp])
-			continue;
-		snprintf(want, sizeof(want), "contains an invisible format character U+%04X", (unsigned)cp);
-		if (strcmp(err, want) != 0 && failures++ < 10)
-			print_error("U+%04X: reason '%s'\n", (unsigned)cp, err);
-		snprintf(payload, sizeof(payload), "{\"voter\":\"%s\",\"choice\":\"yes\"}", text);
-		if (parse("p1", payload, strlen(payload), &b, err, sizeof(err)) != -1 ||
-		    strncmp(err, "invalid field 'voter': ", 23) != 0 || strcmp(err + 23, want) != 0) {
-			if (failures++ < 10)
-				print_error("U+%04X as voter: '%s'\n", (unsigned)cp, err);
-		}
-		snprintf(payload, sizeof(payload), "{\"voter\":\"bob\",\"choice\":\"%s\"}", text);
-		if (parse("p1", payload, strlen(payload), &b, err, sizeof(err)) != -1 ||
-		    strncmp(err, "invalid field 'choice': ", 24) != 0 || strcmp(err + 24, want) != 0) {
-			if (failures++ < 10)
-				print_error("U+%04X as choice: '%s'\n", (unsigned)cp, err);
-		}
+	for (i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+		snprintf(payload, sizeof(payload), "{" VB ",\"choice\":\"yes\\u%04x\"}", cps[i]);
+		if (cps[i] > 0xFFFF) /* U+E0100 as a surrogate pair */
+			snprintf(payload, sizeof(payload), "{" VB ",\"choice\":\"yes\\udb40\\udd00\"}");
+		snprintf(want, sizeof(want), ERR_FORMAT("choice", "%04X"), cps[i]);
+		assert_int_equal(parse("p1", payload, strlen(payload), &b, err, sizeof(err)), -1);
+		assert_string_equal(err, want);
 	}
-	assert_int_equal(failures, 0);
-	free(is_cf);
+}
+
+static void ballot_parse_should_keep_nfc_and_the_text_as_sent(void **state)
+{
+	struct ballot b;
+	char err[256] = "";
+	const char *decomposed = "{\"voter\":\"Rene\xcc\x81\",\"choice\":\"caf\xc3\xa9\"}";
+
+	(void)state;
+	assert_int_equal(parse("p1", decomposed, strlen(decomposed), &b, err, sizeof(err)), 0);
+	assert_string_equal(b.voter, "Ren\xc3\xa9");         /* composed: NFC */
+	assert_string_equal(b.voter_sent, "Rene\xcc\x81");   /* as sent, for the signature */
+	assert_string_equal(b.choice, "caf\xc3\xa9");
+	assert_string_equal(b.choice_sent, "");               /* NFC already */
+}
+
+static void ballot_text_norm_should_accept_emoji_sequences_only_whole(void **state)
+{
+	char out[BALLOT_TEXT_MAX + 1], why[96];
+
+	(void)state;
+	/* woman teacher: U+1F469 U+200D U+1F3EB, an RGI ZWJ sequence */
+	assert_int_equal(ballot_text_norm("\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x8f\xab", out, why, sizeof(why)), 0);
+	assert_string_equal(out, "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x8f\xab");
+	/* red heart with VS16 */
+	assert_int_equal(ballot_text_norm("I \xe2\x9d\xa4\xef\xb8\x8f it", out, why, sizeof(why)), 0);
+	/* a joiner between letters, a VS16 after a letter: refused */
+	assert_int_equal(ballot_text_norm("a\xe2\x80\x8d" "b", out, why, sizeof(why)), -1);
+	assert_string_equal(why, "contains an invisible or format character U+200D");
+	assert_int_equal(ballot_text_norm("yes\xef\xb8\x8f", out, why, sizeof(why)), -1);
+	assert_string_equal(why, "contains an invisible or format character U+FE0F");
+	/* only spaces */
+	assert_int_equal(ballot_text_norm("   ", out, why, sizeof(why)), -1);
+	assert_string_equal(why, "has no visible character");
 }
 
 static const struct parse_case format_cases[] = {
@@ -663,6 +665,9 @@ static const struct parse_case format_cases[] = {
 	{ "control character keeps the general reason", "{\"voter\":\"a\\u0001\xe2\x80\x8b\"," CN "}",
 	  ERR_VOTER },
 	{ "no-break space is not a format character", "{\"voter\":\"bob\xc2\xa0smith\"," CN "}", NULL },
+	{ "Arabic number sign: format, not default-ignorable", "{" VB ",\"choice\":\"\xd8\x80" "1\"}",
+	  ERR_FORMAT("choice", "0600") },
+	{ "braille blank", "{\"voter\":\"\xe2\xa0\x80\"," CN "}", ERR_FORMAT("voter", "2800") },
 };
 
 static void ballot_parse_should_name_the_format_character(void **state)
@@ -743,7 +748,7 @@ static void ballot_to_json_should_round_trip_through_ballot_parse(void **state)
 		{ "poll.2", "Bob \"B\" \\ Smith/", "caf\xc3\xa9 \xf0\x9f\x98\x80", NULL, 0 },
 		{ "x", S64, E32, "ffffffffffffffffffffffffffffffff", BALLOT_TS_MAX },
 		{ "y", "<script>", "a,b;c", "00000000000000000000000000000000", 1000000000000000LL },
-		{ "z", "\xe2\x82\xac", "\xc2\xa0", NULL, 1 },
+		{ "z", "\xe2\x82\xac", "\xc2\xa0" "x", NULL, 1 }, /* a lone no-break space has nothing visible */
 	};
 	size_t i, failures = 0;
 
@@ -987,7 +992,9 @@ int main(void)
 		cmocka_unit_test(ballot_parse_should_reject_a_large_payload_before_parsing_it),
 		cmocka_unit_test(ballot_parse_should_parse_a_4096_byte_payload_and_refuse_it_if_malformed),
 		cmocka_unit_test(ballot_text_valid_should_follow_the_table),
-		cmocka_unit_test(ballot_text_check_should_refuse_every_cf_code_point_as_python_says),
+		cmocka_unit_test(ballot_parse_should_refuse_each_look_alike_of_issue_19),
+		cmocka_unit_test(ballot_parse_should_keep_nfc_and_the_text_as_sent),
+		cmocka_unit_test(ballot_text_norm_should_accept_emoji_sequences_only_whole),
 		cmocka_unit_test(ballot_parse_should_name_the_format_character),
 		cmocka_unit_test(ballot_to_json_should_write_the_wire_format_in_order),
 		cmocka_unit_test(ballot_to_json_should_leave_out_id_and_ts_when_absent),

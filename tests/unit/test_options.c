@@ -265,6 +265,23 @@ static void opts_parse_should_own_the_choices(void **state)
 	done(&p);
 }
 
+static void opts_parse_should_give_the_nfc_form_of_names_choices_and_question(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "-m", "cafe\xcc\x81", "--voter", "Rene\xcc\x81"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.message, "caf\xc3\xa9");
+	assert_string_equal(p.o.voter, "Ren\xc3\xa9");
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "Caf\x65\xcc\x81?", "--choices", "the\xcc\x81,b"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_string_equal(p.o.question, "Caf\xc3\xa9?");
+	assert_string_equal(p.o.choices[0], "th\xc3\xa9");
+	done(&p);
+}
+
 static void opts_parse_should_let_a_later_choices_replace_an_earlier_one(void **state)
 {
 	struct parsed p;
@@ -553,6 +570,12 @@ static const struct error_case error_cases[] = {
 	{ C, { OPEN, "--question", "a\x7f" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
 	{ C, { OPEN, "--question", "\xc3" }, "invalid --question: must be 1 to 500 bytes of UTF-8 without control characters" },
 	{ C, { "open", "p1", "--question", "q", "--choices", "a,a" }, "invalid --choices 'a,a': choice 'a' given twice" },
+	{ C, { OPEN, "--question", "a\xe2\x80\xae" "b" },
+	  "invalid --question: contains an invisible or format character U+202E" },
+	{ C, { OPEN, "--question", "a\xe2\x80\x8b" "b" },
+	  "invalid --question: contains an invisible or format character U+200B" },
+	{ C, { "open", "p1", "--question", "q", "--choices", "a,\xd0\xb0" },
+	  "invalid --choices 'a,\xd0\xb0': choice '\xd0\xb0' looks like 'a' (confusable, Unicode TR 39)" },
 	{ C, { OPEN, "--closes", "soon" }, "invalid --closes 'soon': " TIME_FORMS },
 	{ C, { OPEN, "--opens", "2026-13-01T00:00Z" }, "invalid --opens '2026-13-01T00:00Z': no such date: 2026-13-01" },
 	{ C, { OPEN, "--opens", "+2h", "--closes", "+1h" }, "--closes must be after --opens" },
@@ -1047,6 +1070,7 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_take_the_tallier_options),
 		cmocka_unit_test(opts_parse_should_take_revote_yes_and_verbose_long),
 		cmocka_unit_test(opts_parse_should_own_the_choices),
+		cmocka_unit_test(opts_parse_should_give_the_nfc_form_of_names_choices_and_question),
 		cmocka_unit_test(opts_parse_should_let_a_later_choices_replace_an_earlier_one),
 		cmocka_unit_test(opts_parse_should_take_every_protocol_version_spelling),
 		cmocka_unit_test(opts_parse_should_take_64_tallier_topics_and_refuse_65),

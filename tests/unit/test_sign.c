@@ -170,6 +170,30 @@ static void sign_verify_should_accept_the_signature_and_refuse_any_changed_field
 	sign_key_free(k);
 }
 
+static void sign_verify_should_check_the_bytes_sent_before_nfc(void **state)
+{
+	/* a client that signs and sends a decomposed name: the tallier counts
+	 * the NFC form and verifies over the bytes sent */
+	struct sign_key *k = rfc_key(*state);
+	struct sign_pub *p = pub_of(RFC_PUB);
+	struct ballot sent = mk("p1", "Rene\xcc\x81", "caf\xc3\xa9", ID, TS), got;
+	char err[256] = "", *json;
+
+	assert_int_equal(sign_ballot(k, &sent, err, sizeof(err)), 0);
+	json = ballot_to_json(&sent, NULL, err, sizeof(err));
+	assert_non_null(json);
+	assert_int_equal(ballot_parse("p1", json, strlen(json), &got, NULL, err, sizeof(err)), 0);
+	assert_string_equal(got.voter, "Ren\xc3\xa9");
+	assert_int_equal(sign_verify(p, &got, err, sizeof(err)), 0);
+	/* the same ballot with its name composed by a relay: not what was signed */
+	snprintf(got.voter_sent, sizeof(got.voter_sent), "%s", "");
+	assert_int_equal(sign_verify(p, &got, err, sizeof(err)), -1);
+	assert_string_equal(err, "bad signature");
+	free(json);
+	sign_pub_free(p);
+	sign_key_free(k);
+}
+
 static void sign_verify_should_refuse_a_signature_by_another_key(void **state)
 {
 	struct fixture *f = *state;
@@ -375,6 +399,7 @@ int main(void)
 		cmocka_unit_test(sign_message_should_count_utf8_bytes_and_write_ts_zero_as_0),
 		cmocka_unit_test(sign_message_should_fit_the_largest_ballot_in_sign_msg_max),
 		cmocka_unit_test(sign_message_should_refuse_a_ballot_without_id_or_ts),
+		cmocka_unit_test_setup_teardown(sign_verify_should_check_the_bytes_sent_before_nfc, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(sign_ballot_should_match_the_independent_implementation, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(sign_verify_should_accept_the_signature_and_refuse_any_changed_field,

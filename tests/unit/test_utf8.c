@@ -1,4 +1,4 @@
-/* test_utf8.c -- unit tests of utf8: well-formed UTF-8 without control characters, format characters (Cf) */
+/* test_utf8.c -- unit tests of utf8: well-formed UTF-8 without control characters */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cf_reference.h"
 #include "utf8.h"
 
 /* One case: the bytes s[0..len) and whether they are valid text. */
@@ -124,6 +123,34 @@ static void utf8_text_valid_should_follow_the_table(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* encode: writes the scalar value cp as UTF-8 into out (4 bytes); returns
+ * the length. */
+static size_t encode(uint32_t cp, char *out)
+{
+	unsigned char *o = (unsigned char *)out;
+
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
 static void utf8_text_valid_should_accept_every_valid_code_point_above_the_controls(void **state)
 {
 	/* Encodes every scalar value from U+00A0 to U+10FFFF (no surrogates)
@@ -136,7 +163,7 @@ static void utf8_text_valid_should_accept_every_valid_code_point_above_the_contr
 	for (cp = 0xA0; cp <= 0x10FFFF; cp++) {
 		if (cp >= 0xD800 && cp <= 0xDFFF)
 			continue;
-		n = cf_reference_encode(cp, buf);
+		n = encode(cp, buf);
 		if (!utf8_text_valid(buf, n)) {
 			if (failures++ < 5)
 				print_error("U+%04X refused\n", (unsigned)cp);
@@ -192,84 +219,6 @@ static void utf8_text_valid_should_accept_zero_length(void **state)
 	assert_true(check("\x01", 0));
 }
 
-/* ---- utf8_find_format ---- */
-
-/* find: utf8_find_format on an exact-size heap copy of s[0..len). */
-static uint32_t find(const char *s, size_t len)
-{
-	char *copy = heap_copy(s, len);
-	uint32_t cp = utf8_find_format(copy, len);
-
-	free(copy);
-	return cp;
-}
-
-static void utf8_find_format_should_agree_with_python_on_every_code_point(void **state)
-{
-	/* Every scalar value, alone and between two letters, against
-	 * unicodedata.category() == "Cf" of the Python on this machine; the
-	 * table must also be of the same Unicode version. */
-	bool *is_cf = calloc(CF_REFERENCE_CODE_POINTS, sizeof(*is_cf));
-	char version[32], err[256], buf[8];
-	uint32_t cp, want;
-	size_t n, failures = 0, count = 0;
-
-	(void)state;
-	assert_non_null(is_cf);
-	if (cf_reference_load(is_cf, version, sizeof(version), err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	if (strcmp(version, utf8_format_unicode_version()) != 0)
-		fail_msg("common/utf8_cf.h is Unicode %s, Python's unicodedata is %s: "
-			 "run scripts/gen-cf-table.py", utf8_format_unicode_version(), version);
-	for (cp = 0; cp < CF_REFERENCE_CODE_POINTS; cp++) {
-		if (cp >= 0xD800 && cp <= 0xDFFF)
-			continue;
-		want = is_cf[cp] ? cp : 0;
-		count += is_cf[cp];
-		n = cf_reference_encode(cp, buf);
-		if (utf8_find_format(buf, n) != want) {
-			if (failures++ < 10)
-				print_error("U+%04X alone: expected %s\n", (unsigned)cp, want ? "Cf" : "not Cf");
-			continue;
-		}
-		buf[0] = 'a';
-		n = 1 + cf_reference_encode(cp, buf + 1);
-		buf[n++] = 'z';
-		if (find(buf, n) != want && failures++ < 10)
-			print_error("U+%04X in a word: expected %s\n", (unsigned)cp, want ? "Cf" : "not Cf");
-	}
-	assert_int_equal(failures, 0);
-	assert_true(count > 150); /* Unicode 14.0.0 has 163 */
-	free(is_cf);
-}
-
-static void utf8_find_format_should_return_the_first_one(void **state)
-{
-	(void)state;
-	assert_int_equal(find("", 0), 0);
-	assert_int_equal(find("yes", 3), 0);
-	assert_int_equal(find("yes" "\xe2\x80\x8b", 6), 0x200B);                 /* zero-width space */
-	assert_int_equal(find("\xe2\x80\xae" "yes\xe2\x80\x8b", 9), 0x202E);     /* RLO first */
-	assert_int_equal(find("a\xc2\xad" "b", 4), 0xAD);                         /* soft hyphen */
-	assert_int_equal(find("\xef\xbb\xbf" "bom", 6), 0xFEFF);                  /* BOM */
-	assert_int_equal(find("\xe2\x81\xa6x\xe2\x81\xa9", 7), 0x2066);        /* LRI ... PDI */
-	assert_int_equal(find("\xf3\xa0\x80\x81", 4), 0xE0001);               /* LANGUAGE TAG */
-	assert_int_equal(find("\xf3\xa0\x81\xbf", 4), 0xE007F);               /* CANCEL TAG */
-	/* look-alikes that are not Cf: no-break space, combining acute */
-	assert_int_equal(find("a\xc2\xa0" "b", 4), 0);
-	assert_int_equal(find("e\xcc\x81", 3), 0);
-}
-
-static void utf8_find_format_should_read_only_len_bytes_and_stop_at_bad_bytes(void **state)
-{
-	(void)state;
-	assert_int_equal(find("ab\xe2\x80\x8b", 2), 0);
-	assert_int_equal(find("ab\xe2\x80\x8b", 4), 0);    /* cut: does not decode */
-	assert_int_equal(find("\xe2\x80\x8b\xff", 4), 0x200B);
-	assert_int_equal(find("\xff\xe2\x80\x8b", 4), 0);
-	assert_int_equal(find("\xc0\xaf\xe2\x80\x8b", 5), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,9 +228,6 @@ int main(void)
 		cmocka_unit_test(utf8_text_valid_should_read_only_len_bytes),
 		cmocka_unit_test(utf8_text_valid_should_refuse_a_sequence_cut_by_len),
 		cmocka_unit_test(utf8_text_valid_should_accept_zero_length),
-		cmocka_unit_test(utf8_find_format_should_agree_with_python_on_every_code_point),
-		cmocka_unit_test(utf8_find_format_should_return_the_first_one),
-		cmocka_unit_test(utf8_find_format_should_read_only_len_bytes_and_stop_at_bad_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
