@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh -- installs the Debian packages mqtt-vote needs (only those missing), builds it into build/,
 # and installs the web pages' two libraries (npm ci) into web/vendor/
-# Usage: scripts/setup.sh [cmake options...]   (BUILD_DIR=dir to build elsewhere)
+# Usage: scripts/setup.sh [cmake options...]   (BUILD_DIR=dir to build elsewhere;
+#        MQTTVOTE_TEST_PACKAGES=1 to install what only the tests need too, as scripts/test.sh does)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -12,6 +13,9 @@ packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-
 # Node.js and npm for `npm ci` (the web pages' libraries, the browser test's driver): Debian's,
 # unless a node and an npm are already on PATH (another install, such as NodeSource's).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+# What only the tests need, which the demo never uses: Debian's chromium for the browser tests
+# (driven by playwright-core, which npm ci installs below).
+[ "${MQTTVOTE_TEST_PACKAGES:-0}" = 1 ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,21 +6,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
-# Test-only packages, which the demo never uses: Debian's chromium for the browser tests
-# (driven by playwright-core, which scripts/setup.sh installs with npm ci).
-test_packages=(chromium)
-missing=()
-for p in "${test_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test: installing ${missing[*]} (for the browser tests)"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-"$root/scripts/setup.sh" >/dev/null
+MQTTVOTE_TEST_PACKAGES=1 "$root/scripts/setup.sh" >/dev/null
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" "$@"
