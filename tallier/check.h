@@ -71,10 +71,9 @@ int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int6
 		       size_t size);
 
 /* The refusal of a signed ballot for a poll without an instance (one that
- * does not exist yet): formatted with the poll's name twice. */
-#define CHECK_NO_INSTANCE                                                                                    \
-	"%s has no poll instance yet: signed ballots count only on a poll that exists (the organiser opens " \
-	"it: pollctl open %s)"
+ * does not exist yet): formatted with the poll's name. Short enough for a
+ * receipt's reason with any poll name. */
+#define CHECK_NO_INSTANCE "%s has no poll instance yet: signed ballots count once the organiser opens it (pollctl)"
 
 /* check_signed: with a roll, the step that refuses a ballot that is not
  * signed by a voter on it for r->instance (unsigned, voter not on the

@@ -767,6 +767,24 @@ out:
 	return rc;
 }
 
+char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
+{
+	struct polldef d;
+	char *json = NULL;
+	long i;
+
+	pthread_mutex_lock(&c->lock);
+	i = tally_poll_find(c->tally, poll);
+	if (i >= 0) {
+		info_of(c, (size_t)i, vtime_now_ms(), &d);
+		json = polldef_info_json(&d, err, errlen);
+	} else {
+		snprintf(err, errlen, "no poll '%s'", poll);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return json;
+}
+
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
 {
 	pthread_mutex_lock(&c->lock);
