@@ -46,7 +46,8 @@
  *    "results":"live"|"after-close","revote":true|false,"defined":true|false,
  *    "signed":true|false,"instance":"<32 hex>"}
  * "instance" (absent when the poll has none) is what a signed ballot of the
- * poll signs over with its fields (sign.h); question and choices are null for a poll nobody defined (opened by its first
+ * poll signs over with its fields (sign.h); question and choices are null
+ * for a poll nobody defined (opened by its first
  * ballot: any choice the tallier's --choices allows); times are UTC, ISO 8601
  * with milliseconds; "opens" is null for a poll nobody defined (closed by
  * hand), "closed" is when it closed, null while not closed. */

@@ -8,7 +8,7 @@
 #include "ballot.h"
 
 #define SIGN_KEY_B64 44    /* a public key: base64 of its raw 32 bytes, with padding */
-#define SIGN_MSG_MAX 352   /* the canonical bytes of any valid ballot fit (at most 317) */
+#define SIGN_MSG_MAX 352   /* the canonical bytes of any valid ballot fit (at most 316) */
 #define SIGN_DOMAIN "mqtt-vote ballot v2" /* then one NUL byte: the start of the signed bytes */
 #define SIGN_INSTANCE_HEX 32 /* a poll instance: 32 lower-case hex digits (128 random bits) */
 
