@@ -19,6 +19,7 @@
 #include "ballot.h"
 #include "loadcommit.h"
 #include "loadsign.h"
+#include "sign.h"
 #include "mqtturi.h"
 #include "receipt.h"
 #include "nodelay.h"
@@ -77,6 +78,7 @@ struct gen_opts {
 	size_t nchoices;
 	bool sign;               /* --sign: every ballot signed (loadsign.h), before the clock starts */
 	const char *make_roll;   /* --make-roll FILE: write the roll of the voters, and exit */
+	const char *instance;    /* --instance HEX: the poll instance --sign signs for */
 };
 
 struct gen;
@@ -204,7 +206,8 @@ static void usage(FILE *out)
 		"                        Default yes: N independent voters do not wait for each\n"
 		"                        other's ACKs; with --respond no, like the tallier\n"
 		"     --sign             sign every ballot (before the clock starts) with its voter's\n"
-		"                        benchmark key, derived from the voter's name\n"
+		"                        benchmark key, derived from the voter's name, for the\n"
+		"                        poll instance --instance HEX (one poll: --polls 1)\n"
 		"     --make-roll FILE   write the roll of those keys for the voters, for tallier\n"
 		"                        --roll, and exit (no broker)\n"
 		"     --help             this text\n"
@@ -278,7 +281,8 @@ static bool valid_name(const char *s, size_t max)
 static int parse_options(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_POLLS = 256, O_VOTERS, O_WINDOW, O_CONFIRM, O_RWINDOW, O_TIMEOUT, O_PPREFIX, O_VPREFIX,
-	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_COMMIT, O_NODELAY, O_HELP, O_SIGN, O_MAKE_ROLL };
+	       O_IDPREFIX, O_CHOICES, O_RESPOND, O_EXPECT, O_SESSION, O_COMMIT, O_NODELAY, O_HELP, O_SIGN, O_MAKE_ROLL,
+	       O_INSTANCE };
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
@@ -302,6 +306,7 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		{ "tcp-nodelay", required_argument, NULL, O_NODELAY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "sign", no_argument, NULL, O_SIGN },
+		{ "instance", required_argument, NULL, O_INSTANCE },
 		{ "make-roll", required_argument, NULL, O_MAKE_ROLL },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -422,6 +427,11 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		case O_MAKE_ROLL:
 			o->make_roll = optarg;
 			break;
+		case O_INSTANCE:
+			o->instance = optarg;
+			if (!sign_instance_valid(optarg))
+				bad = "--instance: 32 lower-case hex digits";
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 1;
@@ -443,6 +453,8 @@ static int parse_options(int argc, char **argv, struct gen_opts *o)
 		bad = "--commit goes with --respond";
 	if (!bad && o->sign && o->respond)
 		bad = "--sign and --respond: one or the other";
+	if (!bad && o->sign && (!o->instance || o->polls != 1))
+		bad = "--sign needs --instance (the poll's, from vote/<poll>/info) and --polls 1";
 	if (!bad && o->respond)
 		o->connections = 1;
 	if (o->nodelay < 0)
@@ -869,8 +881,13 @@ static int sign_all(const struct gen *g, struct conn *c, int64_t ts)
 		int n = ballot_text(g, c, seq, ts, payload, sizeof(payload), id, &p);
 
 		snprintf(poll, sizeof(poll), "%s%" PRIu64, g->o.poll_prefix, p);
-		if (n < 0 || ballot_parse(poll, payload, (size_t)n, &b, NULL, err, sizeof(err)) != 0 ||
-		    loadsign_ballot(&b) != 0) {
+		bool ok = n >= 0 && ballot_parse(poll, payload, (size_t)n, &b, NULL, err, sizeof(err)) == 0;
+
+		if (ok) {
+			snprintf(b.instance, sizeof(b.instance), "%s", g->o.instance);
+			b.has_instance = true;
+		}
+		if (!ok || loadsign_ballot(&b) != 0) {
 			fprintf(stderr, "loadgen: cannot sign ballot %" PRIu64 " of %s\n", seq, c->id);
 			return -1;
 		}

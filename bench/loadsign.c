@@ -65,7 +65,7 @@ int loadsign_ballot(struct ballot *b)
 	char err[128];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY *k = key_of(b->voter);
-	int len = sign_message(b, msg, sizeof(msg), err, sizeof(err)), rc = -1;
+	int len = sign_message(b, b->has_instance ? b->instance : NULL, msg, sizeof(msg), err, sizeof(err)), rc = -1;
 
 	if (len < 0 || !ctx || !k || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) != 1 ||
 	    EVP_DigestSign(ctx, sig, &siglen, msg, (size_t)len) != 1) {

@@ -15,7 +15,8 @@
  * to path ("<name> <public key>" lines). Returns 0, or -1 said on stderr. */
 int loadsign_roll(const char *path, const char *prefix, uint64_t n);
 
-/* loadsign_ballot: signs b (with id and ts) with its voter's key. Returns
+/* loadsign_ballot: signs b (with id, ts and instance: the poll's, from
+ * its information) with its voter's key. Returns
  * 0, or -1 said on stderr. */
 int loadsign_ballot(struct ballot *b);
 

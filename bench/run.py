@@ -567,6 +567,29 @@ def throughput_paho_noop(tools, workdir, cfg, mode, commit=False):
         broker.stop()
 
 
+def stream_poll(tag):
+    """The one poll of stream_args(n, tag)."""
+    return tag + "0"
+
+
+def open_poll(tools, broker, poll, cfg):
+    """Opens poll (the organiser's command, by mosquitto_rr) with loadgen's
+    choices; returns its instance, which signed ballots sign."""
+    cmd = {"cmd": "open", "poll": poll, "question": "bench", "choices": ["yes", "no", "abstain"]}
+    rr = Proc([tools.mosquitto_rr, "-h", HOST, "-p", str(broker.port), "-q", "1", "-t", "votectl",
+               "-e", "votectl/reply/bench-" + secrets.token_hex(4), "-W", "10", "-m", json.dumps(cmd)],
+              "mosquitto_rr (open)", capture="stdout")
+    rr.wait(cfg["timeout"])
+    text = "\n".join(line for _, line in rr.lines)
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if rr.status != 0 or not answer or not answer.get("ok") or not answer["info"].get("instance"):
+        raise BenchError("cannot open poll %s (exit %s): %s" % (poll, rr.status, text[-400:]))
+    return answer["info"]["instance"]
+
+
 def throughput_tallier(tools, workdir, cfg, mode, signed=False):
     """signed: the tallier counts with --roll (the benchmark keys of
     loadgen --make-roll) and every ballot is signed (loadgen --sign)."""
@@ -585,6 +608,9 @@ def throughput_tallier(tools, workdir, cfg, mode, signed=False):
             extra, sign = ["--roll", roll], ["--sign"]
         tal = start_tallier(tools, broker, broker.dir, cid, db, extra)
         tal.wait_line(r"subscribed to", 60)
+        if signed:
+            # signed ballots count on a poll that exists: opened, its instance is what they sign
+            sign += ["--instance", open_poll(tools, broker, stream_poll("live"), cfg)]
         if mode == "live":
             watcher = ResultWatcher(tools, broker, n)
             b0 = broker.cpu_seconds()

@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 	strcpy(b.choice, "yes");
 	b.ts = 1700000000000LL;
 	b.has_ts = true;
+	strcpy(b.instance, "00112233445566778899aabbccddeeff");
+	b.has_instance = true;
 	if (sign_keygen(key, pub, err, sizeof(err)) != 0 || !(k = sign_key_load(key, err, sizeof(err))) ||
 	    ballot_new_id(b.id, err, sizeof(err)) != 0)
 		goto fail;
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 	t0 = now_us();
 	for (i = 0; i < n; i++) {
 		bad |= ballot_parse("bench0", signed_json, strlen(signed_json), &b, NULL, err, sizeof(err));
-		bad |= sign_verify(roll_find(roll, b.voter), &b, err, sizeof(err));
+		bad |= sign_verify(roll_find(roll, b.voter), &b, b.instance, err, sizeof(err));
 	}
 	verify_us = (now_us() - t0) / (double)n;
 	t0 = now_us();
@@ -88,7 +90,7 @@ int main(int argc, char **argv)
 
 		bad |= ballot_parse("bench0", signed_json, strlen(signed_json), &b, NULL, err, sizeof(err));
 		p = sign_pub_parse(pub, err, sizeof(err));
-		bad |= !p || sign_verify(p, &b, err, sizeof(err));
+		bad |= !p || sign_verify(p, &b, b.instance, err, sizeof(err));
 		sign_pub_free(p);
 	}
 	reparse_us = (now_us() - t0) / (double)n;
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 	t0 = now_us();
 	for (i = 0; i < n; i++) {
 		bad |= ballot_parse("bench0", many[i], strlen(many[i]), &b, NULL, err, sizeof(err));
-		bad |= sign_verify(roll_find(roll, b.voter), &b, err, sizeof(err));
+		bad |= sign_verify(roll_find(roll, b.voter), &b, b.instance, err, sizeof(err));
 	}
 	distinct_us = (now_us() - t0) / (double)n;
 	if (bad) {

@@ -55,10 +55,12 @@ static int get_text(const cJSON *obj, const char *name, char *dst, char *sent, c
 	return 1;
 }
 
-/* get_id: the optional "id" field into b. Returns 0, or -1 with err set. */
-static int get_id(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+/* get_hex: the optional field name (32 hex digits) of obj, lower-cased,
+ * into dst (BALLOT_ID_HEX + 1 bytes), *has set. The "id" and the
+ * "instance". Returns 0, or -1 with err set. */
+static int get_hex(const cJSON *obj, const char *name, char *dst, bool *has, char *err, size_t errlen)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 	size_t i;
 
 	if (!item)
@@ -70,13 +72,13 @@ static int get_id(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
 
 		if (!isxdigit(c))
 			goto bad;
-		b->id[i] = (char)tolower(c);
+		dst[i] = (char)tolower(c);
 	}
-	b->id[BALLOT_ID_HEX] = '\0';
-	b->has_id = true;
+	dst[BALLOT_ID_HEX] = '\0';
+	*has = true;
 	return 0;
 bad:
-	snprintf(err, errlen, "invalid field 'id': must be a string of 32 hex digits");
+	snprintf(err, errlen, "invalid field '%s': must be a string of 32 hex digits", name);
 	return -1;
 }
 
@@ -174,7 +176,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 			snprintf(err, errlen, "missing field 'choice'");
 		goto out;
 	}
-	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0 ||
+	if (get_hex(root, "id", out->id, &out->has_id, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0 ||
+	    get_hex(root, "instance", out->instance, &out->has_instance, err, errlen) != 0 ||
 	    get_sig(root, out, err, errlen) != 0)
 		goto out;
 	if (reply)
@@ -207,6 +210,7 @@ char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_
 	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
 	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
 	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)) ||
+	    (b->has_instance && !cJSON_AddStringToObject(root, "instance", b->instance)) ||
 	    (b->has_sig && !cJSON_AddStringToObject(root, "sig", b->sig)) ||
 	    (reply && *reply && !cJSON_AddStringToObject(root, "reply", reply)))
 		goto out;

@@ -32,6 +32,10 @@ struct ballot {
 	 * the bytes the voter sent (sign_message). Set by ballot_parse only. */
 	char voter_sent[BALLOT_TEXT_MAX + 1];
 	char choice_sent[BALLOT_TEXT_MAX + 1];
+	bool has_instance;
+	char instance[BALLOT_ID_HEX + 1]; /* the poll instance it was signed for (lower-case hex), as the
+					   * ballot says: a hint for the refusal's reason, the tallier
+					   * verifies against the poll's own; "" when has_instance is false */
 };
 
 /* ballot_text_norm: checks s (NUL-terminated), a voter or choice name as
@@ -66,7 +70,7 @@ struct ballot_reply {
  * "invalid field 'voter': contains an invisible or format character U+200B"; both
  * are kept in NFC, and as received in voter_sent and choice_sent when
  * that differs),
- * an "id" that is not 32 hex digits, a "ts" that is not an integer in
+ * an "id" or an "instance" that is not 32 hex digits, a "ts" that is not an integer in
  * [0, 2^53), a "sig" that is not 88 characters of base64 ending "=="
  * (whether it is a valid signature is sign_verify's to say), a "poll"
  * that does not match. Unknown fields are ignored.
@@ -78,8 +82,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 		 struct ballot_reply *reply, char *err, size_t errlen);
 
 /* ballot_to_json: the JSON of b, as voter publishes it:
- * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"sig":..,"reply":..}
- * (id, ts and sig only when present, reply only when not NULL or ""). Returns a
+ * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"instance":..,"sig":..,"reply":..}
+ * (id, ts, instance and sig only when present, reply only when not NULL or ""). Returns a
  * malloc'd NUL-terminated string the caller frees with free(), or NULL
  * with the reason in err. */
 char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_t errlen);

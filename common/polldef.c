@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "jsonguard.h"
+#include "sign.h"
 #include "textrule.h"
 #include "vtime.h"
 
@@ -157,7 +158,8 @@ static cJSON *info_object(const struct polldef *d)
 		  add_time(o, "closed", d->status == POLLDEF_CLOSED ? d->closed_ms : 0, true) &&
 		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
 		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined) &&
-		  cJSON_AddBoolToObject(o, "signed", d->signed_only || d->roll[0] != '\0');
+		  cJSON_AddBoolToObject(o, "signed", d->signed_only || d->roll[0] != '\0') &&
+		  (!d->instance[0] || cJSON_AddStringToObject(o, "instance", d->instance));
 
 	if (!ok) {
 		cJSON_Delete(o);
@@ -378,8 +380,13 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
 	    get_bool(o, "signed", false, &out->signed_only, err, errlen) != 0 ||
 	    get_iso(o, "opens", &out->opens_ms, err, errlen) < 0 || get_iso(o, "closes", &out->closes_ms, err, errlen) < 0 ||
-	    get_iso(o, "closed", &out->closed_ms, err, errlen) < 0)
+	    get_iso(o, "closed", &out->closed_ms, err, errlen) < 0 ||
+	    get_string(o, "instance", out->instance, BALLOT_ID_HEX, err, errlen) < 0)
 		goto out;
+	if (out->instance[0] && !sign_instance_valid(out->instance)) {
+		snprintf(err, errlen, "'instance' must be 32 lower-case hex digits");
+		goto out;
+	}
 	if (get_string(o, "status", word, sizeof(word) - 1, err, errlen) != 1 ||
 	    polldef_parse_status(word, &out->status) != 0) {
 		snprintf(err, errlen, "'status' must be \"scheduled\", \"open\" or \"closed\"");

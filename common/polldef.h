@@ -45,8 +45,10 @@
  *    "status":"scheduled"|"open"|"closed","opens":"2026-11-30T10:00:00.000Z",
  *    "closes":"2026-11-30T10:05:00.000Z"|null,"closed":"2026-11-30T10:04:12.345Z"|null,
  *    "results":"live"|"after-close","revote":true|false,"defined":true|false,
- *    "signed":true|false}
- * question and choices are null for a poll nobody defined (opened by its first
+ *    "signed":true|false,"instance":"<32 hex>"}
+ * "instance" (absent when the poll has none) is what a signed ballot of the
+ * poll signs over with its fields (sign.h); question and choices are null
+ * for a poll nobody defined (opened by its first
  * ballot: any choice the tallier's --choices allows); times are UTC, ISO 8601
  * with milliseconds; "opens" is null for a poll nobody defined (closed by
  * hand), "closed" is when it closed, null while not closed. */
@@ -70,6 +72,8 @@ struct polldef {
 					      * tallier's --roll) */
 	enum polldef_status status;
 	int64_t closed_ms;                   /* when it closed (0 while not closed) */
+	char instance[BALLOT_ID_HEX + 1];    /* the poll instance that signatures bind (32 lower-case hex,
+					      * made when the poll came to exist in its database); "": none */
 };
 
 /* The words of the formats, the one place they are spelt. */

@@ -37,8 +37,10 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 		out->kind = REQUEST_BALLOT;
 	} else if (cJSON_IsString(get) && get->valuestring && strcmp(get->valuestring, "result") == 0) {
 		out->kind = REQUEST_RESULT;
+	} else if (cJSON_IsString(get) && get->valuestring && strcmp(get->valuestring, "info") == 0) {
+		out->kind = REQUEST_INFO;
 	} else {
-		snprintf(err, errlen, "unknown request: \"get\" must be \"result\"");
+		snprintf(err, errlen, "unknown request: \"get\" must be \"result\" or \"info\"");
 		goto out;
 	}
 	rc = 0;

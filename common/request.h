@@ -11,6 +11,7 @@
 enum request_kind {
 	REQUEST_BALLOT, /* a ballot, with its poll in "poll" */
 	REQUEST_RESULT, /* {"get":"result","poll":"poll1"} */
+	REQUEST_INFO,   /* {"get":"info","poll":"poll1"}: its information (with its instance) */
 };
 
 struct request {

@@ -296,7 +296,13 @@ static int put_field(unsigned char *buf, size_t size, size_t *at, const char *s)
 	return 0;
 }
 
-int sign_message(const struct ballot *b, unsigned char *buf, size_t size, char *err, size_t errlen)
+bool sign_instance_valid(const char *s)
+{
+	return strlen(s) == SIGN_INSTANCE_HEX && strspn(s, "0123456789abcdef") == SIGN_INSTANCE_HEX;
+}
+
+int sign_message(const struct ballot *b, const char *instance, unsigned char *buf, size_t size, char *err,
+		 size_t errlen)
 {
 	char ts[24];
 	size_t at = sizeof(SIGN_DOMAIN); /* its NUL included */
@@ -305,14 +311,19 @@ int sign_message(const struct ballot *b, unsigned char *buf, size_t size, char *
 		snprintf(err, errlen, "signed ballot without '%s'", b->has_id ? "ts" : "id");
 		return -1;
 	}
+	if (!instance || !sign_instance_valid(instance)) {
+		snprintf(err, errlen, "no poll instance to sign for");
+		return -1;
+	}
 	snprintf(ts, sizeof(ts), "%" PRId64, b->ts);
 	if (size < at)
 		goto small;
 	memcpy(buf, SIGN_DOMAIN, sizeof(SIGN_DOMAIN));
 	/* voter and choice as the voter sent them, before NFC (ballot.h) */
-	if (put_field(buf, size, &at, b->poll) != 0 ||
+	if (put_field(buf, size, &at, b->poll) != 0 || put_field(buf, size, &at, instance) != 0 ||
 	    put_field(buf, size, &at, b->voter_sent[0] ? b->voter_sent : b->voter) != 0 ||
-	    put_field(buf, size, &at, b->choice_sent[0] ? b->choice_sent : b->choice) != 0 || put_field(buf, size, &at, b->id) != 0 ||
+	    put_field(buf, size, &at, b->choice_sent[0] ? b->choice_sent : b->choice) != 0 ||
+	    put_field(buf, size, &at, b->id) != 0 ||
 	    put_field(buf, size, &at, ts) != 0)
 		goto small;
 	return (int)at;
@@ -326,7 +337,7 @@ int sign_ballot(const struct sign_key *k, struct ballot *b, char *err, size_t er
 	unsigned char msg[SIGN_MSG_MAX], sig[RAW_SIG];
 	size_t siglen = sizeof(sig);
 	EVP_MD_CTX *ctx = NULL;
-	int len = sign_message(b, msg, sizeof(msg), err, errlen), rc = -1;
+	int len = sign_message(b, b->has_instance ? b->instance : NULL, msg, sizeof(msg), err, errlen), rc = -1;
 
 	if (len < 0)
 		return -1;
@@ -344,7 +355,8 @@ out:
 	return rc;
 }
 
-int sign_verify(const struct sign_pub *p, const struct ballot *b, char *err, size_t errlen)
+int sign_verify(const struct sign_pub *p, const struct ballot *b, const char *instance, char *err,
+		size_t errlen)
 {
 	unsigned char msg[SIGN_MSG_MAX], sig[RAW_SIG];
 	EVP_MD_CTX *ctx = NULL;
@@ -354,7 +366,7 @@ int sign_verify(const struct sign_pub *p, const struct ballot *b, char *err, siz
 		snprintf(err, errlen, "unsigned ballot");
 		return -1;
 	}
-	len = sign_message(b, msg, sizeof(msg), err, errlen);
+	len = sign_message(b, instance, msg, sizeof(msg), err, errlen);
 	if (len < 0)
 		return -1;
 	ctx = EVP_MD_CTX_new();

@@ -2,13 +2,15 @@
 #ifndef MQTTVOTE_SIGN_H
 #define MQTTVOTE_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ballot.h"
 
 #define SIGN_KEY_B64 44    /* a public key: base64 of its raw 32 bytes, with padding */
-#define SIGN_MSG_MAX 320   /* the canonical bytes of any valid ballot fit (at most 281) */
-#define SIGN_DOMAIN "mqtt-vote ballot v1" /* then one NUL byte: the start of the signed bytes */
+#define SIGN_MSG_MAX 352   /* the canonical bytes of any valid ballot fit (at most 316) */
+#define SIGN_DOMAIN "mqtt-vote ballot v2" /* then one NUL byte: the start of the signed bytes */
+#define SIGN_INSTANCE_HEX 32 /* a poll instance: 32 lower-case hex digits (128 random bits) */
 
 /* A voter's private key, and a public key ready to verify with (opaque:
  * they hold OpenSSL objects). */
@@ -46,24 +48,32 @@ struct sign_pub *sign_pub_parse(const char *b64, char *err, size_t errlen);
 /* sign_pub_free: frees p. NULL allowed. */
 void sign_pub_free(struct sign_pub *p);
 
-/* sign_message: the canonical bytes of b that its signature covers (see
- * the README, "Signed ballots"): SIGN_DOMAIN, a NUL, then for poll, voter,
- * choice, id and ts in that order "<byte length>:<bytes>," (ts in decimal);
- * voter and choice as received (voter_sent, choice_sent when set).
- * Writes them into buf (size bytes, SIGN_MSG_MAX is enough) and returns
- * their length, or -1 with the reason in err when b has no id or no ts
- * ("signed ballot without 'id'") or buf is too small. */
-int sign_message(const struct ballot *b, unsigned char *buf, size_t size, char *err, size_t errlen);
+/* sign_instance_valid: true when s is a poll instance: exactly
+ * SIGN_INSTANCE_HEX lower-case hex digits. */
+bool sign_instance_valid(const char *s);
 
-/* sign_ballot: signs b's canonical bytes with k and sets b->sig (base64,
- * BALLOT_SIG_B64 characters) and b->has_sig. b must have id and ts.
- * Returns 0, or -1 with the reason in err. */
+/* sign_message: the canonical bytes that b's signature covers for the poll
+ * instance instance (see the README, "Signed ballots"): SIGN_DOMAIN, a
+ * NUL, then for poll, instance, voter, choice, id and ts in that order
+ * "<byte length>:<bytes>," (ts in decimal). Writes them into buf (size
+ * bytes, SIGN_MSG_MAX is enough) and returns their length, or -1 with the
+ * reason in err when b has no id or no ts ("signed ballot without 'id'"),
+ * instance is not one (sign_instance_valid) or buf is too small. */
+int sign_message(const struct ballot *b, const char *instance, unsigned char *buf, size_t size, char *err,
+		 size_t errlen);
+
+/* sign_ballot: signs b's canonical bytes for b->instance (which b must
+ * have, as well as id and ts) with k and sets b->sig (base64,
+ * BALLOT_SIG_B64 characters) and b->has_sig. Returns 0, or -1 with the
+ * reason in err. */
 int sign_ballot(const struct sign_key *k, struct ballot *b, char *err, size_t errlen);
 
-/* sign_verify: checks b->sig against p over b's canonical bytes. Safe to
- * call from several threads on one p. Returns 0 when it is a valid
- * signature, or -1 with the reason in err: "unsigned ballot", "signed
- * ballot without 'id'" (or 'ts'), "bad signature". */
-int sign_verify(const struct sign_pub *p, const struct ballot *b, char *err, size_t errlen);
+/* sign_verify: checks b->sig against p over b's canonical bytes for the
+ * poll instance instance (the poll's own, whatever b->instance says).
+ * Safe to call from several threads on one p. Returns 0 when it is a
+ * valid signature, or -1 with the reason in err: "unsigned ballot",
+ * "signed ballot without 'id'" (or 'ts'), "bad signature". */
+int sign_verify(const struct sign_pub *p, const struct ballot *b, const char *instance, char *err,
+		size_t errlen);
 
 #endif

@@ -55,6 +55,16 @@ static const char polldefs_sql[] =
 
 static const char at_ms_sql[] = "ALTER TABLE ballots ADD COLUMN at_ms INTEGER";
 
+/* Schema 4: each poll's instance, which signed ballots bind (sign.h): 32
+ * hex digits of getrandom, made by the tallier when the poll comes to
+ * exist (defined, or at the first start that finds it without one, which
+ * is how the polls of an upgraded database get theirs). */
+static const char instances_sql[] =
+	"CREATE TABLE IF NOT EXISTS instances ("
+	" poll TEXT PRIMARY KEY,"
+	" instance TEXT NOT NULL"
+	") WITHOUT ROWID;";
+
 static const char put_ballot_sql[] =
 	"INSERT INTO ballots (poll, voter, choice, id, ts, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	" ON CONFLICT (poll, voter) DO UPDATE SET choice = ?3, id = ?4, ts = ?5, at_ms = ?6";
@@ -191,18 +201,20 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 				      "left untouched", s->path, version, STORE_SCHEMA);
 		goto out;
 	}
-	if (version == STORE_SCHEMA || ((version == 1 || version == 2) && mode == STORE_READER)) {
-		s->schema = version; /* a reader of schema 1 finds no definitions, of 1 and 2 no at_ms */
+	if (version == STORE_SCHEMA || (version >= 1 && version <= 3 && mode == STORE_READER)) {
+		/* a reader of schema 1 finds no definitions, of 1 and 2 no at_ms, of 1 to 3 no instances */
+		s->schema = version;
 		rc = 0;
 		goto out;
 	}
-	if (version == 1 || version == 2) {
+	if (version >= 1 && version <= 3) {
 		/* upgrade in place: the ballots stay as they are (at_ms NULL) */
 		if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
 			goto out;
 		if ((version == 1 && exec(s, polldefs_sql, "cannot upgrade", err, errlen) != 0) ||
-		    exec(s, at_ms_sql, "cannot upgrade", err, errlen) != 0 ||
-		    exec(s, "PRAGMA user_version = 3", "cannot write", err, errlen) != 0 ||
+		    (version <= 2 && exec(s, at_ms_sql, "cannot upgrade", err, errlen) != 0) ||
+		    exec(s, instances_sql, "cannot upgrade", err, errlen) != 0 ||
+		    exec(s, "PRAGMA user_version = 4", "cannot write", err, errlen) != 0 ||
 		    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			goto out;
@@ -234,7 +246,8 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 		goto out;
 	if (exec(s, schema, "cannot create the tables in", err, errlen) != 0 ||
 	    exec(s, polldefs_sql, "cannot create the tables in", err, errlen) != 0 ||
-	    exec(s, "PRAGMA user_version = 3", "cannot write", err, errlen) != 0 ||
+	    exec(s, instances_sql, "cannot create the tables in", err, errlen) != 0 ||
+	    exec(s, "PRAGMA user_version = 4", "cannot write", err, errlen) != 0 ||
 	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
@@ -637,16 +650,43 @@ int store_each_count(struct store *s, int (*fn)(void *ctx, const char *poll, con
 			NULL, count_row, &f, err, errlen);
 }
 
+/* put_instance: stores poll's instance unless it has one (an instance
+ * never changes). Returns 0, or -1 with err set. */
+static int put_instance(struct store *s, const char *poll, const char *instance, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO instances (poll, instance) VALUES (?1, ?2)", -1, &st,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, poll, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, instance, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		db_err(s, "cannot write to", err, errlen);
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct instance_fn {
+	int (*fn)(void *ctx, const char *poll, const char *instance);
+	void *ctx;
+};
+
 int store_save_def(struct store *s, const struct polldef *d, char *err, size_t errlen)
 {
 	char choices[POLLDEF_CHOICES_MAX * (BALLOT_TEXT_MAX + 1) + 1] = "";
 	size_t used = 0, k;
 	sqlite3_stmt *st = NULL;
+	bool begun = false;
 	int rc = -1;
 
 	for (k = 0; k < d->nchoices; k++)
 		used += (size_t)snprintf(choices + used, sizeof(choices) - used, "%s%s", k ? "\n" : "", d->choices[k]);
-	if (still_there(s, err, errlen) != 0)
+	if (still_there(s, err, errlen) != 0 || exec(s, "BEGIN IMMEDIATE", "cannot write to", err, errlen) != 0)
+		goto out;
+	begun = true;
+	if (d->instance[0] && put_instance(s, d->poll, d->instance, err, errlen) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT OR REPLACE INTO polldefs (poll, defined, question, choices, opens_ms, closes_ms,"
@@ -665,10 +705,42 @@ int store_save_def(struct store *s, const struct polldef *d, char *err, size_t e
 		db_err(s, "cannot write to", err, errlen);
 		goto out;
 	}
+	if (exec(s, "COMMIT", "cannot write to", err, errlen) != 0)
+		goto out;
+	begun = false;
 	rc = 0;
 out:
 	sqlite3_finalize(st);
+	if (begun)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+int store_put_instance(struct store *s, const char *poll, const char *instance, char *err, size_t errlen)
+{
+	if (still_there(s, err, errlen) != 0)
+		return -1;
+	return put_instance(s, poll, instance, err, errlen);
+}
+
+static int instance_row(void *ctx, sqlite3_stmt *st)
+{
+	struct instance_fn *f = ctx;
+	char poll[TOPIC_POLL_MAX + 1], instance[BALLOT_ID_HEX + 1];
+
+	column_text(st, 0, poll, sizeof(poll));
+	column_text(st, 1, instance, sizeof(instance));
+	return f->fn(f->ctx, poll, instance);
+}
+
+int store_each_instance(struct store *s, int (*fn)(void *ctx, const char *poll, const char *instance), void *ctx,
+			char *err, size_t errlen)
+{
+	struct instance_fn f = { fn, ctx };
+
+	if (s->schema < 4)
+		return 0; /* a reader of an older database: none */
+	return each_row(s, "SELECT poll, instance FROM instances ORDER BY poll", NULL, instance_row, &f, err, errlen);
 }
 
 /* row_def: a polldefs row into *d. Returns 0, or -1 when a word is unknown. */

@@ -8,7 +8,7 @@
 
 #include "ballot.h"
 
-#define STORE_SCHEMA 3 /* the schema this code writes (PRAGMA user_version); 1 and 2 are upgraded */
+#define STORE_SCHEMA 4 /* the schema this code writes (PRAGMA user_version); 1 to 3 are upgraded */
 
 struct polldef;
 
@@ -27,7 +27,7 @@ enum store_mode {
 
 /* store_open: opens the database at path (creating it, schema
  * STORE_SCHEMA, for STORE_WRITER; a writer upgrades a database of schema
- * 1 or 2 in place, a reader reads it as it is). A writer holds an
+ * 1 to 3 in place, a reader reads it as it is). A writer holds an
  * exclusive lock (flock) on the file until store_close, so a second
  * tallier on the same database, by any path or link, gets an error.
  * Refuses, leaving the file untouched, a database of a newer schema or
@@ -78,9 +78,22 @@ int store_checkpoint(struct store *s, char *err, size_t errlen);
 int store_client_id(struct store *s, const char *prefix, char *buf, size_t size, char *err, size_t errlen);
 
 /* store_save_def: commits d, the definition and state of d->poll
- * (replacing what was stored). Returns 0 once committed, or -1 with err
- * set. */
+ * (replacing what was stored), and in the same transaction d->instance
+ * when the poll has no instance stored yet (an instance never changes).
+ * Returns 0 once committed, or -1 with err set. */
 int store_save_def(struct store *s, const struct polldef *d, char *err, size_t errlen);
+
+/* store_put_instance: commits instance (32 lower-case hex) as poll's
+ * instance, unless it has one already (kept: an instance never changes).
+ * Returns 0 once committed, or -1 with err set. */
+int store_put_instance(struct store *s, const char *poll, const char *instance, char *err, size_t errlen);
+
+/* store_each_instance: calls fn with each stored (poll, instance), ordered
+ * by poll (none for a reader of a database older than schema 4); stops
+ * early, returning fn's value, when fn returns non-zero. Returns 0, or -1
+ * with err set. */
+int store_each_instance(struct store *s, int (*fn)(void *ctx, const char *poll, const char *instance), void *ctx,
+			char *err, size_t errlen);
 
 /* store_each_def: calls fn with each stored definition, ordered by poll;
  * stops early, returning fn's value, when fn returns non-zero. Returns 0,

@@ -176,7 +176,7 @@ int audit_recount(const struct client_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
 	struct polls *polls = polls_new();
-	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0, NULL, polls, false };
+	struct check_rules rules = { (const char *const *)o->choices, o->nchoices, 0, NULL, polls, false, NULL };
 	struct recount r = { 0 };
 	struct store *s = NULL;
 	struct tally *t = NULL;

@@ -94,7 +94,18 @@ int check_signed(const struct check_rules *r, const struct ballot *b, int64_t no
 		snprintf(reason, size, "voter '%s' is not on the roll", b->voter);
 		return -1;
 	}
-	return sign_verify(key, b, reason, size);
+	if (!r->instance || !r->instance[0]) {
+		snprintf(reason, size, CHECK_NO_INSTANCE, b->poll);
+		return -1;
+	}
+	/* the instance the ballot names is only a hint: the signature is
+	 * verified over the poll's own, whatever the ballot says */
+	if (b->has_instance && strcmp(b->instance, r->instance) != 0) {
+		snprintf(reason, size, "signature is not for this poll instance (this poll's is %s: sign again)",
+			 r->instance);
+		return -1;
+	}
+	return sign_verify(key, b, r->instance, reason, size);
 }
 
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,

@@ -19,6 +19,8 @@ struct check_rules {
 	const struct roll *roll;    /* the voters whose signed ballots count; NULL: any voter, unsigned */
 	const struct polls *polls;  /* the polls an organiser defined or closed; NULL: none */
 	bool defined_only;          /* only polls an organiser defined take ballots */
+	const char *instance;       /* the ballot's poll's instance, which signatures bind; NULL or "":
+				     * the poll has none (does not exist yet) */
 };
 
 /* check_ballot: runs every check step, in order, on the parsed ballot b,
@@ -71,10 +73,18 @@ int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t
 int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 		       size_t size);
 
+/* The refusal of a signed ballot for a poll without an instance (one that
+ * does not exist yet): formatted with the poll's name. Short enough for a
+ * receipt's reason with any poll name. */
+#define CHECK_NO_INSTANCE "%s has no poll instance yet: signed ballots count once the organiser opens it (pollctl)"
+
 /* check_signed: with a roll, the step that refuses a ballot that is not
- * signed by a voter on it (unsigned, voter not on the roll, no id or ts,
- * bad signature: poll, voter, choice, id and ts are signed, so a ballot
- * moved to another poll is a bad signature). Skipped for CHECK_RELOAD:
+ * signed by a voter on it for r->instance (unsigned, voter not on the
+ * roll, a poll with no instance: CHECK_NO_INSTANCE, a ballot whose
+ * "instance" is another: "signature is not for this poll instance (...)",
+ * no id or ts, bad signature: poll, instance, voter, choice, id and ts
+ * are signed, so a ballot moved to another poll, or to a later poll of
+ * the same name, is refused). Skipped for CHECK_RELOAD:
  * the store keeps no signatures; a stored ballot was verified when it
  * came. Returns 0, or -1 with the reason. */
 int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);

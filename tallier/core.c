@@ -13,6 +13,7 @@
 #include "pubsched.h"
 #include "reload.h"
 #include "result.h"
+#include "sign.h"
 #include "store.h"
 #include "tally.h"
 #include "textrule.h"
@@ -29,14 +30,16 @@
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
  * ballot that is not on disk. lock also guards polls (the definitions),
- * next_change_ms, infover and checkpoint_asked. An organiser's command and a change of status by the clock
+ * next_change_ms, infover, instances and checkpoint_asked. An organiser's command and a change of status by the clock
  * commit their definition while lock is held (rare, and nothing may be
  * counted for the poll in between); a poll's roll is read before it is
  * taken (core_command), never under it.
  *
  * The schedule holds two slots per poll i: 2i its result, 2i + 1 its
  * information (vote/<poll>/info), each with its own version; a poll that
- * no organiser defined or closed has no information (version 0). */
+ * no organiser defined or closed has no information (version 0), unless
+ * the tallier's --roll makes it take signed ballots (its instance is
+ * there). */
 struct core {
 	pthread_mutex_t lock;
 	struct tally *tally;
@@ -45,7 +48,8 @@ struct core {
 	unsigned *committing;      /* per poll: commits in progress */
 	pthread_cond_t settled;    /* broadcast when a poll's committing falls to 0 */
 	uint64_t *infover;         /* per poll: the version of its information */
-	size_t ncommitting;        /* committing and infover have this many entries */
+	char (*instances)[BALLOT_ID_HEX + 1]; /* per poll: its instance (sign.h), "" until it has one */
+	size_t ncommitting;        /* committing, infover and instances have this many entries */
 	struct polls *polls;       /* the polls an organiser defined or closed */
 	int64_t next_change_ms;    /* wall clock: the next change of status the clock brings to
 				    * one of polls (INT64_MAX: none; INT64_MIN: to be found) */
@@ -84,6 +88,7 @@ void core_free(struct core *c)
 	tally_free(c->tally);
 	free(c->committing);
 	free(c->infover);
+	free(c->instances);
 	polls_free(c->polls);
 	free_choices(c);
 	if (c->locks) {
@@ -94,14 +99,15 @@ void core_free(struct core *c)
 	free(c);
 }
 
-/* track: makes room in committing and infover for poll i (version 0: no
- * information, until an organiser defines or closes the poll). Returns 0,
- * or -1. */
+/* track: makes room in committing, infover and instances for poll i
+ * (version 0: no information, until an organiser defines or closes the
+ * poll; no instance). Returns 0, or -1. */
 static int track(struct core *c, size_t i)
 {
 	size_t n, k;
 	unsigned *grown;
 	uint64_t *vers;
+	char(*inst)[BALLOT_ID_HEX + 1];
 
 	if (i < c->ncommitting)
 		return 0;
@@ -114,9 +120,14 @@ static int track(struct core *c, size_t i)
 	if (!vers)
 		return -1; /* committing is larger than ncommitting says: harmless */
 	c->infover = vers;
+	inst = realloc(c->instances, n * sizeof(*inst));
+	if (!inst)
+		return -1; /* as above */
+	c->instances = inst;
 	for (k = c->ncommitting; k < n; k++) {
 		grown[k] = 0;
 		vers[k] = 0;
+		inst[k][0] = '\0';
 	}
 	c->ncommitting = n;
 	return 0;
@@ -135,6 +146,7 @@ static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polld
 		*out = *d;
 		out->status = polls_status(d, now_ms);
 		out->signed_only = d->roll[0] || c->rules.roll;
+		snprintf(out->instance, sizeof(out->instance), "%s", i < c->ncommitting ? c->instances[i] : "");
 		return;
 	}
 	memset(out, 0, sizeof(*out));
@@ -142,6 +154,7 @@ static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polld
 	out->status = POLLDEF_OPEN;
 	out->revote = c->revote;
 	out->signed_only = c->rules.roll != NULL;
+	snprintf(out->instance, sizeof(out->instance), "%s", i < c->ncommitting ? c->instances[i] : "");
 	if (c->rules.nchoices <= POLLDEF_CHOICES_MAX)
 		for (k = 0; k < c->rules.nchoices; k++)
 			snprintf(out->choices[out->nchoices++], sizeof(out->choices[0]), "%s", c->rules.choices[k]);
@@ -201,6 +214,8 @@ static long announce(struct core *c, const struct polldef *d, int64_t now_ms, ch
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (d->instance[0])
+		snprintf(c->instances[i], sizeof(c->instances[i]), "%s", d->instance);
 	c->infover[i]++;
 	if (c->committing[i] == 0 && schedule_slots(c, (size_t)i) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -248,6 +263,48 @@ static int transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
 	return 0;
 }
 
+/* What instance_loaded needs. */
+struct instance_load {
+	struct core *c;
+	char *err;
+	size_t errlen;
+};
+
+/* instance_loaded: a stored instance into c->instances (store_each_instance's fn). */
+static int instance_loaded(void *ctx, const char *poll, const char *instance)
+{
+	struct instance_load *l = ctx;
+	long i = tally_poll_find(l->c->tally, poll);
+
+	if (!sign_instance_valid(instance)) {
+		snprintf(l->err, l->errlen, "the instance of poll '%s' is damaged", poll);
+		return -1;
+	}
+	if (i >= 0 && (size_t)i < l->c->ncommitting)
+		snprintf(l->c->instances[i], sizeof(l->c->instances[i]), "%s", instance);
+	return 0;
+}
+
+/* load_instances: every poll's instance from the store; a poll without one
+ * (a database of an older schema, or a poll opened by a ballot) gets one,
+ * stored. Returns 0, or -1 with err set. */
+static int load_instances(struct core *c, char *err, size_t errlen)
+{
+	struct instance_load l = { c, err, errlen };
+	size_t i;
+
+	if (store_each_instance(c->store, instance_loaded, &l, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < tally_poll_count(c->tally); i++) {
+		if (c->instances[i][0])
+			continue;
+		if (ballot_new_id(c->instances[i], err, errlen) != 0 ||
+		    store_put_instance(c->store, tally_poll_name(c->tally, i), c->instances[i], err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* load: counts what the store holds and schedules every poll's result. */
 static int load(struct core *c, const char *db, char *err, size_t errlen)
 {
@@ -258,11 +315,18 @@ static int load(struct core *c, const char *db, char *err, size_t errlen)
 	if (n < 0)
 		return -1;
 	for (i = 0; i < tally_poll_count(c->tally); i++) {
-		bool ok = track(c, i) == 0;
-
-		if (ok)
-			c->infover[i] = polls_get(c->polls, tally_poll_name(c->tally, i)) ? 1 : 0;
-		if (!ok || schedule_slots(c, i) != 0) {
+		if (track(c, i) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (load_instances(c, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < tally_poll_count(c->tally); i++) {
+		/* with --roll a poll nobody defined takes signed ballots: its
+		 * information gives voters its instance */
+		c->infover[i] = polls_get(c->polls, tally_poll_name(c->tally, i)) || c->rules.roll ? 1 : 0;
+		if (schedule_slots(c, i) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -459,14 +523,23 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	struct check_rules rules = c->rules;
 	struct ballot_reply reply;
 	const struct roll *own;
+	char instance[BALLOT_ID_HEX + 1] = "";
 	bool refused;
+	long i;
 
-	/* a poll with a roll of its own: that one (kept while the core lives) */
+	/* a poll with a roll of its own: that one (kept while the core lives);
+	 * and with a roll, the poll's instance, which signatures bind */
 	pthread_mutex_lock(&c->lock);
 	own = polls_roll(c->polls, in->poll);
+	if (own || c->rules.roll) {
+		i = tally_poll_find(c->tally, in->poll);
+		if (i >= 0 && (size_t)i < c->ncommitting)
+			snprintf(instance, sizeof(instance), "%s", c->instances[i]);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (own)
 		rules.roll = own;
+	rules.instance = instance;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
 	if (!refused) {
@@ -730,6 +803,24 @@ out:
 	return rc;
 }
 
+char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
+{
+	struct polldef d;
+	char *json = NULL;
+	long i;
+
+	pthread_mutex_lock(&c->lock);
+	i = tally_poll_find(c->tally, poll);
+	if (i >= 0) {
+		info_of(c, (size_t)i, vtime_now_ms(), &d);
+		json = polldef_info_json(&d, err, errlen);
+	} else {
+		snprintf(err, errlen, "no poll '%s'", poll);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return json;
+}
+
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
 {
 	pthread_mutex_lock(&c->lock);
@@ -836,6 +927,19 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
 	return true;
 }
 
+/* instance_for: d->instance: poll i's (i < 0: no such poll yet), or a new
+ * one when it has none: made when the poll comes to exist, stored with its
+ * definition (store_save_def), never changed. Under c->lock. Returns 0, or
+ * -1 with why set. */
+static int instance_for(const struct core *c, long i, struct polldef *d, char *why, size_t size)
+{
+	if (i >= 0 && (size_t)i < c->ncommitting && c->instances[i][0]) {
+		snprintf(d->instance, sizeof(d->instance), "%s", c->instances[i]);
+		return 0;
+	}
+	return ballot_new_id(d->instance, why, size);
+}
+
 /* cmd_open: defines (or redefines) a poll. roll is the roll file the
  * command names, read before the lock was taken (NULL when it names none,
  * or when it could not be read: then roll_err says why); cmd_open owns it.
@@ -872,7 +976,8 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll,
 		goto out;
 	}
 	*failed = true; /* from here on, a failure is the store's or memory's */
-	if (commit_def(c, d, why, size) != 0 || !(put = polls_put(c->polls, d)))
+	if (instance_for(c, i, d, why, size) != 0 || commit_def(c, d, why, size) != 0 ||
+	    !(put = polls_put(c->polls, d)))
 		goto out;
 	if (roll) {
 		struct roll *given = roll;
@@ -909,7 +1014,8 @@ static long cmd_close(struct core *c, const char *poll, int64_t now, bool *faile
 	d.closed_ms = now;
 	if (!cur)
 		d.opens_ms = 0;
-	if (commit_def(c, &d, why, size) != 0 || !polls_put(c->polls, &d)) {
+	if (instance_for(c, i, &d, why, size) != 0 || commit_def(c, &d, why, size) != 0 ||
+	    !polls_put(c->polls, &d)) {
 		*failed = true;
 		return -1;
 	}

@@ -119,6 +119,12 @@ void core_checkpoint(struct core *c);
  * is not stored). */
 char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen);
 
+/* core_info_json: the information JSON of poll as vote/<poll>/info has it
+ * (its instance included), for any poll the tally knows, defined or not
+ * (malloc'd, the caller frees it with free()), or NULL with the reason in
+ * err ("no poll 'x'", out of memory). */
+char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen);
+
 /* A result, or a poll's information, to publish (retained). */
 struct due_result {
 	char topic[TOPIC_MAX];       /* vote/<poll>/result or vote/<poll>/info */

@@ -263,8 +263,9 @@ static char *answer_line(struct tcpserver *s, const char *line, size_t len, cons
 			log_line("bad request from tcp %s: %s", peer, err);
 		return request_error_json(err);
 	}
-	if (req.kind == REQUEST_RESULT) {
-		json = core_result_json(s->core, req.poll, err, sizeof(err));
+	if (req.kind == REQUEST_RESULT || req.kind == REQUEST_INFO) {
+		json = req.kind == REQUEST_RESULT ? core_result_json(s->core, req.poll, err, sizeof(err))
+						  : core_info_json(s->core, req.poll, err, sizeof(err));
 		return json ? json : request_error_json(err);
 	}
 	snprintf(from, sizeof(from), " (tcp %s)", peer);

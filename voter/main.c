@@ -72,7 +72,9 @@ static void usage(FILE *out)
 		"                      over an existing file), print the public line\n"
 		"                      '<voter name> <public key>' for the poll's roll, and exit\n"
 		"     --sign-key FILE  sign the ballot with this private key (for a tallier\n"
-		"                      with --roll); the key must be readable by its owner only\n"
+		"                      with --roll) and the poll's instance, which the tallier\n"
+		"                      publishes (read before sending); the key must be readable\n"
+		"                      by its owner only\n"
 		" -d, --debug          log each step on stderr\n"
 		"     --quiet          print nothing on success\n"
 		"     --help           this text\n"
@@ -97,7 +99,8 @@ static void usage(FILE *out)
 		"     or --sign-key problem (nothing sent)\n"
 		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
 		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed), or not\n"
-		"     sent: the poll's information says it is closed or does not offer the choice\n"
+		"     sent: the poll's information says it is closed or does not offer the choice,\n"
+		"     or, with --sign-key, names no poll instance to sign for\n"
 		"  4  accepted by the broker but not confirmed in time (--confirm): not known to\n"
 		"     be counted (no tallier, a full broker queue, a silent MQTT 3.1.1 denial);\n"
 		"     --info: no information on the poll in time (no tallier knows it yet)\n"
@@ -214,17 +217,42 @@ static int keygen(const struct client_opts *o, const char *voter)
 	return EXIT_ACCEPTED;
 }
 
-/* sign_with: --sign-key: signs b with the key at path (read, used, freed
- * here: the key lives no longer than this). Returns 0, or -1 said. */
-static int sign_with(const char *path, struct ballot *b)
-{
-	char err[512];
-	struct sign_key *k = sign_key_load(path, err, sizeof(err));
-	int rc = k ? sign_ballot(k, b, err, sizeof(err)) : -1;
+/* What sign_when_known needs: the ballot, its key (freed once used), the
+ * receipt topic for its JSON, and the JSON made. */
+struct signing {
+	struct ballot *b;
+	struct sign_key *key;
+	const char *reply;
+	char *json;
+};
 
-	if (rc != 0)
-		fprintf(stderr, "voter: %s\n", err);
-	sign_key_free(k);
+/* sign_when_known: send_req's finish with --sign-key: signs the ballot for
+ * the poll instance the poll's information gives (info NULL: none) and
+ * makes its JSON; the key is freed here, used or not. */
+static int sign_when_known(void *arg, const struct polldef *info, const char **payload, size_t *len, char *err,
+			   size_t errlen)
+{
+	struct signing *sg = arg;
+	int rc = -1;
+
+	if (!info || !info->instance[0]) {
+		snprintf(err, errlen,
+			 "cannot sign a ballot for %s: the tallier publishes no instance of %s (it does not know "
+			 "%s yet: signed ballots count only on a poll that exists, the organiser opens it with "
+			 "pollctl): ballot not sent",
+			 sg->b->poll, sg->b->poll, sg->b->poll);
+		goto out;
+	}
+	snprintf(sg->b->instance, sizeof(sg->b->instance), "%s", info->instance);
+	sg->b->has_instance = true;
+	if (sign_ballot(sg->key, sg->b, err, errlen) != 0 || !(sg->json = ballot_to_json(sg->b, sg->reply, err, errlen)))
+		goto out;
+	*payload = sg->json;
+	*len = strlen(sg->json);
+	rc = 0;
+out:
+	sign_key_free(sg->key);
+	sg->key = NULL;
 	return rc;
 }
 
@@ -236,6 +264,7 @@ int main(int argc, char **argv)
 	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX],
 		info_topic[TOPIC_MAX];
 	struct receipt receipt;
+	struct signing sg = { .b = &b };
 	char *json = NULL;
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
@@ -295,8 +324,12 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
-	if (o.sign_key && sign_with(o.sign_key, &b) != 0)
+	/* the key is read now (a problem with it is exit 1, nothing sent) and
+	 * used once the poll's instance is known */
+	if (o.sign_key && !(sg.key = sign_key_load(o.sign_key, err, sizeof(err)))) {
+		fprintf(stderr, "voter: %s\n", err);
 		goto out;
+	}
 	/* unique per run, unguessable (64 random bits), and within MQTT 3.1.1's
 	 * 23 characters; an account's client id is its user name, as
 	 * mosquitto-secure.conf makes it (use_username_as_clientid) */
@@ -320,8 +353,9 @@ int main(int argc, char **argv)
 	}
 	/* the receipt topic in the ballot too, not only in MQTT 5's Response
 	 * Topic: a tallier on MQTT 3.1.1 sees only this (one receipt either way) */
-	json = ballot_to_json(&b, o.confirm && !o.tcp ? receipt_topic : NULL, err, sizeof(err));
-	if (!json) {
+	sg.reply = o.confirm && !o.tcp ? receipt_topic : NULL;
+	json = o.sign_key ? NULL : ballot_to_json(&b, sg.reply, err, sizeof(err));
+	if (!o.sign_key && !json) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
@@ -333,7 +367,12 @@ int main(int argc, char **argv)
 	req.mqtt_version = o.mqtt_version;
 	req.topic = topic;
 	req.payload = json;
-	req.len = strlen(json);
+	req.len = json ? strlen(json) : 0;
+	req.poll = b.poll;
+	if (o.sign_key) {
+		req.finish = sign_when_known;
+		req.finish_arg = &sg;
+	}
 	req.qos = o.qos;
 	req.timeout = o.timeout;
 	req.debug = o.debug;
@@ -382,6 +421,8 @@ int main(int argc, char **argv)
 	rc = EXIT_ACCEPTED;
 out:
 	free(json);
+	free(sg.json);
+	sign_key_free(sg.key);
 	opts_free(&o);
 	return rc;
 }

@@ -129,6 +129,15 @@ enum outcome mqttsend(const struct send_req *req, struct receipt *receipt, char 
 		res = OUTCOME_NOT_SENT;
 		goto out;
 	}
+	if (req->finish) {
+		const char *payload = NULL;
+
+		if (req->finish(req->finish_arg, ctx.has_info ? &info : NULL, &payload, &pub.len, err, errlen) != 0) {
+			res = OUTCOME_NOT_SENT;
+			goto out;
+		}
+		pub.payload = payload;
+	}
 	res = xchg_request(x, &pub, err, errlen);
 	if (res == OUTCOME_UNCONFIRMED)
 		snprintf(err, errlen,

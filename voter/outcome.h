@@ -7,6 +7,8 @@
 
 #include "tlsopts.h"
 
+struct polldef;
+
 /* One ballot to deliver. Every pointer is borrowed from the caller and
  * must stay valid for the call it is given to. */
 struct send_req {
@@ -27,6 +29,15 @@ struct send_req {
 	const char *info_topic;    /* MQTT only: vote/<poll>/info, read before publishing; NULL: not read */
 	const char *choice;        /* the ballot's choice, checked against the poll's information */
 	const struct tlsopts *tls; /* MQTT only: TLS when tlsopts_on(tls); NULL: none */
+	const char *poll;          /* the ballot's poll (TCP asks for its information with it) */
+	/* finish: NULL, or what makes the payload once the poll's information
+	 * is read (a signed ballot needs the poll's instance): called with it,
+	 * or with NULL when the tallier published none, before anything is
+	 * sent; sets *payload and *len (owned by arg) and returns 0, or returns
+	 * -1 with the reason in err: the ballot is not sent (OUTCOME_NOT_SENT). */
+	int (*finish)(void *arg, const struct polldef *info, const char **payload, size_t *len, char *err,
+		      size_t errlen);
+	void *finish_arg;
 };
 
 /* What became of the ballot: the one result type of both transports. */

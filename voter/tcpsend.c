@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "netprobe.h"
+#include "pollinfo.h"
+#include "polldef.h"
 #include "request.h"
 #include "vtime.h"
 
@@ -46,70 +48,132 @@ static enum outcome answer_error(const char *line, size_t len, char *err, size_t
 	return error ? OUTCOME_FAILED : OUTCOME_UNCERTAIN;
 }
 
-enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen)
+/* send_line: payload[0..len) and a newline to fd by deadline. Returns 0,
+ * or -1 with err set (what names what was sent). */
+static int send_line(int fd, const struct send_req *req, const char *payload, size_t len, const char *what,
+		     int64_t deadline, char *err, size_t errlen)
 {
-	int64_t deadline = vtime_mono_ms() + (int64_t)(req->timeout * 1000);
-	enum outcome res = OUTCOME_FAILED;
-	char line[REQUEST_LINE_MAX + 2], why[128];
-	size_t sent = 0, got = 0;
-	char *nl = NULL;
-	int fd, rc;
+	char line[REQUEST_LINE_MAX + 2];
+	size_t sent = 0;
 
-	fd = netprobe_connect(req->host, req->port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
-		goto out;
+	if (len > REQUEST_LINE_MAX) {
+		snprintf(err, errlen, "the %s is too long for a line", what);
+		return -1;
 	}
-	if (req->debug)
-		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", req->host, req->port, (int)req->len,
-			req->payload);
-	snprintf(line, sizeof(line), "%.*s\n", (int)req->len, req->payload);
-	while (sent < req->len + 1) {
-		ssize_t n = send(fd, line + sent, req->len + 1 - sent, MSG_NOSIGNAL);
+	snprintf(line, sizeof(line), "%.*s\n", (int)len, payload);
+	while (sent < len + 1) {
+		ssize_t n = send(fd, line + sent, len + 1 - sent, MSG_NOSIGNAL);
 
 		if (n >= 0) {
 			sent += (size_t)n;
 			continue;
 		}
 		if ((errno != EAGAIN && errno != EINTR) || wait_fd(fd, POLLOUT, deadline) != 1) {
-			snprintf(err, errlen, "cannot send the ballot to %s:%d: %s", req->host, req->port,
+			snprintf(err, errlen, "cannot send the %s to %s:%d: %s", what, req->host, req->port,
 				 errno == EAGAIN ? "timed out" : strerror(errno));
-			goto out;
+			return -1;
 		}
 	}
-	/* the whole line is out: the tallier may count it from now on */
-	res = OUTCOME_UNCERTAIN;
+	return 0;
+}
+
+/* read_line: one answer line from fd by deadline into line (size bytes),
+ * without its newline. Returns its length, or -1 with err set (what and
+ * a name the answer awaited: "the tallier's receipt", "a receipt"). */
+static long read_line(int fd, const struct send_req *req, char *line, size_t size, const char *what,
+		      const char *a, int64_t deadline, char *err, size_t errlen)
+{
+	size_t got = 0;
+	char *nl;
+	int rc;
+
 	while (!(nl = memchr(line, '\n', got))) {
 		ssize_t n;
 
-		if (got == sizeof(line) - 1) {
+		if (got == size - 1) {
 			snprintf(err, errlen, "the tallier's answer is too long");
-			goto out;
+			return -1;
 		}
 		rc = wait_fd(fd, POLLIN, deadline);
 		if (rc != 1) {
-			snprintf(err, errlen, "%s after %g s waiting for the tallier's receipt",
-				 rc == 0 ? "timed out" : strerror(errno), req->timeout);
-			goto out;
+			snprintf(err, errlen, "%s after %g s waiting for %s", rc == 0 ? "timed out" : strerror(errno),
+				 req->timeout, what);
+			return -1;
 		}
-		n = recv(fd, line + got, sizeof(line) - 1 - got, 0);
+		n = recv(fd, line + got, size - 1 - got, 0);
 		if (n == 0) {
-			snprintf(err, errlen, "the tallier closed the connection without a receipt");
-			goto out;
+			snprintf(err, errlen, "the tallier closed the connection without %s", a);
+			return -1;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			snprintf(err, errlen, "cannot read the receipt: %s", strerror(errno));
-			goto out;
+			snprintf(err, errlen, "cannot read %s: %s", a, strerror(errno));
+			return -1;
 		}
 		if (n > 0)
 			got += (size_t)n;
 	}
+	*nl = '\0';
 	if (req->debug)
-		fprintf(stderr, "voter: received %.*s\n", (int)(nl - line), line);
-	if (receipt_parse(line, (size_t)(nl - line), receipt, why, sizeof(why)) == 0)
+		fprintf(stderr, "voter: received %s\n", line);
+	return nl - line;
+}
+
+/* finish_with_info: req->finish, with the poll's information asked of the
+ * tallier first ({"get":"info"}: an {"error":..} answer is no
+ * information). Returns OUTCOME_ACKED when *payload and *len are set, or
+ * the outcome with err set (nothing of the ballot was sent). */
+static enum outcome finish_with_info(int fd, const struct send_req *req, const char **payload, size_t *len,
+				     int64_t deadline, char *err, size_t errlen)
+{
+	char ask[TOPIC_POLL_MAX + 40], line[REQUEST_LINE_MAX + 2];
+	struct polldef info;
+	long n;
+	int k = snprintf(ask, sizeof(ask), "{\"get\":\"info\",\"poll\":\"%s\"}", req->poll);
+	bool has;
+
+	if (send_line(fd, req, ask, (size_t)k, "request", deadline, err, errlen) != 0 ||
+	    (n = read_line(fd, req, line, sizeof(line), "the poll's information", "its information", deadline,
+			      err, errlen)) < 0)
+		return OUTCOME_FAILED;
+	has = polldef_info_parse(line, (size_t)n, &info, err, errlen) == 0;
+	if (has && pollinfo_refuses(&info, req->choice, vtime_now_ms(), err, errlen))
+		return OUTCOME_NOT_SENT;
+	if (req->finish(req->finish_arg, has ? &info : NULL, payload, len, err, errlen) != 0)
+		return OUTCOME_NOT_SENT;
+	return OUTCOME_ACKED;
+}
+
+enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen)
+{
+	int64_t deadline = vtime_mono_ms() + (int64_t)(req->timeout * 1000);
+	enum outcome res = OUTCOME_FAILED;
+	char line[REQUEST_LINE_MAX + 2], why[128];
+	const char *payload = req->payload;
+	size_t len = req->len;
+	long n;
+	int fd;
+
+	fd = netprobe_connect(req->host, req->port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
+		goto out;
+	}
+	if (req->finish && (res = finish_with_info(fd, req, &payload, &len, deadline, err, errlen)) != OUTCOME_ACKED)
+		goto out;
+	res = OUTCOME_FAILED;
+	if (req->debug)
+		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", req->host, req->port, (int)len, payload);
+	if (send_line(fd, req, payload, len, "ballot", deadline, err, errlen) != 0)
+		goto out;
+	/* the whole line is out: the tallier may count it from now on */
+	res = OUTCOME_UNCERTAIN;
+	n = read_line(fd, req, line, sizeof(line), "the tallier's receipt", "a receipt", deadline, err, errlen);
+	if (n < 0)
+		goto out;
+	if (receipt_parse(line, (size_t)n, receipt, why, sizeof(why)) == 0)
 		res = OUTCOME_RECEIPT;
 	else
-		res = answer_error(line, (size_t)(nl - line), err, errlen);
+		res = answer_error(line, (size_t)n, err, errlen);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -15,7 +15,11 @@
  * whole lines) or was answered with an error ("cannot connect to
  * 127.0.0.1:7883: connection refused", "the tallier answered: missing
  * field 'poll'"), OUTCOME_UNCERTAIN when it was sent and no answer came
- * ("timed out after 10 s waiting for the tallier's receipt"). The
+ * ("timed out after 10 s waiting for the tallier's receipt"). With
+ * req->finish, first asks the tallier for the information of req->poll
+ * ({"get":"info"}) and gives it to req->finish (NULL when the tallier has
+ * none), which makes the payload; OUTCOME_NOT_SENT, with err, when the
+ * information says the ballot cannot count or req->finish refuses. The
  * connection is closed either way. */
 enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen);
 

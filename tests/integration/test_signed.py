@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -25,20 +26,27 @@ UNSIGNED = "unsigned ballot: this tallier counts only ballots signed by a voter 
 TOO_OPEN = ("permissions 0644 for '%s' are too open: the key must be readable by its owner "
             "only (chmod 600)")
 PUBLIC_LINE = re.compile(r"^(.+) ([A-Za-z0-9+/]{43}=)\n$")
+NO_INSTANCE = "%s has no poll instance yet: signed ballots count once the organiser opens it (pollctl)"
+WRONG_INSTANCE = "signature is not for this poll instance (this poll's is %s: sign again)"
+NO_INSTANCE_VOTER = ("voter: cannot sign a ballot for %s: the tallier publishes no instance of %s (it does not "
+                     "know %s yet: signed ballots count only on a poll that exists, the organiser opens it "
+                     "with pollctl): ballot not sent\n")
 
 # Signs ballots as the README specifies, with Python's cryptography: reads
-# {"seed": hex, "ballots": [{poll, voter, choice, id, ts}]} on stdin, writes
-# {"public": base64, "signed": [ballot with "sig"]} on stdout; or, given
-# {"verify": [{public, ballot}]}, writes the list of verdicts (true/false).
+# {"seed": hex, "ballots": [{poll, voter, choice, id, ts}], "instance": hex}
+# on stdin, writes {"public": base64, "signed": [ballot with "sig"]} on
+# stdout; or, given {"verify": [{public, ballot, instance}]}, writes the list
+# of verdicts (true/false). The poll instance is signed, not sent: the
+# ballot's "instance" field is only a hint (test_signed adds it or not).
 PY_SIGNER = r'''
 import base64, json, sys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-def canonical(b):
-    out = b"mqtt-vote ballot v1\0"
-    for v in (b["poll"], b["voter"], b["choice"], b["id"], str(b["ts"])):
+def canonical(b, instance):
+    out = b"mqtt-vote ballot v2\0"
+    for v in (b["poll"], instance, b["voter"], b["choice"], b["id"], str(b["ts"])):
         raw = v.encode("utf-8")
         out += str(len(raw)).encode() + b":" + raw + b","
     return out
@@ -49,7 +57,7 @@ if "verify" in req:
     for item in req["verify"]:
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(item["public"]))
         try:
-            key.verify(base64.b64decode(item["ballot"]["sig"]), canonical(item["ballot"]))
+            key.verify(base64.b64decode(item["ballot"]["sig"]), canonical(item["ballot"], item["instance"]))
             verdicts.append(True)
         except InvalidSignature:
             verdicts.append(False)
@@ -60,7 +68,7 @@ else:
     signed = []
     for b in req["ballots"]:
         b = dict(b)
-        b["sig"] = base64.b64encode(key.sign(canonical(b))).decode()
+        b["sig"] = base64.b64encode(key.sign(canonical(b, req["instance"]))).decode()
         signed.append(b)
     json.dump({"public": base64.b64encode(pub).decode(), "signed": signed}, sys.stdout)
 '''
@@ -114,10 +122,33 @@ class SignedCase(IntegrationCase):
                 f.write("%s %s\n" % (v, self.publics[v]))
         return path
 
-    def start_signed_tallier(self, voters, topics=None, extra=(), extra_lines=()):
+    def start_signed_tallier(self, voters, topics=None, extra=(), extra_lines=(), choices="yes,no",
+                             open_poll=True):
+        """A tallier with --roll; with open_poll, self.poll opened with
+        pollctl (signed ballots count only on a poll that exists: it has
+        its instance then)."""
         roll = self.write_roll(voters, extra_lines)
-        return self.start_tallier(self.broker, topics=topics or [self.topic],
-                                  extra=["--roll", roll] + list(extra))
+        t = self.start_tallier(self.broker, topics=topics or [self.topic], extra=["--roll", roll] + list(extra))
+        if open_poll:
+            self.open_poll(choices=choices)
+        return t
+
+    def pollctl(self, *args):
+        return harness.run([harness.pollctl_path(), "-h", HOST, "-p", str(self.port), "--timeout", "5"]
+                           + list(args))
+
+    def open_poll(self, poll=None, choices="yes,no", extra=()):
+        """pollctl open; returns the poll's information as published on
+        vote/<poll>/info (its instance in it)."""
+        poll = poll or self.poll
+        rc, out, err = self.pollctl("open", poll, "--question", "Signed?", "--choices", choices, *extra)
+        self.assertEqual((rc, err), (0, ""), out)
+        return self.info(poll)
+
+    def info(self, poll=None):
+        rc, out, err = harness.sub(self.port, "vote/%s/info" % (poll or self.poll), wait=5)
+        self.assertEqual(rc, 0, err)
+        return json.loads(out)
 
     def confirm(self, choice, voter, key=None, poll=None):
         extra = ["--confirm", "--timeout", "10"] + (["--sign-key", key] if key else [])
@@ -205,7 +236,7 @@ class SignedBallots(SignedCase):
         # nothing reached the tallier: the first ballot it sees is the good one
         os.chmod(key, 0o600)
         self.assertCounted("yes", "alice", key)
-        self.assertResult(self.port, self.poll, {"yes": 1}, rejected=0, tallier=t)
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 0}, rejected=0, tallier=t)
         self.assertEqual(self.rejected_lines(t), [])
 
     def test_an_invalid_roll_stops_the_tallier_at_start_with_the_line(self):
@@ -250,9 +281,17 @@ class SignedBallots(SignedCase):
     def test_signed_ballots_count_over_tcp_too(self):
         alice = self.keygen("alice")
         roll = self.write_roll(["alice"])
-        t = harness.TcpTallier(extra=["--roll", roll])
+        t = harness.TcpTallier(self.port, self.client_id(), topics=[self.topic], extra=["--roll", roll])
         self.addCleanup(t.cleanup)
         port = t.wait_listening()
+        t.wait_subscribed()
+        # a poll nobody opened has no instance: nothing to sign for
+        rc, out, err = harness.run_voter(["--tcp", "-h", harness.HOST, "-p", str(port), "-t", self.topic,
+                                          "-m", "yes", "--voter", "alice", "--sign-key", alice])
+        self.assertEqual((rc, out, err), (3, "", NO_INSTANCE_VOTER % ((self.poll,) * 3)))
+        instance = self.open_poll()["instance"]
+        # the voter asks the tallier for the information first
+        self.assertEqual(harness.tcp_request(port, {"get": "info", "poll": self.poll})["instance"], instance)
         rc, out, err = harness.run_voter(["--tcp", "-h", harness.HOST, "-p", str(port), "-t", self.topic,
                                           "-m", "yes", "--voter", "alice", "--sign-key", alice])
         self.assertEqual(rc, 0, err)
@@ -261,7 +300,7 @@ class SignedBallots(SignedCase):
         self.assertEqual((rc, err), (3, "voter: 'no' on %s rejected by the tallier: %s\n"
                                      % (self.poll, UNSIGNED)))
         r = harness.tcp_request(port, {"get": "result", "poll": self.poll})
-        self.assertEqual((r["counts"], r["total"], r["rejected"]), ({"yes": 1}, 1, 1))
+        self.assertEqual((r["counts"], r["total"], r["rejected"]), ({"yes": 1, "no": 0}, 1, 1))
 
     # -- replays
 
@@ -271,7 +310,7 @@ class SignedBallots(SignedCase):
         cap = self.capture_ballots()
         self.assertCounted("yes", "alice", alice)
         self.assertCounted("no", "alice", alice)
-        self.assertResult(self.port, self.poll, {"no": 1}, tallier=t)
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 1}, tallier=t)
         old = [json.loads(m) for m in cap.fetch(count=2)]
         self.assertEqual([b["choice"] for b in old], ["yes", "no"])
         self.assertEqual(len(old[0]["sig"]), 88)
@@ -280,13 +319,13 @@ class SignedBallots(SignedCase):
         old[0].pop("reply")
         harness.pub(self.port, self.topic, json.dumps(old[0]))
         t.wait_for_log(r"vote/%s: alice -> yes: older than the ballot held, ignored" % re.escape(self.poll))
-        self.assertResult(self.port, self.poll, {"no": 1}, rejected=0, tallier=t)
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 1}, rejected=0, tallier=t)
         # and with a newer ts to pass it off as later: the signature breaks
         old[0]["ts"] += 10 ** 6
         harness.pub(self.port, self.topic, json.dumps(old[0]))
         t.wait_for_log("rejected ballot")
         self.assertEqual(self.rejected_lines(t), ["bad signature"])
-        self.assertResult(self.port, self.poll, {"no": 1}, rejected=1, tallier=t)
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 1}, rejected=1, tallier=t)
 
     def test_a_ballot_signed_for_one_poll_is_refused_on_another(self):
         alice = self.keygen("alice")
@@ -305,25 +344,42 @@ class SignedBallots(SignedCase):
         harness.pub(self.port, "vote/" + other, json.dumps(ballot))
         t.wait_for_log("rejected ballot on vote/" + re.escape(other), count=3)
         self.assertEqual(self.rejected_lines(t, "vote/" + other),
-                         ["bad signature", "bad signature", "field 'poll' does not match the topic"])
+                         [NO_INSTANCE % other] * 2 + ["field 'poll' does not match the topic"])
         self.assertIsNone(harness.get_result(self.port, other))  # a refusal creates no poll
-        self.assertResult(self.port, self.poll, {"yes": 1}, rejected=0, tallier=t)
+        # once the other poll exists, its instance is another
+        other_instance = self.open_poll(other)["instance"]
+        self.assertNotEqual(other_instance, ballot["instance"])
+        harness.pub(self.port, "vote/" + other, json.dumps(moved))
+        without = dict(moved)
+        without.pop("instance")
+        harness.pub(self.port, "vote/" + other, json.dumps(without))
+        t.wait_for_log("rejected ballot on vote/" + re.escape(other), count=5)
+        self.assertEqual(self.rejected_lines(t, "vote/" + other)[3:],
+                         [WRONG_INSTANCE % other_instance, "bad signature"])
+        self.assertResult(self.port, other, {"yes": 0, "no": 0}, rejected=2, tallier=t)
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 0}, rejected=0, tallier=t)
 
     # -- an independent implementation
 
     def test_ballots_signed_with_python_cryptography_count(self):
         seeds = {"py-ann": "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
                  "py-bo \u00e9": os.urandom(32).hex()}
+        for voter, seed in seeds.items():
+            self.publics[voter] = self.run_python_signer({"seed": seed, "ballots": [], "instance": ""})["public"]
+        self.assertEqual(self.publics["py-ann"], "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        alice = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"] + list(seeds), choices="yes,caf\u00e9,no")
+        instance = self.info()["instance"]
+        self.assertRegex(instance, r"^[0-9a-f]{32}$")
         lines = []
         for n, (voter, seed) in enumerate(seeds.items()):
             ballot = {"poll": self.poll, "voter": voter, "choice": "yes" if n == 0 else "caf\u00e9",
                       "id": harness.new_ballot_id(), "ts": 1700000000000 + n}
-            got = self.run_python_signer({"seed": seed, "ballots": [ballot]})
-            self.publics[voter] = got["public"]
-            lines.append(json.dumps(got["signed"][0], ensure_ascii=False))
-        self.assertEqual(self.publics["py-ann"], "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
-        alice = self.keygen("alice")
-        t = self.start_signed_tallier(["alice"] + list(seeds))
+            got = self.run_python_signer({"seed": seed, "ballots": [ballot], "instance": instance})
+            signed = got["signed"][0]
+            if n == 1:
+                signed["instance"] = instance  # the hint, or not: the same
+            lines.append(json.dumps(signed, ensure_ascii=False))
         for line in lines:
             harness.pub(self.port, self.topic, line)
         self.assertCounted("no", "alice", alice)
@@ -335,30 +391,119 @@ class SignedBallots(SignedCase):
         # signature covers the bytes sent, the tallier counts the NFC forms,
         # and the roll's "Ren\u00e9" (NFC) is that voter (README, "Signed ballots")
         seed = os.urandom(32).hex()
+        self.publics["Ren\u00e9"] = self.run_python_signer({"seed": seed, "ballots": [], "instance": ""})["public"]
+        t = self.start_signed_tallier(["Ren\u00e9"], choices="caf\u00e9,th\u00e9")
         ballot = {"poll": self.poll, "voter": "Rene\u0301", "choice": "cafe\u0301",
                   "id": harness.new_ballot_id(), "ts": 1700000000000}
-        got = self.run_python_signer({"seed": seed, "ballots": [ballot]})
-        self.publics["Ren\u00e9"] = got["public"]
-        t = self.start_signed_tallier(["Ren\u00e9"])
+        got = self.run_python_signer({"seed": seed, "ballots": [ballot], "instance": self.info()["instance"]})
         harness.pub(self.port, self.topic, json.dumps(got["signed"][0], ensure_ascii=False))
         # and the same ballot with its text composed on the way: not what was signed
         composed = dict(got["signed"][0], voter="Ren\u00e9", choice="caf\u00e9", id=harness.new_ballot_id())
         harness.pub(self.port, self.topic, json.dumps(composed, ensure_ascii=False))
-        self.assertResult(self.port, self.poll, {"caf\u00e9": 1}, rejected=1, tallier=t)
+        self.assertResult(self.port, self.poll, {"caf\u00e9": 1, "th\u00e9": 0}, rejected=1, tallier=t)
         self.assertEqual(self.rejected_lines(t), ["bad signature"])
 
     def test_python_cryptography_verifies_what_voter_signs(self):
         alice = self.keygen("alice")
-        t = self.start_signed_tallier(["alice"])
+        t = self.start_signed_tallier(["alice"], choices="caf\u00e9 \u2713")
+        instance = self.info()["instance"]
         cap = self.capture_ballots()
         self.assertCounted("caf\u00e9 \u2713", "alice", alice)
         ballot = json.loads(cap.fetch(count=1)[0])
+        self.assertEqual(ballot["instance"], instance)
         tampered = dict(ballot, choice="no")
         verdicts = self.run_python_signer({"verify": [
-            {"public": self.publics["alice"], "ballot": ballot},
-            {"public": self.publics["alice"], "ballot": tampered}]})
-        self.assertEqual(verdicts, [True, False])
+            {"public": self.publics["alice"], "ballot": ballot, "instance": instance},
+            {"public": self.publics["alice"], "ballot": tampered, "instance": instance},
+            {"public": self.publics["alice"], "ballot": ballot, "instance": "0" * 32}]})
+        self.assertEqual(verdicts, [True, False, False])
         self.assertResult(self.port, self.poll, {"caf\u00e9 \u2713": 1}, tallier=t)
+
+
+
+class PollInstances(SignedCase):
+    """Issue 19, item 8: a signature binds one poll instance, made by the
+    tallier when the poll comes to exist in its database and published in
+    its information; a signed ballot replayed into a later poll of the same
+    name (a new database, the same roll) is refused, and the voter's own
+    ballot there counts."""
+
+    def test_a_ballot_signed_for_a_poll_is_refused_in_a_later_poll_of_the_same_name(self):
+        alice = self.keygen("alice")
+        roll = self.write_roll(["alice"])
+        first = self.start_tallier(self.broker, topics=[self.topic], extra=["--roll", roll])
+        old = self.open_poll(extra=["--revote", "no"]).get("instance")
+        cap = self.capture_ballots()
+        self.assertCounted("yes", "alice", alice)
+        ballot = json.loads(cap.fetch(count=1)[0])
+        ballot.pop("reply")
+        self.assertEqual(first.stop(), 0)
+
+        # a later poll of the same name: another tallier, a new database, the same roll
+        later = self.start_tallier(self.broker, topics=[self.topic], extra=["--roll", roll, "-v"])
+        new = self.open_poll(extra=["--revote", "no"]).get("instance")
+        harness.pub(self.port, self.topic, json.dumps(ballot))  # replayed as it was
+        stripped = dict(ballot)
+        stripped.pop("instance", None)
+        harness.pub(self.port, self.topic, json.dumps(stripped))  # without the hint
+        # nothing counted, both refused
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 0}, rejected=2, tallier=later)
+        # alice's own ballot in the later poll counts (not "already voted")
+        self.assertCounted("no", "alice", alice)
+        self.assertResult(self.port, self.poll, {"yes": 0, "no": 1}, rejected=2, tallier=later)
+        self.assertEqual(self.rejected_lines(later), [WRONG_INSTANCE % new, "bad signature"])
+        self.assertEqual(ballot["instance"], old)
+        self.assertNotEqual(new, old)
+
+    def test_a_voter_refuses_to_sign_without_an_instance_and_sends_nothing(self):
+        alice = self.keygen("alice")
+        t = self.start_signed_tallier(["alice"], open_poll=False)
+        cap = self.capture_ballots()
+        rc, out, err = self.confirm("yes", "alice", alice)
+        self.assertEqual((rc, out, err), (3, "", NO_INSTANCE_VOTER % ((self.poll,) * 3)))
+        # a signed ballot made by hand for a poll that does not exist: refused, no poll made
+        harness.pub(self.port, self.topic, harness.ballot_json("alice", "yes", id=harness.new_ballot_id(), ts=1,
+                                                               sig="A" * 86 + "=="))
+        t.wait_for_log("rejected ballot")
+        self.assertEqual(self.rejected_lines(t), [NO_INSTANCE % self.poll])
+        self.assertEqual(len(cap.fetch(count=1)), 1)  # the hand-made one only: voter sent nothing
+        self.assertIsNone(harness.get_result(self.port, self.poll))
+        self.open_poll()
+        self.assertCounted("yes", "alice", alice)
+
+    def test_an_upgraded_database_keeps_its_ballots_and_gives_each_poll_an_instance(self):
+        alice, bob = self.keygen("alice"), self.keygen("bob")
+        roll = self.write_roll(["alice", "bob"])
+        t = self.start_tallier(self.broker, topics=[self.topic])  # no roll: unsigned ballots
+        self.assertCounted("yes", "carol", None)
+        self.assertEqual(t.stop(), 0)
+        db = os.path.join(t.log_dir, "tally.db")
+        # back to schema 3: no instances
+        with sqlite3.connect(db) as con:
+            con.execute("DROP TABLE instances")
+            con.execute("PRAGMA user_version = 3")
+        con.close()
+        # the same database with a roll: upgraded, the poll gets its instance and publishes it
+        t.extra = ["--roll", roll]
+        t.start()
+        t.wait_subscribed(count=2)
+        info = self.info()
+        self.assertRegex(info["instance"], r"^[0-9a-f]{32}$")
+        self.assertEqual((info["defined"], info["signed"]), (False, True))
+        with sqlite3.connect(db) as con:
+            self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], 4)
+            self.assertEqual(con.execute("SELECT poll, instance FROM instances").fetchall(),
+                             [(self.poll, info["instance"])])
+        con.close()
+        self.assertCounted("no", "alice", alice)
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 1}, tallier=t)
+        # the instance stays across starts
+        t.stop()
+        t.start()
+        t.wait_subscribed(count=3)
+        self.assertEqual(self.info()["instance"], info["instance"])
+        self.assertCounted("no", "bob", bob)
+        self.assertResult(self.port, self.poll, {"yes": 1, "no": 2}, tallier=t)
 
 
 if __name__ == "__main__":
@@ -371,10 +516,6 @@ class PollRoll(SignedCase):
     signed ballots alone count there, while the tallier's other polls take
     unsigned ones; the roll is stored with the poll and read again at every
     start."""
-
-    def pollctl(self, *args):
-        return harness.run([harness.pollctl_path(), "-h", HOST, "-p", str(self.port), "--timeout", "5"]
-                           + list(args))
 
     def test_a_poll_with_its_own_roll_counts_only_its_signed_voters(self):
         alice, bob = self.keygen("alice"), self.keygen("bob")

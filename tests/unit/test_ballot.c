@@ -17,6 +17,7 @@
 #define ERR_VOTER "invalid field 'voter': " TEXT_RULE
 #define ERR_CHOICE "invalid field 'choice': " TEXT_RULE
 #define ERR_ID "invalid field 'id': must be a string of 32 hex digits"
+#define ERR_INSTANCE "invalid field 'instance': must be a string of 32 hex digits"
 #define ERR_TS "invalid field 'ts': must be an integer from 0 to 2^53-1"
 #define ERR_JSON "malformed JSON"
 #define ERR_NUL "a string holds \\u0000 (NUL), which is not accepted"
@@ -153,6 +154,8 @@ static const struct parse_case parse_cases[] = {
 	{ "id of 33 hex", "{" VB "," CN ",\"id\":\"" ID_LOWER "0\"}", ERR_ID },
 	{ "id with a g", "{" VB "," CN ",\"id\":\"0123456789abcdef0123456789abcdeg\"}", ERR_ID },
 	{ "id with a space", "{" VB "," CN ",\"id\":\"0123456789abcdef 123456789abcdef\"}", ERR_ID },
+	{ "instance of 31 hex", "{" VB "," CN ",\"instance\":\"0123456789abcdef0123456789abcde\"}", ERR_INSTANCE },
+	{ "instance a number", "{" VB "," CN ",\"instance\":12}", ERR_INSTANCE },
 	{ "id with 0x", "{" VB "," CN ",\"id\":\"0x23456789abcdef0123456789abcdef\"}", ERR_ID },
 	{ "id empty", "{" VB "," CN ",\"id\":\"\"}", ERR_ID },
 	{ "id a number", "{" VB "," CN ",\"id\":12345678901234567890123456789012}", ERR_ID },
@@ -721,6 +724,28 @@ static void ballot_to_json_should_write_the_wire_format_in_order(void **state)
 	free(json);
 }
 
+static void ballot_to_json_and_parse_should_carry_the_instance_lower_cased(void **state)
+{
+	static const char text[] = "{\"voter\":\"bob\",\"choice\":\"yes\",\"instance\":\"00112233445566778899AABBCCDDEEFF\"}";
+	struct ballot b;
+	char err[256] = "", *json;
+
+	(void)state;
+	assert_int_equal(ballot_parse("p1", text, strlen(text), &b, NULL, err, sizeof(err)), 0);
+	assert_true(b.has_instance);
+	assert_string_equal(b.instance, "00112233445566778899aabbccddeeff");
+	json = ballot_to_json(&b, NULL, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"voter\":\"bob\",\"choice\":\"yes\","
+				  "\"instance\":\"00112233445566778899aabbccddeeff\"}");
+	free(json);
+	/* absent: none */
+	assert_int_equal(ballot_parse("p1", "{\"voter\":\"bob\",\"choice\":\"yes\"}", 30, &b, NULL, err, sizeof(err)),
+			 0);
+	assert_false(b.has_instance);
+	assert_string_equal(b.instance, "");
+}
+
 static void ballot_to_json_should_leave_out_id_and_ts_when_absent(void **state)
 {
 	struct ballot b;
@@ -998,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(ballot_parse_should_name_the_format_character),
 		cmocka_unit_test(ballot_to_json_should_write_the_wire_format_in_order),
 		cmocka_unit_test(ballot_to_json_should_leave_out_id_and_ts_when_absent),
+		cmocka_unit_test(ballot_to_json_and_parse_should_carry_the_instance_lower_cased),
 		cmocka_unit_test(ballot_to_json_should_round_trip_through_ballot_parse),
 		cmocka_unit_test(ballot_to_json_should_write_valid_json_with_exactly_the_fields),
 		cmocka_unit_test(ballot_to_json_should_write_the_reply_when_set),

@@ -74,7 +74,7 @@ static void run_cases(step_fn fn, const char *name)
 	size_t i, failures = 0;
 
 	for (i = 0; i < NCASES; i++) {
-		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW, NULL, NULL, false };
+		struct check_rules r = { cases[i].choices, cases[i].nchoices, SKEW, NULL, NULL, false, NULL };
 		struct ballot b = mk("p1", "bob", cases[i].choice, id_of(1), 100);
 		char reason[160] = "";
 		int rc = fn(&r, &b, NOW, reason, sizeof(reason));
@@ -107,7 +107,7 @@ static void check_ballot_should_run_the_choice_step(void **state)
 static void check_ballot_should_not_look_at_anything_but_the_rules_the_choice_and_the_ts(void **state)
 {
 	/* voter, poll and id are not the checks' business today */
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false, NULL };
 	static const struct ballot_like {
 		const char *poll, *voter, *id;
 		int64_t ts;
@@ -188,7 +188,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < sizeof(ts_cases) / sizeof(ts_cases[0]); i++) {
 			const struct ts_case *c = &ts_cases[i];
-			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms, NULL, NULL, false };
+			struct check_rules r = { yes_no_abstain, 3, c->max_skew_ms, NULL, NULL, false, NULL };
 			struct ballot b = mk("p1", "bob", "yes", id_of(1), c->ts);
 			char reason[160] = "";
 			int rc = fns[k](&r, &b, c->now_ms, reason, sizeof(reason));
@@ -210,7 +210,7 @@ static void check_ts_not_ahead_should_refuse_exactly_a_ts_past_the_skew(void **s
 static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void **state)
 {
 	/* both steps would refuse: the ts step runs first */
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false, NULL };
 	struct ballot b = mk("p1", "bob", "maybe", NULL, NOW + 3600000);
 	char reason[160] = "";
 
@@ -229,7 +229,7 @@ static void check_ballot_should_give_the_ts_reason_before_the_choice_reason(void
 
 static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 {
-	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false };
+	struct check_rules r = { yes_no_abstain, 3, SKEW, NULL, NULL, false, NULL };
 	struct ballot b = mk("p1", "bob", C64, NULL, -1);
 	step_fn fns[] = { check_choice_offered, check_ballot };
 	size_t k;
@@ -248,7 +248,7 @@ static void check_steps_should_cut_a_long_reason_to_the_buffer(void **state)
 
 static void check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account(void **state)
 {
-	struct check_rules r = { NULL, 0, SKEW, NULL, NULL, false };
+	struct check_rules r = { NULL, 0, SKEW, NULL, NULL, false, NULL };
 	struct ballot b = mk("p1", "bob", "yes", NULL, -1);
 	char reason[160] = "";
 
@@ -263,16 +263,19 @@ static void check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_
 	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
 	/* a step of the pipeline, the first, also at reload */
 	snprintf(b.choice, sizeof(b.choice), "maybe");
-	r = (struct check_rules){ yes_no_abstain, 3, SKEW, NULL, NULL, false };
+	r = (struct check_rules){ yes_no_abstain, 3, SKEW, NULL, NULL, false, NULL };
 	assert_int_equal(check_ballot(&r, &b, CHECK_RELOAD, reason, sizeof(reason)), -1);
 	assert_string_equal(reason, "voter 'bob' is not the account 'Bob' that published the ballot");
 }
 
 /* ---- check_signed: the roll ---- */
 
+
 #define KEY_A "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" /* RFC 8032's first test key */
-/* its signature of p1/alice/yes/ID_A/TS_A (made with Python's cryptography) */
-#define SIG_A "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
+/* its signature of p1/INST/alice/yes/ID_A/TS_A (made with Python's cryptography) */
+#define SIG_A "sbr9wB6KbzFyUJbd7f5MJvXKhT/pOKubabE2HyyccnzrZ3PCyyViyLYQmDOKXjyp4BYjR0hNgv7Fjc76XMMMBA=="
+#define INST "00112233445566778899aabbccddeeff"  /* p1's instance */
+#define INST2 "ffeeddccbbaa99887766554433221100" /* a later p1's (a new database) */
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define TS_A 1700000000000LL
 
@@ -284,6 +287,23 @@ static struct ballot signed_ballot(const char *poll, const char *voter, const ch
 	strcpy(b.sig, SIG_A);
 	b.has_sig = true;
 	return b;
+}
+
+/* roll_of_alice: a roll of alice (KEY_A) alone, loaded. */
+static struct roll *roll_of_alice(const struct fixture *f)
+{
+	char path[256], err[256] = "";
+	struct roll *roll;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/roll.txt", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fputs("alice " KEY_A "\n", out);
+	assert_int_equal(fclose(out), 0);
+	roll = roll_load(path, err, sizeof(err));
+	assert_non_null(roll);
+	return roll;
 }
 
 static void check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll(void **state)
@@ -310,18 +330,10 @@ static void check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll
 		signed_ballot("p1", "alice", "yes", NULL, TS_A),
 		signed_ballot("p1", "alice", "yes", ID_A, -1),
 	};
-	char path[256], err[256] = "", reason[160];
-	struct check_rules r = { NULL, 0, INT64_MAX, NULL, NULL, false };
-	struct roll *roll;
-	FILE *out;
+	char reason[160];
+	struct check_rules r = { NULL, 0, INT64_MAX, NULL, NULL, false, INST };
+	struct roll *roll = roll_of_alice(f);
 
-	snprintf(path, sizeof(path), "%s/roll.txt", f->dir);
-	out = fopen(path, "w");
-	assert_non_null(out);
-	fputs("alice " KEY_A "\n", out);
-	assert_int_equal(fclose(out), 0);
-	roll = roll_load(path, err, sizeof(err));
-	assert_non_null(roll);
 	for (size_t i = 0; i < sizeof(bs) / sizeof(bs[0]); i++) {
 		/* without a roll, everything passes, signed or not */
 		r.roll = NULL;
@@ -340,6 +352,46 @@ static void check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll
 	roll_free(roll);
 }
 
+static void check_signed_should_bind_a_signature_to_one_poll_instance(void **state)
+{
+	struct roll *roll = roll_of_alice(*state);
+	struct check_rules r = { NULL, 0, INT64_MAX, roll, NULL, false, INST };
+	struct ballot b = signed_ballot("p1", "alice", "yes", ID_A, TS_A);
+	char reason[256] = "";
+
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), 0);
+	/* the same bytes given to a later poll p1 (another instance): the
+	 * signature does not verify there */
+	r.instance = INST2;
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "bad signature");
+	/* a ballot that names the instance it was signed for: said plainly */
+	snprintf(b.instance, sizeof(b.instance), INST);
+	b.has_instance = true;
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "signature is not for this poll instance (this poll's is " INST2 ": sign again)");
+	/* and where it was signed, the instance it names is the poll's: counted */
+	r.instance = INST;
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), 0);
+	/* a ballot naming the right instance with a signature over another
+	 * does not pass: the poll's own instance is what is verified */
+	r.instance = INST2;
+	snprintf(b.instance, sizeof(b.instance), INST2);
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "bad signature");
+	/* a poll that has no instance yet (it does not exist) takes no signed ballot */
+	r.instance = NULL;
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), -1);
+	assert_string_equal(reason, "p1 has no poll instance yet: signed ballots count once the organiser opens it "
+				    "(pollctl)");
+	r.instance = "";
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), -1);
+	/* without a roll, none of this is looked at */
+	r.roll = NULL;
+	assert_int_equal(check_signed(&r, &b, TS_A, reason, sizeof(reason)), 0);
+	roll_free(roll);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +404,8 @@ int main(void)
 		cmocka_unit_test(check_voter_is_account_should_refuse_a_voter_that_is_not_the_topics_account),
 		cmocka_unit_test_setup_teardown(check_ballot_should_count_only_ballots_signed_by_a_voter_on_the_roll,
 						make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(check_signed_should_bind_a_signature_to_one_poll_instance, make_dir,
+						remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

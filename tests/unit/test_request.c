@@ -15,7 +15,7 @@
 
 #define ERR_POLL "invalid field 'poll': poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
 #define ERR_MISSING "missing field 'poll'"
-#define ERR_GET "unknown request: \"get\" must be \"result\""
+#define ERR_GET "unknown request: \"get\" must be \"result\" or \"info\""
 #define ERR_JSON "malformed JSON"
 #define ERR_OBJECT "not a JSON object"
 #define ERR_LONG "line too long (at most 4096 bytes)"
@@ -78,6 +78,7 @@ static const struct request_case request_cases[] = {
 	/* result queries */
 	{ "a result query", "{\"get\":\"result\",\"poll\":\"p1\"}", REQUEST_RESULT, "p1", NULL },
 	{ "a result query, poll first", "{\"poll\":\"x-y_z\",\"get\":\"result\"}", REQUEST_RESULT, "x-y_z", NULL },
+	{ "an information query", "{\"get\":\"info\",\"poll\":\"p1\"}", REQUEST_INFO, "p1", NULL },
 	/* missing poll */
 	{ "a ballot without poll", "{" BALLOT "}", 0, NULL, ERR_MISSING },
 	{ "a result query without poll", "{\"get\":\"result\"}", 0, NULL, ERR_MISSING },
@@ -140,8 +141,8 @@ static void request_parse_should_follow_the_table(void **state)
 			failures++;
 		} else if (!c->err && (r.kind != c->kind || strcmp(r.poll, c->poll) != 0)) {
 			print_error("case '%s': expected %s on '%s', got %s on '%s'\n", c->name,
-				    c->kind == REQUEST_BALLOT ? "ballot" : "result", c->poll,
-				    r.kind == REQUEST_BALLOT ? "ballot" : "result", r.poll);
+				    c->kind == REQUEST_BALLOT ? "ballot" : c->kind == REQUEST_INFO ? "info" : "result", c->poll,
+				    r.kind == REQUEST_BALLOT ? "ballot" : r.kind == REQUEST_INFO ? "info" : "result", r.poll);
 			failures++;
 		} else if (c->err && (rc != -1 || strcmp(err, c->err) != 0)) {
 			print_error("case '%s': expected -1 \"%s\", got %d \"%s\"\n", c->name, c->err, rc,
@@ -259,7 +260,7 @@ static void request_error_json_should_write_the_message(void **state)
 		const char *message, *json;
 	} cases[] = {
 		{ ERR_MISSING, "{\"error\":\"missing field 'poll'\"}" },
-		{ ERR_GET, "{\"error\":\"unknown request: \\\"get\\\" must be \\\"result\\\"\"}" },
+		{ ERR_GET, "{\"error\":\"unknown request: \\\"get\\\" must be \\\"result\\\" or \\\"info\\\"\"}" },
 		{ "a\\b\nc\td", "{\"error\":\"a\\\\b\\nc\\td\"}" },
 		{ "caf\xc3\xa9", "{\"error\":\"caf\xc3\xa9\"}" },
 		{ "", "{\"error\":\"\"}" },

@@ -20,6 +20,8 @@
 
 #define ID "0123456789abcdef0123456789abcdef"
 #define TS 1700000000000LL
+#define INST "00112233445566778899aabbccddeeff" /* a poll instance */
+#define INST2 "00112233445566778899aabbccddeef0" /* a later poll of the same name */
 
 /* RFC 8032's first test key (secret 9d61b19d...7f60), as PEM PKCS#8, and
  * its public key; SIG_P1 is its signature of the canonical bytes of
@@ -29,14 +31,22 @@
 		"MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n" \
 		"-----END PRIVATE KEY-----\n"
 #define RFC_PUB "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
-#define SIG_P1 "8r8VqQv+U08k+lgNbClJDeLT8HYtFGRr/KskxkMT1uJmfVnBiuICieKEebnjoWZxInFO+N3G57OhadlCbUvzAQ=="
-#define MSG_P1 "mqtt-vote ballot v1\0" "2:p1,5:alice,3:yes,32:" ID ",13:1700000000000,"
+#define SIG_P1 "sbr9wB6KbzFyUJbd7f5MJvXKhT/pOKubabE2HyyccnzrZ3PCyyViyLYQmDOKXjyp4BYjR0hNgv7Fjc76XMMMBA=="
+#define MSG_P1 "mqtt-vote ballot v2\0" "2:p1,32:" INST ",5:alice,3:yes,32:" ID ",13:1700000000000,"
 
 #define TOO_OPEN_644 "permissions 0644 for '%s' are too open: the key must be readable by its owner only (chmod 600)"
 
+/* with_instance: b, to be signed for the poll instance inst. */
+static struct ballot with_instance(struct ballot b, const char *inst)
+{
+	snprintf(b.instance, sizeof(b.instance), "%s", inst);
+	b.has_instance = true;
+	return b;
+}
+
 static struct ballot ballot_p1(void)
 {
-	return mk("p1", "alice", "yes", ID, TS);
+	return with_instance(mk("p1", "alice", "yes", ID, TS), INST);
 }
 
 /* write_file: path gets text, with mode. */
@@ -84,7 +94,7 @@ static void sign_message_should_give_the_readme_bytes_for_a_fixed_ballot(void **
 	int len;
 
 	(void)state;
-	len = sign_message(&b, buf, sizeof(buf), err, sizeof(err));
+	len = sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err));
 	assert_int_equal(len, (int)sizeof(MSG_P1) - 1);
 	assert_memory_equal(buf, MSG_P1, sizeof(MSG_P1) - 1);
 }
@@ -92,12 +102,13 @@ static void sign_message_should_give_the_readme_bytes_for_a_fixed_ballot(void **
 static void sign_message_should_count_utf8_bytes_and_write_ts_zero_as_0(void **state)
 {
 	struct ballot b = mk("p.1", "Jos\xc3\xa9 ,:x", "\xe2\x9c\x93", ID, 0);
-	static const char want[] = "mqtt-vote ballot v1\0" "3:p.1,9:Jos\xc3\xa9 ,:x,3:\xe2\x9c\x93,32:" ID ",1:0,";
+	static const char want[] = "mqtt-vote ballot v2\0" "3:p.1,32:" INST ",9:Jos\xc3\xa9 ,:x,3:\xe2\x9c\x93,32:" ID
+				   ",1:0,";
 	unsigned char buf[SIGN_MSG_MAX];
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(sign_message(&b, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(want) - 1);
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(want) - 1);
 	assert_memory_equal(buf, want, sizeof(want) - 1);
 }
 
@@ -109,8 +120,9 @@ static void sign_message_should_fit_the_largest_ballot_in_sign_msg_max(void **st
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(sign_message(&b, buf, sizeof(buf), err, sizeof(err)), 20 + 3 * 68 + 36 + 20);
-	assert_int_equal(sign_message(&b, buf, 100, err, sizeof(err)), -1);
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), 20 + 3 * 68 + 2 * 36 + 20);
+	assert_int_equal(20 + 3 * 68 + 2 * 36 + 20, 316);
+	assert_int_equal(sign_message(&b, INST, buf, 100, err, sizeof(err)), -1);
 	assert_string_equal(err, "internal error: the signed bytes do not fit in 100 bytes");
 }
 
@@ -121,10 +133,44 @@ static void sign_message_should_refuse_a_ballot_without_id_or_ts(void **state)
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(sign_message(&no_id, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(sign_message(&no_id, INST, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_string_equal(err, "signed ballot without 'id'");
-	assert_int_equal(sign_message(&no_ts, buf, sizeof(buf), err, sizeof(err)), -1);
+	assert_int_equal(sign_message(&no_ts, INST, buf, sizeof(buf), err, sizeof(err)), -1);
 	assert_string_equal(err, "signed ballot without 'ts'");
+}
+
+static void sign_message_should_refuse_no_instance_or_one_that_is_not_32_lower_case_hex(void **state)
+{
+	static const char *const bad[] = { NULL, "", "00112233445566778899AABBCCDDEEFF",
+					   "00112233445566778899aabbccddeef", "00112233445566778899aabbccddeeff0",
+					   "00112233445566778899aabbccddeefg" };
+	struct ballot b = ballot_p1();
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		err[0] = '\0';
+		assert_int_equal(sign_message(&b, bad[k], buf, sizeof(buf), err, sizeof(err)), -1);
+		assert_string_equal(err, "no poll instance to sign for");
+	}
+	assert_true(sign_instance_valid(INST));
+	assert_false(sign_instance_valid(bad[2]));
+}
+
+static void sign_message_should_differ_for_two_instances_of_one_poll(void **state)
+{
+	struct ballot b = ballot_p1();
+	unsigned char one[SIGN_MSG_MAX], two[SIGN_MSG_MAX];
+	char err[128] = "";
+	int n1, n2;
+
+	(void)state;
+	n1 = sign_message(&b, INST, one, sizeof(one), err, sizeof(err));
+	n2 = sign_message(&b, INST2, two, sizeof(two), err, sizeof(err));
+	assert_int_equal(n1, n2);
+	assert_memory_not_equal(one, two, (size_t)n1);
 }
 
 /* ---- signing and verifying ---- */
@@ -151,10 +197,13 @@ static void sign_verify_should_accept_the_signature_and_refuse_any_changed_field
 	char err[128] = "";
 
 	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
-	for (int field = 0; field < 6; field++) {
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), 0);
+	for (int field = 0; field < 7; field++) {
+		const char *inst = INST;
+
 		t = b;
 		switch (field) {
+		case 6: inst = INST2; break; /* replayed into a later poll of the same name */
 		case 0: strcpy(t.poll, "p2"); break; /* replayed on another poll */
 		case 1: strcpy(t.voter, "alicf"); break;
 		case 2: strcpy(t.choice, "no"); break;
@@ -163,7 +212,7 @@ static void sign_verify_should_accept_the_signature_and_refuse_any_changed_field
 		case 5: t.sig[0] = t.sig[0] == 'A' ? 'B' : 'A'; break;
 		}
 		err[0] = '\0';
-		assert_int_equal(sign_verify(p, &t, err, sizeof(err)), -1);
+		assert_int_equal(sign_verify(p, &t, inst, err, sizeof(err)), -1);
 		assert_string_equal(err, "bad signature");
 	}
 	sign_pub_free(p);
@@ -176,7 +225,7 @@ static void sign_verify_should_check_the_bytes_sent_before_nfc(void **state)
 	 * the NFC form and verifies over the bytes sent */
 	struct sign_key *k = rfc_key(*state);
 	struct sign_pub *p = pub_of(RFC_PUB);
-	struct ballot sent = mk("p1", "Rene\xcc\x81", "caf\xc3\xa9", ID, TS), got;
+	struct ballot sent = with_instance(mk("p1", "Rene\xcc\x81", "caf\xc3\xa9", ID, TS), INST), got;
 	char err[256] = "", *json;
 
 	assert_int_equal(sign_ballot(k, &sent, err, sizeof(err)), 0);
@@ -184,10 +233,10 @@ static void sign_verify_should_check_the_bytes_sent_before_nfc(void **state)
 	assert_non_null(json);
 	assert_int_equal(ballot_parse("p1", json, strlen(json), &got, NULL, err, sizeof(err)), 0);
 	assert_string_equal(got.voter, "Ren\xc3\xa9");
-	assert_int_equal(sign_verify(p, &got, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(p, &got, INST, err, sizeof(err)), 0);
 	/* the same ballot with its name composed by a relay: not what was signed */
 	snprintf(got.voter_sent, sizeof(got.voter_sent), "%s", "");
-	assert_int_equal(sign_verify(p, &got, err, sizeof(err)), -1);
+	assert_int_equal(sign_verify(p, &got, INST, err, sizeof(err)), -1);
 	assert_string_equal(err, "bad signature");
 	free(json);
 	sign_pub_free(p);
@@ -206,7 +255,7 @@ static void sign_verify_should_refuse_a_signature_by_another_key(void **state)
 	assert_int_equal(sign_keygen(path, pub, err, sizeof(err)), 0);
 	other = pub_of(pub);
 	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
-	assert_int_equal(sign_verify(other, &b, err, sizeof(err)), -1);
+	assert_int_equal(sign_verify(other, &b, INST, err, sizeof(err)), -1);
 	assert_string_equal(err, "bad signature");
 	sign_pub_free(other);
 	sign_key_free(k);
@@ -219,12 +268,12 @@ static void sign_verify_should_name_an_unsigned_ballot_and_a_missing_ts(void **s
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), -1);
 	assert_string_equal(err, "unsigned ballot");
-	b = mk("p1", "alice", "yes", ID, -1);
+	b = with_instance(mk("p1", "alice", "yes", ID, -1), INST);
 	strcpy(b.sig, SIG_P1);
 	b.has_sig = true;
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), -1);
 	assert_string_equal(err, "signed ballot without 'ts'");
 	sign_pub_free(p);
 }
@@ -238,10 +287,10 @@ static void sign_verify_should_refuse_a_non_canonical_base64_signature(void **st
 	(void)state;
 	b.has_sig = true;
 	strcpy(b.sig, SIG_P1);
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), 0);
 	/* "AQ==" and "AR==" decode to the same byte: only the canonical form counts */
 	b.sig[BALLOT_SIG_B64 - 3] = 'R';
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), -1);
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), -1);
 	assert_string_equal(err, "bad signature");
 	sign_pub_free(p);
 }
@@ -300,7 +349,7 @@ static void sign_keygen_should_write_a_0600_pkcs8_key_whose_public_key_verifies(
 	assert_string_equal(again, pub);
 	p = pub_of(pub);
 	assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
-	assert_int_equal(sign_verify(p, &b, err, sizeof(err)), 0);
+	assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), 0);
 	sign_pub_free(p);
 	sign_key_free(k);
 }
@@ -400,6 +449,8 @@ int main(void)
 		cmocka_unit_test(sign_message_should_fit_the_largest_ballot_in_sign_msg_max),
 		cmocka_unit_test(sign_message_should_refuse_a_ballot_without_id_or_ts),
 		cmocka_unit_test_setup_teardown(sign_verify_should_check_the_bytes_sent_before_nfc, make_dir, remove_dir),
+		cmocka_unit_test(sign_message_should_refuse_no_instance_or_one_that_is_not_32_lower_case_hex),
+		cmocka_unit_test(sign_message_should_differ_for_two_instances_of_one_poll),
 		cmocka_unit_test_setup_teardown(sign_ballot_should_match_the_independent_implementation, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(sign_verify_should_accept_the_signature_and_refuse_any_changed_field,

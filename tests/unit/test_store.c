@@ -348,8 +348,8 @@ static void store_open_should_create_a_new_database_of_the_current_schema(void *
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	assert_true(exists(f->db));
 	store_close(s);
-	assert_int_equal(STORE_SCHEMA, 3);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(STORE_SCHEMA, 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					"name IN ('ballots', 'polls')"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 0);
@@ -368,7 +368,7 @@ static void store_open_should_make_a_tally_of_an_empty_file(void **state)
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	save_ok(s, NULL, "p1", 1, NOW);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 1);
 }
 
@@ -391,7 +391,7 @@ static void store_open_should_reopen_its_own_database_as_writer_and_reader(void 
 	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "yes"), 1);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
 }
 
 static void store_open_should_refuse_a_second_writer_while_the_first_is_open(void **state)
@@ -492,11 +492,21 @@ static void store_open_should_upgrade_a_schema_1_database_keeping_its_ballots(vo
 	/* a writer upgrades it */
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE voter = 'ann' AND choice = 'yes'"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polldefs"), 0);
+}
+
+/* record_instance: appends "poll=instance " to the string ctx (128 bytes). */
+static int record_instance(void *ctx, const char *poll, const char *instance)
+{
+	char *out = ctx;
+	size_t used = strlen(out);
+
+	snprintf(out + used, 128 - used, "%s=%s ", poll, instance);
+	return 0;
 }
 
 /* A schema 2 database (polldefs, no at_ms): a reader reads it as it is,
@@ -538,8 +548,48 @@ static void store_open_should_upgrade_a_schema_2_database_keeping_its_ballots(vo
 	assert_int_equal(tally_poll_total(t, poll_of(t, "p1")), 2);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 2);
+}
+
+/* A schema 3 database (no instances): a reader reads it as it is, with no
+ * instance; a writer adds the table, keeping every row; instances are
+ * then stored once, never changed, also with a definition. */
+static void store_open_should_upgrade_a_schema_3_database_and_keep_each_instance_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct seen seen = { .n = 0 };
+	struct polldef d = { .poll = "q1", .defined = true, .question = "Q?", .nchoices = 0, .opens_ms = 1,
+			     .results = POLLDEF_LIVE, .revote = true, .status = POLLDEF_OPEN,
+			     .instance = "00112233445566778899aabbccddeeff" };
+	char err[256] = "", got[128] = "";
+	static const char *const rows[] = { "p1|ann|yes|-|ts=5" };
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	store_close(s);
+	sql_exec(f->db, "DROP TABLE instances;"
+			"INSERT INTO ballots VALUES ('p1', 'ann', 'yes', NULL, 5, 1700000000000);"
+			"PRAGMA user_version = 3;");
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_each_instance(s, record_instance, got, err, sizeof(err)), 0);
+	assert_string_equal(got, "");
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 0);
+	assert_rows(&seen, rows, NROWS(rows));
+	assert_int_equal(store_put_instance(s, "p1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", err, sizeof(err)), 0);
+	/* an instance never changes */
+	assert_int_equal(store_put_instance(s, "p1", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", err, sizeof(err)), 0);
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	snprintf(d.instance, sizeof(d.instance), "cccccccccccccccccccccccccccccccc");
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	assert_int_equal(store_each_instance(s, record_instance, got, err, sizeof(err)), 0);
+	assert_string_equal(got, "p1=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa q1=00112233445566778899aabbccddeeff ");
+	store_close(s);
 }
 
 /* A ballot that changes no rejected count writes its own row only (one
@@ -733,7 +783,7 @@ static void store_open_should_refuse_a_newer_schema_and_leave_it_untouched(void 
 			"PRAGMA user_version = 7;");
 	before = slurp(f->db, &blen);
 	snprintf(want, sizeof(want),
-		 "%s was written by a newer mqtt-vote (schema 7; this one knows 3): left untouched", f->db);
+		 "%s was written by a newer mqtt-vote (schema 7; this one knows 4): left untouched", f->db);
 	open_fails(f->db, STORE_WRITER, want);
 	open_fails(f->db, STORE_READER, want);
 	after = slurp(f->db, &alen);
@@ -1481,6 +1531,7 @@ int main(void)
 		T(store_save_def_should_give_back_what_it_stored),
 		T(store_open_should_upgrade_a_schema_1_database_keeping_its_ballots),
 		T(store_open_should_upgrade_a_schema_2_database_keeping_its_ballots),
+		T(store_open_should_upgrade_a_schema_3_database_and_keep_each_instance_once),
 		T(store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked),
 		T(store_checkpoint_should_be_asked_for_and_leave_the_commits_alone),
 		T(store_checkpoint_should_give_way_to_a_reader_and_finish_after_it),
