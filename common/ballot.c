@@ -163,6 +163,10 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	root = jsonguard_parse(text, len, err, errlen);
 	if (!root)
 		goto out;
+	/* first, so that a ballot refused for any of its fields is answered
+	 * over MQTT 3.1.1 as over MQTT 5 (whose Response Topic is no field) */
+	if (reply)
+		get_reply(root, poll, reply);
 	item = cJSON_GetObjectItemCaseSensitive(root, "poll");
 	if (item && (!cJSON_IsString(item) || !item->valuestring || strcmp(item->valuestring, poll) != 0)) {
 		snprintf(err, errlen, "field 'poll' does not match the topic");
@@ -181,8 +185,6 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	if (get_id(root, out, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0 ||
 	    get_sig(root, out, err, errlen) != 0)
 		goto out;
-	if (reply)
-		get_reply(root, poll, reply);
 	if (snprintf(out->poll, sizeof(out->poll), "%s", poll) >= (int)sizeof(out->poll)) {
 		snprintf(err, errlen, "poll name too long");
 		goto out;
@@ -190,11 +192,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	rc = 0;
 out:
 	cJSON_Delete(root);
-	if (rc != 0) {
-		memset(out, 0, sizeof(*out));
-		if (reply)
-			memset(reply, 0, sizeof(*reply));
-	}
+	if (rc != 0)
+		memset(out, 0, sizeof(*out)); /* *reply stays: a refusal is answered too */
 	return rc;
 }
 

@@ -433,13 +433,14 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 		rules.roll = own;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
+	/* a refused ballot's "reply" too: answered as over MQTT 5 */
+	snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
+	if (reply.problem[0] && !c->quiet) /* it costs no vote */
+		log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
 	if (!refused) {
 		if (in->account)
 			snprintf(b->account, sizeof(b->account), "%s", in->account);
 		snprintf(v->id, sizeof(v->id), "%s", b->id);
-		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
-		if (reply.problem[0] && !c->quiet) /* it costs no vote */
-			log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
 		refused = check_ballot_alone(&rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
 	}
 	v->answer = in->want_result || v->reply[0];
@@ -926,15 +927,15 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 	int64_t now = vtime_now_ms();
 	bool failed = false;
 	long i = -1;
-	int wake = 0;
+	int wake = 0, rc;
 
 	*answer = NULL;
-	reply[0] = '\0';
-	if (polldef_cmd_parse(payload, len, &cmd, why, sizeof(why)) != 0) {
+	rc = polldef_cmd_parse(payload, len, &cmd, why, sizeof(why));
+	snprintf(reply, TOPIC_MAX, "%s", cmd.reply); /* a refused command's too */
+	if (rc != 0) {
 		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
 		return CORE_OK;
 	}
-	snprintf(reply, TOPIC_MAX, "%s", cmd.reply);
 	pthread_mutex_lock(&c->lock);
 	if (c->failed || transitions(c, now, why, sizeof(why)) != 0) {
 		pthread_mutex_unlock(&c->lock);
