@@ -151,6 +151,7 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	const char *text = payload;
 	const cJSON *item;
 	cJSON *root = NULL;
+	char err2[80];
 	int rc = -1, got;
 
 	memset(out, 0, sizeof(*out));
@@ -191,9 +192,14 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	}
 	rc = 0;
 out:
+	if (rc != 0) {
+		/* *reply stays, and so does a valid id: a refusal is answered too,
+		 * and the answer names its ballot */
+		memset(out, 0, sizeof(*out));
+		if (root && get_id(root, out, err2, sizeof(err2)) != 0)
+			memset(out, 0, sizeof(*out));
+	}
 	cJSON_Delete(root);
-	if (rc != 0)
-		memset(out, 0, sizeof(*out)); /* *reply stays: a refusal is answered too */
 	return rc;
 }
 

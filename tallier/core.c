@@ -433,14 +433,14 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 		rules.roll = own;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
-	/* a refused ballot's "reply" too: answered as over MQTT 5 */
+	/* a refused ballot's "reply" and id too: answered as over MQTT 5 */
 	snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
+	snprintf(v->id, sizeof(v->id), "%s", b->id);
 	if (reply.problem[0] && !c->quiet) /* it costs no vote */
 		log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
 	if (!refused) {
 		if (in->account)
 			snprintf(b->account, sizeof(b->account), "%s", in->account);
-		snprintf(v->id, sizeof(v->id), "%s", b->id);
 		refused = check_ballot_alone(&rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
 	}
 	v->answer = in->want_result || v->reply[0];

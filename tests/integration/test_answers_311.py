@@ -3,8 +3,11 @@
 payload's "reply" field. The tallier reads that field as soon as the
 payload is a JSON object, so an organiser's command or a ballot refused
 for any other field is answered there exactly as MQTT 5's Response Topic
-is answered (same JSON, same reason). A payload that is no JSON object
-names nothing: it gets no answer, and the tallier's log says why.
+is answered (same JSON, same reason; a ballot's receipt names its id
+when that field is valid, the only way a 3.1.1 client, which has no
+Correlation Data, can tell which ballot was refused). A payload that is
+no JSON object names nothing: it gets no answer, and the tallier's log
+says why.
 
 Before the fix (main at fabe389) every refusal below that comes from the
 form of the command or the ballot got nothing over 3.1.1: the tallier
@@ -184,6 +187,9 @@ class Ballots311(IntegrationCase):
                 self.assertIsNotNone(receipt, "no receipt over 3.1.1 for %s\n%s" % (text, t.log()))
                 want = {"poll": self.poll, "status": "rejected", "reason": reason,
                         "counts": {"yes": 1, "no": 0}, "total": 1}
+                sent = json.loads(text).get("id")
+                if sent in (ID_A, ID_B):  # a valid id is named, refused or not
+                    want = dict(want, id=sent)
                 self.assertEqual(json.loads(receipt), want)
                 self.assertEqual(json.loads(got5.get("%s/receipt/r5-%d" % (self.topic, n), "null")), want)
         # each refusal counted once per copy, the vote counted before kept
