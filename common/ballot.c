@@ -149,6 +149,7 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	const char *text = payload;
 	const cJSON *item;
 	cJSON *root = NULL;
+	char err2[80];
 	int rc = -1, got;
 
 	memset(out, 0, sizeof(*out));
@@ -161,6 +162,10 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	root = jsonguard_parse(text, len, err, errlen);
 	if (!root)
 		goto out;
+	/* first, so that a ballot refused for any of its fields is answered
+	 * over MQTT 3.1.1 as over MQTT 5 (whose Response Topic is no field) */
+	if (reply)
+		get_reply(root, poll, reply);
 	item = cJSON_GetObjectItemCaseSensitive(root, "poll");
 	if (item && (!cJSON_IsString(item) || !item->valuestring || strcmp(item->valuestring, poll) != 0)) {
 		snprintf(err, errlen, "field 'poll' does not match the topic");
@@ -180,20 +185,20 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 	    get_hex(root, "instance", out->instance, &out->has_instance, err, errlen) != 0 ||
 	    get_sig(root, out, err, errlen) != 0)
 		goto out;
-	if (reply)
-		get_reply(root, poll, reply);
 	if (snprintf(out->poll, sizeof(out->poll), "%s", poll) >= (int)sizeof(out->poll)) {
 		snprintf(err, errlen, "poll name too long");
 		goto out;
 	}
 	rc = 0;
 out:
-	cJSON_Delete(root);
 	if (rc != 0) {
+		/* *reply stays, and so does a valid id: a refusal is answered too,
+		 * and the answer names its ballot */
 		memset(out, 0, sizeof(*out));
-		if (reply)
-			memset(reply, 0, sizeof(*reply));
+		if (root && get_hex(root, "id", out->id, &out->has_id, err2, sizeof(err2)) != 0)
+			memset(out, 0, sizeof(*out));
 	}
+	cJSON_Delete(root);
 	return rc;
 }
 

@@ -76,8 +76,12 @@ struct ballot_reply {
  * that does not match. Unknown fields are ignored.
  * When reply is not NULL it gets what the "reply" field asks (see struct
  * ballot_reply: a field that is no receipt topic of the poll is no reason
- * to refuse the ballot). Returns 0, or -1 with a short reason in err
- * ("missing field 'voter'"). */
+ * to refuse the ballot), read as soon as the payload is a JSON object, so
+ * also when a field refuses the ballot (which is then answered there);
+ * all "" when the payload is too large or no JSON object. Returns 0, or
+ * -1 with a short reason in err ("missing field 'voter'") and *out zeroed
+ * but for out->id and out->has_id, kept when the "id" field is valid (the
+ * receipt of a refused ballot names it). */
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
 		 struct ballot_reply *reply, char *err, size_t errlen);
 

@@ -407,15 +407,17 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 
 	memset(out, 0, sizeof(*out));
 	if (!o)
-		return -1;
+		return -2;
+	/* first, so that a command refused for any other field is answered
+	 * over MQTT 3.1.1 as over MQTT 5 (whose Response Topic is no field) */
+	if (get_string(o, "reply", out->reply, sizeof(out->reply) - 1, err, errlen) < 0)
+		goto out;
 	if (get_string(o, "cmd", word, sizeof(word) - 1, err, errlen) != 1 ||
 	    (k = word_index(cmd_words, NWORDS(cmd_words), word)) < 0) {
 		snprintf(err, errlen, "'cmd' must be \"open\", \"close\", \"show\" or \"list\"");
 		goto out;
 	}
 	out->kind = (enum polldef_cmd_kind)k;
-	if (get_string(o, "reply", out->reply, sizeof(out->reply) - 1, err, errlen) < 0)
-		goto out;
 	if (out->kind != POLLDEF_CMD_LIST && get_poll(o, d->poll, err, errlen) != 0)
 		goto out;
 	if (out->kind != POLLDEF_CMD_OPEN) {

@@ -127,8 +127,11 @@ char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen);
  * tallier), checking every field: the poll name (TOPIC_POLL_RULE), the
  * question (1 to POLLDEF_QUESTION_MAX bytes of UTF-8 text), the choices
  * (1 to POLLDEF_CHOICES_MAX, each ballot_text_check, distinct), times
- * (each vtime_in_range, closes after opens), the words. Returns 0, or -1 with the reason in err
- * ("choices: 'yes' given twice"). */
+ * (each vtime_in_range, closes after opens), the words. out->reply is read first, so that it
+ * is there ("" when absent or not a string) also when another field
+ * refuses the command. Returns 0; -1 with the reason in err ("choices:
+ * 'yes' given twice"); or -2 with the reason in err ("malformed JSON")
+ * when payload is no JSON object, from which nothing is read. */
 int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, char *err, size_t errlen);
 
 /* An answer to a command (what the tallier says). */

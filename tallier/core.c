@@ -542,13 +542,14 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	rules.instance = instance;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
+	/* a refused ballot's "reply" and id too: answered as over MQTT 5 */
+	snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
+	snprintf(v->id, sizeof(v->id), "%s", b->id);
+	if (reply.problem[0] && !c->quiet) /* it costs no vote */
+		log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
 	if (!refused) {
 		if (in->account)
 			snprintf(b->account, sizeof(b->account), "%s", in->account);
-		snprintf(v->id, sizeof(v->id), "%s", b->id);
-		snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
-		if (reply.problem[0] && !c->quiet) /* it costs no vote */
-			log_line("no receipt for a ballot on vote/%s%s: its %s", in->poll, in->from, reply.problem);
 		refused = check_ballot_alone(&rules, b, vtime_now_ms(), v->reason, sizeof(v->reason)) != 0;
 	}
 	v->answer = in->want_result || v->reply[0];
@@ -1069,15 +1070,15 @@ enum core_rc core_command(struct core *c, const void *payload, size_t len, char 
 	int64_t now;
 	bool failed = false;
 	long i = -1;
-	int wake = 0;
+	int wake = 0, rc;
 
 	*answer = NULL;
-	reply[0] = '\0';
-	if (polldef_cmd_parse(payload, len, &cmd, why, sizeof(why)) != 0) {
+	rc = polldef_cmd_parse(payload, len, &cmd, why, sizeof(why));
+	snprintf(reply, TOPIC_MAX, "%s", cmd.reply); /* a refused command's too */
+	if (rc != 0) {
 		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
 		return CORE_OK;
 	}
-	snprintf(reply, TOPIC_MAX, "%s", cmd.reply);
 	/* the roll is read here, without the lock: counting goes on meanwhile
 	 * (roll_load takes only a regular file of bounded size) */
 	if (cmd.kind == POLLDEF_CMD_OPEN && cmd.def.roll[0])

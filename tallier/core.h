@@ -154,7 +154,8 @@ void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok);
  * definition or a closing is stored before it is announced (the poll's
  * information and result are then due). *answer gets the answer JSON
  * (malloc'd, free() it; NULL when memory runs out), and *reply the
- * command's "reply" field (TOPIC_MAX bytes, "" when none). Any thread.
+ * command's "reply" field (TOPIC_MAX bytes, "" when none), a refused
+ * command's too when it is a JSON object. Any thread.
  * Returns CORE_OK, or CORE_FAILED when the store failed (as core_ballot). */
 enum core_rc core_command(struct core *c, const void *payload, size_t len, char **answer, char *reply);
 

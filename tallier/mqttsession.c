@@ -244,14 +244,15 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	char topic[TOPIC_MAX], field[TOPIC_MAX], shown[300];
+	char topic[TOPIC_MAX], field[TOPIC_MAX], shown[300], why[256];
 	struct polldef_cmd cmd;
 	char *answer = NULL;
-	int rc = -1, k;
+	int rc = -1, k, parsed;
 
 	/* a command about a poll none of our filters takes is another
 	 * tallier's (one broker may serve several): no answer */
-	if (polldef_cmd_parse(payload, len, &cmd, topic, sizeof(topic)) == 0 && cmd.kind != POLLDEF_CMD_LIST) {
+	parsed = polldef_cmd_parse(payload, len, &cmd, why, sizeof(why));
+	if (parsed == 0 && cmd.kind != POLLDEF_CMD_LIST) {
 		snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s", cmd.def.poll);
 		for (k = 0; k < l->ntopics; k++)
 			if (!l->watch[k] && topic_filter_matches(l->topics[k], topic))
@@ -263,11 +264,11 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 		goto out;
 	rc = 0;
 	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
-		char why[160], err[64];
-		snprintf(why, sizeof(why), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
+		char big[160], err[64];
+		snprintf(big, sizeof(big), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
 			 "with show", strlen(answer), ANSWER_MAX);
 		free(answer);
-		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+		answer = polldef_answer_json(big, NULL, NULL, NULL, 0, err, sizeof(err));
 	}
 	if (reply->topic)
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
@@ -275,9 +276,13 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 		snprintf(topic, sizeof(topic), "%s", field);
 	if (!answer || strncmp(topic, POLLDEF_REPLY_PREFIX, strlen(POLLDEF_REPLY_PREFIX)) != 0 ||
 	    strpbrk(topic, "+#")) {
-		if (!l->cfg.quiet)
-			log_line("no answer to the organiser's command: %s",
-				 answer ? "it names no topic under " POLLDEF_REPLY_PREFIX : "out of memory");
+		if (!l->cfg.quiet && !answer)
+			log_line("no answer to the organiser's command: out of memory");
+		else if (!l->cfg.quiet && parsed == -2 && !reply->topic) /* no "reply" to read */
+			log_line("no answer to the organiser's command: it is no JSON object (%s), so it names no "
+				 "topic to answer to", why);
+		else if (!l->cfg.quiet)
+			log_line("no answer to the organiser's command: it names no topic under " POLLDEF_REPLY_PREFIX);
 		goto out;
 	}
 	msg.payload = answer;

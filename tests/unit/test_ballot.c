@@ -372,26 +372,71 @@ static void ballot_parse_should_leave_the_reply_alone_when_not_asked(void **stat
 	}
 }
 
-static void ballot_parse_should_clear_the_reply_of_a_refused_ballot(void **state)
+static void ballot_parse_should_keep_the_reply_of_a_refused_ballot(void **state)
 {
-	/* a good reply on a ballot refused for another reason: no receipt topic */
-	static const char *const payloads[] = {
-		"{\"choice\":\"no\",\"reply\":\"vote/p1/receipt/x\"}",
-		"{\"voter\":\"bob\",\"choice\":\"no\",\"ts\":-1,\"reply\":\"vote/p1/receipt/x\"}",
-		"{\"poll\":\"p2\",\"voter\":\"bob\",\"choice\":\"no\",\"reply\":\"elsewhere\"}",
+	/* a ballot refused for one of its fields still has its receipt topic
+	 * (issue 19: over MQTT 3.1.1 it got no receipt, where MQTT 5's Response
+	 * Topic got one); a payload that is no JSON object has none to read */
+	static const struct {
+		const char *payload, *topic, *problem;
+	} cases[] = {
+		{ "{\"choice\":\"no\",\"reply\":\"vote/p1/receipt/x\"}", "vote/p1/receipt/x", "" },
+		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"ts\":-1,\"reply\":\"vote/p1/receipt/x\"}",
+		  "vote/p1/receipt/x", "" },
+		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"sig\":\"" R16 R16 R16 R16 "AAAAAAAAAAAAAAAAAAAAA==\","
+		  "\"reply\":\"vote/p1/receipt/x\"}", "vote/p1/receipt/x", "" },
+		{ "{\"reply\":\"vote/p1/receipt/x\",\"poll\":\"p2\",\"voter\":\"bob\",\"choice\":\"no\"}",
+		  "vote/p1/receipt/x", "" },
+		{ "{\"poll\":\"p2\",\"voter\":\"bob\",\"choice\":\"no\",\"reply\":\"elsewhere\"}", "",
+		  REPLY_NOT_UNDER },
+		{ "{\"voter\":\"bob\",\"reply\":\"vote/p1/receipt/x\",", "", "" },
+		{ "[\"vote/p1/receipt/x\"]", "", "" },
 	};
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ballot b;
 		struct ballot_reply reply;
 		char err[256] = "";
 
 		memset(&reply, 0x5a, sizeof(reply));
-		assert_int_equal(parse_reply("p1", payloads[i], strlen(payloads[i]), &b, &reply, err, sizeof(err)), -1);
-		assert_string_equal(reply.topic, "");
-		assert_string_equal(reply.problem, "");
+		assert_int_equal(parse_reply("p1", cases[i].payload, strlen(cases[i].payload), &b, &reply, err,
+					     sizeof(err)), -1);
+		assert_string_equal(reply.topic, cases[i].topic);
+		assert_string_equal(reply.problem, cases[i].problem);
+		assert_string_equal(b.voter, "");
+	}
+}
+
+static void ballot_parse_should_keep_only_a_valid_id_of_a_refused_ballot(void **state)
+{
+	/* the receipt of a refused ballot names it when its id is valid (a
+	 * client of MQTT 3.1.1 has no Correlation Data to match it with) */
+	static const struct {
+		const char *payload, *id;
+	} cases[] = {
+		{ "{\"choice\":\"no\",\"id\":\"ABCDEF0123456789abcdef0123456789\"}", "abcdef0123456789abcdef0123456789" },
+		{ "{\"poll\":\"p2\",\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"abcdef0123456789abcdef0123456789\"}",
+		  "abcdef0123456789abcdef0123456789" },
+		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"id\":\"xyz\"}", "" },
+		{ "{\"voter\":\"bob\",\"choice\":\"no\",\"ts\":-1}", "" },
+		{ "{\"voter\":\"bob\",\"id\":\"abcdef0123456789abcdef0123456789\"", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ballot b;
+		char err[256] = "";
+
+		memset(&b, 0x5a, sizeof(b));
+		assert_int_equal(parse_reply("p1", cases[i].payload, strlen(cases[i].payload), &b, NULL, err,
+					     sizeof(err)), -1);
+		assert_string_equal(b.id, cases[i].id);
+		assert_int_equal(b.has_id, cases[i].id[0] != '\0');
+		assert_string_equal(b.voter, "");
+		assert_string_equal(b.choice, "");
 	}
 }
 
@@ -1005,7 +1050,8 @@ int main(void)
 		cmocka_unit_test(ballot_parse_should_take_the_reply_topic_of_a_dotted_poll),
 		cmocka_unit_test(ballot_parse_should_name_the_poll_in_the_reply_problem_and_still_parse),
 		cmocka_unit_test(ballot_parse_should_leave_the_reply_alone_when_not_asked),
-		cmocka_unit_test(ballot_parse_should_clear_the_reply_of_a_refused_ballot),
+		cmocka_unit_test(ballot_parse_should_keep_the_reply_of_a_refused_ballot),
+		cmocka_unit_test(ballot_parse_should_keep_only_a_valid_id_of_a_refused_ballot),
 		cmocka_unit_test(ballot_parse_should_normalise_an_upper_case_id_to_lower_case),
 		cmocka_unit_test(ballot_parse_should_accept_ts_at_both_ends_of_the_range),
 		cmocka_unit_test(ballot_parse_should_decode_json_escapes_in_voter_and_choice),

@@ -342,7 +342,8 @@ static void core_ballot_should_give_a_verdict_for_every_outcome_with_revote_on(v
 		{ "{\"voter\":\"bob\",\"choice\":", { RECEIPT_REJECTED, "malformed JSON", "", "" },
 		  "yes=0,no=1 total=1 rejected=1" },
 		{ "[1,2]", { RECEIPT_REJECTED, "not a JSON object", "", "" }, "yes=0,no=1 total=1 rejected=2" },
-		{ "{\"choice\":\"yes\",\"id\":\"" ID_A "\"}", { RECEIPT_REJECTED, "missing field 'voter'", "", "" },
+		/* a valid id is named in the refusal (its receipt) */
+		{ "{\"choice\":\"yes\",\"id\":\"" ID_A "\"}", { RECEIPT_REJECTED, "missing field 'voter'", ID_A, "" },
 		  "yes=0,no=1 total=1 rejected=3" },
 		{ "{\"voter\":\"eve\"}", { RECEIPT_REJECTED, "missing field 'choice'", "", "" },
 		  "yes=0,no=1 total=1 rejected=4" },
