@@ -18,7 +18,7 @@
 //                                                       makes Chromium log one)
 //   {"op":"quit"}
 'use strict';
-const readline = require('readline');
+const { serve } = require('./commandloop');
 const { chromium } = require('playwright-core');
 
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -66,25 +66,7 @@ async function main() {
     async errors() { return errors; },
     async consoleErrors() { return consoleErrors; },
   };
-  const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-  out({ ok: true, value: 'ready ' + context.browser()?.version?.() });
-  const rl = readline.createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    let c;
-    try {
-      c = JSON.parse(line);
-    } catch (e) {
-      out({ ok: false, error: 'not JSON: ' + line });
-      continue;
-    }
-    if (c.op === 'quit') break;
-    try {
-      if (!ops[c.op]) throw new Error('unknown op ' + c.op);
-      out({ ok: true, value: await ops[c.op](c) });
-    } catch (e) {
-      out({ ok: false, error: String(e && e.message || e) });
-    }
-  }
+  await serve(ops, 'ready ' + context.browser()?.version?.());
   // Chromium's own exit, at most 5 s; then this process ends whatever is left open.
   await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 5000))]);
   process.exit(0);

@@ -28,6 +28,7 @@ import os
 import pwd
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -618,6 +619,63 @@ class Tallier:
 
 # --------------------------------------------------------------------------
 # Clients
+
+
+class NodeDriver:
+    """A node script of tests/integration that takes one JSON command a line
+    on stdin ({"op": ..., ...}) and answers each with one JSON line
+    ({"ok": true, "value": ..} or {"ok": false, "error": ..}), after a first
+    "ready" line: browser.js (Chromium) and wsclient.js (MQTT.js). Its stderr
+    goes to a file, read when it exits."""
+
+    def __init__(self, script, args=(), cwd=None, ready_timeout=30):
+        self.script = script
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([shutil.which("node") or "node",
+                                      os.path.join(os.path.dirname(os.path.abspath(__file__)), script)] + list(args),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     cwd=cwd, preexec_fn=_die_with_parent)
+        self.buf = b""
+        self._answer(ready_timeout)  # "ready"
+
+    def _answer(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%s did not answer within %.0f s" % (self.script, timeout))
+            r, _, _ = select.select([self.proc.stdout], [], [], left)
+            if r:
+                data = os.read(self.proc.stdout.fileno(), 65536)
+                if not data:
+                    self.stderr.seek(0)
+                    raise AssertionError("%s exited (%s): %s" % (self.script, self.proc.wait(),
+                                                                 self.stderr.read().decode(errors="replace")))
+                self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, op, timeout=30, **kw):
+        """Sends the command op with kw; returns its value, or fails with its error."""
+        kw["op"] = op
+        self.proc.stdin.write((json.dumps(kw) + "\n").encode())
+        self.proc.stdin.flush()
+        a = self._answer(timeout)
+        if not a["ok"]:
+            raise AssertionError("%s %r: %s" % (op, kw, a["error"]))
+        return a["value"]
+
+    def close(self, timeout=15):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b'{"op":"quit"}\n')
+                self.proc.stdin.close()
+                self.proc.wait(timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
+            f.close()
 
 
 def run(argv, timeout=30, input=None):

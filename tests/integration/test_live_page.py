@@ -15,11 +15,8 @@ build tree's tests/live-page/)."""
 
 import json
 import os
-import select
 import shutil
-import subprocess
 import tempfile
-import time
 import unittest
 
 import harness
@@ -44,44 +41,12 @@ def missing():
     return None
 
 
-class Browser:
+class Browser(harness.NodeDriver):
     """browser.js: headless Chromium with a fresh profile, tabs by name."""
 
     def __init__(self):
         self.profile = tempfile.mkdtemp(prefix="mqttvote-chromium-")
-        self.stderr = open(os.path.join(self.profile, "browser.stderr"), "w+b")
-        self.proc = subprocess.Popen([NODE, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser.js"),
-                                      os.path.join(self.profile, "profile")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     cwd=self.profile, preexec_fn=harness._die_with_parent)
-        self.buf = b""
-        self._answer(60)  # "ready"
-
-    def _answer(self, timeout):
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("browser.js did not answer within %.0f s" % timeout)
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                data = os.read(self.proc.stdout.fileno(), 65536)
-                if not data:
-                    self.stderr.seek(0)
-                    raise AssertionError("browser.js exited (%s): %s"
-                                         % (self.proc.wait(), self.stderr.read().decode(errors="replace")))
-                self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, op, timeout=30, **kw):
-        kw["op"] = op
-        self.proc.stdin.write((json.dumps(kw) + "\n").encode())
-        self.proc.stdin.flush()
-        a = self._answer(timeout)
-        if not a["ok"]:
-            raise AssertionError("%s %r: %s" % (op, kw, a["error"]))
-        return a["value"]
+        super().__init__("browser.js", [os.path.join(self.profile, "profile")], cwd=self.profile, ready_timeout=60)
 
     def text(self, name):
         try:
@@ -98,16 +63,7 @@ class Browser:
             raise AssertionError("%s: %s\npage %s shows:\n%s" % (what, e, name, self.text(name)))
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b'{"op":"quit"}\n')
-                self.proc.stdin.close()
-                self.proc.wait(15)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
-            f.close()
+        super().close(15)
         shutil.rmtree(self.profile, ignore_errors=True)
 
 

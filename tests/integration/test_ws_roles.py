@@ -18,9 +18,7 @@ import json
 import os
 import re
 import secrets
-import select
 import shutil
-import subprocess
 import time
 import unittest
 
@@ -44,41 +42,12 @@ def missing():
     return None
 
 
-class WsClients:
+class WsClients(harness.NodeDriver):
     """wsclient.js: MQTT.js clients over WebSockets, by name."""
 
     def __init__(self, url):
         self.url = url
-        self.proc = subprocess.Popen([NODE, os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsclient.js")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     preexec_fn=harness._die_with_parent)
-        self.buf = b""
-        self._answer(30)  # "ready"
-
-    def _answer(self, timeout):
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("wsclient.js did not answer within %.0f s" % timeout)
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                data = os.read(self.proc.stdout.fileno(), 65536)
-                if not data:
-                    raise AssertionError("wsclient.js exited (%s): %s"
-                                         % (self.proc.wait(), self.proc.stderr.read().decode(errors="replace")))
-                self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, op, timeout=30, **kw):
-        kw["op"] = op
-        self.proc.stdin.write((json.dumps(kw) + "\n").encode())
-        self.proc.stdin.flush()
-        a = self._answer(timeout)
-        if not a["ok"]:
-            raise AssertionError("%s %r: %s" % (op, kw, a["error"]))
-        return a["value"]
+        super().__init__("wsclient.js")
 
     def connect(self, name, client_id):
         return self.cmd("connect", name=name, url=self.url, clientId=client_id)
@@ -90,17 +59,6 @@ class WsClients:
     def topics(self, name):
         return sorted({m["topic"] for m in self.cmd("messages", name=name)})
 
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b'{"op":"quit"}\n')
-                self.proc.stdin.close()
-                self.proc.wait(10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            f.close()
 
 
 class WebSocketsRoles(IntegrationCase):

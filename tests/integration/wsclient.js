@@ -15,7 +15,7 @@
 //   {"op":"messages","name":N}                     every message so far
 //   {"op":"quit"}
 'use strict';
-const readline = require('readline');
+const { serve } = require('./commandloop');
 const mqtt = require('mqtt');
 
 const clients = {};
@@ -86,25 +86,7 @@ const ops = {
 };
 
 async function main() {
-  const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-  out({ ok: true, value: 'ready' });
-  const rl = readline.createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    let c;
-    try {
-      c = JSON.parse(line);
-    } catch (e) {
-      out({ ok: false, error: 'not JSON: ' + line });
-      continue;
-    }
-    if (c.op === 'quit') break;
-    try {
-      if (!ops[c.op]) throw new Error('unknown op ' + c.op);
-      out({ ok: true, value: await ops[c.op](c) });
-    } catch (e) {
-      out({ ok: false, error: String(e && e.message || e) });
-    }
-  }
+  await serve(ops, 'ready');
   for (const name of Object.keys(clients)) clients[name].client.end(true);
   process.exit(0);
 }
