@@ -855,6 +855,34 @@ class IntegrationCase(unittest.TestCase):
         self.addCleanup(b.cleanup)
         return b
 
+    def security_dir(self):
+        """A directory (removed at cleanup) that the broker can read and
+        write, whoever it runs as."""
+        d = tempfile.mkdtemp(prefix="mqttvote-security-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        if os.geteuid() == 0:
+            pw = broker_user()
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        return d
+
+    def password_acl_files(self, passwords, acl_text):
+        """A mosquitto password file of passwords ((user, password) pairs,
+        through mosquitto_passwd) and an ACL file of acl_text, readable by
+        the broker, in a new security_dir: (password file, ACL file)."""
+        d = self.security_dir()
+        pwfile = os.path.join(d, "passwords")
+        for n, (user, password) in enumerate(passwords):
+            rc, out, err = run([shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"]
+                               + (["-c"] if n == 0 else []) + ["-b", pwfile, user, password])
+            self.assertEqual(rc, 0, err)
+        aclfile = os.path.join(d, "acl")
+        with open(aclfile, "w") as f:
+            f.write(acl_text)
+        for path in (pwfile, aclfile):
+            os.chmod(path, 0o644)
+        return pwfile, aclfile
+
     def start_tallier(self, broker, topics=(), extra=(), client_id=None, wait=True):
         t = Tallier(broker.tallier_port or broker.port, client_id or self.client_id(), topics=topics,
                     extra=extra)

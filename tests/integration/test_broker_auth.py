@@ -37,10 +37,6 @@ topic read other/#
 """
 
 
-def _passwd():
-    return shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
-
-
 def _dynsec_plugin():
     found = glob.glob("/usr/lib/*/mosquitto_dynamic_security.so")
     return found[0] if found else None
@@ -48,28 +44,8 @@ def _dynsec_plugin():
 
 class Refusals(IntegrationCase):
 
-    def security_dir(self):
-        """A directory the broker can read and write, whoever it runs as."""
-        d = tempfile.mkdtemp(prefix="mqttvote-auth-")
-        self.addCleanup(shutil.rmtree, d, True)
-        os.chmod(d, 0o755)
-        if os.geteuid() == 0:
-            pw = harness.broker_user()
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-        return d
-
     def password_broker(self):
-        d = self.security_dir()
-        pwfile = os.path.join(d, "passwords")
-        for n, (user, password) in enumerate(PASSWORDS):
-            rc, out, err = harness.run([_passwd()] + (["-c"] if n == 0 else [])
-                                       + ["-b", pwfile, user, password])
-            self.assertEqual(rc, 0, err)
-        aclfile = os.path.join(d, "acl")
-        with open(aclfile, "w") as f:
-            f.write(ACL)
-        for path in (pwfile, aclfile):
-            os.chmod(path, 0o644)
+        pwfile, aclfile = self.password_acl_files(PASSWORDS, ACL)
         return self.private_broker(security=["allow_anonymous false",
                                              "password_file " + pwfile,
                                              "acl_file " + aclfile])

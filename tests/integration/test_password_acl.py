@@ -15,8 +15,6 @@ shows that, so the README's warning about it stays true."""
 
 import os
 import re
-import shutil
-import tempfile
 import unittest
 
 import harness
@@ -52,28 +50,8 @@ def readme_advice():
 
 class PasswordAcl(IntegrationCase):
 
-    def security_dir(self):
-        """A directory the broker can read, whoever it runs as."""
-        d = tempfile.mkdtemp(prefix="mqttvote-pwacl-")
-        self.addCleanup(shutil.rmtree, d, True)
-        os.chmod(d, 0o755)
-        if os.geteuid() == 0:
-            pw = harness.broker_user()
-            os.chown(d, pw.pw_uid, pw.pw_gid)
-        return d
-
     def broker(self, acl_text, extra=()):
-        d = self.security_dir()
-        pwfile = os.path.join(d, "passwords")
-        for n, (user, password) in enumerate(PASSWORDS):
-            rc, out, err = harness.run([shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"]
-                                       + (["-c"] if n == 0 else []) + ["-b", pwfile, user, password])
-            self.assertEqual(rc, 0, err)
-        aclfile = os.path.join(d, "acl")
-        with open(aclfile, "w") as f:
-            f.write(acl_text)
-        for path in (pwfile, aclfile):
-            os.chmod(path, 0o644)
+        pwfile, aclfile = self.password_acl_files(PASSWORDS, acl_text)
         return self.private_broker(security=["allow_anonymous false", "password_file " + pwfile,
                                              "acl_file " + aclfile] + list(extra))
 
