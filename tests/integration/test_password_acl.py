@@ -1,17 +1,17 @@
-"""A broker with a password file, set up as the README's mosquitto.conf
-section advises (issue 19, item 3): the advice is read from the README
-itself (the paragraph on a `password_file` with `allow_anonymous false`),
+"""A broker with a password file, set up as the mosquitto.conf section of
+docs/deployment.md advises (issue 19, item 3): the advice is read from that
+document itself (the paragraph on a `password_file` with `allow_anonymous false`),
 and the files it names are the repository's. An account's ballot goes to
 vote/<poll>/by/<account>: `voter -u voter -P vpw -t vote/auth -m yes
 --confirm` must be counted (a receipt, exit 0), over MQTT 5 and 3.1.1,
 and the organiser's account must be answered.
 
-The README's old advice ("give the tallier's user `topic read vote/+` and
+The old advice ("give the tallier's user `topic read vote/+` and
 `topic write vote/+/result`", with mosquitto.acl for everyone else) fails
 this: the voter's ballot is refused by the broker (MQTT 5, exit 1) or
 dropped without a word (3.1.1, exit 4 with --confirm), and even a voter
 allowed to publish there is never read by the tallier. The last test
-shows that, so the README's warning about it stays true."""
+shows that, so the document's warning about it stays true."""
 
 import os
 import re
@@ -37,15 +37,15 @@ topic write vote/+/by/voter
 
 
 def readme_advice():
-    """The README's paragraph on a password file, in the mosquitto.conf
-    section, as one line of text."""
-    with open(os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "README.md"), encoding="utf-8") as f:
+    """The paragraph on a password file, in the mosquitto.conf section of
+    docs/deployment.md (the README's until issue 20), as one line of text."""
+    with open(os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "docs", "deployment.md"), encoding="utf-8") as f:
         text = f.read()
     section = text.split("\n## mosquitto.conf\n", 1)[1].split("\n## ", 1)[0]
     for para in section.split("\n\n"):
         if "`password_file` and `allow_anonymous false` instead" in para:
             return " ".join(para.split())
-    raise AssertionError("README: no paragraph on a password_file in the mosquitto.conf section")
+    raise AssertionError("docs/deployment.md: no paragraph on a password_file in the mosquitto.conf section")
 
 
 class PasswordAcl(IntegrationCase):
@@ -65,7 +65,7 @@ class PasswordAcl(IntegrationCase):
 
     def test_an_account_is_counted_with_the_readme_advice(self):
         advice = readme_advice()
-        # what the README advises: the shipped ACL, and the user name as client id
+        # what docs/deployment.md advises: the shipped ACL, and the user name as client id
         self.assertIn("`acl_file mosquitto-secure.acl`", advice)
         self.assertIn("`use_username_as_clientid true`", advice)
         with open(os.path.join(os.environ["MQTTVOTE_SOURCE_DIR"], "mosquitto-secure.acl")) as f:
