@@ -2,7 +2,7 @@
 // the broker's address (the host that served the page: mosquitto's WebSockets listener
 // serves both the files and MQTT), the poll named in the address (#poll1), a connection
 // through MQTT.js (web/vendor/mqtt.min.js, copied there by scripts/setup.sh) that comes
-// back by itself, and the JSON of the topics (README: "Topics and formats", "Polls").
+// back by itself, and the JSON of the topics (docs/contract.md: "Topics and formats", "Polls").
 // A classic script (mosquitto's http_dir sends no Content-Type: no ES modules).
 /* global mqtt */
 var MV = (function () {
@@ -67,7 +67,7 @@ var MV = (function () {
 
   // obj's own property key, or undefined: a poll or choice name read from a message may
   // be "__proto__", "constructor" or "toString", which a plain obj[key] finds on
-  // Object.prototype (README: "Live results and voting from a phone").
+  // Object.prototype (docs/web.md).
   function own(obj, key) {
     var has = obj && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, key);
     return has ? obj[key] : undefined;

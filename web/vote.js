@@ -4,7 +4,7 @@
 // `voter` program -- {"poll","voter","choice","id":32 hex,"ts":ms} on vote/<poll>, QoS 1
 // -- asking for a receipt with the MQTT 5 Response Topic vote/<poll>/receipt/<client id>
 // (which the ACL lets only this client read) and a Correlation Data; it shows the
-// tallier's receipt (README: "Receipts (public contract)").
+// tallier's receipt (docs/contract.md: "Receipts (public contract)").
 /* global MV */
 (function () {
   'use strict';

@@ -164,7 +164,7 @@ class Durable(IntegrationCase):
         rc, err = self.refused(["--db", db])
         self.assertEqual(rc, 1, err)
         # (it used to add "(<db>.lock is locked)"; since commit 9a3b387 the
-        # lock is on the database file itself -- README: "it holds a lock on
+        # lock is on the database file itself -- docs/tallier.md: "it holds a lock on
         # the file")
         self.assertEqual(err, "tallier: %s is in use by another tallier\n" % db)
         # the same file by another name: refused too

@@ -1,5 +1,5 @@
 """Voter and choice names and questions under the Unicode rules of
-common/textrule.c (README, "Topics and formats"): no invisible or format
+common/textrule.c (docs/contract.md, "Text rules"): no invisible or format
 character outside an emoji sequence, NFC (a composed and a decomposed "é"
 are one name), and no new choice confusable with one of the same poll.
 The voter and pollctl refuse bad text as a usage error before they

@@ -64,7 +64,7 @@ class TlsVoterTest(SecureCase):
 
     def test_voter_connects_over_tls_with_its_account_with_and_without_the_connect_wrapper(self):
         # MQTT 3.1.1: the broker acknowledges (its ACL may drop the ballot, silently:
-        # see the README), so exit 0 shows TLS and the account were accepted
+        # see docs/deployment.md), so exit 0 shows TLS and the account were accepted
         for env in ({}, {"MQTTVOTE_NO_CONNWRAP": "1"}):
             rc, out, err = self.voter(self.b, ["-V", "mqttv311", "-t", "vote/" + self.poll_name(), "-m", "yes",
                                                "--voter", "alice"], env=env)

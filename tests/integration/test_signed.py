@@ -1,4 +1,4 @@
-"""Signed ballots (README "Signed ballots"): `voter --keygen` writes a
+"""Signed ballots (docs/security.md, "Signed ballots"): `voter --keygen` writes a
 0600 key and prints the public line; `voter --sign-key` signs; a tallier
 with `--roll` counts only ballots signed by a voter on its roll and refuses
 the rest with their exact reasons (in the receipt, `voter --confirm` exit
@@ -32,7 +32,7 @@ NO_INSTANCE_VOTER = ("voter: cannot sign a ballot for %s: the tallier publishes 
                      "know %s yet: signed ballots count only on a poll that exists, the organiser opens it "
                      "with pollctl): ballot not sent\n")
 
-# Signs ballots as the README specifies, with Python's cryptography: reads
+# Signs ballots as docs/contract.md ("The signed bytes") specifies, with Python's cryptography: reads
 # {"seed": hex, "ballots": [{poll, voter, choice, id, ts}], "instance": hex}
 # on stdin, writes {"public": base64, "signed": [ballot with "sig"]} on
 # stdout; or, given {"verify": [{public, ballot, instance}]}, writes the list
@@ -389,7 +389,7 @@ class SignedBallots(SignedCase):
     def test_a_ballot_signed_over_decomposed_text_counts_in_nfc(self):
         # a client that signs and sends "Rene\u0301" and "cafe\u0301" (NFD): the
         # signature covers the bytes sent, the tallier counts the NFC forms,
-        # and the roll's "Ren\u00e9" (NFC) is that voter (README, "Signed ballots")
+        # and the roll's "Ren\u00e9" (NFC) is that voter (docs/contract.md, "The signed bytes")
         seed = os.urandom(32).hex()
         self.publics["Ren\u00e9"] = self.run_python_signer({"seed": seed, "ballots": [], "instance": ""})["public"]
         t = self.start_signed_tallier(["Ren\u00e9"], choices="caf\u00e9,th\u00e9")

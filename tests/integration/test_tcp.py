@@ -1,7 +1,7 @@
 """The direct TCP mode: tallier --listen (with or without --no-mqtt) and
 voter --tcp, driven with the real binaries and raw sockets.
 
-The protocol, as README's "Direct TCP mode" section states it:
+The protocol, as the "Direct TCP mode" section of docs/contract.md states it:
 newline-delimited JSON over one connection, "\\r\\n" accepted, empty lines
 ignored. A ballot line (a ballot JSON with "poll") gets one
 receipt {"id","poll","status","reason","counts"}; {"get":"result","poll":P}
