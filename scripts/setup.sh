@@ -14,8 +14,9 @@ packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-
 # unless a node and an npm are already on PATH (another install, such as NodeSource's).
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 # What only the tests need, which the demo never uses: Debian's chromium for the browser tests
-# (driven by playwright-core, which npm ci installs below).
-[ "${MQTTVOTE_TEST_PACKAGES:-0}" = 1 ] && packages+=(chromium)
+# (driven by playwright-core, which npm ci installs below), and groff (Debian's groff-base, what
+# man(1) renders with) for the man pages' test.
+[ "${MQTTVOTE_TEST_PACKAGES:-0}" = 1 ] && packages+=(chromium groff-base)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
