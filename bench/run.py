@@ -20,7 +20,7 @@ bench/loadgen (Paho MQTTAsync, N connections, QoS 1) and measures:
     receipt), against `loadgen --respond`, a responder that answers every
     ballot with a fixed receipt without reading it;
  3. memory per voter (a store of 1,000,000 voters written directly with
-    sqlite3, schema of common/store.c) and the restart time with it,
+    sqlite3, schema of tallier/store.c) and the restart time with it,
     against the sqlite3 shell reading the same rows to /dev/null;
  4. voter CLI wall time per ballot against mosquitto_pub -q 1, MQTT 5 and
     3.1.1 (--only cli);
@@ -741,7 +741,7 @@ def manypolls_latency(tools, workdir, cfg):
 # --------------------------------------------------------------------------
 # 3. Memory per voter, restart time
 
-# Exactly common/store.c's schema (and PRAGMA user_version = 3).
+# Exactly tallier/store.c's schema (and PRAGMA user_version = 3).
 STORE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS polls ( poll TEXT PRIMARY KEY, rejected INTEGER NOT NULL DEFAULT 0,
  updated_ms INTEGER NOT NULL) WITHOUT ROWID;

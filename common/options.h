@@ -86,7 +86,7 @@ struct client_opts {
 	int64_t closes_ms;       /* --closes: ms since the epoch, 0 when not given: by hand only */
 	bool after_close;        /* --results live|after-close: default live */
 	bool open_opts_given;    /* one of open's options was given */
-	/* signed ballots (README "Signed ballots") */
+	/* signed ballots (docs/security.md, "Signed ballots") */
 	const char *keygen;      /* voter --keygen FILE: write a new key, print the public line, exit */
 	const char *sign_key;    /* voter --sign-key FILE: sign the ballot with this private key */
 	const char *roll;        /* tallier --roll FILE: count only ballots signed by a voter on it */

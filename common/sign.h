@@ -53,7 +53,7 @@ void sign_pub_free(struct sign_pub *p);
 bool sign_instance_valid(const char *s);
 
 /* sign_message: the canonical bytes that b's signature covers for the poll
- * instance instance (see the README, "Signed ballots"): SIGN_DOMAIN, a
+ * instance instance (see docs/contract.md, "The signed bytes"): SIGN_DOMAIN, a
  * NUL, then for poll, instance, voter, choice, id and ts in that order
  * "<byte length>:<bytes>," (ts in decimal). Writes them into buf (size
  * bytes, SIGN_MSG_MAX is enough) and returns their length, or -1 with the

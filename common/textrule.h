@@ -10,7 +10,7 @@
 /* Room enough for any reason these rules give (two names quoted). */
 #define TEXTRULE_WHY_MAX 192
 
-/* The refusals of these rules, each spelt here once (the README's "Topics
+/* The refusals of these rules, each spelt here once (docs/contract.md's "Topics
  * and formats" quotes them). The callers put their own words before them:
  * "invalid field 'choice': contains an invisible or format character U+200B". */
 #define TEXTRULE_INVISIBLE "contains an invisible or format character U+%04X"

@@ -498,7 +498,7 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 			 "poll's choices with pollctl open", c->max_choices);
 		return -1;
 	}
-	/* a new choice may not look like one the poll has (README, "Topics and formats") */
+	/* a new choice may not look like one the poll has (docs/contract.md, "Topics and formats") */
 	if (found >= 0 && !tally_poll_has_choice(c->tally, (size_t)found, b->choice)) {
 		if (tally_poll_confusable(c->tally, (size_t)found, b->choice, &like, why, sizeof(why)) != 0) {
 			snprintf(reason, size, "cannot compare the choice with this poll's: %s", why);

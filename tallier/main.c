@@ -20,7 +20,7 @@
 #define DISCONNECT_MS 2000
 
 /* main.c only wires the parts together: the core, the one event loop on
- * this thread, and the transports around them (see the README's layout). */
+ * this thread, and the transports around them (see docs/design.md, "Layout"). */
 
 static struct loop *signal_loop; /* atomic: set before the handlers are installed, NULL once freed */
 

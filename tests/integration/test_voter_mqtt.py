@@ -1,5 +1,5 @@
 """voter's MQTT exchange on Eclipse Paho C: the connect wrapper
-(voter/connwrap.c) engaged and disabled, the broker's refusals (a
+(mqtt/connwrap.c) engaged and disabled, the broker's refusals (a
 publication denied by an ACL: MQTT 5 PUBACK 0x87; a connection refused),
 the MQTT 5 "no matching subscribers" warning, the environment Paho
 would read (http_proxy), and a ballot sent whose answer never comes (the

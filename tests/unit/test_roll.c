@@ -181,7 +181,7 @@ static void roll_load_should_refuse_a_file_larger_than_its_bound(void **state)
 	assert_string_equal(err, want);
 }
 
-/* roll_load_should_hold_100000_voters: a roll the size the README
+/* roll_load_should_hold_100000_voters: a roll the size docs/security.md
  * promises, each voter found and told apart from names not on it. */
 static void roll_load_should_hold_100000_voters(void **state)
 {

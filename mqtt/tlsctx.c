@@ -6,7 +6,7 @@
  * callback), and hands ssl_error_cb only OpenSSL's error queue, which
  * says "certificate verify failed" but not why (expired, unknown CA).
  * So this file defines SSL_CTX_new in the program: the dynamic linker
- * hands Paho's call to it first (as voter/connwrap.c does for connect),
+ * hands Paho's call to it first (as mqtt/connwrap.c does for connect),
  * and it calls OpenSSL's own (dlsym RTLD_NEXT), then, when armed, sets on
  * the new context the oldest TLS version (mosquitto_pub's meaning of
  * --tls-version), the expected host name or IP address (so that OpenSSL

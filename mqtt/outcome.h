@@ -1,4 +1,4 @@
-/* outcome.h -- what the voter asks a transport (MQTT or TCP) to deliver, and what became of it */
+/* outcome.h -- what voter or pollctl asks a transport (MQTT or TCP) to deliver, and what became of it */
 #ifndef MQTTVOTE_OUTCOME_H
 #define MQTTVOTE_OUTCOME_H
 
