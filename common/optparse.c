@@ -196,6 +196,11 @@ enum opts_result optparse(const struct optpart *parts, size_t nparts, int argc, 
 		if (apply(&f, optarg, err, errlen) != 0)
 			return OPTS_ERROR;
 	}
-	*first_arg = optind;
+	if (!first_arg && optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return OPTS_ERROR;
+	}
+	if (first_arg)
+		*first_arg = optind;
 	return OPTS_RUN;
 }

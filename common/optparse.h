@@ -55,7 +55,8 @@ struct optpart {
  * parts[0..nparts) (and --help, --version, which every program takes),
  * storing each value into its part; stops at the first argument that is
  * not an option (GNU getopt_long: options may follow arguments, which are
- * moved to the end), whose index goes to *first_arg. Messages name the
+ * moved to the end), whose index goes to *first_arg (first_arg NULL:
+ * the program takes no argument, and one is "unexpected argument 'X'"). Messages name the
  * option as written: "unknown option '-x'", "option '--db' needs a
  * value", "option '--tcp' takes no value". Returns OPTS_RUN, OPTS_HELP,
  * OPTS_VERSION or OPTS_ERROR with err set. Can run again (resets

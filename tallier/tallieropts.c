@@ -103,7 +103,6 @@ enum opts_result tallier_opts_parse(struct tallier_opts *o, int argc, char **arg
 		{ tallier_optdefs, sizeof(tallier_optdefs) / sizeof(tallier_optdefs[0]), o },
 	};
 	enum opts_result r;
-	int first;
 
 	memset(o, 0, sizeof(*o));
 	conn_opts_init(&o->conn, OPTS_TALLIER_PORT);
@@ -116,12 +115,6 @@ enum opts_result tallier_opts_parse(struct tallier_opts *o, int argc, char **arg
 	o->max_polls = 1000;
 	o->max_choices = 64;
 	o->max_skew = 5;
-	r = optparse(parts, 2, argc, argv, &first, err, errlen);
-	if (r != OPTS_RUN)
-		return r;
-	if (first < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[first]);
-		return OPTS_ERROR;
-	}
-	return check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+	r = optparse(parts, 2, argc, argv, NULL, err, errlen);
+	return r != OPTS_RUN ? r : check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
 }

@@ -116,18 +116,11 @@ enum opts_result voter_opts_parse(struct voter_opts *o, int argc, char **argv, c
 		{ voter_optdefs, sizeof(voter_optdefs) / sizeof(voter_optdefs[0]), o },
 	};
 	enum opts_result r;
-	int first;
 
 	memset(o, 0, sizeof(*o));
 	conn_opts_init(&o->conn, OPTS_VOTER_PORT);
 	o->qos = 1;
 	o->timeout = 10;
-	r = optparse(parts, 2, argc, argv, &first, err, errlen);
-	if (r != OPTS_RUN)
-		return r;
-	if (first < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[first]);
-		return OPTS_ERROR;
-	}
-	return check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+	r = optparse(parts, 2, argc, argv, NULL, err, errlen);
+	return r != OPTS_RUN ? r : check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
 }
