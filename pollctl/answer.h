@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "options.h"
+#include "pollctlopts.h"
 
 enum answer_kind {
 	ANSWER_DONE = 0,     /* ok: printed (unless quiet) */

@@ -10,7 +10,7 @@
 #include "polldef.h"
 #include "roll.h"
 
-char *command_json(const struct client_opts *o, const char *reply, char *err, size_t errlen)
+char *command_json(const struct pollctl_opts *o, const char *reply, char *err, size_t errlen)
 {
 	static const enum polldef_cmd_kind kinds[] = {
 		[OPTS_CMD_OPEN] = POLLDEF_CMD_OPEN,

@@ -7,7 +7,7 @@
 #include "ballot.h"
 #include "command.h"
 #include "ctlsend.h"
-#include "options.h"
+#include "pollctlopts.h"
 #include "outcome.h"
 #include "polldef.h"
 #include "tlsctx.h"
@@ -108,7 +108,7 @@ static int reply_topic(const char *client_id, char *buf, size_t size, char *err,
 }
 
 /* report: the answer or the failure in words; returns the exit status. */
-static int report(const struct client_opts *o, enum outcome res, const struct ctlsend_answer *a, const char *err)
+static int report(const struct pollctl_opts *o, enum outcome res, const struct ctlsend_answer *a, const char *err)
 {
 	char why[512];
 
@@ -140,7 +140,7 @@ static int report(const struct client_opts *o, enum outcome res, const struct ct
 
 int main(int argc, char **argv)
 {
-	struct client_opts o;
+	struct pollctl_opts o;
 	struct ctlsend_answer answer = { 0 };
 	char err[512], rid[BALLOT_ID_HEX + 1], own_id[32], topic[TOPIC_MAX];
 	const char *client_id;
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (opts_parse(&o, OPTS_POLLCTL, argc, argv, err, sizeof(err))) {
+	switch (pollctl_opts_parse(&o, argc, argv, err, sizeof(err))) {
 	case OPTS_HELP:
 		usage(stdout);
 		rc = EXIT_DONE;
@@ -170,18 +170,18 @@ int main(int argc, char **argv)
 	}
 	/* unique per run, unguessable (64 random bits), within MQTT 3.1.1's 23 characters */
 	snprintf(own_id, sizeof(own_id), "pollctl-%.16s", rid);
-	client_id = o.client_id ? o.client_id : o.username ? o.username : own_id;
+	client_id = o.conn.client_id ? o.conn.client_id : o.conn.username ? o.conn.username : own_id;
 	if (reply_topic(client_id, topic, sizeof(topic), err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	json = command_json(&o, o.mqtt_version == 5 ? NULL : topic, err, sizeof(err));
+	json = command_json(&o, o.conn.mqtt_version == 5 ? NULL : topic, err, sizeof(err));
 	if (!json) {
 		fprintf(stderr, "pollctl: %s\n", err);
 		goto out;
 	}
-	if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+	if (tlsopts_on(&o.conn.tls) && tlsctx_check_files(&o.conn.tls, err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\n", err);
 		goto out;
 	}
@@ -192,6 +192,6 @@ int main(int argc, char **argv)
 out:
 	free(answer.payload);
 	free(json);
-	opts_free(&o);
+	pollctl_opts_free(&o);
 	return rc;
 }

@@ -74,7 +74,7 @@ static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 	return 0;
 }
 
-int audit_export(const struct client_opts *o)
+int audit_export(const struct tallier_opts *o)
 {
 	struct exporter x = { o->json, 0 };
 	struct store *s;
@@ -172,7 +172,7 @@ static int recount_one(void *ctx, const char *poll, const char *choice, uint64_t
 	return 0;
 }
 
-int audit_recount(const struct client_opts *o)
+int audit_recount(const struct tallier_opts *o)
 {
 	struct tally_config cfg = { (const char *const *)o->choices, o->nchoices, o->revote };
 	struct polls *polls = polls_new();

@@ -134,7 +134,7 @@ static void wake_loop(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct client_opts o;
+	struct tallier_opts o;
 	struct core *core = NULL;
 	struct loop *loop = NULL;
 	struct tcpserver *server = NULL;
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	char err[512], client_id[CORE_CLIENT_ID_SIZE];
 	int rc = 1;
 
-	switch (opts_parse(&o, OPTS_TALLIER, argc, argv, err, sizeof(err))) {
+	switch (tallier_opts_parse(&o, argc, argv, err, sizeof(err))) {
 	case OPTS_HELP:
 		usage(stdout);
 		rc = 0;
@@ -212,14 +212,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!o.no_mqtt) {
-		struct mqttsession_config mc = { o.host, o.port, o.client_id, o.username, o.password,
-						 o.mqtt_version, o.topics, o.ntopics, o.quiet, &o.tls };
+		struct mqttsession_config mc = { o.conn.host, o.conn.port, o.conn.client_id, o.conn.username, o.conn.password,
+						 o.conn.mqtt_version, o.topics, o.ntopics, o.quiet, &o.conn.tls };
 
-		if (tlsopts_on(&o.tls) && tlsctx_check_files(&o.tls, err, sizeof(err)) != 0) {
+		if (tlsopts_on(&o.conn.tls) && tlsctx_check_files(&o.conn.tls, err, sizeof(err)) != 0) {
 			log_line("%s", err);
 			goto out;
 		}
-		if (!o.client_id) {
+		if (!o.conn.client_id) {
 			if (core_client_id(core, client_id, sizeof(client_id), err, sizeof(err)) != 0) {
 				log_line("%s", err);
 				goto out;
@@ -247,6 +247,6 @@ out:
 	roll_free(roll); /* after the core, which borrows it */
 	__atomic_store_n(&signal_loop, NULL, __ATOMIC_RELEASE);
 	loop_free(loop);
-	opts_free(&o);
+	tallier_opts_free(&o);
 	return rc;
 }

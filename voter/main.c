@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "ballot.h"
-#include "options.h"
+#include "voteropts.h"
 #include "mqttsend.h"
 #include "receipt.h"
 #include "outcome.h"
@@ -139,7 +139,7 @@ static int default_voter(char *buf, size_t size)
  * A duplicate with a reason is a ballot that did not become the voter's
  * counted one (another ballot of theirs counts); without one it is this
  * very ballot again, already counted. */
-static int report_receipt(const struct client_opts *o, const struct ballot *b, const struct receipt *r)
+static int report_receipt(const struct voter_opts *o, const struct ballot *b, const struct receipt *r)
 {
 	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16];
 
@@ -161,11 +161,11 @@ static int report_receipt(const struct client_opts *o, const struct ballot *b, c
 
 /* tls_files_usable: with TLS, checks its files before any connection
  * (tlsctx_check_files). Returns 0, or -1 said. */
-static int tls_files_usable(const struct client_opts *o)
+static int tls_files_usable(const struct voter_opts *o)
 {
 	char err[512];
 
-	if (tlsopts_on(&o->tls) && tlsctx_check_files(&o->tls, err, sizeof(err)) != 0) {
+	if (tlsopts_on(&o->conn.tls) && tlsctx_check_files(&o->conn.tls, err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		return -1;
 	}
@@ -173,12 +173,12 @@ static int tls_files_usable(const struct client_opts *o)
 }
 
 /* show_info: voter --info: the poll's information on stdout. Returns the exit status. */
-static int show_info(const struct client_opts *o, const char *client_id)
+static int show_info(const struct voter_opts *o, const char *client_id)
 {
-	struct send_req req = { .host = o->host, .port = o->port,
-				.client_id = o->client_id ? o->client_id : o->username ? o->username : client_id,
-				.username = o->username, .password = o->password, .mqtt_version = o->mqtt_version,
-				.timeout = o->timeout, .debug = o->debug, .tls = &o->tls };
+	struct send_req req = { .host = o->conn.host, .port = o->conn.port,
+				.client_id = o->conn.client_id ? o->conn.client_id : o->conn.username ? o->conn.username : client_id,
+				.username = o->conn.username, .password = o->conn.password, .mqtt_version = o->conn.mqtt_version,
+				.timeout = o->timeout, .debug = o->debug, .tls = &o->conn.tls };
 	char err[512], topic[TOPIC_MAX], text[POLLINFO_TEXT_MAX];
 	struct polldef info;
 	int found;
@@ -203,7 +203,7 @@ static int show_info(const struct client_opts *o, const char *client_id)
 
 /* keygen: --keygen: writes the key, prints the public line of voter.
  * Returns the exit status. */
-static int keygen(const struct client_opts *o, const char *voter)
+static int keygen(const struct voter_opts *o, const char *voter)
 {
 	char pub[SIGN_KEY_B64 + 1], err[512];
 
@@ -259,7 +259,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct client_opts o;
+	struct voter_opts o;
 	struct ballot b = { 0 };
 	struct send_req req = { 0 };
 	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX],
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (opts_parse(&o, OPTS_VOTER, argc, argv, err, sizeof(err))) {
+	switch (voter_opts_parse(&o, argc, argv, err, sizeof(err))) {
 	case OPTS_HELP:
 		usage(stdout);
 		rc = EXIT_ACCEPTED;
@@ -300,11 +300,11 @@ int main(int argc, char **argv)
 	snprintf(b.choice, sizeof(b.choice), "%s", o.message ? o.message : ""); /* none with --keygen */
 	if (o.voter) {
 		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
-	} else if (o.username && !o.tcp) {
+	} else if (o.conn.username && !o.tcp) {
 		/* an account votes under its own name (the tallier checks it) */
-		if (ballot_text_norm(o.username, b.voter, NULL, 0) != 0) {
+		if (ballot_text_norm(o.conn.username, b.voter, NULL, 0) != 0) {
 			fprintf(stderr, "voter: user name '%s' cannot be a voter name: give one with --voter\n",
-				o.username);
+				o.conn.username);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -335,11 +335,11 @@ int main(int argc, char **argv)
 	 * 23 characters; an account's client id is its user name, as
 	 * mosquitto-secure.conf makes it (use_username_as_clientid) */
 	snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
-	req.client_id = o.client_id ? o.client_id : o.username ? o.username : client_id;
+	req.client_id = o.conn.client_id ? o.conn.client_id : o.conn.username ? o.conn.username : client_id;
 	/* an account's ballot goes to vote/<poll>/by/<account>, which only
 	 * that account may publish to (mosquitto-secure.acl) */
-	snprintf(topic, sizeof(topic), "%s", o.topics[0]);
-	if (o.username && !o.tcp && topic_account_ballot(b.poll, o.username, topic, sizeof(topic), err, sizeof(err)) != 0) {
+	snprintf(topic, sizeof(topic), "%s", o.topic);
+	if (o.conn.username && !o.tcp && topic_account_ballot(b.poll, o.conn.username, topic, sizeof(topic), err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -361,11 +361,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	req.host = o.host;
-	req.port = o.port;
-	req.username = o.username;
-	req.password = o.password;
-	req.mqtt_version = o.mqtt_version;
+	req.host = o.conn.host;
+	req.port = o.conn.port;
+	req.username = o.conn.username;
+	req.password = o.conn.password;
+	req.mqtt_version = o.conn.mqtt_version;
 	req.topic = topic;
 	req.payload = json;
 	req.len = json ? strlen(json) : 0;
@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 	snprintf(info_topic, sizeof(info_topic), TOPIC_PREFIX "%s/info", b.poll);
 	req.info_topic = o.tcp ? NULL : info_topic;
 	req.choice = b.choice;
-	req.tls = &o.tls;
+	req.tls = &o.conn.tls;
 	if (tls_files_usable(&o) != 0)
 		goto out;
 
@@ -415,15 +415,14 @@ int main(int argc, char **argv)
 			req.topic);
 	if (!o.quiet && o.qos == 0)
 		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b.choice, b.poll,
-		       o.host, o.port, b.id);
+		       o.conn.host, o.conn.port, b.id);
 	else if (!o.quiet)
-		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b.choice, b.poll, o.host, o.port,
+		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b.choice, b.poll, o.conn.host, o.conn.port,
 		       b.id);
 	rc = EXIT_ACCEPTED;
 out:
 	free(json);
 	free(sg.json);
 	sign_key_free(sg.key);
-	opts_free(&o);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* test_options.c -- unit tests of options: voter, tallier and pollctl command lines, defaults, forms, errors */
+/* test_options.c -- unit tests of the options: voter, tallier and pollctl command lines, defaults, forms, errors */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,30 +11,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "pollctlopts.h"
+#include "tallieropts.h"
+#include "voteropts.h"
 #include "vtime.h"
 
 #define TEXT_RULE "must be 1 to 64 bytes of UTF-8 without control characters"
 #define POLL_RULE "poll name must be 1 to 64 characters from A-Z a-z 0-9 _ - ."
 #define MAX_ARGS 160
 
+/* The program whose command line a test parses (each has its structure:
+ * v, t or c below). */
+enum opts_prog { OPTS_VOTER, OPTS_TALLIER, OPTS_POLLCTL };
+
 /* A parse and what it needs: argv holds writable copies (getopt_long may
- * permute the array, and o points into the strings). */
+ * permute the array, and the options point into the strings). */
 struct parsed {
-	struct client_opts o;
+	struct voter_opts v;
+	struct tallier_opts t;
+	struct pollctl_opts c;
+	enum opts_prog prog;
 	enum opts_result rc;
 	char err[512];
 	char *argv[MAX_ARGS + 2];
 	int argc;
 };
 
-/* parse: runs opts_parse for prog on the NULL-terminated args (the
- * program name is added in front). */
+/* parse: runs prog's parser on the NULL-terminated args (the program
+ * name is added in front). */
 static void parse(struct parsed *p, enum opts_prog prog, const char *const *args)
 {
 	int i;
 
 	memset(p, 0, sizeof(*p));
+	p->prog = prog;
 	p->argv[p->argc++] = strdup(prog == OPTS_VOTER ? "voter" : prog == OPTS_TALLIER ? "tallier" : "pollctl");
 	for (i = 0; args[i]; i++) {
 		assert_true(p->argc < MAX_ARGS);
@@ -43,21 +53,31 @@ static void parse(struct parsed *p, enum opts_prog prog, const char *const *args
 	for (i = 0; i < p->argc; i++)
 		assert_non_null(p->argv[i]);
 	p->argv[p->argc] = NULL;
-	/* o is left with garbage: opts_parse must set every field */
-	memset(&p->o, 0xA5, sizeof(p->o));
-	p->o.choices = NULL;
-	p->o.nchoices = 0;
-	/* opts_parse uses getopt_long (and resets optind itself): start afresh */
+	/* the structures are left with garbage: the parsers must set every field */
+	memset(&p->v, 0xA5, sizeof(p->v));
+	memset(&p->t, 0xA5, sizeof(p->t));
+	memset(&p->c, 0xA5, sizeof(p->c));
+	p->t.choices = p->c.choices = NULL;
+	p->t.nchoices = p->c.nchoices = 0;
+	/* the parsers use getopt_long (and reset optind themselves): start afresh */
 	optind = 0;
-	p->rc = opts_parse(&p->o, prog, p->argc, p->argv, p->err, sizeof(p->err));
+	if (prog == OPTS_VOTER)
+		p->rc = voter_opts_parse(&p->v, p->argc, p->argv, p->err, sizeof(p->err));
+	else if (prog == OPTS_TALLIER)
+		p->rc = tallier_opts_parse(&p->t, p->argc, p->argv, p->err, sizeof(p->err));
+	else
+		p->rc = pollctl_opts_parse(&p->c, p->argc, p->argv, p->err, sizeof(p->err));
 }
 
-/* done: opts_free and the argv copies. */
+/* done: frees what the parser allocated, and the argv copies. */
 static void done(struct parsed *p)
 {
 	int i;
 
-	opts_free(&p->o);
+	if (p->prog == OPTS_TALLIER)
+		tallier_opts_free(&p->t);
+	if (p->prog == OPTS_POLLCTL)
+		pollctl_opts_free(&p->c);
 	for (i = 0; i < p->argc; i++)
 		free(p->argv[i]);
 }
@@ -75,27 +95,24 @@ static void opts_parse_should_give_the_voter_defaults(void **state)
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "-m", "yes"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.prog, OPTS_VOTER);
-	assert_string_equal(p.o.host, "localhost");
-	assert_int_equal(p.o.port, 1883);
-	assert_null(p.o.client_id);
-	assert_null(p.o.username);
-	assert_null(p.o.password);
-	assert_int_equal(p.o.mqtt_version, 5);
-	assert_false(p.o.debug);
-	assert_false(p.o.quiet);
-	assert_false(p.o.verbose);
-	assert_int_equal(p.o.ntopics, 1);
-	assert_string_equal(p.o.topics[0], "vote/p1");
-	assert_string_equal(p.o.message, "yes");
-	assert_null(p.o.voter);
-	assert_string_equal(p.o.poll, "p1");
-	assert_int_equal(p.o.qos, 1);
-	assert_true(p.o.timeout == 10.0);
-	assert_null(p.o.choices);
-	assert_int_equal(p.o.nchoices, 0);
-	assert_false(p.o.confirm);
-	assert_false(p.o.tcp);
+	assert_int_equal(p.prog, OPTS_VOTER);
+	assert_string_equal(p.v.conn.host, "localhost");
+	assert_int_equal(p.v.conn.port, 1883);
+	assert_null(p.v.conn.client_id);
+	assert_null(p.v.conn.username);
+	assert_null(p.v.conn.password);
+	assert_int_equal(p.v.conn.mqtt_version, 5);
+	assert_false(p.v.debug);
+	assert_false(p.v.quiet);
+	assert_non_null(p.v.topic);
+	assert_string_equal(p.v.topic, "vote/p1");
+	assert_string_equal(p.v.message, "yes");
+	assert_null(p.v.voter);
+	assert_string_equal(p.v.poll, "p1");
+	assert_int_equal(p.v.qos, 1);
+	assert_true(p.v.timeout == 10.0);
+	assert_false(p.v.confirm);
+	assert_false(p.v.tcp);
 	done(&p);
 }
 
@@ -106,35 +123,32 @@ static void opts_parse_should_give_the_tallier_defaults(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, NO_ARGS);
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.prog, OPTS_TALLIER);
-	assert_string_equal(p.o.host, "localhost");
-	assert_int_equal(p.o.port, 1884);
-	assert_null(p.o.client_id); /* the one kept in the database */
-	assert_null(p.o.username);
-	assert_null(p.o.password);
-	assert_int_equal(p.o.mqtt_version, 5);
-	assert_false(p.o.debug);
-	assert_false(p.o.quiet);
-	assert_false(p.o.verbose);
+	assert_int_equal(p.prog, OPTS_TALLIER);
+	assert_string_equal(p.t.conn.host, "localhost");
+	assert_int_equal(p.t.conn.port, 1884);
+	assert_null(p.t.conn.client_id); /* the one kept in the database */
+	assert_null(p.t.conn.username);
+	assert_null(p.t.conn.password);
+	assert_int_equal(p.t.conn.mqtt_version, 5);
+	assert_false(p.t.quiet);
+	assert_false(p.t.verbose);
 	/* no -t: ntopics 0, and the program subscribes to vote/+ */
-	assert_int_equal(p.o.ntopics, 0);
-	assert_null(p.o.message);
-	assert_null(p.o.voter);
-	assert_null(p.o.choices);
-	assert_int_equal(p.o.nchoices, 0);
-	assert_true(p.o.revote);
+	assert_int_equal(p.t.ntopics, 0);
+	assert_null(p.t.choices);
+	assert_int_equal(p.t.nchoices, 0);
+	assert_true(p.t.revote);
 	/* a forged ts ahead pins a vote for seconds, not minutes (issue 19: it was 300) */
-	assert_true(p.o.max_skew == 5);
-	assert_string_equal(p.o.db, "tally.db");
-	assert_false(p.o.sync_full);
-	assert_null(p.o.export_poll);
-	assert_false(p.o.json);
-	assert_false(p.o.format_given);
-	assert_false(p.o.recount);
-	assert_null(p.o.listen);
-	assert_false(p.o.no_mqtt);
-	assert_true(p.o.idle_timeout == 30.0);
-	assert_int_equal(p.o.max_clients, 1000);
+	assert_true(p.t.max_skew == 5);
+	assert_string_equal(p.t.db, "tally.db");
+	assert_false(p.t.sync_full);
+	assert_null(p.t.export_poll);
+	assert_false(p.t.json);
+	assert_false(p.t.format_given);
+	assert_false(p.t.recount);
+	assert_null(p.t.listen);
+	assert_false(p.t.no_mqtt);
+	assert_true(p.t.idle_timeout == 30.0);
+	assert_int_equal(p.t.max_clients, 1000);
 	done(&p);
 }
 
@@ -151,21 +165,21 @@ static void opts_parse_should_take_the_voter_long_options(void **state)
 		   "--message", "caf\xc3\xa9", "--qos", "2", "--debug", "--quiet", "--voter", "alice",
 		   "--timeout", "2.5"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.host, "broker.example");
-	assert_int_equal(p.o.port, 8883);
-	assert_string_equal(p.o.client_id, "cid-1");
-	assert_string_equal(p.o.username, "u");
-	assert_string_equal(p.o.password, "secret");
-	assert_int_equal(p.o.mqtt_version, 4);
-	assert_int_equal(p.o.ntopics, 1);
-	assert_string_equal(p.o.topics[0], "vote/budget.2026");
-	assert_string_equal(p.o.poll, "budget.2026");
-	assert_string_equal(p.o.message, "caf\xc3\xa9");
-	assert_int_equal(p.o.qos, 2);
-	assert_true(p.o.debug);
-	assert_true(p.o.quiet);
-	assert_string_equal(p.o.voter, "alice");
-	assert_true(p.o.timeout == 2.5);
+	assert_string_equal(p.v.conn.host, "broker.example");
+	assert_int_equal(p.v.conn.port, 8883);
+	assert_string_equal(p.v.conn.client_id, "cid-1");
+	assert_string_equal(p.v.conn.username, "u");
+	assert_string_equal(p.v.conn.password, "secret");
+	assert_int_equal(p.v.conn.mqtt_version, 4);
+	assert_non_null(p.v.topic);
+	assert_string_equal(p.v.topic, "vote/budget.2026");
+	assert_string_equal(p.v.poll, "budget.2026");
+	assert_string_equal(p.v.message, "caf\xc3\xa9");
+	assert_int_equal(p.v.qos, 2);
+	assert_true(p.v.debug);
+	assert_true(p.v.quiet);
+	assert_string_equal(p.v.voter, "alice");
+	assert_true(p.v.timeout == 2.5);
 	done(&p);
 }
 
@@ -178,16 +192,16 @@ static void opts_parse_should_take_the_voter_short_options(void **state)
 	      ARGS("-h", "10.0.0.1", "-p", "1", "-i", "me", "-u", "user", "-P", "pw", "-V", "311",
 		   "-t", "vote/p_1", "-m", "no", "-q", "0", "-d"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.host, "10.0.0.1");
-	assert_int_equal(p.o.port, 1);
-	assert_string_equal(p.o.client_id, "me");
-	assert_string_equal(p.o.username, "user");
-	assert_string_equal(p.o.password, "pw");
-	assert_int_equal(p.o.mqtt_version, 4);
-	assert_string_equal(p.o.poll, "p_1");
-	assert_string_equal(p.o.message, "no");
-	assert_int_equal(p.o.qos, 0);
-	assert_true(p.o.debug);
+	assert_string_equal(p.v.conn.host, "10.0.0.1");
+	assert_int_equal(p.v.conn.port, 1);
+	assert_string_equal(p.v.conn.client_id, "me");
+	assert_string_equal(p.v.conn.username, "user");
+	assert_string_equal(p.v.conn.password, "pw");
+	assert_int_equal(p.v.conn.mqtt_version, 4);
+	assert_string_equal(p.v.poll, "p_1");
+	assert_string_equal(p.v.message, "no");
+	assert_int_equal(p.v.qos, 0);
+	assert_true(p.v.debug);
 	done(&p);
 }
 
@@ -198,12 +212,12 @@ static void opts_parse_should_take_attached_values(void **state)
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS("--port=65535", "-tvote/p1", "-myes", "-dq2", "--timeout=0.5"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.port, 65535);
-	assert_string_equal(p.o.poll, "p1");
-	assert_string_equal(p.o.message, "yes");
-	assert_true(p.o.debug);
-	assert_int_equal(p.o.qos, 2);
-	assert_true(p.o.timeout == 0.5);
+	assert_int_equal(p.v.conn.port, 65535);
+	assert_string_equal(p.v.poll, "p1");
+	assert_string_equal(p.v.message, "yes");
+	assert_true(p.v.debug);
+	assert_int_equal(p.v.qos, 2);
+	assert_true(p.v.timeout == 0.5);
 	done(&p);
 }
 
@@ -217,24 +231,24 @@ static void opts_parse_should_take_the_tallier_options(void **state)
 		   "-t", "vote/+", "--topic", "vote/p1", "-t", "#", "-v", "--quiet", "--choices",
 		   "yes,no,caf\xc3\xa9", "--revote", "no"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.host, "broker");
-	assert_int_equal(p.o.port, 1884);
-	assert_string_equal(p.o.client_id, "t2");
-	assert_string_equal(p.o.username, "u");
-	assert_string_equal(p.o.password, "p");
-	assert_int_equal(p.o.mqtt_version, 5);
-	assert_int_equal(p.o.ntopics, 3);
-	assert_string_equal(p.o.topics[0], "vote/+");
-	assert_string_equal(p.o.topics[1], "vote/p1");
-	assert_string_equal(p.o.topics[2], "#");
-	assert_true(p.o.verbose);
-	assert_true(p.o.quiet);
-	assert_int_equal(p.o.nchoices, 3);
-	assert_non_null(p.o.choices);
-	assert_string_equal(p.o.choices[0], "yes");
-	assert_string_equal(p.o.choices[1], "no");
-	assert_string_equal(p.o.choices[2], "caf\xc3\xa9");
-	assert_false(p.o.revote);
+	assert_string_equal(p.t.conn.host, "broker");
+	assert_int_equal(p.t.conn.port, 1884);
+	assert_string_equal(p.t.conn.client_id, "t2");
+	assert_string_equal(p.t.conn.username, "u");
+	assert_string_equal(p.t.conn.password, "p");
+	assert_int_equal(p.t.conn.mqtt_version, 5);
+	assert_int_equal(p.t.ntopics, 3);
+	assert_string_equal(p.t.topics[0], "vote/+");
+	assert_string_equal(p.t.topics[1], "vote/p1");
+	assert_string_equal(p.t.topics[2], "#");
+	assert_true(p.t.verbose);
+	assert_true(p.t.quiet);
+	assert_int_equal(p.t.nchoices, 3);
+	assert_non_null(p.t.choices);
+	assert_string_equal(p.t.choices[0], "yes");
+	assert_string_equal(p.t.choices[1], "no");
+	assert_string_equal(p.t.choices[2], "caf\xc3\xa9");
+	assert_false(p.t.revote);
 	done(&p);
 }
 
@@ -245,8 +259,8 @@ static void opts_parse_should_take_revote_yes_and_verbose_long(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--revote", "no", "--revote", "yes", "--verbose"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.revote);
-	assert_true(p.o.verbose);
+	assert_true(p.t.revote);
+	assert_true(p.t.verbose);
 	done(&p);
 }
 
@@ -257,11 +271,11 @@ static void opts_parse_should_own_the_choices(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--choices", "red,green"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.nchoices, 2);
+	assert_int_equal(p.t.nchoices, 2);
 	/* the choices do not point into argv */
 	memset(p.argv[2], 'x', strlen(p.argv[2]));
-	assert_string_equal(p.o.choices[0], "red");
-	assert_string_equal(p.o.choices[1], "green");
+	assert_string_equal(p.t.choices[0], "red");
+	assert_string_equal(p.t.choices[1], "green");
 	done(&p);
 }
 
@@ -272,13 +286,13 @@ static void opts_parse_should_give_the_nfc_form_of_names_choices_and_question(vo
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "-m", "cafe\xcc\x81", "--voter", "Rene\xcc\x81"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.message, "caf\xc3\xa9");
-	assert_string_equal(p.o.voter, "Ren\xc3\xa9");
+	assert_string_equal(p.v.message, "caf\xc3\xa9");
+	assert_string_equal(p.v.voter, "Ren\xc3\xa9");
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "Caf\x65\xcc\x81?", "--choices", "the\xcc\x81,b"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.question, "Caf\xc3\xa9?");
-	assert_string_equal(p.o.choices[0], "th\xc3\xa9");
+	assert_string_equal(p.c.question, "Caf\xc3\xa9?");
+	assert_string_equal(p.c.choices[0], "th\xc3\xa9");
 	done(&p);
 }
 
@@ -289,8 +303,8 @@ static void opts_parse_should_let_a_later_choices_replace_an_earlier_one(void **
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b,c", "--choices", "d"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.nchoices, 1);
-	assert_string_equal(p.o.choices[0], "d");
+	assert_int_equal(p.t.nchoices, 1);
+	assert_string_equal(p.t.choices[0], "d");
 	done(&p);
 }
 
@@ -308,11 +322,11 @@ static void opts_parse_should_take_every_protocol_version_spelling(void **state)
 
 		parse(&p, OPTS_VOTER, ARGS("-t", "vote/p", "-m", "x", "-V", cases[i].arg));
 		assert_int_equal(p.rc, OPTS_RUN);
-		assert_int_equal(p.o.mqtt_version, cases[i].version);
+		assert_int_equal(p.v.conn.mqtt_version, cases[i].version);
 		done(&p);
 		parse(&p, OPTS_TALLIER, ARGS("--protocol-version", cases[i].arg));
 		assert_int_equal(p.rc, OPTS_RUN);
-		assert_int_equal(p.o.mqtt_version, cases[i].version);
+		assert_int_equal(p.t.conn.mqtt_version, cases[i].version);
 		done(&p);
 	}
 }
@@ -333,8 +347,8 @@ static void opts_parse_should_take_64_tallier_topics_and_refuse_65(void **state)
 	args[2 * OPTS_MAX_TOPICS] = NULL;
 	parse(&p, OPTS_TALLIER, args);
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.ntopics, OPTS_MAX_TOPICS);
-	assert_string_equal(p.o.topics[OPTS_MAX_TOPICS - 1], "vote/p63");
+	assert_int_equal(p.t.ntopics, OPTS_MAX_TOPICS);
+	assert_string_equal(p.t.topics[OPTS_MAX_TOPICS - 1], "vote/p63");
 	done(&p);
 	args[2 * OPTS_MAX_TOPICS] = "-t";
 	args[2 * OPTS_MAX_TOPICS + 2] = NULL;
@@ -353,15 +367,15 @@ static void opts_parse_should_take_the_store_options(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--db", "/var/lib/mqtt-vote/t.db", "--sync", "full"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.db, "/var/lib/mqtt-vote/t.db");
-	assert_true(p.o.sync_full);
-	assert_null(p.o.export_poll);
-	assert_false(p.o.recount);
+	assert_string_equal(p.t.db, "/var/lib/mqtt-vote/t.db");
+	assert_true(p.t.sync_full);
+	assert_null(p.t.export_poll);
+	assert_false(p.t.recount);
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--db=x.db", "--sync=full", "--sync", "normal"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.db, "x.db");
-	assert_false(p.o.sync_full);
+	assert_string_equal(p.t.db, "x.db");
+	assert_false(p.t.sync_full);
 	done(&p);
 }
 
@@ -372,24 +386,24 @@ static void opts_parse_should_take_export_with_each_format(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--export", "budget.2026"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.export_poll, "budget.2026");
-	assert_false(p.o.json);
-	assert_false(p.o.format_given);
-	assert_false(p.o.recount);
+	assert_string_equal(p.t.export_poll, "budget.2026");
+	assert_false(p.t.json);
+	assert_false(p.t.format_given);
+	assert_false(p.t.recount);
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--db", "t.db", "--export", "p1", "--format", "json"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.db, "t.db");
-	assert_string_equal(p.o.export_poll, "p1");
-	assert_true(p.o.json);
-	assert_true(p.o.format_given);
+	assert_string_equal(p.t.db, "t.db");
+	assert_string_equal(p.t.export_poll, "p1");
+	assert_true(p.t.json);
+	assert_true(p.t.format_given);
 	done(&p);
 	/* --format may come first; the last one counts */
 	parse(&p, OPTS_TALLIER, ARGS("--format=json", "--format", "csv", "--export=p_1"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.export_poll, "p_1");
-	assert_false(p.o.json);
-	assert_true(p.o.format_given);
+	assert_string_equal(p.t.export_poll, "p_1");
+	assert_false(p.t.json);
+	assert_true(p.t.format_given);
 	done(&p);
 }
 
@@ -400,10 +414,10 @@ static void opts_parse_should_take_recount(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("--recount", "--db", "old.db", "--choices", "yes,no"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.recount);
-	assert_null(p.o.export_poll);
-	assert_string_equal(p.o.db, "old.db");
-	assert_int_equal(p.o.nchoices, 2);
+	assert_true(p.t.recount);
+	assert_null(p.t.export_poll);
+	assert_string_equal(p.t.db, "old.db");
+	assert_int_equal(p.t.nchoices, 2);
 	done(&p);
 }
 
@@ -415,23 +429,23 @@ static void opts_parse_should_take_the_tcp_server_options(void **state)
 	parse(&p, OPTS_TALLIER, ARGS("--listen", "127.0.0.1:7000", "--no-mqtt", "--idle-timeout", "2.5",
 				     "--max-clients", "100000"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.listen, "127.0.0.1:7000");
-	assert_true(p.o.no_mqtt);
-	assert_true(p.o.idle_timeout == 2.5);
-	assert_int_equal(p.o.max_clients, 100000);
+	assert_string_equal(p.t.listen, "127.0.0.1:7000");
+	assert_true(p.t.no_mqtt);
+	assert_true(p.t.idle_timeout == 2.5);
+	assert_int_equal(p.t.max_clients, 100000);
 	done(&p);
 	/* --listen alone keeps MQTT; the limits at their other ends */
 	parse(&p, OPTS_TALLIER, ARGS("--listen=7000", "--idle-timeout=86400", "--max-clients=1"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.listen, "7000");
-	assert_false(p.o.no_mqtt);
-	assert_true(p.o.idle_timeout == 86400.0);
-	assert_int_equal(p.o.max_clients, 1);
+	assert_string_equal(p.t.listen, "7000");
+	assert_false(p.t.no_mqtt);
+	assert_true(p.t.idle_timeout == 86400.0);
+	assert_int_equal(p.t.max_clients, 1);
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--listen", "[::1]:7000", "--idle-timeout", "0.001"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.listen, "[::1]:7000");
-	assert_true(p.o.idle_timeout == 0.001);
+	assert_string_equal(p.t.listen, "[::1]:7000");
+	assert_true(p.t.idle_timeout == 0.001);
 	done(&p);
 }
 
@@ -442,15 +456,15 @@ static void opts_parse_should_take_the_voter_confirm_and_tcp_options(void **stat
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--confirm"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.confirm);
-	assert_false(p.o.tcp);
+	assert_true(p.v.confirm);
+	assert_false(p.v.tcp);
 	done(&p);
 	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--tcp", "-p", "7000", "--confirm"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.tcp);
-	assert_true(p.o.confirm);
-	assert_int_equal(p.o.port, 7000);
-	assert_string_equal(p.o.poll, "p1");
+	assert_true(p.v.tcp);
+	assert_true(p.v.confirm);
+	assert_int_equal(p.v.conn.port, 7000);
+	assert_string_equal(p.v.poll, "p1");
 	done(&p);
 }
 
@@ -463,22 +477,22 @@ static void opts_parse_should_take_the_signing_options(void **state)
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS(VB_ARGS, "--sign-key", "k.pem"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.sign_key, "k.pem");
-	assert_null(p.o.keygen);
+	assert_string_equal(p.v.sign_key, "k.pem");
+	assert_null(p.v.keygen);
 	done(&p);
 	/* --keygen makes no ballot: no -t, no -m */
 	parse(&p, OPTS_VOTER, ARGS("--keygen", "new.pem", "--voter", "ann"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.keygen, "new.pem");
-	assert_null(p.o.sign_key);
-	assert_string_equal(p.o.voter, "ann");
+	assert_string_equal(p.v.keygen, "new.pem");
+	assert_null(p.v.sign_key);
+	assert_string_equal(p.v.voter, "ann");
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--roll", "roll.txt"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.roll, "roll.txt");
+	assert_string_equal(p.t.roll, "roll.txt");
 	done(&p);
 	parse(&p, OPTS_TALLIER, NO_ARGS);
-	assert_null(p.o.roll);
+	assert_null(p.t.roll);
 	done(&p);
 }
 
@@ -521,7 +535,7 @@ static void opts_parse_should_take_h_as_host_not_help(void **state)
 	(void)state;
 	parse(&p, OPTS_TALLIER, ARGS("-h", "example"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.host, "example");
+	assert_string_equal(p.t.conn.host, "example");
 	done(&p);
 }
 
@@ -809,28 +823,28 @@ static void opts_parse_should_give_the_pollctl_defaults(void **state)
 	(void)state;
 	parse(&p, OPTS_POLLCTL, ARGS("list"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.prog, OPTS_POLLCTL);
-	assert_int_equal(p.o.command, OPTS_CMD_LIST);
-	assert_string_equal(p.o.host, "localhost");
-	assert_int_equal(p.o.port, 1884); /* the loopback listener: the organiser's */
-	assert_null(p.o.client_id);
-	assert_int_equal(p.o.mqtt_version, 5);
-	assert_true(p.o.timeout == 10.0);
-	assert_false(p.o.debug);
-	assert_false(p.o.quiet);
-	assert_string_equal(p.o.poll, "");
+	assert_int_equal(p.prog, OPTS_POLLCTL);
+	assert_int_equal(p.c.command, OPTS_CMD_LIST);
+	assert_string_equal(p.c.conn.host, "localhost");
+	assert_int_equal(p.c.conn.port, 1884); /* the loopback listener: the organiser's */
+	assert_null(p.c.conn.client_id);
+	assert_int_equal(p.c.conn.mqtt_version, 5);
+	assert_true(p.c.timeout == 10.0);
+	assert_false(p.c.debug);
+	assert_false(p.c.quiet);
+	assert_string_equal(p.c.poll, "");
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS("-d", "--quiet", "--timeout", "1", "close", "p.1"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.command, OPTS_CMD_CLOSE);
-	assert_string_equal(p.o.poll, "p.1");
-	assert_true(p.o.debug && p.o.quiet && p.o.timeout == 1.0);
+	assert_int_equal(p.c.command, OPTS_CMD_CLOSE);
+	assert_string_equal(p.c.poll, "p.1");
+	assert_true(p.c.debug && p.c.quiet && p.c.timeout == 1.0);
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS("show", "p2", "-p", "1885"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.command, OPTS_CMD_SHOW);
-	assert_string_equal(p.o.poll, "p2");
-	assert_int_equal(p.o.port, 1885);
+	assert_int_equal(p.c.command, OPTS_CMD_SHOW);
+	assert_string_equal(p.c.poll, "p2");
+	assert_int_equal(p.c.conn.port, 1885);
 	done(&p);
 }
 
@@ -842,25 +856,25 @@ static void opts_parse_should_take_the_options_of_open(void **state)
 	(void)state;
 	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "Lunch?", "--choices", "yes,no,abstain"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.command, OPTS_CMD_OPEN);
-	assert_string_equal(p.o.question, "Lunch?");
-	assert_int_equal(p.o.nchoices, 3);
-	assert_string_equal(p.o.choices[2], "abstain");
-	assert_false(p.o.has_opens);
-	assert_int_equal(p.o.closes_ms, 0); /* by hand only */
-	assert_false(p.o.after_close);
-	assert_true(p.o.revote);
+	assert_int_equal(p.c.command, OPTS_CMD_OPEN);
+	assert_string_equal(p.c.question, "Lunch?");
+	assert_int_equal(p.c.nchoices, 3);
+	assert_string_equal(p.c.choices[2], "abstain");
+	assert_false(p.c.has_opens);
+	assert_int_equal(p.c.closes_ms, 0); /* by hand only */
+	assert_false(p.c.after_close);
+	assert_true(p.c.revote);
 	done(&p);
 	/* options before, between and after the arguments */
 	parse(&p, OPTS_POLLCTL, ARGS("--opens", "+1h", "open", "--closes", "+1h30m", "p1", "--question", "q",
 				     "--choices", "a", "--results", "after-close", "--revote", "no"));
 	after = vtime_now_ms();
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.has_opens);
-	assert_in_range(p.o.opens_ms, before + 3600000, after + 3600000);
-	assert_int_equal(p.o.closes_ms - p.o.opens_ms, 1800000); /* one now for both */
-	assert_true(p.o.after_close);
-	assert_false(p.o.revote);
+	assert_true(p.c.has_opens);
+	assert_in_range(p.c.opens_ms, before + 3600000, after + 3600000);
+	assert_int_equal(p.c.closes_ms - p.c.opens_ms, 1800000); /* one now for both */
+	assert_true(p.c.after_close);
+	assert_false(p.c.revote);
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "2030-01-01T00:00:00Z", "--closes", "2030-01-01T01:00:00+01:00"));
 	assert_int_equal(p.rc, OPTS_ERROR);
@@ -868,8 +882,8 @@ static void opts_parse_should_take_the_options_of_open(void **state)
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "2030-01-01T00:00:00Z", "--closes", "2030-01-01T00:00:01Z"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.opens_ms, 1893456000000LL);
-	assert_int_equal(p.o.closes_ms, 1893456001000LL);
+	assert_int_equal(p.c.opens_ms, 1893456000000LL);
+	assert_int_equal(p.c.closes_ms, 1893456001000LL);
 	done(&p);
 }
 
@@ -894,9 +908,9 @@ static void opts_parse_should_keep_open_s_times_in_range(void **state)
 	done(&p);
 	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--opens", "1970-01-01T00:00:00Z", "--closes", "9999-12-31T23:59:59Z"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.has_opens);
-	assert_int_equal(p.o.opens_ms, 0);
-	assert_int_equal(p.o.closes_ms, 253402300799000LL);
+	assert_true(p.c.has_opens);
+	assert_int_equal(p.c.opens_ms, 0);
+	assert_int_equal(p.c.closes_ms, 253402300799000LL);
 	done(&p);
 	/* a closing time of 0 is in the past, not "by hand only" */
 	parse(&p, OPTS_POLLCTL, ARGS(OPEN, "--closes", "1970-01-01T00:00:00Z"));
@@ -916,19 +930,19 @@ static void opts_parse_should_take_info_and_defined_only(void **state)
 	(void)state;
 	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "--info"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.info);
-	assert_null(p.o.message);
-	assert_string_equal(p.o.poll, "p1");
+	assert_true(p.v.info);
+	assert_null(p.v.message);
+	assert_string_equal(p.v.poll, "p1");
 	done(&p);
 	parse(&p, OPTS_VOTER, ARGS(VB_ARGS));
-	assert_false(p.o.info);
+	assert_false(p.v.info);
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--defined-only"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_true(p.o.defined_only);
+	assert_true(p.t.defined_only);
 	done(&p);
 	parse(&p, OPTS_TALLIER, NO_ARGS);
-	assert_false(p.o.defined_only);
+	assert_false(p.t.defined_only);
 	done(&p);
 }
 
@@ -944,18 +958,18 @@ static void opts_parse_should_parse_again_after_an_error(void **state)
 	done(&p);
 	parse(&p, OPTS_VOTER, ARGS("-q", "2", "-t", "vote/p2", "-m", "b"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_int_equal(p.o.qos, 2);
-	assert_false(p.o.debug);
-	assert_string_equal(p.o.poll, "p2");
+	assert_int_equal(p.v.qos, 2);
+	assert_false(p.v.debug);
+	assert_string_equal(p.v.poll, "p2");
 	done(&p);
 	parse(&p, OPTS_TALLIER, ARGS("--choices", "a,b", "--revote", "maybe"));
 	assert_int_equal(p.rc, OPTS_ERROR);
 	done(&p);
 	parse(&p, OPTS_TALLIER, NO_ARGS);
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_null(p.o.choices);
-	assert_int_equal(p.o.nchoices, 0);
-	assert_true(p.o.revote);
+	assert_null(p.t.choices);
+	assert_int_equal(p.t.nchoices, 0);
+	assert_true(p.t.revote);
 	done(&p);
 }
 
@@ -978,6 +992,7 @@ static void opts_free_should_be_safe_after_an_error_with_choices(void **state)
 static void opts_parse_should_take_the_tls_options_and_default_to_port_8883(void **state)
 {
 	static const enum opts_prog progs[] = { OPTS_VOTER, OPTS_TALLIER };
+	const struct conn_opts *conn;
 	struct parsed p;
 	size_t i;
 
@@ -989,29 +1004,30 @@ static void opts_parse_should_take_the_tls_options_and_default_to_port_8883(void
 			  : ARGS("--cafile", "ca.crt", "--cert", "c.crt", "--key", "c.key", "--insecure",
 				 "--tls-version", "tlsv1.3"));
 		assert_int_equal(p.rc, OPTS_RUN);
-		assert_string_equal(p.o.tls.cafile, "ca.crt");
-		assert_null(p.o.tls.capath);
-		assert_string_equal(p.o.tls.cert, "c.crt");
-		assert_string_equal(p.o.tls.key, "c.key");
-		assert_true(p.o.tls.insecure);
-		assert_int_equal(p.o.tls.version, TLSOPTS_V1_3);
-		assert_true(tlsopts_on(&p.o.tls));
-		assert_int_equal(p.o.port, 8883);
+		conn = progs[i] == OPTS_VOTER ? &p.v.conn : &p.t.conn;
+		assert_string_equal(conn->tls.cafile, "ca.crt");
+		assert_null(conn->tls.capath);
+		assert_string_equal(conn->tls.cert, "c.crt");
+		assert_string_equal(conn->tls.key, "c.key");
+		assert_true(conn->tls.insecure);
+		assert_int_equal(conn->tls.version, TLSOPTS_V1_3);
+		assert_true(tlsopts_on(&conn->tls));
+		assert_int_equal(conn->port, 8883);
 		done(&p);
 	}
 	parse(&p, OPTS_TALLIER, ARGS("--capath", "/etc/ssl/certs", "-p", "1234"));
 	assert_int_equal(p.rc, OPTS_RUN);
-	assert_string_equal(p.o.tls.capath, "/etc/ssl/certs");
-	assert_int_equal(p.o.tls.version, TLSOPTS_V1_2);
-	assert_false(p.o.tls.insecure);
-	assert_int_equal(p.o.port, 1234); /* -p wins, before or after */
+	assert_string_equal(p.t.conn.tls.capath, "/etc/ssl/certs");
+	assert_int_equal(p.t.conn.tls.version, TLSOPTS_V1_2);
+	assert_false(p.t.conn.tls.insecure);
+	assert_int_equal(p.t.conn.port, 1234); /* -p wins, before or after */
 	done(&p);
 	parse(&p, OPTS_VOTER, ARGS("-p", "1883", VB_ARGS, "--cafile", "ca.crt"));
-	assert_int_equal(p.o.port, 1883);
+	assert_int_equal(p.v.conn.port, 1883);
 	done(&p);
 	parse(&p, OPTS_VOTER, ARGS(VB_ARGS));
-	assert_false(tlsopts_on(&p.o.tls));
-	assert_int_equal(p.o.port, 1883); /* the plain default without TLS */
+	assert_false(tlsopts_on(&p.v.conn.tls));
+	assert_int_equal(p.v.conn.port, 1883); /* the plain default without TLS */
 	done(&p);
 }
 
