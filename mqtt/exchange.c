@@ -183,8 +183,7 @@ static int connect_failed(struct xchg *x, int rc, const struct connwrap_seen *se
 static void say_interposed(const struct xchg *x, const struct connwrap_seen *seen)
 {
 	const struct xchg_conn *c = x->conn;
-	enum interpose_off off;
-	char why[96];
+	char why[160];
 
 	if (seen->fd >= 0)
 		fprintf(stderr, "%s: connect wrapper engaged: %s\n", c->prog,
@@ -198,16 +197,14 @@ static void say_interposed(const struct xchg *x, const struct connwrap_seen *see
 							   : interpose_off_words(seen->off, "MQTTVOTE_NO_CONNWRAP", why, sizeof(why)));
 	if (!use_tls(c))
 		return;
-	off = interpose_tls_state();
-	if (off == INTERPOSE_ON && !interpose_tls_engaged())
+	if (tlsctx_fallback(why, sizeof(why)))
+		fprintf(stderr, "%s: %s\n", c->prog, why);
+	else if (!interpose_tls_engaged())
 		fprintf(stderr, "%s: TLS context not completed: Paho did not call SSL_CTX_new (Paho's checks only)\n",
 			c->prog);
-	else if (off == INTERPOSE_ON)
-		fprintf(stderr, "%s: TLS context completed: TLS version floor, host name and the verification error in words\n",
-			c->prog);
 	else
-		fprintf(stderr, "%s: TLS context not completed (%s): Paho's checks only, reasons not in words\n", c->prog,
-			interpose_off_words(off, "MQTTVOTE_NO_TLSCTX", why, sizeof(why)));
+		fprintf(stderr, "%s: TLS context completed: TLS version floor, host name and the verification error in "
+			"words\n", c->prog);
 }
 
 /* connect_client: the MQTT connection, within the deadline. Returns 0, or -1 with x->err. */

@@ -95,6 +95,18 @@ enum tlsctx_failure tlsctx_failure(const struct tlsopts *t, const char *host, in
 	return TLSCTX_HANDSHAKE;
 }
 
+int tlsctx_fallback(char *buf, size_t size)
+{
+	enum interpose_off off = interpose_tls_state();
+	char why[96];
+
+	if (off == INTERPOSE_ON)
+		return 0;
+	snprintf(buf, size, "TLS context not completed (%s): Paho's checks only, reasons not in words",
+		 interpose_off_words(off, "MQTTVOTE_NO_TLSCTX", why, sizeof(why)));
+	return 1;
+}
+
 /* read_pem_cert: 0 when path holds at least one PEM certificate; -1 with err. */
 static int read_pem_cert(const char *opt, const char *path, char *err, size_t errlen)
 {

@@ -50,6 +50,13 @@ enum tlsctx_failure {
  * thread. */
 enum tlsctx_failure tlsctx_failure(const struct tlsopts *t, const char *host, int port, char *buf, size_t size);
 
+/* tlsctx_fallback: when mqtt/interpose.c's SSL_CTX_new will not engage
+ * (switched off, a Paho it does not know, link order), writes into buf
+ * (size bytes) the line that says so ("TLS context not completed
+ * (MQTTVOTE_NO_TLSCTX is set): Paho's checks only, reasons not in words")
+ * and returns 1; returns 0 (buf untouched) when it will. Any thread. */
+int tlsctx_fallback(char *buf, size_t size);
+
 /* TLSCTX_PAHO_FILL: fills Paho's SSL options *ssl (an
  * MQTTClient_SSLOptions or an MQTTAsync_SSLOptions, set to its
  * initializer: the two have these fields alike) from the tlsopts *t: only

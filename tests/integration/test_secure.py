@@ -205,6 +205,19 @@ class TlsInterpositionOffTest(SecureCase):
                                       "--insecure"], env=TLS_OFF)
         self.assertEqual((rc, err), (0, ""))
 
+    def test_the_tallier_stops_at_a_wrong_ca_and_says_why_under_v(self):
+        d = tempfile.mkdtemp(prefix="mqttvote-secure-tallier-")
+        self.addCleanup(shutil.rmtree, d, True)
+        argv = ([harness.tallier_path()] + self.b.tls_args("tallier", None, self.other_ca)
+                + ["-v", "--db", os.path.join(d, "t.db")])
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                           env=dict(os.environ, **TLS_OFF), cwd=d)
+        rc, err = p.returncode, p.stderr.decode()
+        self.assertEqual(rc, 1, err)
+        self.assertIn("tallier: " + TLS_OFF_LINE[len("voter: "):] + "\n", err)
+        self.assertIn("tallier: TLS: the broker's certificate did not verify against --cafile %s\n" % self.other_ca,
+                      err)
+
     def test_tls_version_13_is_refused_before_connecting(self):
         rc, out, err = self.voter(self.b, ["-t", "vote/p", "-m", "yes", "--voter", "alice", "--tls-version",
                                            "tlsv1.3"], env=TLS_OFF)
