@@ -8,7 +8,7 @@
  * handle what came with MQTTClient_receive(..., 0), one non-blocking
  * cycle that reads a packet, answers it and calls the published callback
  * (the MQTT 5 reason code of a PUBACK or PUBCOMP). The socket is the one
- * connwrap.c saw Paho connect; when it did not engage, the wait is
+ * interpose.c's connect() saw Paho connect; when it did not engage, the wait is
  * MQTTClient_receive's own (up to 100 ms late). Messages that arrive while
  * Paho waits for a SUBACK or UNSUBACK are queued by Paho and handed over
  * by the next MQTTClient_receive, first. */
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connwrap.h"
+#include "interpose.h"
 #include "mqtterr.h"
 #include "mqttprops.h"
 #include "mqtturi.h"
@@ -36,7 +36,7 @@
 #define RETRY_FIRST_MS 1000  /* republish: publish again after this long without an answer */
 #define RETRY_MAX_MS 4000    /* ... doubling up to this */
 #define CYCLE_MAX_MS 1000    /* let Paho run at least this often (keep-alive) */
-#define SLOW_WAIT_MS 100     /* the wait without the socket (connwrap not engaged) */
+#define SLOW_WAIT_MS 100     /* the wait without the socket (the connect wrapper not engaged) */
 #define PROBE_MAX_MS 1000    /* the TCP probe that explains a failed connect */
 #define COMMAND_MIN_MS 5000  /* the shortest wait for a SUBACK Paho accepts */
 #define SUBS_MAX 8
@@ -168,12 +168,43 @@ static int connect_failed(struct xchg *x, int rc, const struct connwrap_seen *se
 	}
 	/* Paho says only "failure": a TCP connection of our own tells why */
 	if (netprobe_tcp(c->host, c->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
+		if (use_tls(c) && interpose_tls_state() != INTERPOSE_ON) /* or Paho's host name check, after it */
+			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener, with a "
+				    "certificate that names %s?)", c->host, c->port, c->host);
 		if (use_tls(c)) /* TCP is fine: TLS is not, and OpenSSL gave no reason */
 			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", c->host,
 				    c->port);
 		paho_words(rc, 1, why, sizeof(why)); /* TCP is fine: MQTT is not */
 	}
 	return fail(x, "cannot connect to %s:%d: %s", c->host, c->port, why);
+}
+
+/* say_interposed: -d: whether interpose.c's functions engaged in the connect, one line each. */
+static void say_interposed(const struct xchg *x, const struct connwrap_seen *seen)
+{
+	const struct xchg_conn *c = x->conn;
+	char why[160];
+
+	if (seen->fd >= 0)
+		fprintf(stderr, "%s: connect wrapper engaged: %s\n", c->prog,
+			seen->tcp_up ? "the TCP connection was up before Paho waited for it"
+				     : "the TCP connection failed or timed out");
+	else if (seen->off == INTERPOSE_OFF_ENV)
+		fprintf(stderr, "%s: connect wrapper not engaged: Paho waited for the TCP connection itself\n", c->prog);
+	else
+		fprintf(stderr, "%s: connect wrapper not engaged: Paho waited for the TCP connection itself (%s)\n",
+			c->prog, seen->off == INTERPOSE_ON ? "Paho did not call it"
+							   : interpose_off_words(seen->off, "MQTTVOTE_NO_CONNWRAP", why, sizeof(why)));
+	if (!use_tls(c))
+		return;
+	if (tlsctx_fallback(why, sizeof(why)))
+		fprintf(stderr, "%s: %s\n", c->prog, why);
+	else if (!interpose_tls_engaged())
+		fprintf(stderr, "%s: TLS context not completed: Paho did not call SSL_CTX_new (Paho's checks only)\n",
+			c->prog);
+	else
+		fprintf(stderr, "%s: TLS context completed: TLS version floor, host name and the verification error in "
+			"words\n", c->prog);
 }
 
 /* connect_client: the MQTT connection, within the deadline. Returns 0, or -1 with x->err. */
@@ -196,7 +227,7 @@ static int connect_client(struct xchg *x)
 	co->maxInflightMessages = MAX_INFLIGHT;
 	co->username = c->username;
 	co->password = c->password;
-	/* Paho counts whole seconds; connwrap.c keeps the deadline itself */
+	/* Paho counts whole seconds; interpose.c keeps the deadline itself */
 	co->connectTimeout = left > 1000 ? (int)((left + 999) / 1000) : 1;
 	if (use_tls(c)) { /* Paho copies these at connect */
 		TLSCTX_PAHO_FILL(&ssl, c->tls);
@@ -215,10 +246,7 @@ static int connect_client(struct xchg *x)
 	rc = resp.reasonCode;
 	MQTTResponse_free(resp);
 	if (c->debug)
-		fprintf(stderr, "%s: connect wrapper %s\n", c->prog,
-			seen.fd < 0 ? "not engaged: Paho waited for the TCP connection itself"
-				    : seen.tcp_up ? "engaged: the TCP connection was up before Paho waited for it"
-						  : "engaged: the TCP connection failed or timed out");
+		say_interposed(x, &seen);
 	if (rc != MQTTCLIENT_SUCCESS)
 		return connect_failed(x, rc, &seen);
 	x->fd = seen.fd;

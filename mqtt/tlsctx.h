@@ -10,16 +10,18 @@
 /* tlsctx_check_files: checks, before any connection, that t's files can
  * be used: --cafile readable and holding at least one PEM certificate,
  * --capath a readable directory, --cert readable with a PEM certificate,
- * --key readable. Returns 0, or -1 with err set ("TLS: cannot read
- * --cafile ca.crt: no such file or directory", "TLS: --cafile x.pem holds
- * no PEM certificate"). */
+ * --key readable; and that --tls-version tlsv1.3 can be kept (only with
+ * mqtt/interpose.c's SSL_CTX_new on). Returns 0, or -1 with err set
+ * ("TLS: cannot read --cafile ca.crt: no such file or directory", "TLS:
+ * --cafile x.pem holds no PEM certificate"). */
 int tlsctx_check_files(const struct tlsopts *t, char *err, size_t errlen);
 
 /* tlsctx_arm: from now on every TLS context Paho creates (its
- * SSL_CTX_new, which this module interposes) accepts no TLS version older
+ * SSL_CTX_new, which mqtt/interpose.c replaces) accepts no TLS version older
  * than t->version, checks in the handshake that the broker's certificate
  * names host (a name, or an IP address) unless t->insecure, and records
- * why a verification fails. Clears what tlsctx_failure would report. Call
+ * why a verification fails (when the interposition is off: Paho's own
+ * checks only). Clears what tlsctx_failure would report. Call
  * before the connection that uses TLS (once per process is enough; again
  * changes the settings for the contexts created next). Any thread. */
 void tlsctx_arm(const struct tlsopts *t, const char *host);
@@ -42,9 +44,18 @@ enum tlsctx_failure {
  * --cafile ca.crt: certificate has expired", "TLS: the broker's
  * certificate is not valid for '127.0.0.1' (ip address mismatch): ...",
  * "TLS: handshake with HOST:PORT failed: wrong version number (is that a
- * TLS listener?)". Returns TLSCTX_NONE (buf untouched) when none was. Any
+ * TLS listener?)"; with the interposition off, a refused certificate
+ * without the reason: "TLS: the broker's certificate did not verify
+ * against --cafile ca.crt". Returns TLSCTX_NONE (buf untouched) when none was. Any
  * thread. */
 enum tlsctx_failure tlsctx_failure(const struct tlsopts *t, const char *host, int port, char *buf, size_t size);
+
+/* tlsctx_fallback: when mqtt/interpose.c's SSL_CTX_new will not engage
+ * (switched off, a Paho it does not know, link order), writes into buf
+ * (size bytes) the line that says so ("TLS context not completed
+ * (MQTTVOTE_NO_TLSCTX is set): Paho's checks only, reasons not in words")
+ * and returns 1; returns 0 (buf untouched) when it will. Any thread. */
+int tlsctx_fallback(char *buf, size_t size);
 
 /* TLSCTX_PAHO_FILL: fills Paho's SSL options *ssl (an
  * MQTTClient_SSLOptions or an MQTTAsync_SSLOptions, set to its

@@ -219,6 +219,8 @@ int main(int argc, char **argv)
 			log_line("%s", err);
 			goto out;
 		}
+		if (tlsopts_on(&o.conn.tls) && o.verbose && tlsctx_fallback(err, sizeof(err)))
+			log_line("%s", err);
 		if (!o.conn.client_id) {
 			if (core_client_id(core, client_id, sizeof(client_id), err, sizeof(err)) != 0) {
 				log_line("%s", err);

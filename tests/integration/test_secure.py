@@ -153,6 +153,79 @@ class TlsCertificateTest(SecureCase):
                       "has expired\n" % b.cafile, err)
 
 
+TLS_OFF = {"MQTTVOTE_NO_TLSCTX": "1"}
+TLS_ON_LINE = ("voter: TLS context completed: TLS version floor, host name and the verification error in "
+               "words")
+TLS_OFF_LINE = ("voter: TLS context not completed (MQTTVOTE_NO_TLSCTX is set): Paho's checks only, reasons not "
+                "in words")
+
+
+class TlsInterpositionOffTest(SecureCase):
+    """mqtt/interpose.c's SSL_CTX_new disabled (MQTTVOTE_NO_TLSCTX=1, the
+    path taken when it cannot engage): the fallback of docs/deployment.md.
+    The broker's CA and host name are still checked (by Paho), a refused
+    certificate is exit 1 without OpenSSL's reason, and --tls-version
+    tlsv1.3, which Paho cannot ask for, is refused before connecting."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.b = secure.SecureBroker(("alice",)).start()
+        cls.other = tempfile.mkdtemp(prefix="mqttvote-other-ca-")
+        rc, out, err = secure.run_setup(os.path.join(cls.other, "secure"), [])
+        assert rc == 0, err
+        cls.other_ca = os.path.join(cls.other, "secure", "ca.crt")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.cleanup()
+        shutil.rmtree(cls.other, ignore_errors=True)
+
+    def test_the_voter_connects_without_it_and_says_which_under_d(self):
+        for env, line in (({}, TLS_ON_LINE), (TLS_OFF, TLS_OFF_LINE)):
+            rc, out, err = self.voter(self.b, ["-d", "-V", "mqttv311", "-t", "vote/" + self.poll_name(), "-m",
+                                               "yes", "--voter", "alice"], env=env)
+            self.assertEqual(rc, 0, err)
+            self.assertIn(line, err.splitlines())
+            self.assertRegex(out, r"^voter: 'yes' on %s accepted by 127\.0\.0\.1:%d \(ballot [0-9a-f]{32}\)\n$"
+                             % (self.poll_name(), self.b.port))
+
+    def test_a_wrong_ca_is_still_exit_1_without_the_reason(self):
+        rc, out, err = self.voter(self.b, ["-t", "vote/p", "-m", "yes", "--voter", "alice"], cafile=self.other_ca,
+                                  env=TLS_OFF)
+        self.assertEqual((rc, out, err), (1, "", "voter: TLS: the broker's certificate did not verify against "
+                                                 "--cafile %s\n" % self.other_ca))
+
+    def test_a_certificate_without_the_host_name_is_still_exit_1(self):
+        b = self.secure_broker(names=["DNS:elsewhere.example"])
+        rc, out, err = self.voter(b, ["-t", "vote/p", "-m", "yes", "--voter", "alice"], env=TLS_OFF)
+        self.assertEqual((rc, out, err), (1, "", "voter: TLS: handshake with 127.0.0.1:%d failed (is that port a "
+                                                 "TLS listener, with a certificate that names 127.0.0.1?)\n"
+                                                 % b.port))
+        rc, out, err = self.voter(b, ["-V", "mqttv311", "-t", "vote/p", "-m", "yes", "--voter", "alice",
+                                      "--insecure"], env=TLS_OFF)
+        self.assertEqual((rc, err), (0, ""))
+
+    def test_the_tallier_stops_at_a_wrong_ca_and_says_why_under_v(self):
+        d = tempfile.mkdtemp(prefix="mqttvote-secure-tallier-")
+        self.addCleanup(shutil.rmtree, d, True)
+        argv = ([harness.tallier_path()] + self.b.tls_args("tallier", None, self.other_ca)
+                + ["-v", "--db", os.path.join(d, "t.db")])
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                           env=dict(os.environ, **TLS_OFF), cwd=d)
+        rc, err = p.returncode, p.stderr.decode()
+        self.assertEqual(rc, 1, err)
+        self.assertIn("tallier: " + TLS_OFF_LINE[len("voter: "):] + "\n", err)
+        self.assertIn("tallier: TLS: the broker's certificate did not verify against --cafile %s\n" % self.other_ca,
+                      err)
+
+    def test_tls_version_13_is_refused_before_connecting(self):
+        rc, out, err = self.voter(self.b, ["-t", "vote/p", "-m", "yes", "--voter", "alice", "--tls-version",
+                                           "tlsv1.3"], env=TLS_OFF)
+        self.assertEqual((rc, out, err), (1, "", "voter: TLS: --tls-version tlsv1.3 cannot be kept: Paho cannot "
+                                                 "ask for it, and the TLS interposition is off (MQTTVOTE_NO_TLSCTX "
+                                                 "is set)\n"))
+
+
 class SecureAclTest(SecureCase):
     """mosquitto-secure.acl, tried with mosquitto_pub/mosquitto_sub over TLS
     with each account's password: each denial next to the same action by
