@@ -11,6 +11,7 @@
 #include <semaphore.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "core.h"
 #include "log.h"
 #include "mqtterr.h"
@@ -302,7 +303,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	char topic[TOPIC_MAX], field[TOPIC_MAX], shown[300], why[256];
+	char topic[TOPIC_MAX], shown[300], why[256], err[256];
 	struct polldef_cmd cmd;
 	char *answer = NULL;
 	int rc = -1, k, parsed;
@@ -318,11 +319,13 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 		if (k == l->ntopics)
 			return 0;
 	}
-	if (core_command(l->core, payload, len, &answer, field) != CORE_OK)
+	if (parsed != 0) /* refused as it stands: its reason is the answer */
+		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+	else if (core_command(l->core, &cmd, &answer) != CORE_OK)
 		goto out;
 	rc = 0;
 	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
-		char big[160], err[64];
+		char big[160];
 		snprintf(big, sizeof(big), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
 			 "with show", strlen(answer), ANSWER_MAX);
 		free(answer);
@@ -331,7 +334,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	if (reply->topic)
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
 	else
-		snprintf(topic, sizeof(topic), "%s", field);
+		snprintf(topic, sizeof(topic), "%s", cmd.reply); /* a refused command's too */
 	if (!answer || strncmp(topic, POLLDEF_REPLY_PREFIX, strlen(POLLDEF_REPLY_PREFIX)) != 0 ||
 	    strpbrk(topic, "+#")) {
 		if (!l->cfg.quiet && !answer)
