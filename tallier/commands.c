@@ -194,7 +194,7 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 		roll = roll_load(cmd.def.roll, roll_err, sizeof(roll_err));
 	now = vtime_now_ms();
 	pthread_mutex_lock(&c->lock);
-	if (c->failed || core_transitions(c, now, why, sizeof(why)) != 0) {
+	if (c->failed || core_transitions(c, now, why, sizeof(why)) < 0) {
 		pthread_mutex_unlock(&c->lock);
 		roll_free(roll);
 		return CORE_FAILED;
@@ -245,7 +245,8 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 	pthread_mutex_unlock(&c->lock);
 	free(info);
 	free(result);
-	if (wake > 0 && c->wake)
+	/* a definition that changed: the clock (clock.c) looks again */
+	if ((wake > 0 || cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE) && c->wake)
 		c->wake(c->wake_arg);
 	if (!c->quiet && cmd.kind == POLLDEF_CMD_OPEN && i >= 0)
 		log_line("poll %s defined by the organiser: %s", cmd.def.poll, polldef_status_word(cmd.def.status));

@@ -167,45 +167,6 @@ long core_announce(struct core *c, const struct polldef *d, int64_t now_ms, char
 	return i;
 }
 
-/* transitions: applies to every definition the change of status that the
- * clock brings at now_ms (opening, closing at its time: closed_ms is then
- * the closing time, not when this runs), each stored, then announced.
- * Under c->lock, or before other threads exist. Returns 0, or -1 with err
- * set (the core has then failed). */
-int core_transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
-{
-	char when[VTIME_ISO_LEN];
-	struct polldef next;
-	size_t k;
-
-	if (now_ms < c->next_change_ms)
-		return 0; /* nothing to change yet: no scan of the definitions */
-	for (k = 0; k < polls_count(c->polls); k++) {
-		struct polldef *d = polls_at(c->polls, k);
-		enum polldef_status st = polls_status(d, now_ms);
-
-		if (st == d->status)
-			continue;
-		next = *d;
-		next.status = st;
-		if (st == POLLDEF_CLOSED && !next.closed_ms)
-			next.closed_ms = next.closes_ms ? next.closes_ms : now_ms;
-		if (core_commit_def(c, &next, err, errlen) != 0)
-			return -1;
-		*d = next;
-		if (core_announce(c, d, now_ms, err, errlen) < 0) {
-			c->failed = true;
-			return -1;
-		}
-		if (vtime_format_iso(st == POLLDEF_CLOSED ? d->closed_ms : d->opens_ms, when, sizeof(when)) != 0)
-			snprintf(when, sizeof(when), "?");
-		if (!c->quiet)
-			log_line("poll %s %s at %s", d->poll, st == POLLDEF_CLOSED ? "closed" : "opened", when);
-	}
-	c->next_change_ms = polls_next_change(c->polls, now_ms);
-	return 0;
-}
-
 /* What instance_loaded needs. */
 struct instance_load {
 	struct core *c;
@@ -345,7 +306,7 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->rules.choices = (const char *const *)c->choices;
 	c->store = store_open(cfg->db, STORE_WRITER, cfg->sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL, err,
 			      errlen);
-	if (!c->store || load(c, cfg->db, err, errlen) != 0 || core_transitions(c, vtime_now_ms(), err, errlen) != 0)
+	if (!c->store || load(c, cfg->db, err, errlen) != 0 || core_transitions(c, vtime_now_ms(), err, errlen) < 0)
 		goto fail;
 	return c;
 fail:
@@ -697,7 +658,7 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms)
 {
-	int64_t wall = vtime_now_ms(), change;
+	int64_t wall = vtime_now_ms();
 	struct polldef info;
 	char err[256];
 	int rc = 0;
@@ -705,17 +666,13 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->failed || core_transitions(c, wall, err, sizeof(err)) != 0) {
+	if (c->failed) {
 		/* the tally may hold a ballot whose commit failed: never publish it */
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
 	slot = pubsched_next(c->sched, now_ms, wake_ms);
 	if (slot < 0) {
-		/* and the next change of status by the clock */
-		change = c->next_change_ms;
-		if (change != INT64_MAX && now_ms + (change - wall) < *wake_ms)
-			*wake_ms = now_ms + (change - wall);
 		c->armed_ms = *wake_ms;
 		goto out;
 	}

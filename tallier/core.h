@@ -133,10 +133,9 @@ struct due_result {
 	uint64_t version;            /* its version, for core_result_done */
 };
 
-/* core_next_result: first applies the changes of status that the clock
- * brings to defined polls (opening, closing: each stored, then announced),
- * then gives the next result or poll information due at now_ms
- * (monotonic): returns 1
+/* core_next_result: gives the next result or poll information due at
+ * now_ms (monotonic), and writes nothing to the store (the changes of
+ * status the clock brings are core_clock's, clock.h): returns 1
  * with *out filled (and the result counted as in flight), or 0 when none is
  * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
  * which is also when the core takes it that the publisher will look

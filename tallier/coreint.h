@@ -1,4 +1,4 @@
-/* coreint.h -- the core's inside: its state and locks, and what its files (core.c, commands.c) share; no transport includes it */
+/* coreint.h -- the core's inside: its state and locks, and what its files (core.c, commands.c, clock.c) share; no transport includes it */
 #ifndef MQTTVOTE_COREINT_H
 #define MQTTVOTE_COREINT_H
 
@@ -90,8 +90,9 @@ long core_announce(struct core *c, const struct polldef *d, int64_t now_ms, char
 /* core_transitions: applies to every definition the change of status
  * that the clock brings at now_ms (opening, closing at its time: closed_ms
  * is then the closing time, not when this runs), each stored, then
- * announced. Under c->lock, or before other threads exist. Returns 0, or
- * -1 with err set (the core has then failed). */
+ * announced (clock.c). Under c->lock, or before other threads exist.
+ * Returns how many changed, or -1 with err set (the core has then
+ * failed). */
 int core_transitions(struct core *c, int64_t now_ms, char *err, size_t errlen);
 
 /* core_settle: waits, under c->lock, until no commit of poll i is in

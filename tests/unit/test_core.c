@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "clock.h"
 #include "commands.h"
 #include "core.h"
 #include "polldef.h"
@@ -978,6 +979,46 @@ static char *command(struct core *c, const char *json)
 	return answer;
 }
 
+/* core_clock_should_close_a_poll_at_its_time_and_next_result_should_not:
+ * the change of status the clock brings is core_clock's (run from the
+ * loop's timer): core_next_result, a getter, stores none of it; core_clock
+ * at the closing time stores the closing, which a new core finds. */
+static void core_clock_should_close_a_poll_at_its_time_and_next_result_should_not(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	int64_t closes = vtime_now_ms() + 3600 * 1000, wake;
+	struct due_result r;
+	char json[256], err[256], *answer, *info;
+
+	snprintf(json, sizeof(json),
+		 "{\"cmd\":\"open\",\"poll\":\"k1\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
+		 "\"closes\":%lld}", (long long)closes);
+	answer = command(c, json);
+	assert_non_null(strstr(answer, "\"ok\":true"));
+	free(answer);
+	assert_true(core_clock(c, vtime_now_ms()) == 0);
+	assert_true(core_clock_next(c) == closes);
+	while (core_next_result(c, vtime_mono_ms() + 2 * CORE_RESULT_TIMEOUT_MS, &r, &wake) == 1) {
+		core_result_done(c, r.slot, r.version, true);
+		free(r.json);
+	}
+	assert_true(core_clock_next(c) == closes);
+	assert_int_equal(core_clock(c, closes), 0);
+	assert_true(core_clock_next(c) == INT64_MAX);
+	info = core_info_json(c, "k1", err, sizeof(err));
+	assert_non_null(info);
+	assert_non_null(strstr(info, "\"status\":\"closed\""));
+	free(info);
+	core_free(c);
+	c = open_core(f->db, NULL, 0, true); /* stored */
+	info = core_info_json(c, "k1", err, sizeof(err));
+	assert_non_null(info);
+	assert_non_null(strstr(info, "\"status\":\"closed\""));
+	free(info);
+	core_free(c);
+}
+
 /* core_open_should_keep_a_stored_poll_whose_time_is_out_of_range: issue
  * 19's y1, stored by an older version with a closing time in the year
  * 10000: the core starts, the poll is kept (its closing time taken as the
@@ -1911,6 +1952,7 @@ int main(void)
 		T(core_should_give_the_same_results_after_core_free_and_core_open),
 		T(core_open_should_leave_out_stored_ballots_whose_choice_is_no_longer_offered),
 		T(core_next_result_should_give_a_changed_polls_result_once_until_done),
+		T(core_clock_should_close_a_poll_at_its_time_and_next_result_should_not),
 		T(core_next_result_should_coalesce_ballots_into_one_result_of_the_newest_version),
 		T(core_result_done_with_a_failure_should_retry_after_the_interval),
 		T(core_results_reset_should_make_every_result_due_again),
