@@ -169,24 +169,17 @@ static struct success success3(const MQTTAsync_successData *r)
  * ON_FAILURE(name, handler) make name5 and name3, the two entries Paho
  * calls, which only translate what it says for handler(context, what);
  * CALLBACKS_SET puts the entries of the session's version into opts. */
-#define ON_SUCCESS(name, handler)                                                \
-	static void name##5(void *context, MQTTAsync_successData5 *response)     \
+#define PAHO_ENTRIES(name, handler, data, convert)                               \
+	static void name##5(void *context, data##5 *response)                     \
 	{                                                                        \
-		handler(context, success5(response));                            \
+		handler(context, convert##5(response));                          \
 	}                                                                        \
-	static void name##3(void *context, MQTTAsync_successData *response)      \
+	static void name##3(void *context, data *response)                        \
 	{                                                                        \
-		handler(context, success3(response));                            \
+		handler(context, convert##3(response));                          \
 	}
-#define ON_FAILURE(name, handler)                                                \
-	static void name##5(void *context, MQTTAsync_failureData5 *response)     \
-	{                                                                        \
-		handler(context, failure5(response));                            \
-	}                                                                        \
-	static void name##3(void *context, MQTTAsync_failureData *response)      \
-	{                                                                        \
-		handler(context, failure3(response));                            \
-	}
+#define ON_SUCCESS(name, handler) PAHO_ENTRIES(name, handler, MQTTAsync_successData, success)
+#define ON_FAILURE(name, handler) PAHO_ENTRIES(name, handler, MQTTAsync_failureData, failure)
 #define CALLBACKS_SET(opts, version, ok, failed)                                 \
 	do {                                                                     \
 		if ((version) == 5) {                                            \
