@@ -2,7 +2,6 @@
 #include "clock.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "coreint.h"
 #include "log.h"
@@ -15,6 +14,7 @@ int core_transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
 	size_t k;
 	int changed = 0;
 
+	core_assert_locked(c);
 	if (now_ms < c->next_change_ms)
 		return 0; /* nothing to change yet: no scan of the definitions */
 	for (k = 0; k < polls_count(c->polls); k++) {
@@ -48,9 +48,9 @@ int64_t core_clock_next(struct core *c)
 {
 	int64_t next;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	next = c->failed ? INT64_MAX : c->next_change_ms;
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return next;
 }
 
@@ -59,69 +59,47 @@ int core_clock(struct core *c, int64_t now_ms)
 	char err[256];
 	int changed = 0;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	if (!c->failed)
 		changed = core_transitions(c, now_ms, err, sizeof(err)); /* a failure is logged */
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (changed > 0 && c->wake) /* their information and results are due */
 		c->wake(c->wake_arg);
 	return changed < 0 ? -1 : 0;
 }
 
-/* The loop's source: when the next change is due (monotonic), as its
- * last prepare found. The loop's thread's. */
-struct clocksrc {
-	struct core *core;
-	int64_t due_ms;
-};
-
 static int prepare(void *ctx, struct loop_fds *set, int64_t now, int64_t *deadline)
 {
-	struct clocksrc *k = ctx;
-	int64_t next = core_clock_next(k->core), wall = vtime_now_ms();
+	int64_t next = core_clock_next(ctx), wall = vtime_now_ms(), due;
 
 	(void)set;
 	if (next == INT64_MAX)
-		k->due_ms = INT64_MAX;
-	else if (next <= wall)
-		k->due_ms = now; /* due, or to be found (INT64_MIN) */
+		return 0;
+	if (next <= wall)
+		due = now; /* due, or to be found (INT64_MIN) */
 	else
-		k->due_ms = next - wall > INT64_MAX - now ? INT64_MAX : now + (next - wall);
-	if (k->due_ms < *deadline)
-		*deadline = k->due_ms;
+		due = next - wall > INT64_MAX - now ? INT64_MAX : now + (next - wall);
+	if (due < *deadline)
+		*deadline = due;
 	return 0;
 }
 
 static void dispatch(void *ctx, const struct pollfd *fds, size_t n, int64_t now)
 {
-	struct clocksrc *k = ctx;
-
 	(void)fds;
 	(void)n;
-	if (now >= k->due_ms)
-		(void)core_clock(k->core, vtime_now_ms()); /* a failure is logged, and the core refuses ballots */
+	(void)now;
+	/* cheap when nothing is due; a failure is logged, and the core refuses ballots */
+	(void)core_clock(ctx, vtime_now_ms());
 }
 
-struct clocksrc *clock_add(struct loop *loop, struct core *core, char *err, size_t errlen)
+int clock_add(struct loop *loop, struct core *core, char *err, size_t errlen)
 {
-	struct clocksrc *k = calloc(1, sizeof(*k));
-	struct loop_source src;
+	struct loop_source src = { prepare, dispatch, core };
 
-	if (!k) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	*k = (struct clocksrc){ core, INT64_MAX };
-	src = (struct loop_source){ prepare, dispatch, k };
 	if (loop_add(loop, &src) != 0) {
 		snprintf(err, errlen, "too many event sources");
-		free(k);
-		return NULL;
+		return -1;
 	}
-	return k;
-}
-
-void clock_free(struct clocksrc *k)
-{
-	free(k);
+	return 0;
 }

@@ -20,15 +20,10 @@ int core_clock(struct core *c, int64_t now_ms);
  * definition changed and it must look again at once. Any thread. */
 int64_t core_clock_next(struct core *c);
 
-struct clocksrc;
-
 /* clock_add: adds to loop a source that runs core_clock when the next
  * change of status is due (a command that changes a definition wakes the
- * loop, which asks again). Returns the source (free with clock_free once
- * the loop has stopped), or NULL with the reason in err. */
-struct clocksrc *clock_add(struct loop *loop, struct core *core, char *err, size_t errlen);
-
-/* clock_free: frees k. NULL is allowed. */
-void clock_free(struct clocksrc *k);
+ * loop, which asks again). Returns 0, or -1 with the reason in err.
+ * Nothing to free. */
+int clock_add(struct loop *loop, struct core *core, char *err, size_t errlen);
 
 #endif

@@ -49,6 +49,7 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
  * -1 with why set. */
 static int instance_for(const struct core *c, long i, struct polldef *d, char *why, size_t size)
 {
+	core_assert_locked(c);
 	if (i >= 0 && (size_t)i < c->ncommitting && c->instances[i][0]) {
 		snprintf(d->instance, sizeof(d->instance), "%s", c->instances[i]);
 		return 0;
@@ -68,6 +69,7 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll,
 	const struct polldef *cur = polls_get(c->polls, d->poll);
 	long i = tally_poll_find(c->tally, d->poll), rc = -1;
 
+	core_assert_locked(c);
 	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
 		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
 		goto out;
@@ -119,6 +121,7 @@ static long cmd_close(struct core *c, const char *poll, int64_t now, bool *faile
 	long i = tally_poll_find(c->tally, poll);
 	struct polldef d;
 
+	core_assert_locked(c);
 	if (i < 0) {
 		snprintf(why, size, "no poll '%s'", poll);
 		return -1;
@@ -157,6 +160,7 @@ static char *cmd_list(struct core *c, int64_t now, char *err, size_t errlen)
 	char *answer = NULL;
 	struct polldef d;
 
+	core_assert_locked(c);
 	if (!names || !infos)
 		goto out;
 	for (k = 0; k < n; k++)
@@ -193,9 +197,9 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 	if (cmd.kind == POLLDEF_CMD_OPEN && cmd.def.roll[0])
 		roll = roll_load(cmd.def.roll, roll_err, sizeof(roll_err));
 	now = vtime_now_ms();
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	if (c->failed || core_transitions(c, now, why, sizeof(why)) < 0) {
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		roll_free(roll);
 		return CORE_FAILED;
 	}
@@ -220,12 +224,12 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 	if (cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE)
 		c->next_change_ms = INT64_MIN; /* a definition may have changed: look again */
 	if (failed) {
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		return CORE_FAILED;
 	}
 	if (i >= 0) {
 		if (!core_settle(c, (size_t)i)) {
-			pthread_mutex_unlock(&c->lock);
+			core_unlock(c);
 			return CORE_FAILED;
 		}
 		core_info_of(c, (size_t)i, now, &d);
@@ -242,7 +246,7 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 				 cmd.def.poll, why);
 		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	free(info);
 	free(result);
 	/* a definition that changed: the clock (clock.c) looks again */

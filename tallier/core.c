@@ -52,6 +52,7 @@ static int track(struct core *c, size_t i)
 	uint64_t *vers;
 	char(*inst)[BALLOT_ID_HEX + 1];
 
+	core_assert_locked(c);
 	if (i < c->ncommitting)
 		return 0;
 	n = i + 1 > 2 * c->ncommitting ? i + 1 : 2 * c->ncommitting;
@@ -85,6 +86,7 @@ void core_info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef
 	const struct polldef *d = polls_get(c->polls, name);
 	size_t k;
 
+	core_assert_locked(c);
 	if (d) {
 		*out = *d;
 		out->status = polls_status(d, now_ms);
@@ -113,6 +115,7 @@ char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, siz
 	struct result_view view = { polldef_status_word(st),
 				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED };
 
+	core_assert_locked(c);
 	return result_json(c->tally, i, &view, err, errlen);
 }
 
@@ -120,6 +123,7 @@ char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, siz
  * c->lock. Returns 0, or -1 when memory runs out. */
 static int schedule_slots(struct core *c, size_t i)
 {
+	core_assert_locked(c);
 	if (pubsched_changed(c->sched, 2 * i, tally_poll_version(c->tally, i)) != 0 ||
 	    pubsched_changed(c->sched, 2 * i + 1, c->infover[i]) != 0)
 		return -1;
@@ -132,9 +136,10 @@ int core_commit_def(struct core *c, const struct polldef *d, char *err, size_t e
 {
 	int rc;
 
-	pthread_mutex_lock(&c->store_lock);
+	core_assert_locked(c);
+	core_store_lock(c);
 	rc = store_save_def(c->store, d, err, errlen);
-	pthread_mutex_unlock(&c->store_lock);
+	core_store_unlock(c);
 	if (rc != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
@@ -150,6 +155,7 @@ long core_announce(struct core *c, const struct polldef *d, int64_t now_ms, char
 {
 	long i;
 
+	core_assert_locked(c);
 	if (polls_define(c->tally, d, now_ms, err, errlen) != 0)
 		return -1;
 	i = tally_poll_find(c->tally, d->poll);
@@ -248,6 +254,7 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	struct tally_config tc = { cfg->choices, cfg->nchoices, cfg->revote };
 	struct core *c = calloc(1, sizeof(*c));
 	size_t k;
+	int rc;
 
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
@@ -306,7 +313,12 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->rules.choices = (const char *const *)c->choices;
 	c->store = store_open(cfg->db, STORE_WRITER, cfg->sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL, err,
 			      errlen);
-	if (!c->store || load(c, cfg->db, err, errlen) != 0 || core_transitions(c, vtime_now_ms(), err, errlen) < 0)
+	if (!c->store)
+		goto fail;
+	core_lock(c); /* no other thread yet: taken for what the debug checks say */
+	rc = load(c, cfg->db, err, errlen) != 0 || core_transitions(c, vtime_now_ms(), err, errlen) < 0 ? -1 : 0;
+	core_unlock(c);
+	if (rc != 0)
 		goto fail;
 	return c;
 fail:
@@ -373,6 +385,7 @@ static size_t undefined_polls(const struct core *c)
 {
 	size_t all = tally_poll_count(c->tally), defined = polls_count(c->polls);
 
+	core_assert_locked(c);
 	return all > defined ? all - defined : 0;
 }
 
@@ -388,6 +401,7 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 	char why[96]; /* an ICU or memory failure */
 	const char *like;
 
+	core_assert_locked(c);
 	if (found < 0 && undefined_polls(c) >= c->max_polls) {
 		snprintf(reason, size,
 			 "too many polls nobody defined: this tallier keeps at most %zu (--max-polls); the organiser "
@@ -433,14 +447,14 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 
 	/* a poll with a roll of its own: that one (kept while the core lives);
 	 * and with a roll, the poll's instance, which signatures bind */
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	own = polls_roll(c->polls, in->poll);
 	if (own || c->rules.roll) {
 		i = tally_poll_find(c->tally, in->poll);
 		if (i >= 0 && (size_t)i < c->ncommitting)
 			snprintf(instance, sizeof(instance), "%s", c->instances[i]);
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (own)
 		rules.roll = own;
 	rules.instance = instance;
@@ -473,6 +487,7 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 	long found = tally_poll_find(c->tally, in->poll);
 	uint64_t rejected = found >= 0 ? tally_poll_rejected(c->tally, (size_t)found) : 0;
 
+	core_assert_locked(c);
 	/* the steps that read the polls' state, which lock guards */
 	if (!refused)
 		refused = check_ballot_poll(&c->rules, b, now, v->reason, sizeof(v->reason)) != 0 ||
@@ -517,8 +532,9 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
  * result may be shown. */
 bool core_settle(struct core *c, size_t i)
 {
+	core_assert_locked(c);
 	while (c->committing[i] > 0 && !c->failed)
-		pthread_cond_wait(&c->settled, &c->lock);
+		core_wait_settled(c);
 	return !c->failed;
 }
 
@@ -527,10 +543,9 @@ bool core_settle(struct core *c, size_t i)
  * memory runs out. */
 int core_scheduled(struct core *c, size_t i)
 {
-	int64_t due;
+	int64_t due, now = vtime_mono_ms(), info;
 
-	int64_t now = vtime_mono_ms(), info;
-
+	core_assert_locked(c);
 	if (c->committing[i] > 0)
 		return 0;
 	if (schedule_slots(c, i) != 0)
@@ -556,27 +571,27 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 
 	memset(v, 0, sizeof(*v));
 	refused = judge(c, in, &b, v);
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	if (c->failed) {
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		return CORE_FAILED;
 	}
 	if (count(c, in, refused, &b, v, &cm, &i, err, sizeof(err)) != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, err);
 		return CORE_FAILED;
 	}
 	if (cm.write) {
 		c->committing[i]++;
-		pthread_mutex_lock(&c->store_lock); /* before unlocking: commits in counting order */
-		pthread_mutex_unlock(&c->lock);
+		core_store_lock(c); /* before unlocking: commits in counting order */
+		core_unlock(c);
 		saved = store_save(c->store, cm.has_ballot ? &b : NULL, in->poll, cm.poll_row, cm.rejected,
 				   cm.updated_ms, err, sizeof(err));
 		checkpoint = saved == 0 && store_checkpoint_due(c->store);
-		pthread_mutex_unlock(&c->store_lock);
-		pthread_mutex_lock(&c->lock);
+		core_store_unlock(c);
+		core_lock(c);
 		if (--c->committing[i] == 0)
 			pthread_cond_broadcast(&c->settled);
 		if (checkpoint && !c->checkpoint_asked)
@@ -587,18 +602,18 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	if (saved != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot store a ballot: %s; stopping without acknowledging it, so that the broker "
 			 "delivers it again", err);
 		return CORE_FAILED;
 	}
 	if (i < 0) { /* no poll: nothing stored, nothing to publish, a receipt without counts */
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		return CORE_OK;
 	}
 	wake = core_scheduled(c, (size_t)i);
 	if (wake >= 0 && v->answer && !core_settle(c, (size_t)i)) {
-		pthread_mutex_unlock(&c->lock); /* another thread's commit failed: it said so */
+		core_unlock(c); /* another thread's commit failed: it said so */
 		return CORE_FAILED;
 	}
 	if (wake >= 0 && v->answer)
@@ -606,11 +621,11 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	if (wake < 0 || (v->answer && !v->result)) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, wake < 0 ? "out of memory" : err);
 		return CORE_FAILED;
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if ((wake > 0 || checkpoint) && c->wake)
 		c->wake(c->wake_arg);
 	return CORE_OK;
@@ -622,10 +637,11 @@ void core_checkpoint(struct core *c)
 	bool asked;
 	int rc;
 
-	pthread_mutex_lock(&c->lock);
+	core_assert_loop_thread(c);
+	core_lock(c);
 	asked = c->checkpoint_asked;
 	c->checkpoint_asked = false;
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (!asked)
 		return;
 	/* no lock: the checkpointer's connection is this thread's alone, and
@@ -644,7 +660,7 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 	char *json = NULL;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
 	if (i >= 0 && !core_settle(c, (size_t)i))
 		snprintf(err, errlen, "the tallier is stopping");
@@ -652,7 +668,7 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 		json = core_render(c, (size_t)i, vtime_now_ms(), err, errlen);
 	else
 		snprintf(err, errlen, "no poll '%s'", poll);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return json;
 }
 
@@ -665,7 +681,7 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	long slot;
 	size_t i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	if (c->failed) {
 		/* the tally may hold a ballot whose commit failed: never publish it */
 		*wake_ms = INT64_MAX;
@@ -698,7 +714,7 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	*wake_ms = now_ms;
 	rc = out->json ? 1 : -1;
 out:
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (rc < 0)
 		log_line("cannot build %s: %s", out->topic, err);
 	return rc;
@@ -710,7 +726,7 @@ char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
 	char *json = NULL;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
 	if (i >= 0) {
 		core_info_of(c, (size_t)i, vtime_now_ms(), &d);
@@ -718,22 +734,22 @@ char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
 	} else {
 		snprintf(err, errlen, "no poll '%s'", poll);
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return json;
 }
 
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
 {
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	pubsched_done(c->sched, slot, version, ok);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 }
 
 void core_results_reset(struct core *c)
 {
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	pubsched_reset(c->sched);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 }
 
 enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len)
@@ -744,7 +760,7 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 	bool wake = false;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
 	if (i < 0)
 		goto out;
@@ -767,7 +783,7 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 		wake = true;
 	}
 out:
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	free(json);
 	if (wake && c->wake)
 		c->wake(c->wake_arg);
@@ -778,9 +794,9 @@ int core_client_id(struct core *c, char *buf, size_t size, char *err, size_t err
 {
 	int rc;
 
-	pthread_mutex_lock(&c->store_lock);
+	core_store_lock(c);
 	rc = store_client_id(c->store, "tallier-", buf, size, err, errlen);
-	pthread_mutex_unlock(&c->store_lock);
+	core_store_unlock(c);
 	return rc;
 }
 
@@ -788,8 +804,8 @@ size_t core_results_pending(struct core *c)
 {
 	size_t n;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	n = pubsched_pending(c->sched);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return n;
 }

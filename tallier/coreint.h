@@ -64,7 +64,32 @@ struct core {
 	void (*wake)(void *arg);
 	void *wake_arg;
 	bool locks;                /* the mutexes were initialised */
+	pthread_t loop_thread;     /* debug builds: the thread of the first core_checkpoint; the loop's */
+	bool loop_thread_known;
 };
+
+/* core_lock, core_unlock: take and release c->lock; core_store_lock and
+ * core_store_unlock: c->store_lock; core_wait_settled: waits on
+ * c->settled (c->lock held). In debug builds (NDEBUG not defined) each
+ * asserts, as libuv does, the order written above (lock, then store_lock;
+ * never lock while holding store_lock, neither twice), from a per-thread
+ * note of which core's locks the thread holds; release builds keep only
+ * the pthread calls. */
+void core_lock(struct core *c);
+void core_unlock(struct core *c);
+void core_store_lock(struct core *c);
+void core_store_unlock(struct core *c);
+void core_wait_settled(struct core *c);
+
+/* core_assert_locked: in debug builds, aborts unless the calling thread
+ * holds c->lock (taken with core_lock). For the functions said to run
+ * "under c->lock". */
+void core_assert_locked(const struct core *c);
+
+/* core_assert_loop_thread: in debug builds, aborts unless the caller is
+ * the thread that called it first (the loop's: core_checkpoint runs there
+ * only). */
+void core_assert_loop_thread(struct core *c);
 
 /* core_info_of: poll i's information at now_ms (wall clock): its
  * definition, with the status the clock gives, or, for a poll nobody

@@ -141,7 +141,6 @@ int main(int argc, char **argv)
 	struct tcpserver *server = NULL;
 	struct mqttsession *session = NULL;
 	struct resultpub *pub = NULL;
-	struct clocksrc *clk = NULL;
 	struct roll *roll = NULL;
 	struct core_config cc;
 	char err[512], client_id[CORE_CLIENT_ID_SIZE];
@@ -234,8 +233,12 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	clk = clock_add(loop, core, err, sizeof(err)); /* before the publisher: what it changes goes out at once */
-	pub = clk ? resultpub_new(core, session, loop, o.quiet, err, sizeof(err)) : NULL;
+	/* the clock before the publisher: what it changes goes out at once */
+	if (clock_add(loop, core, err, sizeof(err)) != 0) {
+		log_line("%s", err);
+		goto out;
+	}
+	pub = resultpub_new(core, session, loop, o.quiet, err, sizeof(err));
 	if (!pub || checkpointer_add(loop, core, err, sizeof(err)) != 0 ||
 	    (session && mqttsession_start(session, err, sizeof(err)) != 0)) {
 		log_line("%s", err);
@@ -245,7 +248,6 @@ int main(int argc, char **argv)
 out:
 	mqttsession_free(session, DISCONNECT_MS); /* first: Paho's threads use the core */
 	resultpub_free(pub);
-	clock_free(clk);
 	tcpserver_free(server);
 	core_free(core);
 	roll_free(roll); /* after the core, which borrows it */
