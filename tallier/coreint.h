@@ -1,4 +1,4 @@
-/* coreint.h -- the core's inside: its state and locks, and what its files (core.c, commands.c, clock.c) share; no transport includes it */
+/* coreint.h -- the core's inside: its state and locks, and what its files (core.c, corestate.c, corelock.c, commands.c, clock.c) share; no transport includes it */
 #ifndef MQTTVOTE_COREINT_H
 #define MQTTVOTE_COREINT_H
 
@@ -90,6 +90,17 @@ void core_assert_locked(const struct core *c);
  * the thread that called it first (the loop's: core_checkpoint runs there
  * only). */
 void core_assert_loop_thread(struct core *c);
+
+/* core_track: makes room in committing, infover and instances for poll i
+ * (version 0: no information, until an organiser defines or closes the
+ * poll; no instance; corestate.c). Under c->lock. Returns 0, or -1 when
+ * memory runs out. */
+int core_track(struct core *c, size_t i);
+
+/* core_schedule_slots: both of poll i's slots (its result, its
+ * information) at their current versions. Under c->lock. Returns 0, or -1
+ * when memory runs out. */
+int core_schedule_slots(struct core *c, size_t i);
 
 /* core_info_of: poll i's information at now_ms (wall clock): its
  * definition, with the status the clock gives, or, for a poll nobody
