@@ -1,147 +1,26 @@
 /* core.c -- the tallier's core: a ballot in, a verdict out; owns the tally, the store and the result schedule */
 #include "core.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "coreint.h"
 #include "log.h"
-#include "polldef.h"
-#include "polls.h"
-#include "pubsched.h"
-#include "reload.h"
 #include "result.h"
-#include "sign.h"
-#include "store.h"
-#include "tally.h"
 #include "textrule.h"
 #include "vtime.h"
-
-/* Locks. lock guards tally, sched, armed_ms, committing and failed: it is
- * held for counting and for reading results, never across a disk write.
- * store_lock guards store: it is taken while lock is still held and kept
- * for the commit, so that commits happen in the order ballots were
- * counted (a later ballot of a voter is never overwritten on disk by an
- * earlier one committed late). Order: lock, then store_lock; never the
- * other way. A poll's result goes to the schedule only when no commit of
- * that poll is in progress (committing[i] == 0), and whoever renders a
- * result (publisher, query, receipt) first waits on settled for that
- * (one commit at most: the other thread's), so a result never shows a
- * ballot that is not on disk. lock also guards polls (the definitions),
- * next_change_ms, infover, instances and checkpoint_asked. An organiser's command and a change of status by the clock
- * commit their definition while lock is held (rare, and nothing may be
- * counted for the poll in between); a poll's roll is read before it is
- * taken (core_command), never under it.
- *
- * The schedule holds two slots per poll i: 2i its result, 2i + 1 its
- * information (vote/<poll>/info), each with its own version; a poll that
- * no organiser defined or closed has no information (version 0), unless
- * the tallier's --roll makes it take signed ballots (its instance is
- * there). */
-struct core {
-	pthread_mutex_t lock;
-	struct tally *tally;
-	struct pubsched *sched;
-	int64_t armed_ms;          /* when the publisher will look again (monotonic), by its last call */
-	unsigned *committing;      /* per poll: commits in progress */
-	pthread_cond_t settled;    /* broadcast when a poll's committing falls to 0 */
-	uint64_t *infover;         /* per poll: the version of its information */
-	char (*instances)[BALLOT_ID_HEX + 1]; /* per poll: its instance (sign.h), "" until it has one */
-	size_t ncommitting;        /* committing, infover and instances have this many entries */
-	struct polls *polls;       /* the polls an organiser defined or closed */
-	int64_t next_change_ms;    /* wall clock: the next change of status the clock brings to
-				    * one of polls (INT64_MAX: none; INT64_MIN: to be found) */
-	bool failed;               /* a store failure or out of memory: nothing more is counted */
-	bool checkpoint_asked;     /* the loop was woken for core_checkpoint, which has not run yet */
-	bool checkpoint_failing;   /* the last checkpoint failed (said once); the loop thread's */
-
-	pthread_mutex_t store_lock;
-	struct store *store;       /* its writer's connection; its checkpointer's is core_checkpoint's */
-
-	/* set once by core_open, then read only */
-	size_t max_polls, max_choices;
-	char **choices;
-	struct check_rules rules;
-	bool quiet, verbose, revote;
-	void (*wake)(void *arg);
-	void *wake_arg;
-	bool locks;                /* the mutexes were initialised */
-};
-
-static void free_choices(struct core *c)
-{
-	size_t k;
-
-	for (k = 0; k < c->rules.nchoices; k++)
-		free(c->choices[k]);
-	free(c->choices);
-}
-
-void core_free(struct core *c)
-{
-	if (!c)
-		return;
-	store_close(c->store);
-	pubsched_free(c->sched);
-	tally_free(c->tally);
-	free(c->committing);
-	free(c->infover);
-	free(c->instances);
-	polls_free(c->polls);
-	free_choices(c);
-	if (c->locks) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_mutex_destroy(&c->store_lock);
-		pthread_cond_destroy(&c->settled);
-	}
-	free(c);
-}
-
-/* track: makes room in committing, infover and instances for poll i
- * (version 0: no information, until an organiser defines or closes the
- * poll; no instance). Returns 0, or -1. */
-static int track(struct core *c, size_t i)
-{
-	size_t n, k;
-	unsigned *grown;
-	uint64_t *vers;
-	char(*inst)[BALLOT_ID_HEX + 1];
-
-	if (i < c->ncommitting)
-		return 0;
-	n = i + 1 > 2 * c->ncommitting ? i + 1 : 2 * c->ncommitting;
-	grown = realloc(c->committing, n * sizeof(*grown));
-	if (!grown)
-		return -1;
-	c->committing = grown;
-	vers = realloc(c->infover, n * sizeof(*vers));
-	if (!vers)
-		return -1; /* committing is larger than ncommitting says: harmless */
-	c->infover = vers;
-	inst = realloc(c->instances, n * sizeof(*inst));
-	if (!inst)
-		return -1; /* as above */
-	c->instances = inst;
-	for (k = c->ncommitting; k < n; k++) {
-		grown[k] = 0;
-		vers[k] = 0;
-		inst[k][0] = '\0';
-	}
-	c->ncommitting = n;
-	return 0;
-}
 
 /* info_of: poll i's information at now_ms (wall clock): its definition,
  * with the status the clock gives, or, for a poll nobody defined, what the
  * tallier's own rules make of it. Under c->lock. */
-static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef *out)
+void core_info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef *out)
 {
 	const char *name = tally_poll_name(c->tally, i);
 	const struct polldef *d = polls_get(c->polls, name);
 	size_t k;
 
+	core_assert_locked(c);
 	if (d) {
 		*out = *d;
 		out->status = polls_status(d, now_ms);
@@ -163,20 +42,21 @@ static void info_of(const struct core *c, size_t i, int64_t now_ms, struct polld
 /* render: poll i's result JSON as it shows at now_ms: with its status,
  * and without counts while a poll that shows them after closing is not
  * closed. Under c->lock. Returns a malloc'd string, or NULL with err set. */
-static char *render(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen)
+char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen)
 {
 	const struct polldef *d = polls_get(c->polls, tally_poll_name(c->tally, i));
 	enum polldef_status st = polls_status(d, now_ms);
 	struct result_view view = { polldef_status_word(st),
 				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED };
 
+	core_assert_locked(c);
 	return result_json(c->tally, i, &view, err, errlen);
 }
 
-/* schedule_slots: both of poll i's slots at their current versions. Under
- * c->lock. Returns 0, or -1 when memory runs out. */
-static int schedule_slots(struct core *c, size_t i)
+/* core_schedule_slots: coreint.h. */
+int core_schedule_slots(struct core *c, size_t i)
 {
+	core_assert_locked(c);
 	if (pubsched_changed(c->sched, 2 * i, tally_poll_version(c->tally, i)) != 0 ||
 	    pubsched_changed(c->sched, 2 * i + 1, c->infover[i]) != 0)
 		return -1;
@@ -185,13 +65,14 @@ static int schedule_slots(struct core *c, size_t i)
 
 /* commit_def: stores d (under c->lock: store_lock after it). Returns 0,
  * or -1 with err set, the core then failed (nothing more is counted). */
-static int commit_def(struct core *c, const struct polldef *d, char *err, size_t errlen)
+int core_commit_def(struct core *c, const struct polldef *d, char *err, size_t errlen)
 {
 	int rc;
 
-	pthread_mutex_lock(&c->store_lock);
+	core_assert_locked(c);
+	core_store_lock(c);
 	rc = store_save_def(c->store, d, err, errlen);
-	pthread_mutex_unlock(&c->store_lock);
+	core_store_unlock(c);
 	if (rc != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
@@ -203,211 +84,26 @@ static int commit_def(struct core *c, const struct polldef *d, char *err, size_t
 /* announce: d (stored) is now its poll's rules: the tally counts by them,
  * and the poll's information and result are due. Under c->lock. Returns
  * the poll's number, or -1 with err set when memory runs out. */
-static long announce(struct core *c, const struct polldef *d, int64_t now_ms, char *err, size_t errlen)
+long core_announce(struct core *c, const struct polldef *d, int64_t now_ms, char *err, size_t errlen)
 {
 	long i;
 
+	core_assert_locked(c);
 	if (polls_define(c->tally, d, now_ms, err, errlen) != 0)
 		return -1;
 	i = tally_poll_find(c->tally, d->poll);
-	if (i < 0 || track(c, (size_t)i) != 0) {
+	if (i < 0 || core_track(c, (size_t)i) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (d->instance[0])
 		snprintf(c->instances[i], sizeof(c->instances[i]), "%s", d->instance);
 	c->infover[i]++;
-	if (c->committing[i] == 0 && schedule_slots(c, (size_t)i) != 0) {
+	if (c->committing[i] == 0 && core_schedule_slots(c, (size_t)i) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return i;
-}
-
-/* transitions: applies to every definition the change of status that the
- * clock brings at now_ms (opening, closing at its time: closed_ms is then
- * the closing time, not when this runs), each stored, then announced.
- * Under c->lock, or before other threads exist. Returns 0, or -1 with err
- * set (the core has then failed). */
-static int transitions(struct core *c, int64_t now_ms, char *err, size_t errlen)
-{
-	char when[VTIME_ISO_LEN];
-	struct polldef next;
-	size_t k;
-
-	if (now_ms < c->next_change_ms)
-		return 0; /* nothing to change yet: no scan of the definitions */
-	for (k = 0; k < polls_count(c->polls); k++) {
-		struct polldef *d = polls_at(c->polls, k);
-		enum polldef_status st = polls_status(d, now_ms);
-
-		if (st == d->status)
-			continue;
-		next = *d;
-		next.status = st;
-		if (st == POLLDEF_CLOSED && !next.closed_ms)
-			next.closed_ms = next.closes_ms ? next.closes_ms : now_ms;
-		if (commit_def(c, &next, err, errlen) != 0)
-			return -1;
-		*d = next;
-		if (announce(c, d, now_ms, err, errlen) < 0) {
-			c->failed = true;
-			return -1;
-		}
-		if (vtime_format_iso(st == POLLDEF_CLOSED ? d->closed_ms : d->opens_ms, when, sizeof(when)) != 0)
-			snprintf(when, sizeof(when), "?");
-		if (!c->quiet)
-			log_line("poll %s %s at %s", d->poll, st == POLLDEF_CLOSED ? "closed" : "opened", when);
-	}
-	c->next_change_ms = polls_next_change(c->polls, now_ms);
-	return 0;
-}
-
-/* What instance_loaded needs. */
-struct instance_load {
-	struct core *c;
-	char *err;
-	size_t errlen;
-};
-
-/* instance_loaded: a stored instance into c->instances (store_each_instance's fn). */
-static int instance_loaded(void *ctx, const char *poll, const char *instance)
-{
-	struct instance_load *l = ctx;
-	long i = tally_poll_find(l->c->tally, poll);
-
-	if (!sign_instance_valid(instance)) {
-		snprintf(l->err, l->errlen, "the instance of poll '%s' is damaged", poll);
-		return -1;
-	}
-	if (i >= 0 && (size_t)i < l->c->ncommitting)
-		snprintf(l->c->instances[i], sizeof(l->c->instances[i]), "%s", instance);
-	return 0;
-}
-
-/* load_instances: every poll's instance from the store; a poll without one
- * (a database of an older schema, or a poll opened by a ballot) gets one,
- * stored. Returns 0, or -1 with err set. */
-static int load_instances(struct core *c, char *err, size_t errlen)
-{
-	struct instance_load l = { c, err, errlen };
-	size_t i;
-
-	if (store_each_instance(c->store, instance_loaded, &l, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < tally_poll_count(c->tally); i++) {
-		if (c->instances[i][0])
-			continue;
-		if (ballot_new_id(c->instances[i], err, errlen) != 0 ||
-		    store_put_instance(c->store, tally_poll_name(c->tally, i), c->instances[i], err, errlen) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* load: counts what the store holds and schedules every poll's result. */
-static int load(struct core *c, const char *db, char *err, size_t errlen)
-{
-	long n, skipped = 0;
-	size_t i;
-
-	n = reload_tally(c->store, c->tally, &c->rules, c->polls, &skipped, err, errlen);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < tally_poll_count(c->tally); i++) {
-		if (track(c, i) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	if (load_instances(c, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < tally_poll_count(c->tally); i++) {
-		/* with --roll a poll nobody defined takes signed ballots: its
-		 * information gives voters its instance */
-		c->infover[i] = polls_get(c->polls, tally_poll_name(c->tally, i)) || c->rules.roll ? 1 : 0;
-		if (schedule_slots(c, i) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	if (skipped)
-		log_line("warning: %ld stored ballots have a choice that --choices does not allow: not counted",
-			 skipped);
-	if (!c->quiet)
-		log_line("loaded %ld ballots in %zu polls from %s", n, tally_poll_count(c->tally), db);
-	return 0;
-}
-
-struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
-{
-	struct tally_config tc = { cfg->choices, cfg->nchoices, cfg->revote };
-	struct core *c = calloc(1, sizeof(*c));
-	size_t k;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	c->quiet = cfg->quiet;
-	c->revote = cfg->revote;
-	c->rules.defined_only = cfg->defined_only;
-	c->max_polls = cfg->max_polls ? cfg->max_polls : SIZE_MAX;
-	c->max_choices = cfg->max_choices ? cfg->max_choices : SIZE_MAX;
-	c->rules.max_skew_ms = cfg->max_skew_ms > 0 ? cfg->max_skew_ms : INT64_MAX;
-	c->rules.roll = cfg->roll;
-	c->verbose = cfg->verbose;
-	c->wake = cfg->wake;
-	c->wake_arg = cfg->wake_arg;
-	c->armed_ms = INT64_MAX;
-	c->next_change_ms = INT64_MIN;
-	if (pthread_mutex_init(&c->lock, NULL) != 0) {
-		snprintf(err, errlen, "cannot create a mutex");
-		goto fail;
-	}
-	if (pthread_mutex_init(&c->store_lock, NULL) != 0) {
-		pthread_mutex_destroy(&c->lock);
-		snprintf(err, errlen, "cannot create a mutex");
-		goto fail;
-	}
-	if (pthread_cond_init(&c->settled, NULL) != 0) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_mutex_destroy(&c->store_lock);
-		snprintf(err, errlen, "cannot create a condition variable");
-		goto fail;
-	}
-	c->locks = true;
-	c->tally = tally_new(&tc, err, errlen);
-	if (!c->tally)
-		goto fail;
-	c->sched = pubsched_new(CORE_RESULT_INTERVAL_MS, CORE_RESULT_TIMEOUT_MS);
-	if (c->sched)
-		pubsched_budget(c->sched, CORE_RESULTS_INFLIGHT, CORE_RESULTS_PER_S, CORE_RESULTS_BURST,
-				vtime_mono_ms());
-	c->polls = polls_new();
-	c->rules.polls = c->polls;
-	c->choices = cfg->nchoices ? calloc(cfg->nchoices, sizeof(*c->choices)) : NULL;
-	if (!c->sched || !c->polls || (cfg->nchoices && !c->choices)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (k = 0; k < cfg->nchoices; k++) {
-		c->choices[k] = strdup(cfg->choices[k]);
-		if (!c->choices[k]) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		c->rules.nchoices++;
-	}
-	c->rules.choices = (const char *const *)c->choices;
-	c->store = store_open(cfg->db, STORE_WRITER, cfg->sync_full ? STORE_SYNC_FULL : STORE_SYNC_NORMAL, err,
-			      errlen);
-	if (!c->store || load(c, cfg->db, err, errlen) != 0 || transitions(c, vtime_now_ms(), err, errlen) != 0)
-		goto fail;
-	return c;
-fail:
-	core_free(c);
-	return NULL;
 }
 
 void verdict_free(struct verdict *v)
@@ -469,6 +165,7 @@ static size_t undefined_polls(const struct core *c)
 {
 	size_t all = tally_poll_count(c->tally), defined = polls_count(c->polls);
 
+	core_assert_locked(c);
 	return all > defined ? all - defined : 0;
 }
 
@@ -484,6 +181,7 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 	char why[96]; /* an ICU or memory failure */
 	const char *like;
 
+	core_assert_locked(c);
 	if (found < 0 && undefined_polls(c) >= c->max_polls) {
 		snprintf(reason, size,
 			 "too many polls nobody defined: this tallier keeps at most %zu (--max-polls); the organiser "
@@ -529,14 +227,14 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 
 	/* a poll with a roll of its own: that one (kept while the core lives);
 	 * and with a roll, the poll's instance, which signatures bind */
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	own = polls_roll(c->polls, in->poll);
 	if (own || c->rules.roll) {
 		i = tally_poll_find(c->tally, in->poll);
 		if (i >= 0 && (size_t)i < c->ncommitting)
 			snprintf(instance, sizeof(instance), "%s", c->instances[i]);
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (own)
 		rules.roll = own;
 	rules.instance = instance;
@@ -569,6 +267,7 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 	long found = tally_poll_find(c->tally, in->poll);
 	uint64_t rejected = found >= 0 ? tally_poll_rejected(c->tally, (size_t)found) : 0;
 
+	core_assert_locked(c);
 	/* the steps that read the polls' state, which lock guards */
 	if (!refused)
 		refused = check_ballot_poll(&c->rules, b, now, v->reason, sizeof(v->reason)) != 0 ||
@@ -594,7 +293,7 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 	}
 	if (found < 0)
 		return 0; /* refused, and no poll to record it in */
-	if (track(c, (size_t)found) != 0) {
+	if (core_track(c, (size_t)found) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -611,25 +310,25 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
  * progress (at most the other thread's one). Returns false when the core
  * has failed: its tally may then hold a ballot that is not stored, and no
  * result may be shown. */
-static bool settle(struct core *c, size_t i)
+bool core_settle(struct core *c, size_t i)
 {
+	core_assert_locked(c);
 	while (c->committing[i] > 0 && !c->failed)
-		pthread_cond_wait(&c->settled, &c->lock);
+		core_wait_settled(c);
 	return !c->failed;
 }
 
 /* scheduled: poll i's result may go out (no commit of it in progress).
  * Under c->lock. Returns whether the publisher must be woken, or -1 when
  * memory runs out. */
-static int scheduled(struct core *c, size_t i)
+int core_scheduled(struct core *c, size_t i)
 {
-	int64_t due;
+	int64_t due, now = vtime_mono_ms(), info;
 
-	int64_t now = vtime_mono_ms(), info;
-
+	core_assert_locked(c);
 	if (c->committing[i] > 0)
 		return 0;
-	if (schedule_slots(c, i) != 0)
+	if (core_schedule_slots(c, i) != 0)
 		return -1;
 	due = pubsched_due(c->sched, 2 * i, now);
 	info = pubsched_due(c->sched, 2 * i + 1, now);
@@ -652,27 +351,27 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 
 	memset(v, 0, sizeof(*v));
 	refused = judge(c, in, &b, v);
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	if (c->failed) {
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		return CORE_FAILED;
 	}
 	if (count(c, in, refused, &b, v, &cm, &i, err, sizeof(err)) != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, err);
 		return CORE_FAILED;
 	}
 	if (cm.write) {
 		c->committing[i]++;
-		pthread_mutex_lock(&c->store_lock); /* before unlocking: commits in counting order */
-		pthread_mutex_unlock(&c->lock);
+		core_store_lock(c); /* before unlocking: commits in counting order */
+		core_unlock(c);
 		saved = store_save(c->store, cm.has_ballot ? &b : NULL, in->poll, cm.poll_row, cm.rejected,
 				   cm.updated_ms, err, sizeof(err));
 		checkpoint = saved == 0 && store_checkpoint_due(c->store);
-		pthread_mutex_unlock(&c->store_lock);
-		pthread_mutex_lock(&c->lock);
+		core_store_unlock(c);
+		core_lock(c);
 		if (--c->committing[i] == 0)
 			pthread_cond_broadcast(&c->settled);
 		if (checkpoint && !c->checkpoint_asked)
@@ -683,30 +382,30 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 	if (saved != 0) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot store a ballot: %s; stopping without acknowledging it, so that the broker "
 			 "delivers it again", err);
 		return CORE_FAILED;
 	}
 	if (i < 0) { /* no poll: nothing stored, nothing to publish, a receipt without counts */
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		return CORE_OK;
 	}
-	wake = scheduled(c, (size_t)i);
-	if (wake >= 0 && v->answer && !settle(c, (size_t)i)) {
-		pthread_mutex_unlock(&c->lock); /* another thread's commit failed: it said so */
+	wake = core_scheduled(c, (size_t)i);
+	if (wake >= 0 && v->answer && !core_settle(c, (size_t)i)) {
+		core_unlock(c); /* another thread's commit failed: it said so */
 		return CORE_FAILED;
 	}
 	if (wake >= 0 && v->answer)
-		v->result = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
+		v->result = core_render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (wake < 0 || (v->answer && !v->result)) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
-		pthread_mutex_unlock(&c->lock);
+		core_unlock(c);
 		log_line("cannot count a ballot on vote/%s: %s", in->poll, wake < 0 ? "out of memory" : err);
 		return CORE_FAILED;
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if ((wake > 0 || checkpoint) && c->wake)
 		c->wake(c->wake_arg);
 	return CORE_OK;
@@ -718,10 +417,11 @@ void core_checkpoint(struct core *c)
 	bool asked;
 	int rc;
 
-	pthread_mutex_lock(&c->lock);
+	core_assert_loop_thread(c);
+	core_lock(c);
 	asked = c->checkpoint_asked;
 	c->checkpoint_asked = false;
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (!asked)
 		return;
 	/* no lock: the checkpointer's connection is this thread's alone, and
@@ -740,44 +440,40 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 	char *json = NULL;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
-	if (i >= 0 && !settle(c, (size_t)i))
+	if (i >= 0 && !core_settle(c, (size_t)i))
 		snprintf(err, errlen, "the tallier is stopping");
 	else if (i >= 0)
-		json = render(c, (size_t)i, vtime_now_ms(), err, errlen);
+		json = core_render(c, (size_t)i, vtime_now_ms(), err, errlen);
 	else
 		snprintf(err, errlen, "no poll '%s'", poll);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return json;
 }
 
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms)
 {
-	int64_t wall = vtime_now_ms(), change;
+	int64_t wall = vtime_now_ms();
 	struct polldef info;
 	char err[256];
 	int rc = 0;
 	long slot;
 	size_t i;
 
-	pthread_mutex_lock(&c->lock);
-	if (c->failed || transitions(c, wall, err, sizeof(err)) != 0) {
+	core_lock(c);
+	if (c->failed) {
 		/* the tally may hold a ballot whose commit failed: never publish it */
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
 	slot = pubsched_next(c->sched, now_ms, wake_ms);
 	if (slot < 0) {
-		/* and the next change of status by the clock */
-		change = c->next_change_ms;
-		if (change != INT64_MAX && now_ms + (change - wall) < *wake_ms)
-			*wake_ms = now_ms + (change - wall);
 		c->armed_ms = *wake_ms;
 		goto out;
 	}
 	i = (size_t)slot / 2;
-	if (!settle(c, i)) {
+	if (!core_settle(c, i)) {
 		*wake_ms = INT64_MAX;
 		goto out;
 	}
@@ -785,20 +481,20 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 	if (slot % 2) {
 		out->version = c->infover[i];
 		snprintf(out->topic, sizeof(out->topic), TOPIC_PREFIX "%s/info", tally_poll_name(c->tally, i));
-		info_of(c, i, wall, &info);
+		core_info_of(c, i, wall, &info);
 		out->json = polldef_info_json(&info, err, sizeof(err));
 	} else {
 		out->version = tally_poll_version(c->tally, i);
 		if (topic_result(tally_poll_name(c->tally, i), out->topic, sizeof(out->topic)) != 0)
 			snprintf(out->topic, sizeof(out->topic), "vote/?/result");
-		out->json = render(c, i, wall, err, sizeof(err));
+		out->json = core_render(c, i, wall, err, sizeof(err));
 	}
 	/* sent even on failure: the schedule's timeout retries it, no busy loop */
 	pubsched_sent(c->sched, (size_t)slot, out->version, now_ms);
 	*wake_ms = now_ms;
 	rc = out->json ? 1 : -1;
 out:
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	if (rc < 0)
 		log_line("cannot build %s: %s", out->topic, err);
 	return rc;
@@ -810,30 +506,30 @@ char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
 	char *json = NULL;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
 	if (i >= 0) {
-		info_of(c, (size_t)i, vtime_now_ms(), &d);
+		core_info_of(c, (size_t)i, vtime_now_ms(), &d);
 		json = polldef_info_json(&d, err, errlen);
 	} else {
 		snprintf(err, errlen, "no poll '%s'", poll);
 	}
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return json;
 }
 
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
 {
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	pubsched_done(c->sched, slot, version, ok);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 }
 
 void core_results_reset(struct core *c)
 {
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	pubsched_reset(c->sched);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 }
 
 enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len)
@@ -844,14 +540,14 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 	bool wake = false;
 	long i;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
 	if (i < 0)
 		goto out;
 	seen = CORE_SEEN_OTHER;
-	if (!settle(c, (size_t)i))
+	if (!core_settle(c, (size_t)i))
 		goto out; /* failed: nothing is published any more */
-	json = render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
+	json = core_render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
 		/* the broker holds it (at a start, after a reconnection): no need
 		 * to publish it again */
@@ -867,7 +563,7 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 		wake = true;
 	}
 out:
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	free(json);
 	if (wake && c->wake)
 		c->wake(c->wake_arg);
@@ -878,9 +574,9 @@ int core_client_id(struct core *c, char *buf, size_t size, char *err, size_t err
 {
 	int rc;
 
-	pthread_mutex_lock(&c->store_lock);
+	core_store_lock(c);
 	rc = store_client_id(c->store, "tallier-", buf, size, err, errlen);
-	pthread_mutex_unlock(&c->store_lock);
+	core_store_unlock(c);
 	return rc;
 }
 
@@ -888,257 +584,8 @@ size_t core_results_pending(struct core *c)
 {
 	size_t n;
 
-	pthread_mutex_lock(&c->lock);
+	core_lock(c);
 	n = pubsched_pending(c->sched);
-	pthread_mutex_unlock(&c->lock);
+	core_unlock(c);
 	return n;
-}
-
-/* same_rules: whether d's choices and revote rule are those poll i counts
- * by now (cur, its definition, or the tallier's own rules). */
-static bool same_rules(const struct core *c, const struct polldef *cur, const struct polldef *d, char *why,
-		       size_t size)
-{
-	const char *const *have = NULL;
-	const char *list[POLLDEF_CHOICES_MAX];
-	size_t n, k;
-	bool revote;
-
-	if (cur && cur->nchoices) {
-		for (k = 0; k < cur->nchoices; k++)
-			list[k] = cur->choices[k];
-		have = list;
-		n = cur->nchoices;
-	} else {
-		have = c->rules.choices;
-		n = c->rules.nchoices;
-	}
-	revote = cur ? cur->revote : c->revote;
-	for (k = 0; n == d->nchoices && k < n; k++)
-		if (strcmp(have[k], d->choices[k]) != 0)
-			break;
-	if (n != d->nchoices || k < n) {
-		snprintf(why, size, "%s already has ballots: its choices cannot change", d->poll);
-		return false;
-	}
-	if (revote != d->revote) {
-		snprintf(why, size, "%s already has ballots: its revote rule cannot change", d->poll);
-		return false;
-	}
-	return true;
-}
-
-/* instance_for: d->instance: poll i's (i < 0: no such poll yet), or a new
- * one when it has none: made when the poll comes to exist, stored with its
- * definition (store_save_def), never changed. Under c->lock. Returns 0, or
- * -1 with why set. */
-static int instance_for(const struct core *c, long i, struct polldef *d, char *why, size_t size)
-{
-	if (i >= 0 && (size_t)i < c->ncommitting && c->instances[i][0]) {
-		snprintf(d->instance, sizeof(d->instance), "%s", c->instances[i]);
-		return 0;
-	}
-	return ballot_new_id(d->instance, why, size);
-}
-
-/* cmd_open: defines (or redefines) a poll. roll is the roll file the
- * command names, read before the lock was taken (NULL when it names none,
- * or when it could not be read: then roll_err says why); cmd_open owns it.
- * Under c->lock. Returns the poll's number, or -1 with why set (a refusal,
- * or, with *failed, the store failed). */
-static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll, const char *roll_err, int64_t now,
-		     bool *failed, char *why, size_t size)
-{
-	struct polldef *d = &cmd->def, *put;
-	const struct polldef *cur = polls_get(c->polls, d->poll);
-	long i = tally_poll_find(c->tally, d->poll), rc = -1;
-
-	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
-		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
-		goto out;
-	}
-	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && !same_rules(c, cur, d, why, size))
-		goto out;
-	if (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0 && strcmp(cur ? cur->roll : "", d->roll) != 0) {
-		snprintf(why, size, "%s already has ballots: its roll cannot change", d->poll);
-		goto out;
-	}
-	/* read once per command, before the lock: a roll that cannot be used is refused */
-	if (d->roll[0] && !roll) {
-		snprintf(why, size, "cannot read the roll of %s: %s", d->poll, roll_err);
-		goto out;
-	}
-	if (!cmd->has_opens)
-		d->opens_ms = cur && cur->opens_ms <= now ? cur->opens_ms : now;
-	d->status = POLLDEF_OPEN;
-	d->status = polls_status(d, now);
-	if (d->status == POLLDEF_CLOSED) {
-		snprintf(why, size, "its closing time has passed");
-		goto out;
-	}
-	*failed = true; /* from here on, a failure is the store's or memory's */
-	if (instance_for(c, i, d, why, size) != 0 || commit_def(c, d, why, size) != 0 ||
-	    !(put = polls_put(c->polls, d)))
-		goto out;
-	if (roll) {
-		struct roll *given = roll;
-
-		roll = NULL; /* p's now, whatever polls_set_roll returns */
-		if (polls_set_roll(c->polls, put, given, why, size) != 0)
-			goto out;
-	}
-	if ((i = announce(c, d, now, why, size)) < 0)
-		goto out;
-	*failed = false;
-	rc = i;
-out:
-	roll_free(roll);
-	return rc;
-}
-
-/* cmd_close: closes a poll by hand, now. Under c->lock. Returns the
- * poll's number, or -1 with why set (as cmd_open). */
-static long cmd_close(struct core *c, const char *poll, int64_t now, bool *failed, char *why, size_t size)
-{
-	const struct polldef *cur = polls_get(c->polls, poll);
-	long i = tally_poll_find(c->tally, poll);
-	struct polldef d;
-
-	if (i < 0) {
-		snprintf(why, size, "no poll '%s'", poll);
-		return -1;
-	}
-	if (cur && polls_status(cur, now) == POLLDEF_CLOSED)
-		return i; /* closed already: the same answer again */
-	info_of(c, (size_t)i, now, &d);
-	d.status = POLLDEF_CLOSED;
-	d.closed_ms = now;
-	if (!cur)
-		d.opens_ms = 0;
-	if (instance_for(c, i, &d, why, size) != 0 || commit_def(c, &d, why, size) != 0 ||
-	    !polls_put(c->polls, &d)) {
-		*failed = true;
-		return -1;
-	}
-	if ((i = announce(c, &d, now, why, size)) < 0)
-		*failed = true;
-	else if (!c->quiet)
-		log_line("poll %s closed by the organiser", poll);
-	return i;
-}
-
-static int cmp_poll_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* cmd_list: every poll's information, ordered by name, as an answer.
- * Under c->lock. Returns the answer JSON, or NULL. */
-static char *cmd_list(struct core *c, int64_t now, char *err, size_t errlen)
-{
-	size_t n = tally_poll_count(c->tally), k;
-	const char **names = calloc(n ? n : 1, sizeof(*names));
-	char **infos = calloc(n ? n : 1, sizeof(*infos));
-	char *answer = NULL;
-	struct polldef d;
-
-	if (!names || !infos)
-		goto out;
-	for (k = 0; k < n; k++)
-		names[k] = tally_poll_name(c->tally, k);
-	qsort(names, n, sizeof(*names), cmp_poll_name);
-	for (k = 0; k < n; k++) {
-		info_of(c, (size_t)tally_poll_find(c->tally, names[k]), now, &d);
-		if (!(infos[k] = polldef_info_json(&d, err, errlen)))
-			goto out;
-	}
-	answer = polldef_answer_json(NULL, NULL, NULL, infos, n, err, errlen);
-out:
-	for (k = 0; infos && k < n; k++)
-		free(infos[k]);
-	free(infos);
-	free(names);
-	return answer;
-}
-
-enum core_rc core_command(struct core *c, const void *payload, size_t len, char **answer, char *reply)
-{
-	struct polldef_cmd cmd;
-	struct polldef d;
-	struct roll *roll = NULL;
-	char why[256] = "", err[256] = "", roll_err[256] = "", *info = NULL, *result = NULL;
-	int64_t now;
-	bool failed = false;
-	long i = -1;
-	int wake = 0, rc;
-
-	*answer = NULL;
-	rc = polldef_cmd_parse(payload, len, &cmd, why, sizeof(why));
-	snprintf(reply, TOPIC_MAX, "%s", cmd.reply); /* a refused command's too */
-	if (rc != 0) {
-		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
-		return CORE_OK;
-	}
-	/* the roll is read here, without the lock: counting goes on meanwhile
-	 * (roll_load takes only a regular file of bounded size) */
-	if (cmd.kind == POLLDEF_CMD_OPEN && cmd.def.roll[0])
-		roll = roll_load(cmd.def.roll, roll_err, sizeof(roll_err));
-	now = vtime_now_ms();
-	pthread_mutex_lock(&c->lock);
-	if (c->failed || transitions(c, now, why, sizeof(why)) != 0) {
-		pthread_mutex_unlock(&c->lock);
-		roll_free(roll);
-		return CORE_FAILED;
-	}
-	switch (cmd.kind) {
-	case POLLDEF_CMD_OPEN:
-		i = cmd_open(c, &cmd, roll, roll_err, now, &failed, why, sizeof(why));
-		break;
-	case POLLDEF_CMD_CLOSE:
-		i = cmd_close(c, cmd.def.poll, now, &failed, why, sizeof(why));
-		break;
-	case POLLDEF_CMD_SHOW:
-		i = tally_poll_find(c->tally, cmd.def.poll);
-		if (i < 0)
-			snprintf(why, sizeof(why), "no poll '%s'", cmd.def.poll);
-		break;
-	case POLLDEF_CMD_LIST:
-		/* a poll whose information cannot be built is said, not silence */
-		if (!(*answer = cmd_list(c, now, err, sizeof(err))))
-			*answer = polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
-		break;
-	}
-	if (cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE)
-		c->next_change_ms = INT64_MIN; /* a definition may have changed: look again */
-	if (failed) {
-		pthread_mutex_unlock(&c->lock);
-		return CORE_FAILED;
-	}
-	if (i >= 0) {
-		if (!settle(c, (size_t)i)) {
-			pthread_mutex_unlock(&c->lock);
-			return CORE_FAILED;
-		}
-		info_of(c, (size_t)i, now, &d);
-		info = polldef_info_json(&d, err, sizeof(err));
-		if (cmd.kind == POLLDEF_CMD_SHOW)
-			result = render(c, (size_t)i, now, err, sizeof(err));
-		if (cmd.kind != POLLDEF_CMD_SHOW)
-			wake = scheduled(c, (size_t)i);
-		*answer = info ? polldef_answer_json(NULL, info, result, NULL, 0, err, sizeof(err))
-			       : polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
-	} else if (cmd.kind != POLLDEF_CMD_LIST) {
-		if (!c->quiet)
-			log_line("refused the organiser's %s of %s: %s", cmd.kind == POLLDEF_CMD_OPEN ? "opening" : "command",
-				 cmd.def.poll, why);
-		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
-	}
-	pthread_mutex_unlock(&c->lock);
-	free(info);
-	free(result);
-	if (wake > 0 && c->wake)
-		c->wake(c->wake_arg);
-	if (!c->quiet && cmd.kind == POLLDEF_CMD_OPEN && i >= 0)
-		log_line("poll %s defined by the organiser: %s", cmd.def.poll, polldef_status_word(cmd.def.status));
-	return CORE_OK;
 }

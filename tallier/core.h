@@ -133,10 +133,9 @@ struct due_result {
 	uint64_t version;            /* its version, for core_result_done */
 };
 
-/* core_next_result: first applies the changes of status that the clock
- * brings to defined polls (opening, closing: each stored, then announced),
- * then gives the next result or poll information due at now_ms
- * (monotonic): returns 1
+/* core_next_result: gives the next result or poll information due at
+ * now_ms (monotonic), and writes nothing to the store (the changes of
+ * status the clock brings are core_clock's, clock.h): returns 1
  * with *out filled (and the result counted as in flight), or 0 when none is
  * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
  * which is also when the core takes it that the publisher will look
@@ -148,16 +147,6 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 /* core_result_done: the publication of out->slot's out->version ended: ok
  * when the broker acknowledged it; a failure is retried. Any thread. */
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok);
-
-/* core_command: an organiser's command, payload[0..len) (not
- * NUL-terminated; polldef.h: open, close, show, list), run at once: a
- * definition or a closing is stored before it is announced (the poll's
- * information and result are then due). *answer gets the answer JSON
- * (malloc'd, free() it; NULL when memory runs out), and *reply the
- * command's "reply" field (TOPIC_MAX bytes, "" when none), a refused
- * command's too when it is a JSON object. Any thread.
- * Returns CORE_OK, or CORE_FAILED when the store failed (as core_ballot). */
-enum core_rc core_command(struct core *c, const void *payload, size_t len, char **answer, char *reply);
 
 /* core_results_reset: every result must be published again (a new
  * connection to the broker). Any thread. */

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "checkpointer.h"
+#include "clock.h"
 #include "core.h"
 #include "log.h"
 #include "loop.h"
@@ -233,6 +234,11 @@ int main(int argc, char **argv)
 			log_line("%s", err);
 			goto out;
 		}
+	}
+	/* the clock before the publisher: what it changes goes out at once */
+	if (clock_add(loop, core, err, sizeof(err)) != 0) {
+		log_line("%s", err);
+		goto out;
 	}
 	pub = resultpub_new(core, session, loop, o.quiet, err, sizeof(err));
 	if (!pub || checkpointer_add(loop, core, err, sizeof(err)) != 0 ||

@@ -11,6 +11,7 @@
 #include <semaphore.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "core.h"
 #include "log.h"
 #include "mqtterr.h"
@@ -139,6 +140,57 @@ static struct failure failure3(const MQTTAsync_failureData *r)
 	return r ? (struct failure){ r->code, 0, r->message } : (struct failure){ MQTTASYNC_FAILURE, 0, NULL };
 }
 
+/* What Paho says of a success, for both versions: the SUBACK's codes are
+ * the only part any handler reads. Paho 1.3.11 (MQTTAsync.c, SUBACK
+ * handling) gives the first code in reasonCode (5) or qos (3.1.1), and
+ * fills reasonCodes / qosList only when there are several filters: for one
+ * it leaves them uninitialised. */
+struct success {
+	int first;                           /* the first (or only) SUBACK code */
+	const enum MQTTReasonCodes *codes5;  /* MQTT 5: every code, when several; else NULL */
+	int ncodes5;
+	const int *qos3;                     /* MQTT 3.1.1: every code, when several; else NULL */
+};
+
+static struct success success5(const MQTTAsync_successData5 *r)
+{
+	return r ? (struct success){ (int)r->reasonCode, r->alt.sub.reasonCodes, r->alt.sub.reasonCodeCount, NULL }
+		 : (struct success){ 0, NULL, 0, NULL };
+}
+
+static struct success success3(const MQTTAsync_successData *r)
+{
+	return r ? (struct success){ r->alt.qos, NULL, 0, r->alt.qosList } : (struct success){ 0, NULL, 0, NULL };
+}
+
+/* One handler per operation, for both versions: Paho calls back with one
+ * signature for MQTT 5 (onSuccess5, onFailure5) and another for 3.1.1, and
+ * refuses the other version's. ON_SUCCESS(name, handler) and
+ * ON_FAILURE(name, handler) make name5 and name3, the two entries Paho
+ * calls, which only translate what it says for handler(context, what);
+ * CALLBACKS_SET puts the entries of the session's version into opts. */
+#define PAHO_ENTRIES(name, handler, data, convert)                               \
+	static void name##5(void *context, data##5 *response)                     \
+	{                                                                        \
+		handler(context, convert##5(response));                          \
+	}                                                                        \
+	static void name##3(void *context, data *response)                        \
+	{                                                                        \
+		handler(context, convert##3(response));                          \
+	}
+#define ON_SUCCESS(name, handler) PAHO_ENTRIES(name, handler, MQTTAsync_successData, success)
+#define ON_FAILURE(name, handler) PAHO_ENTRIES(name, handler, MQTTAsync_failureData, failure)
+#define CALLBACKS_SET(opts, version, ok, failed)                                 \
+	do {                                                                     \
+		if ((version) == 5) {                                            \
+			(opts).onSuccess5 = ok##5;                               \
+			(opts).onFailure5 = failed##5;                           \
+		} else {                                                         \
+			(opts).onSuccess = ok##3;                                \
+			(opts).onFailure = failed##3;                            \
+		}                                                                \
+	} while (0)
+
 static const char *describe(struct failure f, int connack, char *buf, size_t size)
 {
 	return mqtterr_describe(f.code, MQTTAsync_strerror(f.code), f.reason, f.message, connack, buf, size);
@@ -244,7 +296,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
-	char topic[TOPIC_MAX], field[TOPIC_MAX], shown[300], why[256];
+	char topic[TOPIC_MAX], shown[300], why[256], err[256];
 	struct polldef_cmd cmd;
 	char *answer = NULL;
 	int rc = -1, k, parsed;
@@ -260,11 +312,13 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 		if (k == l->ntopics)
 			return 0;
 	}
-	if (core_command(l->core, payload, len, &answer, field) != CORE_OK)
+	if (parsed != 0) /* refused as it stands: its reason is the answer */
+		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+	else if (core_command(l->core, &cmd, &answer) != CORE_OK)
 		goto out;
 	rc = 0;
 	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
-		char big[160], err[64];
+		char big[160];
 		snprintf(big, sizeof(big), "the answer is %zu bytes, more than a broker takes (at most %d): ask for each poll "
 			 "with show", strlen(answer), ANSWER_MAX);
 		free(answer);
@@ -273,7 +327,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	if (reply->topic)
 		snprintf(topic, sizeof(topic), "%.*s", (int)reply->topiclen, reply->topic);
 	else
-		snprintf(topic, sizeof(topic), "%s", field);
+		snprintf(topic, sizeof(topic), "%s", cmd.reply); /* a refused command's too */
 	if (!answer || strncmp(topic, POLLDEF_REPLY_PREFIX, strlen(POLLDEF_REPLY_PREFIX)) != 0 ||
 	    strpbrk(topic, "+#")) {
 		if (!l->cfg.quiet && !answer)
@@ -465,9 +519,6 @@ static void subscribed(struct mqttsession *l, const int *codes)
 	loop_wake(l->loop);
 }
 
-/* Paho 1.3.11 (MQTTAsync.c, SUBACK handling) gives the first code in
- * reasonCode (5) or qos (3.1.1), and fills reasonCodes / qosList only when
- * there are several filters: for one it leaves them uninitialised. */
 /* on_server_disconnect: the broker ended the connection with a DISCONNECT
  * (MQTT 5). Session taken over means another client connected with our
  * client id: two talliers on one session would take it from each other
@@ -489,25 +540,19 @@ static void on_server_disconnect(void *context, MQTTProperties *props, enum MQTT
 		log_line("the broker closed the connection: %s", mqtterr_reason(reason, why, sizeof(why)));
 }
 
-static void on_subscribed5(void *context, MQTTAsync_successData5 *response)
+/* subscribe_done: the SUBACK, its code for each filter into subscribed. */
+static void subscribe_done(struct mqttsession *l, struct success s)
 {
-	struct mqttsession *l = context;
 	int codes[MAX_FILTERS] = { 0 }, k;
 
-	for (k = 0; k < l->ntopics; k++)
-		codes[k] = l->ntopics > 1 && k < response->alt.sub.reasonCodeCount
-				   ? (int)response->alt.sub.reasonCodes[k]
-				   : (int)response->reasonCode;
-	subscribed(l, codes);
-}
-
-static void on_subscribed3(void *context, MQTTAsync_successData *response)
-{
-	struct mqttsession *l = context;
-	int codes[MAX_FILTERS] = { 0 }, k;
-
-	for (k = 0; k < l->ntopics; k++)
-		codes[k] = l->ntopics > 1 ? response->alt.qosList[k] : response->alt.qos;
+	for (k = 0; k < l->ntopics; k++) {
+		if (l->ntopics > 1 && s.qos3)
+			codes[k] = s.qos3[k];
+		else if (l->ntopics > 1 && s.codes5 && k < s.ncodes5)
+			codes[k] = (int)s.codes5[k];
+		else
+			codes[k] = s.first;
+	}
 	subscribed(l, codes);
 }
 
@@ -519,15 +564,8 @@ static void subscribe_failed(struct mqttsession *l, struct failure f)
 	fatal(l);
 }
 
-static void on_subscribe_failed5(void *context, MQTTAsync_failureData5 *response)
-{
-	subscribe_failed(context, failure5(response));
-}
-
-static void on_subscribe_failed3(void *context, MQTTAsync_failureData *response)
-{
-	subscribe_failed(context, failure3(response));
-}
+ON_SUCCESS(on_subscribed, subscribe_done)
+ON_FAILURE(on_subscribe_failed, subscribe_failed)
 
 /* on_connected: after every successful connection, first or not. */
 static void on_connected(void *context, char *cause)
@@ -545,9 +583,8 @@ static void on_connected(void *context, char *cause)
 	if (!l->cfg.quiet)
 		log_line("connected to %s:%d (MQTT %s)", l->cfg.host, l->cfg.port, l->cfg.mqtt_version == 5 ? "5" : "3.1.1");
 	opts.context = l;
+	CALLBACKS_SET(opts, l->cfg.mqtt_version, on_subscribed, on_subscribe_failed);
 	if (l->cfg.mqtt_version == 5) {
-		opts.onSuccess5 = on_subscribed5;
-		opts.onFailure5 = on_subscribe_failed5;
 		for (k = 0; k < l->ntopics; k++) {
 			subopts[k] = (MQTTSubscribe_options)MQTTSubscribe_options_initializer;
 			subopts[k].noLocal = 1; /* never our own results back */
@@ -557,9 +594,6 @@ static void on_connected(void *context, char *cause)
 		}
 		opts.subscribeOptionsList = subopts;
 		opts.subscribeOptionsCount = l->ntopics;
-	} else {
-		opts.onSuccess = on_subscribed3;
-		opts.onFailure = on_subscribe_failed3;
 	}
 	rc = MQTTAsync_subscribeMany(l->client, l->ntopics, l->topics, l->qos, &opts);
 	if (rc != MQTTASYNC_SUCCESS) {
@@ -602,15 +636,7 @@ static void connect_failed(struct mqttsession *l, struct failure f)
 		 l->cfg.port, why);
 }
 
-static void on_connect_failed5(void *context, MQTTAsync_failureData5 *response)
-{
-	connect_failed(context, failure5(response));
-}
-
-static void on_connect_failed3(void *context, MQTTAsync_failureData *response)
-{
-	connect_failed(context, failure3(response));
-}
+ON_FAILURE(on_connect_failed, connect_failed)
 
 static void ctx_unlink(struct mqttsession *l, struct pubctx *c)
 {
@@ -624,7 +650,7 @@ static void ctx_unlink(struct mqttsession *l, struct pubctx *c)
 	pthread_mutex_unlock(&l->ctx_lock);
 }
 
-static void published(struct pubctx *c, int ok)
+static void published(struct pubctx *c, bool ok)
 {
 	struct mqttsession *l = c->link;
 
@@ -634,16 +660,10 @@ static void published(struct pubctx *c, int ok)
 	loop_wake(l->loop);
 }
 
-static void on_published5(void *context, MQTTAsync_successData5 *response)
+static void publish_done(struct pubctx *c, struct success s)
 {
-	(void)response;
-	published(context, 1);
-}
-
-static void on_published3(void *context, MQTTAsync_successData *response)
-{
-	(void)response;
-	published(context, 1);
+	(void)s;
+	published(c, true);
 }
 
 static void publish_failed(struct pubctx *c, struct failure f)
@@ -652,18 +672,11 @@ static void publish_failed(struct pubctx *c, struct failure f)
 
 	if (!c->link->cfg.quiet)
 		log_line("result on %s not published: %s; will retry", c->topic, describe(f, 0, why, sizeof(why)));
-	published(c, 0);
+	published(c, false);
 }
 
-static void on_publish_failed5(void *context, MQTTAsync_failureData5 *response)
-{
-	publish_failed(context, failure5(response));
-}
-
-static void on_publish_failed3(void *context, MQTTAsync_failureData *response)
-{
-	publish_failed(context, failure3(response));
-}
+ON_SUCCESS(on_published, publish_done)
+ON_FAILURE(on_publish_failed, publish_failed)
 
 int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r)
 {
@@ -685,13 +698,7 @@ int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r
 	if (l->cfg.mqtt_version == 5 && mqttprops_json(&msg.properties) != 0)
 		goto out;
 	opts.context = c;
-	if (l->cfg.mqtt_version == 5) {
-		opts.onSuccess5 = on_published5;
-		opts.onFailure5 = on_publish_failed5;
-	} else {
-		opts.onSuccess = on_published3;
-		opts.onFailure = on_publish_failed3;
-	}
+	CALLBACKS_SET(opts, l->cfg.mqtt_version, on_published, on_publish_failed);
 	pthread_mutex_lock(&l->ctx_lock);
 	c->next = l->ctxs;
 	if (l->ctxs)
@@ -882,31 +889,22 @@ out:
 	return rc;
 }
 
-static void on_disconnected5(void *context, MQTTAsync_successData5 *response)
+/* disconnect_done: the DISCONNECT went out, or could not: either way
+ * mqttsession_free waits no more. */
+static void disconnect_done(struct mqttsession *l, struct success s)
 {
-	struct mqttsession *l = context;
-
-	(void)response;
+	(void)s;
 	sem_post(&l->disconnected);
 }
 
-static void on_disconnect_failed5(void *context, MQTTAsync_failureData5 *response)
+static void disconnect_failed(struct mqttsession *l, struct failure f)
 {
-	(void)response;
-	on_disconnected5(context, NULL);
+	(void)f;
+	sem_post(&l->disconnected);
 }
 
-static void on_disconnected3(void *context, MQTTAsync_successData *response)
-{
-	(void)response;
-	on_disconnected5(context, NULL);
-}
-
-static void on_disconnect_failed3(void *context, MQTTAsync_failureData *response)
-{
-	(void)response;
-	on_disconnected5(context, NULL);
-}
+ON_SUCCESS(on_disconnected, disconnect_done)
+ON_FAILURE(on_disconnect_failed, disconnect_failed)
 
 void mqttsession_free(struct mqttsession *l, int timeout_ms)
 {
@@ -921,13 +919,7 @@ void mqttsession_free(struct mqttsession *l, int timeout_ms)
 	__atomic_store_n(&l->stopping, 1, __ATOMIC_RELEASE);
 	disc.timeout = timeout_ms;
 	disc.context = l;
-	if (l->cfg.mqtt_version == 5) {
-		disc.onSuccess5 = on_disconnected5;
-		disc.onFailure5 = on_disconnect_failed5;
-	} else {
-		disc.onSuccess = on_disconnected3;
-		disc.onFailure = on_disconnect_failed3;
-	}
+	CALLBACKS_SET(disc, l->cfg.mqtt_version, on_disconnected, on_disconnect_failed);
 	if (l->client && MQTTAsync_isConnected(l->client) &&
 	    MQTTAsync_disconnect(l->client, &disc) == MQTTASYNC_SUCCESS) {
 		clock_gettime(CLOCK_REALTIME, &deadline);

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "clock.h"
+#include "commands.h"
 #include "core.h"
 #include "polldef.h"
 #include "receipt.h"
@@ -395,12 +397,27 @@ static void core_ballot_should_give_a_verdict_for_every_outcome_with_revote_off(
 	core_free(c);
 }
 
+/* run_command: json parsed as the transport does, then run by the core
+ * (a command the parser refuses is answered with its reason, as the
+ * transport answers it). Returns core_command's code. */
+static enum core_rc run_command(struct core *c, const char *json, char **answer)
+{
+	struct polldef_cmd cmd;
+	char why[256], err[256];
+
+	if (polldef_cmd_parse(json, strlen(json), &cmd, why, sizeof(why)) != 0) {
+		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+		return CORE_OK;
+	}
+	return core_command(c, &cmd, answer);
+}
+
 /* define: an organiser's command that must be answered ok. */
 static void define(struct core *c, const char *cmd)
 {
-	char reply[TOPIC_MAX], *answer = NULL;
+	char *answer = NULL;
 
-	assert_int_equal(core_command(c, cmd, strlen(cmd), &answer, reply), CORE_OK);
+	assert_int_equal(run_command(c, cmd, &answer), CORE_OK);
 	if (!answer || !strstr(answer, "\"ok\":true"))
 		fail_msg("%s answered %s", cmd, answer ? answer : "nothing");
 	free(answer);
@@ -954,12 +971,52 @@ static void core_open_should_schedule_every_stored_polls_result(void **state)
 /* command: core_command of json, which must answer; the answer (free()). */
 static char *command(struct core *c, const char *json)
 {
-	char reply[TOPIC_MAX], *answer = NULL;
+	char *answer = NULL;
 
-	assert_int_equal(core_command(c, json, strlen(json), &answer, reply), CORE_OK);
+	assert_int_equal(run_command(c, json, &answer), CORE_OK);
 	if (!answer)
 		fail_msg("no answer to %s", json);
 	return answer;
+}
+
+/* core_clock_should_close_a_poll_at_its_time_and_next_result_should_not:
+ * the change of status the clock brings is core_clock's (run from the
+ * loop's timer): core_next_result, a getter, stores none of it; core_clock
+ * at the closing time stores the closing, which a new core finds. */
+static void core_clock_should_close_a_poll_at_its_time_and_next_result_should_not(void **state)
+{
+	struct fixture *f = *state;
+	struct core *c = open_core(f->db, NULL, 0, true);
+	int64_t closes = vtime_now_ms() + 3600 * 1000, wake;
+	struct due_result r;
+	char json[256], err[256], *answer, *info;
+
+	snprintf(json, sizeof(json),
+		 "{\"cmd\":\"open\",\"poll\":\"k1\",\"question\":\"Q?\",\"choices\":[\"yes\",\"no\"],"
+		 "\"closes\":%lld}", (long long)closes);
+	answer = command(c, json);
+	assert_non_null(strstr(answer, "\"ok\":true"));
+	free(answer);
+	assert_true(core_clock(c, vtime_now_ms()) == 0);
+	assert_true(core_clock_next(c) == closes);
+	while (core_next_result(c, vtime_mono_ms() + 2 * CORE_RESULT_TIMEOUT_MS, &r, &wake) == 1) {
+		core_result_done(c, r.slot, r.version, true);
+		free(r.json);
+	}
+	assert_true(core_clock_next(c) == closes);
+	assert_int_equal(core_clock(c, closes), 0);
+	assert_true(core_clock_next(c) == INT64_MAX);
+	info = core_info_json(c, "k1", err, sizeof(err));
+	assert_non_null(info);
+	assert_non_null(strstr(info, "\"status\":\"closed\""));
+	free(info);
+	core_free(c);
+	c = open_core(f->db, NULL, 0, true); /* stored */
+	info = core_info_json(c, "k1", err, sizeof(err));
+	assert_non_null(info);
+	assert_non_null(strstr(info, "\"status\":\"closed\""));
+	free(info);
+	core_free(c);
 }
 
 /* core_open_should_keep_a_stored_poll_whose_time_is_out_of_range: issue
@@ -1895,6 +1952,7 @@ int main(void)
 		T(core_should_give_the_same_results_after_core_free_and_core_open),
 		T(core_open_should_leave_out_stored_ballots_whose_choice_is_no_longer_offered),
 		T(core_next_result_should_give_a_changed_polls_result_once_until_done),
+		T(core_clock_should_close_a_poll_at_its_time_and_next_result_should_not),
 		T(core_next_result_should_coalesce_ballots_into_one_result_of_the_newest_version),
 		T(core_result_done_with_a_failure_should_retry_after_the_interval),
 		T(core_results_reset_should_make_every_result_due_again),
