@@ -1,6 +1,7 @@
 /* store.c -- the tallier's durable state in SQLite: the ballot that counts per (poll, voter) */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -183,6 +184,32 @@ static int exec(struct store *s, const char *sql, const char *what, char *err, s
 	return 0;
 }
 
+/* migrate: in one transaction, brings a database of schema from (0: a new,
+ * empty one) to STORE_SCHEMA: the tables a schema lacks, the at_ms column
+ * that schemas 1 and 2 lack, then the version. Returns 0, or -1 with err
+ * set (rolled back). */
+static int migrate(struct store *s, int from, char *err, size_t errlen)
+{
+	const char *what = from == 0 ? "cannot create the tables in" : "cannot upgrade";
+	char version_sql[40];
+
+	assert(from >= 0 && from < STORE_SCHEMA);
+	snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version = %d", STORE_SCHEMA);
+	if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
+		return -1;
+	if ((from == 0 && exec(s, schema, what, err, errlen) != 0) ||
+	    (from <= 1 && exec(s, polldefs_sql, what, err, errlen) != 0) ||
+	    ((from == 1 || from == 2) && exec(s, at_ms_sql, what, err, errlen) != 0) ||
+	    (from <= 3 && exec(s, instances_sql, what, err, errlen) != 0) ||
+	    exec(s, version_sql, "cannot write", err, errlen) != 0 ||
+	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	s->schema = STORE_SCHEMA;
+	return 0;
+}
+
 /* check_schema: refuses a newer schema; creates ours in an empty database. */
 static int check_schema(struct store *s, enum store_mode mode, char *err, size_t errlen)
 {
@@ -209,18 +236,7 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 	}
 	if (version >= 1 && version <= 3) {
 		/* upgrade in place: the ballots stay as they are (at_ms NULL) */
-		if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
-			goto out;
-		if ((version == 1 && exec(s, polldefs_sql, "cannot upgrade", err, errlen) != 0) ||
-		    (version <= 2 && exec(s, at_ms_sql, "cannot upgrade", err, errlen) != 0) ||
-		    exec(s, instances_sql, "cannot upgrade", err, errlen) != 0 ||
-		    exec(s, "PRAGMA user_version = 4", "cannot write", err, errlen) != 0 ||
-		    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			goto out;
-		}
-		s->schema = STORE_SCHEMA;
-		rc = 0;
+		rc = migrate(s, version, err, errlen);
 		goto out;
 	}
 	if (mode == STORE_READER) {
@@ -242,18 +258,7 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 			goto out;
 		}
 	}
-	if (exec(s, "BEGIN IMMEDIATE", "cannot write", err, errlen) != 0)
-		goto out;
-	if (exec(s, schema, "cannot create the tables in", err, errlen) != 0 ||
-	    exec(s, polldefs_sql, "cannot create the tables in", err, errlen) != 0 ||
-	    exec(s, instances_sql, "cannot create the tables in", err, errlen) != 0 ||
-	    exec(s, "PRAGMA user_version = 4", "cannot write", err, errlen) != 0 ||
-	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
-	}
-	s->schema = STORE_SCHEMA;
-	rc = 0;
+	rc = migrate(s, 0, err, errlen);
 out:
 	sqlite3_finalize(st);
 	return rc;
