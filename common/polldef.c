@@ -364,10 +364,23 @@ static int get_results(const cJSON *o, enum polldef_results *out, char *err, siz
 	return got < 0 ? -1 : 0;
 }
 
+/* get_status: the "status" field, which must be there. Returns 0, or -1
+ * with err set. */
+static int get_status(const cJSON *o, enum polldef_status *out, char *err, size_t errlen)
+{
+	char word[16];
+
+	if (get_string(o, "status", word, sizeof(word) - 1, err, errlen) != 1 ||
+	    polldef_parse_status(word, out) != 0) {
+		snprintf(err, errlen, "'status' must be \"scheduled\", \"open\" or \"closed\"");
+		return -1;
+	}
+	return 0;
+}
+
 int polldef_info_parse(const void *payload, size_t len, struct polldef *out, char *err, size_t errlen)
 {
 	cJSON *o = jsonguard_parse(payload, len, err, errlen);
-	char word[16];
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -387,15 +400,22 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 		snprintf(err, errlen, "'instance' must be 32 lower-case hex digits");
 		goto out;
 	}
-	if (get_string(o, "status", word, sizeof(word) - 1, err, errlen) != 1 ||
-	    polldef_parse_status(word, &out->status) != 0) {
-		snprintf(err, errlen, "'status' must be \"scheduled\", \"open\" or \"closed\"");
-		goto out;
-	}
-	rc = 0;
+	rc = get_status(o, &out->status, err, errlen);
 out:
 	cJSON_Delete(o);
 	return rc;
+}
+
+/* check_times: an opening command's times in order. A closing time of 0
+ * comes before any opening (absent: now), and would read as none
+ * (closes_ms 0: by hand only). Returns 0, or -1 with err set. */
+static int check_times(const struct polldef *d, bool has_opens, bool has_closes, char *err, size_t errlen)
+{
+	if ((has_closes && d->closes_ms == 0) || (has_opens && d->closes_ms && d->closes_ms <= d->opens_ms)) {
+		snprintf(err, errlen, "'closes' must come after 'opens'");
+		return -1;
+	}
+	return 0;
 }
 
 int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, char *err, size_t errlen)
@@ -452,13 +472,7 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 	    get_results(o, &d->results, err, errlen) != 0 || get_bool(o, "revote", true, &d->revote, err, errlen) != 0)
 		goto out;
 	out->has_opens = k == 1;
-	/* a closing time of 0 comes before any opening (absent: now), and
-	 * would read as none (closes_ms 0: by hand only) */
-	if ((closes == 1 && d->closes_ms == 0) || (out->has_opens && d->closes_ms && d->closes_ms <= d->opens_ms)) {
-		snprintf(err, errlen, "'closes' must come after 'opens'");
-		goto out;
-	}
-	rc = 0;
+	rc = check_times(d, out->has_opens, closes == 1, err, errlen);
 out:
 	cJSON_Delete(o);
 	return rc;

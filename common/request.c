@@ -7,10 +7,29 @@
 
 #include "jsonguard.h"
 
+/* get_kind: what a request's "get" field (NULL: absent, a ballot) asks.
+ * Returns 0, or -1 with err set. */
+static int get_kind(const cJSON *get, enum request_kind *out, char *err, size_t errlen)
+{
+	const char *word = cJSON_IsString(get) ? get->valuestring : NULL;
+
+	if (!get)
+		*out = REQUEST_BALLOT;
+	else if (word && strcmp(word, "result") == 0)
+		*out = REQUEST_RESULT;
+	else if (word && strcmp(word, "info") == 0)
+		*out = REQUEST_INFO;
+	else {
+		snprintf(err, errlen, "unknown request: \"get\" must be \"result\" or \"info\"");
+		return -1;
+	}
+	return 0;
+}
+
 int request_parse(const char *line, size_t len, struct request *out, char *err, size_t errlen)
 {
 	cJSON *root = NULL;
-	const cJSON *poll, *get;
+	const cJSON *poll;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -32,18 +51,7 @@ int request_parse(const char *line, size_t len, struct request *out, char *err, 
 		goto out;
 	}
 	snprintf(out->poll, sizeof(out->poll), "%s", poll->valuestring);
-	get = cJSON_GetObjectItemCaseSensitive(root, "get");
-	if (!get) {
-		out->kind = REQUEST_BALLOT;
-	} else if (cJSON_IsString(get) && get->valuestring && strcmp(get->valuestring, "result") == 0) {
-		out->kind = REQUEST_RESULT;
-	} else if (cJSON_IsString(get) && get->valuestring && strcmp(get->valuestring, "info") == 0) {
-		out->kind = REQUEST_INFO;
-	} else {
-		snprintf(err, errlen, "unknown request: \"get\" must be \"result\" or \"info\"");
-		goto out;
-	}
-	rc = 0;
+	rc = get_kind(cJSON_GetObjectItemCaseSensitive(root, "get"), &out->kind, err, errlen);
 out:
 	cJSON_Delete(root);
 	return rc;

@@ -12,6 +12,7 @@
 
 #include "ballot.h"
 #include "errtext.h"
+#include "regfile.h"
 
 #define BLANKS " \t\r\n\v\f"
 
@@ -151,20 +152,10 @@ static FILE *open_roll(const char *path, char *err, size_t errlen)
 	char why[256];
 	struct stat st;
 	FILE *f = NULL;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = regfile_open(path, "roll", &st, err, errlen);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "cannot read roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "roll '%s' is not a regular file", path);
-		goto out;
-	}
+	if (fd < 0)
+		return NULL;
 	if (st.st_size > ROLL_MAX_BYTES) {
 		snprintf(err, errlen, "roll '%s' is larger than %d bytes", path, ROLL_MAX_BYTES);
 		goto out;
@@ -173,7 +164,7 @@ static FILE *open_roll(const char *path, char *err, size_t errlen)
 	if (!f)
 		snprintf(err, errlen, "cannot read roll '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
 out:
-	if (!f && fd >= 0)
+	if (!f)
 		close(fd);
 	return f;
 }

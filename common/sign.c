@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "errtext.h"
+#include "regfile.h"
 
 #define RAW_KEY 32
 #define RAW_SIG 64
@@ -28,6 +29,24 @@ struct sign_key {
 struct sign_pub {
 	EVP_PKEY *pkey;
 };
+
+/* new_holder: a new sign_key or sign_pub of size bytes (malloc'd), or NULL
+ * with err set. */
+static void *new_holder(size_t size, char *err, size_t errlen)
+{
+	void *h = malloc(size);
+
+	if (!h)
+		snprintf(err, errlen, "out of memory");
+	return h;
+}
+
+/* free_holder: frees a sign_key or sign_pub (holder) and its key. */
+static void free_holder(void *holder, EVP_PKEY *pkey)
+{
+	EVP_PKEY_free(pkey);
+	free(holder);
+}
 
 /* b64_encode: base64 (standard, padded) of raw[0..n) into out, which holds
  * 4 * ceil(n / 3) + 1 bytes. */
@@ -149,20 +168,10 @@ static long read_key_file(const char *path, char *buf, size_t size, char *err, s
 	char why[128];
 	size_t got = 0;
 	long rc = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = regfile_open(path, "key", &st, err, errlen);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open key '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "cannot read key '%s': %s", path, errtext_errno(errno, why, sizeof(why)));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "key '%s' is not a regular file", path);
-		goto out;
-	}
 	if (st.st_mode & 077) {
 		snprintf(err, errlen,
 			 "permissions %04o for '%s' are too open: the key must be readable by its owner only "
@@ -220,11 +229,9 @@ struct sign_key *sign_key_load(const char *path, char *err, size_t errlen)
 			 path);
 		goto out;
 	}
-	k = malloc(sizeof(*k));
-	if (!k) {
-		snprintf(err, errlen, "out of memory");
+	k = new_holder(sizeof(*k), err, errlen);
+	if (!k)
 		goto out;
-	}
 	k->pkey = pkey;
 	pkey = NULL;
 out:
@@ -242,10 +249,8 @@ int sign_key_public(const struct sign_key *k, char pub[SIGN_KEY_B64 + 1], char *
 
 void sign_key_free(struct sign_key *k)
 {
-	if (!k)
-		return;
-	EVP_PKEY_free(k->pkey);
-	free(k);
+	if (k)
+		free_holder(k, k->pkey);
 }
 
 struct sign_pub *sign_pub_parse(const char *b64, char *err, size_t errlen)
@@ -258,11 +263,9 @@ struct sign_pub *sign_pub_parse(const char *b64, char *err, size_t errlen)
 			 SIGN_KEY_B64);
 		return NULL;
 	}
-	p = malloc(sizeof(*p));
-	if (!p) {
-		snprintf(err, errlen, "out of memory");
+	p = new_holder(sizeof(*p), err, errlen);
+	if (!p)
 		return NULL;
-	}
 	p->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
 	if (!p->pkey) {
 		free(p);
@@ -274,10 +277,8 @@ struct sign_pub *sign_pub_parse(const char *b64, char *err, size_t errlen)
 
 void sign_pub_free(struct sign_pub *p)
 {
-	if (!p)
-		return;
-	EVP_PKEY_free(p->pkey);
-	free(p);
+	if (p)
+		free_holder(p, p->pkey);
 }
 
 /* put_field: appends "<len>:<bytes>," to buf at *at. Returns 0, or -1

@@ -9,8 +9,7 @@
 #include "vtime.h"
 #include "sign.h"
 
-typedef int (*check_step)(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-			  size_t size);
+typedef check_fn *check_step;
 
 /* The pipeline's checks, in the order they run: first those that need
  * the ballot and fixed rules only (the costly signature among them), which

@@ -23,12 +23,18 @@ struct check_rules {
 				     * the poll has none (does not exist yet) */
 };
 
+/* check_fn: the shape of check_ballot and of each step below: ballot b,
+ * received at now_ms, against the rules r. Returns 0 when b passes, or -1
+ * with the refusal's reason in reason[0..size). */
+typedef int check_fn(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
+		     size_t size);
+
 /* check_ballot: runs every check step, in order, on the parsed ballot b,
  * received at now_ms (ms since the epoch; CHECK_RELOAD for a ballot read
  * back from the store, which passed the steps that depend on time when it
  * came). Returns 0 when b passes them all, or -1 with the first refusal's
  * reason in reason ("unknown choice 'maybe'"). */
-int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
+check_fn check_ballot;
 
 #define CHECK_RELOAD INT64_MIN
 
@@ -37,31 +43,26 @@ int check_ballot(const struct check_rules *r, const struct ballot *b, int64_t no
  * (signature, account, ts), which any thread may run at any time; then
  * the steps that read r->polls (poll open, choice on offer), which the
  * caller runs under the lock that guards them. */
-int check_ballot_alone(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-		       size_t size);
-int check_ballot_poll(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-		      size_t size);
+check_fn check_ballot_alone;
+check_fn check_ballot_poll;
 
 /* check_voter_is_account: the step that refuses a ballot published on
  * vote/<poll>/by/<account> (b->account) whose voter is another name: the
  * broker's ACL lets only that account publish there, so the account is
  * who sent it. A ballot with no account passes. Returns 0, or -1 with the
  * reason. */
-int check_voter_is_account(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-			   size_t size);
+check_fn check_voter_is_account;
 
 /* check_choice_offered: the step that refuses a choice that is not on
  * offer: the poll's own choices when its definition has some, else the
  * rules' choices. Returns 0, or -1 with the reason. */
-int check_choice_offered(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-			 size_t size);
+check_fn check_choice_offered;
 
 /* check_poll_open: the step that refuses a ballot for a poll that is not
  * open at now_ms (scheduled, or closed: by hand, or at its closing time,
  * on the tallier's clock), or, with defined_only, for a poll nobody
  * defined. Returns 0, or -1 with the reason ("poll1 is closed"). */
-int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-		    size_t size);
+check_fn check_poll_open;
 
 /* check_ts_not_ahead: the step that refuses a ballot whose ts is more than
  * r->max_skew_ms ahead of now_ms: held as the voter's newest, it would pin
@@ -70,8 +71,7 @@ int check_poll_open(const struct check_rules *r, const struct ballot *b, int64_t
  * bound: a ballot queued while the tallier was away counts when it comes.
  * Returns 0, or -1 with the reason, which tells a voter whose clock is
  * wrong what to do. */
-int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
-		       size_t size);
+check_fn check_ts_not_ahead;
 
 /* The refusal of a signed ballot for a poll without an instance (one that
  * does not exist yet): formatted with the poll's name. Short enough for a
@@ -87,6 +87,6 @@ int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int6
  * the same name, is refused). Skipped for CHECK_RELOAD:
  * the store keeps no signatures; a stored ballot was verified when it
  * came. Returns 0, or -1 with the reason. */
-int check_signed(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason, size_t size);
+check_fn check_signed;
 
 #endif
