@@ -10,7 +10,8 @@
 #   MQTTVOTE_WS_PORT=9001         the browsers' port: MQTT over WebSockets and the pages of
 #                                 web/ ("listener 9001" moved; its "http_dir web" is made
 #                                 absolute: mosquitto runs in the state directory)
-#   MQTTVOTE_BIND=address         listen on that address only (default: every interface)
+#   MQTTVOTE_BIND=address         listen on that address only (default: every interface); the
+#                                 WebSockets listener on the interface that carries it
 #   MQTTVOTE_BROKER_DIR=dir       where mosquitto keeps mosquitto.db, mosquitto.pid and
 #                                 mosquitto.log (default: ./broker-state)
 # It waits until mosquitto says it is running, or exits 1 with the reason when mosquitto
@@ -53,6 +54,16 @@ $secure || { [[ $tport =~ ^[0-9]{1,5}$ ]] && [ "$tport" -ge 1 ] && [ "$tport" -l
 $secure || { [[ $wsport =~ ^[0-9]{1,5}$ ]] && [ "$wsport" -ge 1 ] && [ "$wsport" -le 65535 ] && [ "$wsport" != "$port" ] && [ "$wsport" != "$tport" ]; } ||
   usage "invalid MQTTVOTE_WS_PORT '$wsport' (want 1 to 65535, not the public or the tallier's port)"
 [[ $bind =~ ^[0-9A-Za-z.:_-]*$ ]] || usage "invalid MQTTVOTE_BIND '$bind'"
+# Mosquitto 2.0.11 (Debian 12's) hands a WebSockets listener's address to
+# libwebsockets, which takes an interface name there and listens on every
+# interface when given an address: the WebSockets listener gets the name
+# of the interface that carries $bind (127.0.0.1: lo).
+wsbind=
+if [ -n "$bind" ] && ! $secure; then
+  command -v ip >/dev/null || die "MQTTVOTE_BIND needs the command ip (package iproute2; scripts/setup.sh installs it)"
+  wsbind=$(ip -o addr show to "$bind" 2>/dev/null | awk '{ print $2; exit }')
+  [ -n "$wsbind" ] || die "MQTTVOTE_BIND '$bind' is no address of this machine (ip addr shows its addresses)"
+fi
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [ -x "$mosquitto" ] || die "mosquitto is not installed (scripts/setup.sh installs it)"
 
@@ -108,7 +119,7 @@ else
     echo "broker: warning: no $root/web/vendor/mqtt.min.js: the web pages cannot connect until scripts/setup.sh has copied it there" >&2
   sed -e "s/^listener 1883\$/listener $port${bind:+ $bind}/" \
       -e "s/^listener 1884 127.0.0.1\$/listener $tport 127.0.0.1/" \
-      -e "s/^listener 9001\$/listener $wsport${bind:+ $bind}/" \
+      -e "s/^listener 9001\$/listener $wsport${wsbind:+ $wsbind}/" \
       -e "s#^http_dir web\$#http_dir $root/web#" "$conf" > "$state/mosquitto.conf"
   conf=$state/mosquitto.conf
 fi

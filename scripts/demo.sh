@@ -46,7 +46,7 @@ MQTTVOTE_PORT=$port MQTTVOTE_TALLIER_PORT=$tport MQTTVOTE_WS_PORT=$wsport MQTTVO
   { echo "demo: no broker of its own on port $port: stopping" >&2; exit 1; }
 pids+=("$(cat "$work/broker/mosquitto.pid")")
 
-echo "== tallier -p $tport --choices yes,no,abstain --db $work/tally.db"
+echo "== tallier -p $tport --choices yes,no,abstain --db $work/tally.db -v"
 "$tallier" -p "$tport" --choices yes,no,abstain --db "$work/tally.db" -v 2>"$work/tallier.log" &
 pids+=($!)
 wait_for "the tallier" grep -q "subscribed to" "$work/tallier.log"

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 packages=(build-essential cmake pkg-config libssl-dev libpaho-mqtt-dev libcjson-dev libsqlite3-dev
-          libcmocka-dev libicu-dev mosquitto mosquitto-clients python3 netcat-openbsd
+          libcmocka-dev libicu-dev mosquitto mosquitto-clients python3 netcat-openbsd iproute2
           python3-cryptography) # the signed-ballot test signs with it, independently of OpenSSL's C API
 # Node.js and npm for `npm ci` (the web pages' libraries, the browser test's driver): Debian's,
 # unless a node and an npm are already on PATH (another install, such as NodeSource's).

@@ -315,7 +315,9 @@ class Broker:
                 self.tallier_port = free_port()
             if self.ws_port is None:
                 self.ws_port = free_port()
-            text = text.replace("\nlistener 9001\n", "\nlistener %d %s\n" % (self.ws_port, HOST))
+            # libwebsockets (under Mosquitto 2.0.11) binds to an interface
+            # name, and to every interface when given an address
+            text = text.replace("\nlistener 9001\n", "\nlistener %d lo\n" % self.ws_port)
             text = text.replace("\nhttp_dir web\n", "\nhttp_dir %s\n" % os.path.join(os.path.abspath(src), "web"))
             text = text.replace("\nlistener 1883\n", "\nlistener %d %s\n" % (self.port, HOST))
             text = text.replace("\nlistener 1884 127.0.0.1\n", "\nlistener %d 127.0.0.1\n" % self.tallier_port)

@@ -53,8 +53,10 @@ class StartedBroker:
     """scripts/broker.sh in the foreground, in cwd, as the README says
     (root: the repository that holds it, by default this one)."""
 
-    def __init__(self, case, cwd, port, prefix=(), root=None):
+    def __init__(self, case, cwd, port, prefix=(), root=None, env=None):
         self.root = root
+        self.env = dict(env or {})
+        self.ws_port = harness.free_port()
         self.case = case
         self.cwd = cwd
         self.port = port
@@ -69,7 +71,7 @@ class StartedBroker:
         out = open(self.out_path, "ab")
         env = dict(os.environ, MQTTVOTE_PORT=str(self.port),
                    MQTTVOTE_TALLIER_PORT=str(self.tallier_port),
-                   MQTTVOTE_WS_PORT=str(harness.free_port()))
+                   MQTTVOTE_WS_PORT=str(self.ws_port), **self.env)
         try:
             self.proc = subprocess.Popen(self.prefix + [broker_sh(self.root)], cwd=self.cwd,
                                          env=env,
@@ -119,6 +121,57 @@ class StartedBroker:
         if pid.isdigit() and harness._pid_alive(int(pid)) and \
                 state.encode() in b" ".join(harness._pid_cmdline(int(pid))):
             os.kill(int(pid), signal.SIGKILL)
+
+
+def listening_addresses(port):
+    """The local addresses of the TCP sockets listening on port, from
+    /proc/net/tcp and tcp6, as (family, hex address) pairs."""
+    found = []
+    for name in ("tcp", "tcp6"):
+        for line in harness._read("/proc/net/" + name).splitlines()[1:]:
+            fields = line.split()
+            addr, hexport = fields[1].split(":")
+            if int(hexport, 16) == port and fields[3] == "0A":  # TCP_LISTEN
+                found.append((name, addr))
+    return found
+
+
+LOOPBACK = {("tcp", "0100007F"),                             # 127.0.0.1
+            ("tcp6", "0000000000000000FFFF00000100007F")}    # ::ffff:127.0.0.1
+
+
+class BindOneAddress(IntegrationCase):
+    """MQTTVOTE_BIND=127.0.0.1, as scripts/demo.sh starts its broker: every
+    listener, the WebSockets one included (Mosquitto 2.0.11 hands its
+    address to libwebsockets, which then listens on every interface), is
+    on the loopback address only."""
+
+    def test_every_listener_is_on_the_address_only(self):
+        cwd = tempfile.mkdtemp(prefix="mqttvote-bind-")
+        self.addCleanup(shutil.rmtree, cwd, True)
+        os.chmod(cwd, 0o755)  # as root, mosquitto runs as the user "mosquitto"
+        self.logs = cwd
+        broker = StartedBroker(self, cwd, harness.free_port(), env={"MQTTVOTE_BIND": "127.0.0.1"})
+        self.addCleanup(broker.cleanup)
+        broker.start()
+        self.assertTrue(harness.port_accepts(broker.ws_port, timeout=2))
+        for port in (broker.port, broker.tallier_port, broker.ws_port):
+            got = listening_addresses(port)
+            self.assertTrue(got, "nothing listens on %d" % port)
+            self.assertLessEqual(set(got), LOOPBACK, "port %d listens on %s" % (port, got))
+
+    def test_an_address_of_no_interface_is_refused(self):
+        cwd = tempfile.mkdtemp(prefix="mqttvote-bind-")
+        self.addCleanup(shutil.rmtree, cwd, True)
+        os.chmod(cwd, 0o755)
+        env = dict(os.environ, MQTTVOTE_BIND="192.0.2.1", MQTTVOTE_PORT=str(harness.free_port()),
+                   MQTTVOTE_TALLIER_PORT=str(harness.free_port()),
+                   MQTTVOTE_WS_PORT=str(harness.free_port()))
+        r = subprocess.run([broker_sh()], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "broker: MQTTVOTE_BIND '192.0.2.1' is no address of this machine "
+                             "(ip addr shows its addresses)\n"))
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root: it runs the broker as root and as nobody")
