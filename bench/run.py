@@ -361,8 +361,10 @@ class Broker:
                 f.write("listener %d %s\n" % (self.port, HOST))
                 if websockets:  # as mosquitto.conf's listener 9001: MQTT over WebSockets and web/
                     self.ws_port = free_port()
-                    f.write("listener %d %s\nprotocol websockets\nhttp_dir %s\n"
-                            % (self.ws_port, HOST, os.path.join(ROOT, "web")))
+                    # on lo: libwebsockets (Mosquitto 2.0.11) binds an interface
+                    # name, and every interface when given an address
+                    f.write("listener %d lo\nprotocol websockets\nhttp_dir %s\n"
+                            % (self.ws_port, os.path.join(ROOT, "web")))
                 f.write("allow_anonymous true\n")
                 f.write("max_queued_messages 0\n")
                 f.write("persistence false\n")
