@@ -230,10 +230,10 @@ struct sign_key *sign_key_load(const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	k = new_holder(sizeof(*k), err, errlen);
-	if (!k)
-		goto out;
-	k->pkey = pkey;
-	pkey = NULL;
+	if (k) {
+		k->pkey = pkey;
+		pkey = NULL;
+	}
 out:
 	BIO_free(mem);
 	if (buf)
@@ -256,22 +256,18 @@ void sign_key_free(struct sign_key *k)
 struct sign_pub *sign_pub_parse(const char *b64, char *err, size_t errlen)
 {
 	unsigned char raw[RAW_KEY];
-	struct sign_pub *p;
+	struct sign_pub *p = NULL;
+	EVP_PKEY *pkey = NULL;
 
-	if (b64_decode(b64, raw, sizeof(raw)) != 0) {
+	if (b64_decode(b64, raw, sizeof(raw)) != 0)
 		snprintf(err, errlen, "invalid public key: must be %d characters of base64 (a 32-byte Ed25519 key)",
 			 SIGN_KEY_B64);
-		return NULL;
-	}
-	p = new_holder(sizeof(*p), err, errlen);
-	if (!p)
-		return NULL;
-	p->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw));
-	if (!p->pkey) {
-		free(p);
+	else if (!(pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof(raw))))
 		snprintf(err, errlen, "invalid public key: OpenSSL refuses it as an Ed25519 key");
-		return NULL;
-	}
+	else if ((p = new_holder(sizeof(*p), err, errlen)) != NULL)
+		p->pkey = pkey;
+	else
+		EVP_PKEY_free(pkey);
 	return p;
 }
 
