@@ -127,6 +127,23 @@ int conn_opts_check(struct conn_opts *c, const char *no_broker, char *err, size_
 	return 0;
 }
 
+int conn_opts_own_id(struct conn_opts *c, const char *prefix, char *err, size_t errlen)
+{
+	char rid[BALLOT_ID_HEX + 1];
+
+	if (c->client_id)
+		return 0;
+	if (c->username) {
+		c->client_id = c->username;
+		return 0;
+	}
+	if (ballot_new_id(rid, err, errlen) != 0)
+		return -1;
+	snprintf(c->own_id, sizeof(c->own_id), "%s-%.16s", prefix, rid);
+	c->client_id = c->own_id;
+	return 0;
+}
+
 void opts_choices_free(char ***choices, size_t *n)
 {
 	size_t i;

@@ -14,16 +14,18 @@
 #define OPTS_VOTER_PORT 1883
 #define OPTS_TALLIER_PORT 1884
 
-/* The connection to the broker, in every program. Strings point into argv. */
+/* The connection to the broker, in every program: what the MQTT layer
+ * connects with, as parsed. Strings point into argv, or into own_id. */
 struct conn_opts {
 	const char *host;      /* -h, --host: default "localhost" */
 	int port;              /* -p, --port: the program's default; with TLS and no -p, TLSOPTS_PORT */
 	bool port_given;       /* -p was given */
-	const char *client_id; /* -i, --id: default NULL (the program makes one) */
+	const char *client_id; /* -i, --id: default NULL (the program makes one: conn_opts_own_id) */
 	const char *username;  /* -u, --username */
 	const char *password;  /* -P, --pw */
 	int mqtt_version;      /* -V: 5 (default) or 4 (3.1.1) */
 	struct tlsopts tls;    /* --cafile, --capath, --cert, --key, --insecure, --tls-version */
+	char own_id[32];       /* the client id conn_opts_own_id made; "" when none */
 };
 
 /* conn_optdefs: the rows of struct conn_opts's options (-h -p -i -u -P
@@ -44,6 +46,15 @@ void conn_opts_init(struct conn_opts *c, int port);
  * with TLS and no -p, port TLSOPTS_PORT; -P only with -u. Returns 0, or
  * -1 with err set. */
 int conn_opts_check(struct conn_opts *c, const char *no_broker, char *err, size_t errlen);
+
+/* conn_opts_own_id: the client id of a program of one request (voter,
+ * pollctl) when no -i was given, into c->client_id: -u's user name (an
+ * account's client id is its user name, as mosquitto-secure.conf makes it:
+ * use_username_as_clientid), else "<prefix>-<16 random hex>" in c->own_id
+ * (unique per run, unguessable: 64 random bits; prefix at most 14 bytes).
+ * Leaves a given -i as it is.
+ * Returns 0, or -1 with err set (no randomness). */
+int conn_opts_own_id(struct conn_opts *c, const char *prefix, char *err, size_t errlen);
 
 /* opts_choices_parse: --choices "a,b,c" into a malloc'd array of
  * malloc'd NFC strings (*choices, *n), replacing (and freeing) earlier
