@@ -75,7 +75,7 @@ static int take_tls_version(void *part, const char *arg, char *err, size_t errle
 }
 
 #define AT(field) offsetof(struct conn_opts, field)
-const struct optdef conn_optdefs[] = {
+static const struct optdef conn_optdefs[] = {
 	{ .name = "host", .letter = 'h', .value = true, .kind = OPTK_FUNC, .take = take_host },
 	{ .name = "port", .letter = 'p', .value = true, .kind = OPTK_FUNC, .take = take_port,
 	  .given = OPT_GIVEN(struct conn_opts, port_given) },
@@ -91,14 +91,30 @@ const struct optdef conn_optdefs[] = {
 	{ .name = "insecure", .kind = OPTK_FLAG, .at = AT(tls.insecure) },
 	{ .name = "tls-version", .value = true, .kind = OPTK_FUNC, .take = take_tls_version },
 };
-const size_t conn_noptdefs = sizeof(conn_optdefs) / sizeof(conn_optdefs[0]);
 
-void conn_opts_init(struct conn_opts *c, int port)
+/* conn_opts_init: the defaults into *c, port the program's. */
+static void conn_opts_init(struct conn_opts *c, int port)
 {
 	memset(c, 0, sizeof(*c));
 	c->host = "localhost";
 	c->port = port;
 	c->mqtt_version = 5;
+}
+
+enum opts_result opts_parse(const struct opts_cmdline *cl, struct conn_opts *conn, void *o, int argc, char **argv,
+			    int *first_arg, char *err, size_t errlen)
+{
+	const struct optpart parts[] = {
+		{ conn_optdefs, sizeof(conn_optdefs) / sizeof(conn_optdefs[0]), conn },
+		{ cl->defs, cl->n, o },
+	};
+	enum opts_result r;
+
+	conn_opts_init(conn, cl->port);
+	r = optparse(parts, 2, argc, argv, first_arg, err, errlen);
+	if (r != OPTS_RUN || !cl->check)
+		return r;
+	return cl->check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
 }
 
 int conn_opts_check(struct conn_opts *c, const char *no_broker, char *err, size_t errlen)

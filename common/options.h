@@ -28,16 +28,28 @@ struct conn_opts {
 	char own_id[32];       /* the client id conn_opts_own_id made; "" when none */
 };
 
-/* conn_optdefs: the rows of struct conn_opts's options (-h -p -i -u -P
- * -V and TLS), for an optpart whose base is a struct conn_opts; values
- * checked: host not empty, port 1-65535, client id 1 to 65535 bytes,
- * -V mqttv5|5|mqttv311|311, TLS paths not empty, --tls-version
- * tlsv1.2|tlsv1.3. */
-extern const struct optdef conn_optdefs[];
-extern const size_t conn_noptdefs;
+/* A program's command line beside the connection's options. */
+struct opts_cmdline {
+	const struct optdef *defs; /* its own rows, whose offsets are in the program's structure */
+	size_t n;
+	int port;                  /* the connection's default port */
+	/* check: the checks that need every option, run on the program's
+	 * structure once parsed; NULL: the caller runs them. Returns 0, or
+	 * -1 with err set. */
+	int (*check)(void *o, char *err, size_t errlen);
+};
 
-/* conn_opts_init: the defaults into *c, port the program's. */
-void conn_opts_init(struct conn_opts *c, int port);
+/* opts_parse: a program's command line: *conn set to the connection's
+ * defaults (host localhost, port cl->port, MQTT 5), then argv[1..argc) parsed
+ * (optparse, first_arg as there) against the connection's rows, into *conn
+ * (-h -p -i -u -P -V and TLS; values checked: host not empty, port
+ * 1-65535, client id 1 to 65535 bytes, -V mqttv5|5|mqttv311|311, TLS paths
+ * not empty, --tls-version tlsv1.2|tlsv1.3), and cl->defs, into o (its
+ * own defaults set by the caller beforehand; conn is usually a part of it);
+ * then, when that says run, cl->check(o). Returns an opts_result, with
+ * err set on OPTS_ERROR. */
+enum opts_result opts_parse(const struct opts_cmdline *cl, struct conn_opts *conn, void *o, int argc, char **argv,
+			    int *first_arg, char *err, size_t errlen);
 
 /* conn_opts_check: the connection options together, once all are parsed
  * (tlsopts.h): --cert and --key together; --cert, --insecure and
