@@ -11,6 +11,7 @@
 #include "polldef.h"
 #include "tlsctx.h"
 #include "topic.h"
+#include "cmdline.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -71,12 +72,7 @@ static void usage(FILE *out)
 		" -P, --pw PASSWORD    password for the broker\n"
 		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
 		"     --timeout SECS   wait this long for the tallier's answer (default 10)\n"
-		" -d, --debug          log each step on stderr\n"
-		"     --quiet          print nothing on success\n"
-		"     --help           this text\n"
-		"     --version        the version\n"
-		"\n"
-		TLSOPTS_USAGE
+		CMDLINE_USAGE_CLIENT_END
 		"\n"
 		"Exit status:\n"
 		"  0  done: the poll's information (open, close, show) or the list is printed\n"
@@ -146,22 +142,8 @@ int main(int argc, char **argv)
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (pollctl_opts_parse(&o, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		rc = EXIT_DONE;
+	if (cmdline_ends(pollctl_opts_parse(&o, argc, argv, err, sizeof(err)), "pollctl", usage, err, &rc))
 		goto out;
-	case OPTS_VERSION:
-		printf("pollctl " MQTTVOTE_VERSION "\n");
-		rc = EXIT_DONE;
-		goto out;
-	case OPTS_ERROR:
-		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	case OPTS_RUN:
-		break;
-	}
 	/* the client id: -i, else the account's, else pollctl-<16 random hex> */
 	if (conn_opts_own_id(&o.conn, "pollctl", err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\n", err);

@@ -16,6 +16,7 @@
 #include "sign.h"
 #include "tcpsend.h"
 #include "tlsctx.h"
+#include "cmdline.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -77,12 +78,7 @@ static void usage(FILE *out)
 		"                      with --roll) and the poll's instance, which the tallier\n"
 		"                      publishes (read before sending); the key must be readable\n"
 		"                      by its owner only\n"
-		" -d, --debug          log each step on stderr\n"
-		"     --quiet          print nothing on success\n"
-		"     --help           this text\n"
-		"     --version        the version\n"
-		"\n"
-		TLSOPTS_USAGE
+		CMDLINE_USAGE_CLIENT_END
 		"\n"
 		"Before sending over MQTT, the voter reads the poll's information when a\n"
 		"tallier published it: a closed poll, or a choice it does not offer, is\n"
@@ -292,6 +288,37 @@ static void say_sent(const struct voter_opts *o, const struct ballot *b, const s
 		       o->conn.port, b->id);
 }
 
+/* request_topics: where the ballot goes over MQTT (-t; an account's to
+ * vote/<poll>/by/<account>, which only that account may publish to:
+ * mosquitto-secure.acl, in account) and, with --confirm, where its receipt
+ * comes (vote/<poll>/receipt/<client id>, which the broker's ACL (%c) lets
+ * only this client read, in receipt), into req. Returns 0, or -1 said (a
+ * usage error). */
+static int request_topics(const struct voter_opts *o, const struct ballot *b, struct send_req *req,
+			  char account[TOPIC_MAX], char receipt[TOPIC_MAX])
+{
+	char err[512];
+
+	req->topic = o->topic;
+	if (o->tcp)
+		return 0;
+	if (o->conn.username &&
+	    topic_account_ballot(b->poll, o->conn.username, account, TOPIC_MAX, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return -1;
+	}
+	if (o->conn.username)
+		req->topic = account;
+	if (!o->confirm)
+		return 0;
+	if (receipt_topic_make(b->poll, o->conn.client_id, receipt, TOPIC_MAX, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s (needed by --confirm)\n", err);
+		return -1;
+	}
+	req->receipt_topic = receipt;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct voter_opts o;
@@ -304,22 +331,8 @@ int main(int argc, char **argv)
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (voter_opts_parse(&o, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		rc = EXIT_ACCEPTED;
+	if (cmdline_ends(voter_opts_parse(&o, argc, argv, err, sizeof(err)), "voter", usage, err, &rc))
 		goto out;
-	case OPTS_VERSION:
-		printf("voter " MQTTVOTE_VERSION "\n");
-		rc = EXIT_ACCEPTED;
-		goto out;
-	case OPTS_ERROR:
-		fprintf(stderr, "voter: %s\nUse 'voter --help' to see usage.\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	case OPTS_RUN:
-		break;
-	}
 	if (o.info) {
 		if (conn_opts_own_id(&o.conn, "voter", err, sizeof(err)) != 0) {
 			fprintf(stderr, "voter: %s\n", err);
@@ -350,28 +363,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
-	/* an account's ballot goes to vote/<poll>/by/<account>, which only
-	 * that account may publish to (mosquitto-secure.acl) */
-	req.topic = o.topic;
-	if (o.conn.username && !o.tcp) {
-		if (topic_account_ballot(b.poll, o.conn.username, account_topic, sizeof(account_topic), err,
-					 sizeof(err)) != 0) {
-			fprintf(stderr, "voter: %s\n", err);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		req.topic = account_topic;
-	}
-	/* receipts go to vote/<poll>/receipt/<client id>: the brokers's ACL
-	 * (%c) lets only this client read them */
-	if (o.confirm && !o.tcp) {
-		if (receipt_topic_make(b.poll, o.conn.client_id, receipt_topic, sizeof(receipt_topic), err,
-				       sizeof(err)) != 0) {
-			fprintf(stderr, "voter: %s (needed by --confirm)\n", err);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		req.receipt_topic = receipt_topic;
+	if (request_topics(&o, &b, &req, account_topic, receipt_topic) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	/* the receipt topic in the ballot too, not only in MQTT 5's Response
 	 * Topic: a tallier on MQTT 3.1.1 sees only this (one receipt either way) */
