@@ -75,7 +75,7 @@ static int take_tls_version(void *part, const char *arg, char *err, size_t errle
 }
 
 #define AT(field) offsetof(struct conn_opts, field)
-const struct optdef conn_optdefs[] = {
+static const struct optdef conn_optdefs[] = {
 	{ .name = "host", .letter = 'h', .value = true, .kind = OPTK_FUNC, .take = take_host },
 	{ .name = "port", .letter = 'p', .value = true, .kind = OPTK_FUNC, .take = take_port,
 	  .given = OPT_GIVEN(struct conn_opts, port_given) },
@@ -91,14 +91,30 @@ const struct optdef conn_optdefs[] = {
 	{ .name = "insecure", .kind = OPTK_FLAG, .at = AT(tls.insecure) },
 	{ .name = "tls-version", .value = true, .kind = OPTK_FUNC, .take = take_tls_version },
 };
-const size_t conn_noptdefs = sizeof(conn_optdefs) / sizeof(conn_optdefs[0]);
 
-void conn_opts_init(struct conn_opts *c, int port)
+/* conn_opts_init: the defaults into *c, port the program's. */
+static void conn_opts_init(struct conn_opts *c, int port)
 {
 	memset(c, 0, sizeof(*c));
 	c->host = "localhost";
 	c->port = port;
 	c->mqtt_version = 5;
+}
+
+enum opts_result opts_parse(const struct opts_cmdline *cl, struct conn_opts *conn, void *o, int argc, char **argv,
+			    int *first_arg, char *err, size_t errlen)
+{
+	const struct optpart parts[] = {
+		{ conn_optdefs, sizeof(conn_optdefs) / sizeof(conn_optdefs[0]), conn },
+		{ cl->defs, cl->n, o },
+	};
+	enum opts_result r;
+
+	conn_opts_init(conn, cl->port);
+	r = optparse(parts, 2, argc, argv, first_arg, err, errlen);
+	if (r != OPTS_RUN || !cl->check)
+		return r;
+	return cl->check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
 }
 
 int conn_opts_check(struct conn_opts *c, const char *no_broker, char *err, size_t errlen)
@@ -124,6 +140,23 @@ int conn_opts_check(struct conn_opts *c, const char *no_broker, char *err, size_
 		snprintf(err, errlen, "-P/--pw given without -u/--username");
 		return -1;
 	}
+	return 0;
+}
+
+int conn_opts_own_id(struct conn_opts *c, const char *prefix, char *err, size_t errlen)
+{
+	char rid[BALLOT_ID_HEX + 1];
+
+	if (c->client_id)
+		return 0;
+	if (c->username) {
+		c->client_id = c->username;
+		return 0;
+	}
+	if (ballot_new_id(rid, err, errlen) != 0)
+		return -1;
+	snprintf(c->own_id, sizeof(c->own_id), "%s-%.16s", prefix, rid);
+	c->client_id = c->own_id;
 	return 0;
 }
 

@@ -44,6 +44,7 @@
 
 struct xchg {
 	const struct xchg_conn *conn;
+	const struct conn_opts *to;  /* conn->opts: where and as whom */
 	xchg_on_message on_message;
 	void *ctx;
 	MQTTClient client;
@@ -115,13 +116,14 @@ static int64_t left_ms(const struct xchg *x)
 
 static bool use_tls(const struct xchg_conn *c)
 {
-	return c->tls && tlsopts_on(c->tls);
+	return tlsopts_on(&c->opts->tls);
 }
 
 /* open_client: Paho set up and the client created. Returns 0, or -1 with x->err. */
 static int open_client(struct xchg *x)
 {
 	const struct xchg_conn *c = x->conn;
+	const struct conn_opts *to = x->to;
 	MQTTClient_init_options init = MQTTClient_init_options_initializer;
 	MQTTClient_createOptions create = MQTTClient_createOptions_initializer;
 	char uri[320], why[160];
@@ -136,14 +138,14 @@ static int open_client(struct xchg *x)
 	} else {
 		MQTTClient_setTraceLevel(MQTTCLIENT_TRACE_ERROR); /* no in-memory trace ring of every packet */
 	}
-	if (mqtturi_make(c->host, c->port, use_tls(c), uri, sizeof(uri)) != 0)
-		return fail(x, "cannot connect to %s:%d: host name too long", c->host, c->port);
-	create.MQTTVersion = c->mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
-	rc = MQTTClient_createWithOptions(&x->client, uri, c->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
+	if (mqtturi_make(to->host, to->port, use_tls(c), uri, sizeof(uri)) != 0)
+		return fail(x, "cannot connect to %s:%d: host name too long", to->host, to->port);
+	create.MQTTVersion = to->mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+	rc = MQTTClient_createWithOptions(&x->client, uri, to->client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
 					  &create);
 	if (rc != MQTTCLIENT_SUCCESS)
 		return fail(x, "cannot create an MQTT client for %s: %s", uri, paho_words(rc, 0, why, sizeof(why)));
-	if (c->mqtt_version == 5 &&
+	if (to->mqtt_version == 5 &&
 	    (rc = MQTTClient_setPublished(x->client, x, on_published)) != MQTTCLIENT_SUCCESS)
 		return fail(x, "cannot set up the MQTT client: %s", paho_words(rc, 0, why, sizeof(why)));
 	return 0;
@@ -153,30 +155,31 @@ static int open_client(struct xchg *x)
 static int connect_failed(struct xchg *x, int rc, const struct connwrap_seen *seen)
 {
 	const struct xchg_conn *c = x->conn;
+	const struct conn_opts *to = x->to;
 	int64_t left = left_ms(x);
 	char why[192];
 
 	if (mqtterr_refused(rc, 0))
-		return fail(x, "connection to %s:%d refused by the broker: %s", c->host, c->port,
+		return fail(x, "connection to %s:%d refused by the broker: %s", to->host, to->port,
 			    paho_words(rc, 1, why, sizeof(why)));
-	if (use_tls(c) && tlsctx_failure(c->tls, c->host, c->port, x->err, x->errlen))
+	if (use_tls(c) && tlsctx_failure(&to->tls, to->host, to->port, x->err, x->errlen))
 		return -1;
 	if (seen->expired || left <= 0) {
 		if (seen->tcp_up)
 			return fail(x, "timed out after %g s waiting for the broker's answer to CONNECT", c->timeout);
-		return fail(x, "timed out after %g s waiting for a connection to %s:%d", c->timeout, c->host, c->port);
+		return fail(x, "timed out after %g s waiting for a connection to %s:%d", c->timeout, to->host, to->port);
 	}
 	/* Paho says only "failure": a TCP connection of our own tells why */
-	if (netprobe_tcp(c->host, c->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
+	if (netprobe_tcp(to->host, to->port, left < PROBE_MAX_MS ? (int)left : PROBE_MAX_MS, why, sizeof(why)) == 0) {
 		if (use_tls(c) && interpose_tls_state() != INTERPOSE_ON) /* or Paho's host name check, after it */
 			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener, with a "
-				    "certificate that names %s?)", c->host, c->port, c->host);
+				    "certificate that names %s?)", to->host, to->port, to->host);
 		if (use_tls(c)) /* TCP is fine: TLS is not, and OpenSSL gave no reason */
-			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", c->host,
-				    c->port);
+			return fail(x, "TLS: handshake with %s:%d failed (is that port a TLS listener?)", to->host,
+				    to->port);
 		paho_words(rc, 1, why, sizeof(why)); /* TCP is fine: MQTT is not */
 	}
-	return fail(x, "cannot connect to %s:%d: %s", c->host, c->port, why);
+	return fail(x, "cannot connect to %s:%d: %s", to->host, to->port, why);
 }
 
 /* say_interposed: -d: whether interpose.c's functions engaged in the connect, one line each. */
@@ -211,9 +214,10 @@ static void say_interposed(const struct xchg *x, const struct connwrap_seen *see
 static int connect_client(struct xchg *x)
 {
 	const struct xchg_conn *c = x->conn;
+	const struct conn_opts *to = x->to;
 	MQTTClient_connectOptions v311 = MQTTClient_connectOptions_initializer;
 	MQTTClient_connectOptions v5 = MQTTClient_connectOptions_initializer5;
-	MQTTClient_connectOptions *co = c->mqtt_version == 5 ? &v5 : &v311;
+	MQTTClient_connectOptions *co = to->mqtt_version == 5 ? &v5 : &v311;
 	MQTTClient_SSLOptions ssl = MQTTClient_SSLOptions_initializer;
 	MQTTResponse resp = MQTTResponse_initializer;
 	struct connwrap_seen seen;
@@ -221,24 +225,24 @@ static int connect_client(struct xchg *x)
 	int rc;
 
 	co->keepAliveInterval = KEEPALIVE_S;
-	co->cleansession = c->mqtt_version != 5; /* a client of one request keeps no session */
-	co->cleanstart = c->mqtt_version == 5;
+	co->cleansession = to->mqtt_version != 5; /* a client of one request keeps no session */
+	co->cleanstart = to->mqtt_version == 5;
 	co->reliable = 0;
 	co->maxInflightMessages = MAX_INFLIGHT;
-	co->username = c->username;
-	co->password = c->password;
+	co->username = to->username;
+	co->password = to->password;
 	/* Paho counts whole seconds; interpose.c keeps the deadline itself */
 	co->connectTimeout = left > 1000 ? (int)((left + 999) / 1000) : 1;
 	if (use_tls(c)) { /* Paho copies these at connect */
-		TLSCTX_PAHO_FILL(&ssl, c->tls);
-		tlsctx_arm(c->tls, c->host);
+		TLSCTX_PAHO_FILL(&ssl, &to->tls);
+		tlsctx_arm(&to->tls, to->host);
 		co->ssl = &ssl;
 	}
 	/* Paho would go through an HTTP proxy named there: we never did, nor does mosquitto_pub */
 	if (unsetenv("http_proxy") != 0 || unsetenv("https_proxy") != 0)
 		return fail(x, "cannot clear http_proxy: %s", strerror(errno));
 	connwrap_begin(x->deadline);
-	if (c->mqtt_version == 5)
+	if (to->mqtt_version == 5)
 		resp = MQTTClient_connect5(x->client, co, NULL, NULL);
 	else
 		resp.reasonCode = MQTTClient_connect(x->client, co);
@@ -265,6 +269,7 @@ struct xchg *xchg_open(const struct xchg_conn *conn, xchg_on_message on_message,
 		return NULL;
 	}
 	x->conn = conn;
+	x->to = conn->opts;
 	x->on_message = on_message;
 	x->ctx = ctx;
 	x->fd = -1;
@@ -325,7 +330,7 @@ int xchg_subscribe(struct xchg *x, const char *const *topics, const int *qos, si
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (x->conn->mqtt_version != 5)
+		if (x->to->mqtt_version != 5)
 			reasons[i] = granted[i]; /* 3.1.1: the granted QoS, 0x80 for a refusal */
 		else if (resp.reasonCodes && (int)i < resp.reasonCodeCount)
 			reasons[i] = (int)resp.reasonCodes[i];
@@ -378,12 +383,12 @@ static int lost(struct xchg *x)
 	const struct xchg_pub *p = x->pub;
 
 	if (!p)
-		return fail(x, "connection to %s:%d lost", x->conn->host, x->conn->port);
+		return fail(x, "connection to %s:%d lost", x->to->host, x->to->port);
 	if (x->acked && p->await_answer)
 		return fail(x, "connection to %s:%d lost while waiting for %s (the broker had accepted the %s)",
-			    x->conn->host, x->conn->port, p->answer, p->what);
-	return fail(x, "connection to %s:%d lost before the broker acknowledged the %s", x->conn->host,
-		    x->conn->port, p->what);
+			    x->to->host, x->to->port, p->answer, p->what);
+	return fail(x, "connection to %s:%d lost before the broker acknowledged the %s", x->to->host,
+		    x->to->port, p->what);
 }
 
 /* cycle: one cycle of Paho, waiting up to wait_ms for the socket when it
@@ -469,7 +474,7 @@ static int publish(struct xchg *x)
 	msg.payloadlen = (int)p->len;
 	msg.qos = p->qos;
 	msg.retained = 0;
-	if (x->conn->mqtt_version == 5 &&
+	if (x->to->mqtt_version == 5 &&
 	    (mqttprops_json(&msg.properties) != 0 ||
 	     (p->response_topic && mqttprops_request(&msg.properties, p->response_topic, p->corr, p->corrlen) != 0))) {
 		fail(x, "out of memory building the message properties");
@@ -582,7 +587,7 @@ int xchg_await(struct xchg *x, char *err, size_t errlen)
 	}
 	x->pub = NULL;
 	if (rc < 0)
-		return fail(x, "connection to %s:%d lost", x->conn->host, x->conn->port);
+		return fail(x, "connection to %s:%d lost", x->to->host, x->to->port);
 	return x->answered ? 1 : 0;
 }
 
@@ -593,7 +598,7 @@ void xchg_close(struct xchg *x)
 	/* DISCONNECT written at once, no wait for anything in flight (timeout 0);
 	 * the outcome is known, so a failure here changes nothing */
 	if (x->connected && MQTTClient_isConnected(x->client))
-		(void)(x->conn->mqtt_version == 5 ? MQTTClient_disconnect5(x->client, 0, MQTTREASONCODE_SUCCESS, NULL)
+		(void)(x->to->mqtt_version == 5 ? MQTTClient_disconnect5(x->client, 0, MQTTREASONCODE_SUCCESS, NULL)
 						  : MQTTClient_disconnect(x->client, 0));
 	if (x->client)
 		MQTTClient_destroy(&x->client);

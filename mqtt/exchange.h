@@ -5,23 +5,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "options.h"
 #include "outcome.h"
-#include "tlsopts.h"
 
-/* Where and how to connect. Every pointer is borrowed and must stay valid
- * until xchg_close. */
+/* Where and how to connect: the program's own connection options, as
+ * parsed, and how long and how loudly the exchange runs. Every pointer is
+ * borrowed and must stay valid until xchg_close. */
 struct xchg_conn {
-	const char *prog;      /* "voter", "pollctl": starts each -d line */
-	const char *host;
-	int port;
-	const char *client_id;
-	const char *username;  /* NULL: none */
-	const char *password;  /* NULL: none */
-	int mqtt_version;      /* 5 or 4 (3.1.1) */
-	double timeout;        /* seconds for the whole exchange, from xchg_open */
-	bool debug;            /* Paho's protocol trace and each step on stderr */
-	const struct tlsopts *tls; /* TLS when tlsopts_on(tls) (files checked by the caller, see
-				    * tlsctx_check_files); NULL: plain TCP */
+	const char *prog;             /* "voter", "pollctl": starts each -d line */
+	const struct conn_opts *opts; /* host, port, account, protocol version and TLS (options.h;
+				       * TLS when tlsopts_on(&opts->tls), its files checked by the
+				       * caller, see tlsctx_check_files); client_id not NULL
+				       * (conn_opts_own_id) */
+	double timeout;               /* seconds for the whole exchange, from xchg_open */
+	bool debug;                   /* Paho's protocol trace and each step on stderr */
 };
 
 /* xchg_on_message: a message that arrived on a subscribed topic:
@@ -48,8 +45,8 @@ struct xchg_pub {
 
 struct xchg;
 
-/* xchg_open: sets Paho up and connects to conn->host:conn->port (over
- * TLS with conn->tls: only its CA trusted, the broker's certificate and,
+/* xchg_open: sets Paho up and connects to conn->opts->host:port (over
+ * TLS with conn->opts->tls: only its CA trusted, the broker's certificate and,
  * unless --insecure, its host name checked in the handshake; see
  * tlsctx.h), within conn->timeout seconds from now (the deadline of the
  * whole exchange). Messages of the subscriptions go to on_message with

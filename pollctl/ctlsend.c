@@ -31,12 +31,10 @@ static bool on_message(void *vctx, const char *topic, size_t topiclen, const voi
 	return true;
 }
 
-enum outcome ctlsend(const struct pollctl_opts *o, const char *client_id, const char *reply_topic, const char *json,
+enum outcome ctlsend(const struct pollctl_opts *o, const char *reply_topic, const char *json,
 		     struct ctlsend_answer *answer, char *err, size_t errlen)
 {
-	struct xchg_conn conn = { .prog = "pollctl", .host = o->conn.host, .port = o->conn.port, .client_id = client_id,
-				  .username = o->conn.username, .password = o->conn.password, .mqtt_version = o->conn.mqtt_version,
-				  .timeout = o->timeout, .debug = o->debug, .tls = &o->conn.tls };
+	const struct xchg_conn conn = { .prog = "pollctl", .opts = &o->conn, .timeout = o->timeout, .debug = o->debug };
 	struct ctl_ctx ctx = { .reply_topic = reply_topic, .answer = answer };
 	char corr[BALLOT_ID_HEX + 1], why[160];
 	struct xchg_pub pub = { .topic = POLLDEF_CTL_TOPIC, .payload = json, .len = strlen(json), .qos = 1,

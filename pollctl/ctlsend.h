@@ -13,9 +13,9 @@ struct ctlsend_answer {
 	size_t len;
 };
 
-/* ctlsend: connects with o's connection options (client id client_id; over
- * TLS when tlsopts_on(&o->conn.tls), its files checked beforehand by the caller
- * with tlsctx_check_files), subscribes to reply_topic, publishes the command
+/* ctlsend: connects with o's connection options (exchange.c: o->conn, its
+ * client id set; over TLS when tlsopts_on(&o->conn.tls), its files checked
+ * beforehand by the caller with tlsctx_check_files), subscribes to reply_topic, publishes the command
  * json on POLLDEF_CTL_TOPIC at QoS 1 (MQTT 5: with reply_topic as Response
  * Topic and a random Correlation Data) exactly once (a command is not
  * published again while waiting: open is not idempotent in wording) and waits
@@ -24,7 +24,7 @@ struct ctlsend_answer {
  * OUTCOME_FAILED (not delivered, refused by the broker), OUTCOME_UNCERTAIN
  * (sent, then connection lost or no acknowledgement in time) or
  * OUTCOME_UNCONFIRMED (acknowledged, no answer in time) with err set. */
-enum outcome ctlsend(const struct pollctl_opts *o, const char *client_id, const char *reply_topic, const char *json,
+enum outcome ctlsend(const struct pollctl_opts *o, const char *reply_topic, const char *json,
 		     struct ctlsend_answer *answer, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "answer.h"
-#include "ballot.h"
 #include "command.h"
 #include "ctlsend.h"
 #include "pollctlopts.h"
@@ -12,6 +11,7 @@
 #include "polldef.h"
 #include "tlsctx.h"
 #include "topic.h"
+#include "cmdline.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -72,12 +72,7 @@ static void usage(FILE *out)
 		" -P, --pw PASSWORD    password for the broker\n"
 		" -V, --protocol-version mqttv5|mqttv311  (default mqttv5; 5 and 311 too)\n"
 		"     --timeout SECS   wait this long for the tallier's answer (default 10)\n"
-		" -d, --debug          log each step on stderr\n"
-		"     --quiet          print nothing on success\n"
-		"     --help           this text\n"
-		"     --version        the version\n"
-		"\n"
-		TLSOPTS_USAGE
+		CMDLINE_USAGE_CLIENT_END
 		"\n"
 		"Exit status:\n"
 		"  0  done: the poll's information (open, close, show) or the list is printed\n"
@@ -142,36 +137,19 @@ int main(int argc, char **argv)
 {
 	struct pollctl_opts o;
 	struct ctlsend_answer answer = { 0 };
-	char err[512], rid[BALLOT_ID_HEX + 1], own_id[32], topic[TOPIC_MAX];
-	const char *client_id;
+	char err[512], topic[TOPIC_MAX];
 	char *json = NULL;
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (pollctl_opts_parse(&o, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		rc = EXIT_DONE;
+	if (cmdline_ends(pollctl_opts_parse(&o, argc, argv, err, sizeof(err)), "pollctl", usage, err, &rc))
 		goto out;
-	case OPTS_VERSION:
-		printf("pollctl " MQTTVOTE_VERSION "\n");
-		rc = EXIT_DONE;
-		goto out;
-	case OPTS_ERROR:
-		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	case OPTS_RUN:
-		break;
-	}
-	if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+	/* the client id: -i, else the account's, else pollctl-<16 random hex> */
+	if (conn_opts_own_id(&o.conn, "pollctl", err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\n", err);
 		goto out;
 	}
-	/* unique per run, unguessable (64 random bits), within MQTT 3.1.1's 23 characters */
-	snprintf(own_id, sizeof(own_id), "pollctl-%.16s", rid);
-	client_id = o.conn.client_id ? o.conn.client_id : o.conn.username ? o.conn.username : own_id;
-	if (reply_topic(client_id, topic, sizeof(topic), err, sizeof(err)) != 0) {
+	if (reply_topic(o.conn.client_id, topic, sizeof(topic), err, sizeof(err)) != 0) {
 		fprintf(stderr, "pollctl: %s\nUse 'pollctl --help' to see usage.\n", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -187,7 +165,7 @@ int main(int argc, char **argv)
 	}
 	if (o.debug)
 		fprintf(stderr, "pollctl: command on " POLLDEF_CTL_TOPIC ": %s\n", json);
-	res = ctlsend(&o, client_id, topic, json, &answer, err, sizeof(err));
+	res = ctlsend(&o, topic, json, &answer, err, sizeof(err));
 	rc = report(&o, res, &answer, err);
 out:
 	free(answer.payload);

@@ -159,21 +159,18 @@ static int check(struct pollctl_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+static const struct opts_cmdline pollctl_cmdline = {
+	.defs = pollctl_optdefs, .n = sizeof(pollctl_optdefs) / sizeof(pollctl_optdefs[0]), .port = OPTS_TALLIER_PORT,
+};
+
 enum opts_result pollctl_opts_parse(struct pollctl_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-	const struct optpart parts[] = {
-		{ conn_optdefs, conn_noptdefs, &o->conn },
-		{ pollctl_optdefs, sizeof(pollctl_optdefs) / sizeof(pollctl_optdefs[0]), o },
-	};
 	enum opts_result r;
 	int first;
 
-	memset(o, 0, sizeof(*o));
-	conn_opts_init(&o->conn, OPTS_TALLIER_PORT);
-	o->timeout = 10;
-	o->revote = true;
-	o->now_ms = vtime_now_ms(); /* one now for every time argument */
-	r = optparse(parts, 2, argc, argv, &first, err, errlen);
+	/* one now for every time argument */
+	*o = (struct pollctl_opts){ .timeout = 10, .revote = true, .now_ms = vtime_now_ms() };
+	r = opts_parse(&pollctl_cmdline, &o->conn, o, argc, argv, &first, err, errlen);
 	if (r != OPTS_RUN)
 		return r;
 	if (take_command(o, argv + first, argc - first, err, errlen) != 0)

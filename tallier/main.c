@@ -16,6 +16,7 @@
 #include "roll.h"
 #include "tcpserver.h"
 #include "tlsctx.h"
+#include "cmdline.h"
 #include "version.h"
 
 #define DISCONNECT_MS 2000
@@ -146,22 +147,8 @@ int main(int argc, char **argv)
 	char err[512], client_id[CORE_CLIENT_ID_SIZE];
 	int rc = 1;
 
-	switch (tallier_opts_parse(&o, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		rc = 0;
+	if (cmdline_ends(tallier_opts_parse(&o, argc, argv, err, sizeof(err)), "tallier", usage, err, &rc))
 		goto out;
-	case OPTS_VERSION:
-		printf("tallier " MQTTVOTE_VERSION "\n");
-		rc = 0;
-		goto out;
-	case OPTS_ERROR:
-		fprintf(stderr, "tallier: %s\nUse 'tallier --help' to see usage.\n", err);
-		rc = 2;
-		goto out;
-	case OPTS_RUN:
-		break;
-	}
 	if (o.export_poll) {
 		rc = audit_export(&o);
 		goto out;

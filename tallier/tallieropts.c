@@ -72,9 +72,11 @@ void tallier_opts_free(struct tallier_opts *o)
 	opts_choices_free(&o->choices, &o->nchoices);
 }
 
-/* check: the checks that need all options. */
-static int check(struct tallier_opts *o, char *err, size_t errlen)
+/* check: the checks that need all options (opts_cmdline's check). */
+static int check(void *vo, char *err, size_t errlen)
 {
+	struct tallier_opts *o = vo;
+
 	if (conn_opts_check(&o->conn, o->no_mqtt ? "--no-mqtt" : NULL, err, errlen) != 0)
 		return -1;
 	if (o->format_given && !o->export_poll) {
@@ -96,25 +98,15 @@ static int check(struct tallier_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+static const struct opts_cmdline tallier_cmdline = {
+	.defs = tallier_optdefs, .n = sizeof(tallier_optdefs) / sizeof(tallier_optdefs[0]), .port = OPTS_TALLIER_PORT,
+	.check = check,
+};
+
 enum opts_result tallier_opts_parse(struct tallier_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-	const struct optpart parts[] = {
-		{ conn_optdefs, conn_noptdefs, &o->conn },
-		{ tallier_optdefs, sizeof(tallier_optdefs) / sizeof(tallier_optdefs[0]), o },
-	};
-	enum opts_result r;
-
-	memset(o, 0, sizeof(*o));
-	conn_opts_init(&o->conn, OPTS_TALLIER_PORT);
-	o->revote = true;
-	o->db = "tally.db";
-	o->idle_timeout = 30;
-	o->line_timeout = 10;
-	o->max_clients = 1000;
-	o->max_per_address = 64;
-	o->max_polls = 1000;
-	o->max_choices = 64;
-	o->max_skew = 5;
-	r = optparse(parts, 2, argc, argv, NULL, err, errlen);
-	return r != OPTS_RUN ? r : check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+	*o = (struct tallier_opts){ .revote = true, .db = "tally.db", .idle_timeout = 30, .line_timeout = 10,
+				    .max_clients = 1000, .max_per_address = 64, .max_polls = 1000, .max_choices = 64,
+				    .max_skew = 5 };
+	return opts_parse(&tallier_cmdline, &o->conn, o, argc, argv, NULL, err, errlen);
 }

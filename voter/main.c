@@ -11,10 +11,12 @@
 #include "mqttsend.h"
 #include "receipt.h"
 #include "outcome.h"
+#include "sendreq.h"
 #include "pollinfo.h"
 #include "sign.h"
 #include "tcpsend.h"
 #include "tlsctx.h"
+#include "cmdline.h"
 #include "version.h"
 #include "vtime.h"
 
@@ -76,12 +78,7 @@ static void usage(FILE *out)
 		"                      with --roll) and the poll's instance, which the tallier\n"
 		"                      publishes (read before sending); the key must be readable\n"
 		"                      by its owner only\n"
-		" -d, --debug          log each step on stderr\n"
-		"     --quiet          print nothing on success\n"
-		"     --help           this text\n"
-		"     --version        the version\n"
-		"\n"
-		TLSOPTS_USAGE
+		CMDLINE_USAGE_CLIENT_END
 		"\n"
 		"Before sending over MQTT, the voter reads the poll's information when a\n"
 		"tallier published it: a closed poll, or a choice it does not offer, is\n"
@@ -173,28 +170,22 @@ static int tls_files_usable(const struct voter_opts *o)
 }
 
 /* show_info: voter --info: the poll's information on stdout. Returns the exit status. */
-static int show_info(const struct voter_opts *o, const char *client_id)
+static int show_info(const struct voter_opts *o)
 {
-	struct send_req req = { .host = o->conn.host, .port = o->conn.port,
-				.client_id = o->conn.client_id ? o->conn.client_id : o->conn.username ? o->conn.username : client_id,
-				.username = o->conn.username, .password = o->conn.password, .mqtt_version = o->conn.mqtt_version,
-				.timeout = o->timeout, .debug = o->debug, .tls = &o->conn.tls };
-	char err[512], topic[TOPIC_MAX], text[POLLINFO_TEXT_MAX];
+	char err[512], text[POLLINFO_TEXT_MAX];
 	struct polldef info;
 	int found;
 
 	if (tls_files_usable(o) != 0)
 		return EXIT_NOT_DELIVERED;
-	snprintf(topic, sizeof(topic), TOPIC_PREFIX "%s/info", o->poll);
-	req.info_topic = topic;
-	found = mqttsend_info(&req, &info, err, sizeof(err));
+	found = mqttsend_info(o, &info, err, sizeof(err));
 	if (found < 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		return EXIT_NOT_DELIVERED;
 	}
 	if (found == 0) {
-		fprintf(stderr, "voter: no information on %s within %g s: no tallier knows %s yet\n", topic, o->timeout,
-			o->poll);
+		fprintf(stderr, "voter: no information on " TOPIC_PREFIX "%s/info within %g s: no tallier knows %s yet\n",
+			o->poll, o->timeout, o->poll);
 		return EXIT_UNCONFIRMED;
 	}
 	fputs(pollinfo_describe(&info, vtime_now_ms(), text, sizeof(text)), stdout);
@@ -257,60 +248,100 @@ out:
 	return rc;
 }
 
+/* ballot_of: the ballot, built once from the options: its poll and choice
+ * (none with --keygen) and its voter: --voter, else the account's user
+ * name (an account votes under its own name: the tallier checks it),
+ * else <login>@<hostname>. Returns 0, or -1 said (a usage error). */
+static int ballot_of(const struct voter_opts *o, struct ballot *b)
+{
+	*b = (struct ballot){ 0 };
+	snprintf(b->poll, sizeof(b->poll), "%s", o->poll);
+	snprintf(b->choice, sizeof(b->choice), "%s", o->message ? o->message : "");
+	if (o->voter) {
+		snprintf(b->voter, sizeof(b->voter), "%s", o->voter);
+	} else if (o->conn.username && !o->tcp) {
+		if (ballot_text_norm(o->conn.username, b->voter, NULL, 0) != 0) {
+			fprintf(stderr, "voter: user name '%s' cannot be a voter name: give one with --voter\n",
+				o->conn.username);
+			return -1;
+		}
+	} else if (default_voter(b->voter, sizeof(b->voter)) != 0) {
+		fprintf(stderr, "voter: cannot make a voter name from the login and host names: "
+				"give one with --voter\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* say_sent: what became of a ballot that got no receipt (acknowledged,
+ * or sent at QoS 0). */
+static void say_sent(const struct voter_opts *o, const struct ballot *b, const struct send_req *req, enum outcome res)
+{
+	if (res == OUTCOME_NO_SUBSCRIBERS)
+		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
+			req->topic);
+	if (!o->quiet && o->qos == 0)
+		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b->choice, b->poll,
+		       o->conn.host, o->conn.port, b->id);
+	else if (!o->quiet)
+		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b->choice, b->poll, o->conn.host,
+		       o->conn.port, b->id);
+}
+
+/* request_topics: where the ballot goes over MQTT (-t; an account's to
+ * vote/<poll>/by/<account>, which only that account may publish to:
+ * mosquitto-secure.acl, in account) and, with --confirm, where its receipt
+ * comes (vote/<poll>/receipt/<client id>, which the broker's ACL (%c) lets
+ * only this client read, in receipt), into req. Returns 0, or -1 said (a
+ * usage error). */
+static int request_topics(const struct voter_opts *o, const struct ballot *b, struct send_req *req,
+			  char account[TOPIC_MAX], char receipt[TOPIC_MAX])
+{
+	char err[512];
+
+	req->topic = o->topic;
+	if (o->tcp)
+		return 0;
+	if (o->conn.username &&
+	    topic_account_ballot(b->poll, o->conn.username, account, TOPIC_MAX, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s\n", err);
+		return -1;
+	}
+	if (o->conn.username)
+		req->topic = account;
+	if (!o->confirm)
+		return 0;
+	if (receipt_topic_make(b->poll, o->conn.client_id, receipt, TOPIC_MAX, err, sizeof(err)) != 0) {
+		fprintf(stderr, "voter: %s (needed by --confirm)\n", err);
+		return -1;
+	}
+	req->receipt_topic = receipt;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct voter_opts o;
-	struct ballot b = { 0 };
-	struct send_req req = { 0 };
-	char err[512], client_id[32], rid[BALLOT_ID_HEX + 1], receipt_topic[TOPIC_MAX], topic[TOPIC_MAX],
-		info_topic[TOPIC_MAX];
+	struct ballot b;
+	struct send_req req = { .ballot = &b };
+	char err[512], receipt_topic[TOPIC_MAX], account_topic[TOPIC_MAX];
 	struct receipt receipt;
 	struct signing sg = { .b = &b };
 	char *json = NULL;
 	enum outcome res;
 	int rc = EXIT_NOT_DELIVERED;
 
-	switch (voter_opts_parse(&o, argc, argv, err, sizeof(err))) {
-	case OPTS_HELP:
-		usage(stdout);
-		rc = EXIT_ACCEPTED;
+	if (cmdline_ends(voter_opts_parse(&o, argc, argv, err, sizeof(err)), "voter", usage, err, &rc))
 		goto out;
-	case OPTS_VERSION:
-		printf("voter " MQTTVOTE_VERSION "\n");
-		rc = EXIT_ACCEPTED;
-		goto out;
-	case OPTS_ERROR:
-		fprintf(stderr, "voter: %s\nUse 'voter --help' to see usage.\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	case OPTS_RUN:
-		break;
-	}
 	if (o.info) {
-		if (ballot_new_id(rid, err, sizeof(err)) != 0) {
+		if (conn_opts_own_id(&o.conn, "voter", err, sizeof(err)) != 0) {
 			fprintf(stderr, "voter: %s\n", err);
 			goto out;
 		}
-		snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
-		rc = show_info(&o, client_id);
+		rc = show_info(&o);
 		goto out;
 	}
-
-	snprintf(b.poll, sizeof(b.poll), "%s", o.poll);
-	snprintf(b.choice, sizeof(b.choice), "%s", o.message ? o.message : ""); /* none with --keygen */
-	if (o.voter) {
-		snprintf(b.voter, sizeof(b.voter), "%s", o.voter);
-	} else if (o.conn.username && !o.tcp) {
-		/* an account votes under its own name (the tallier checks it) */
-		if (ballot_text_norm(o.conn.username, b.voter, NULL, 0) != 0) {
-			fprintf(stderr, "voter: user name '%s' cannot be a voter name: give one with --voter\n",
-				o.conn.username);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	} else if (default_voter(b.voter, sizeof(b.voter)) != 0) {
-		fprintf(stderr, "voter: cannot make a voter name from the login and host names: "
-				"give one with --voter\n");
+	if (ballot_of(&o, &b) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -318,7 +349,8 @@ int main(int argc, char **argv)
 		rc = keygen(&o, b.voter);
 		goto out;
 	}
-	if (ballot_new_id(b.id, err, sizeof(err)) != 0 || ballot_new_id(rid, err, sizeof(err)) != 0) {
+	/* the client id: -i, else the account's, else voter-<16 random hex> */
+	if (ballot_new_id(b.id, err, sizeof(err)) != 0 || conn_opts_own_id(&o.conn, "voter", err, sizeof(err)) != 0) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
@@ -331,63 +363,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
 	}
-	/* unique per run, unguessable (64 random bits), and within MQTT 3.1.1's
-	 * 23 characters; an account's client id is its user name, as
-	 * mosquitto-secure.conf makes it (use_username_as_clientid) */
-	snprintf(client_id, sizeof(client_id), "voter-%.16s", rid);
-	req.client_id = o.conn.client_id ? o.conn.client_id : o.conn.username ? o.conn.username : client_id;
-	/* an account's ballot goes to vote/<poll>/by/<account>, which only
-	 * that account may publish to (mosquitto-secure.acl) */
-	snprintf(topic, sizeof(topic), "%s", o.topic);
-	if (o.conn.username && !o.tcp && topic_account_ballot(b.poll, o.conn.username, topic, sizeof(topic), err, sizeof(err)) != 0) {
-		fprintf(stderr, "voter: %s\n", err);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	/* receipts go to vote/<poll>/receipt/<client id>: the brokers's ACL
-	 * (%c) lets only this client read them */
-	if (o.confirm && !o.tcp &&
-	    receipt_topic_make(b.poll, req.client_id, receipt_topic, sizeof(receipt_topic), err, sizeof(err)) != 0) {
-		fprintf(stderr, "voter: %s (needed by --confirm)\n", err);
+	if (request_topics(&o, &b, &req, account_topic, receipt_topic) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	/* the receipt topic in the ballot too, not only in MQTT 5's Response
 	 * Topic: a tallier on MQTT 3.1.1 sees only this (one receipt either way) */
-	sg.reply = o.confirm && !o.tcp ? receipt_topic : NULL;
-	json = o.sign_key ? NULL : ballot_to_json(&b, sg.reply, err, sizeof(err));
-	if (!o.sign_key && !json) {
-		fprintf(stderr, "voter: %s\n", err);
-		goto out;
-	}
-
-	req.host = o.conn.host;
-	req.port = o.conn.port;
-	req.username = o.conn.username;
-	req.password = o.conn.password;
-	req.mqtt_version = o.conn.mqtt_version;
-	req.topic = topic;
-	req.payload = json;
-	req.len = json ? strlen(json) : 0;
-	req.poll = b.poll;
+	sg.reply = req.receipt_topic;
 	if (o.sign_key) {
 		req.finish = sign_when_known;
 		req.finish_arg = &sg;
+	} else if (!(json = ballot_to_json(&b, sg.reply, err, sizeof(err)))) {
+		fprintf(stderr, "voter: %s\n", err);
+		goto out;
 	}
-	req.qos = o.qos;
-	req.timeout = o.timeout;
-	req.debug = o.debug;
-	req.receipt_topic = o.confirm && !o.tcp ? receipt_topic : NULL;
-	req.ballot_id = b.id;
-	/* the poll's information, read before the ballot goes (MQTT only) */
-	snprintf(info_topic, sizeof(info_topic), TOPIC_PREFIX "%s/info", b.poll);
-	req.info_topic = o.tcp ? NULL : info_topic;
-	req.choice = b.choice;
-	req.tls = &o.conn.tls;
+	req.payload = json;
+	req.len = json ? strlen(json) : 0;
 	if (tls_files_usable(&o) != 0)
 		goto out;
 
-	res = o.tcp ? tcpsend(&req, &receipt, err, sizeof(err)) : mqttsend(&req, &receipt, err, sizeof(err));
+	res = o.tcp ? tcpsend(&o, &req, &receipt, err, sizeof(err)) : mqttsend(&o, &req, &receipt, err, sizeof(err));
 	if (res == OUTCOME_FAILED) {
 		fprintf(stderr, "voter: %s\n", err);
 		goto out;
@@ -410,15 +405,7 @@ int main(int argc, char **argv)
 		rc = report_receipt(&o, &b, &receipt);
 		goto out;
 	}
-	if (res == OUTCOME_NO_SUBSCRIBERS)
-		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
-			req.topic);
-	if (!o.quiet && o.qos == 0)
-		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b.choice, b.poll,
-		       o.conn.host, o.conn.port, b.id);
-	else if (!o.quiet)
-		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b.choice, b.poll, o.conn.host, o.conn.port,
-		       b.id);
+	say_sent(&o, &b, &req, res);
 	rc = EXIT_ACCEPTED;
 out:
 	free(json);

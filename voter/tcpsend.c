@@ -50,7 +50,7 @@ static enum outcome answer_error(const char *line, size_t len, char *err, size_t
 
 /* send_line: payload[0..len) and a newline to fd by deadline. Returns 0,
  * or -1 with err set (what names what was sent). */
-static int send_line(int fd, const struct send_req *req, const char *payload, size_t len, const char *what,
+static int send_line(int fd, const struct voter_opts *o, const char *payload, size_t len, const char *what,
 		     int64_t deadline, char *err, size_t errlen)
 {
 	char line[REQUEST_LINE_MAX + 2];
@@ -69,7 +69,7 @@ static int send_line(int fd, const struct send_req *req, const char *payload, si
 			continue;
 		}
 		if ((errno != EAGAIN && errno != EINTR) || wait_fd(fd, POLLOUT, deadline) != 1) {
-			snprintf(err, errlen, "cannot send the %s to %s:%d: %s", what, req->host, req->port,
+			snprintf(err, errlen, "cannot send the %s to %s:%d: %s", what, o->conn.host, o->conn.port,
 				 errno == EAGAIN ? "timed out" : strerror(errno));
 			return -1;
 		}
@@ -80,7 +80,7 @@ static int send_line(int fd, const struct send_req *req, const char *payload, si
 /* read_line: one answer line from fd by deadline into line (size bytes),
  * without its newline. Returns its length, or -1 with err set (what and
  * a name the answer awaited: "the tallier's receipt", "a receipt"). */
-static long read_line(int fd, const struct send_req *req, char *line, size_t size, const char *what,
+static long read_line(int fd, const struct voter_opts *o, char *line, size_t size, const char *what,
 		      const char *a, int64_t deadline, char *err, size_t errlen)
 {
 	size_t got = 0;
@@ -97,7 +97,7 @@ static long read_line(int fd, const struct send_req *req, char *line, size_t siz
 		rc = wait_fd(fd, POLLIN, deadline);
 		if (rc != 1) {
 			snprintf(err, errlen, "%s after %g s waiting for %s", rc == 0 ? "timed out" : strerror(errno),
-				 req->timeout, what);
+				 o->timeout, what);
 			return -1;
 		}
 		n = recv(fd, line + got, size - 1 - got, 0);
@@ -113,7 +113,7 @@ static long read_line(int fd, const struct send_req *req, char *line, size_t siz
 			got += (size_t)n;
 	}
 	*nl = '\0';
-	if (req->debug)
+	if (o->debug)
 		fprintf(stderr, "voter: received %s\n", line);
 	return nl - line;
 }
@@ -122,30 +122,31 @@ static long read_line(int fd, const struct send_req *req, char *line, size_t siz
  * tallier first ({"get":"info"}: an {"error":..} answer is no
  * information). Returns OUTCOME_ACKED when *payload and *len are set, or
  * the outcome with err set (nothing of the ballot was sent). */
-static enum outcome finish_with_info(int fd, const struct send_req *req, const char **payload, size_t *len,
-				     int64_t deadline, char *err, size_t errlen)
+static enum outcome finish_with_info(int fd, const struct voter_opts *o, const struct send_req *req,
+				     const char **payload, size_t *len, int64_t deadline, char *err, size_t errlen)
 {
 	char ask[TOPIC_POLL_MAX + 40], line[REQUEST_LINE_MAX + 2];
 	struct polldef info;
 	long n;
-	int k = snprintf(ask, sizeof(ask), "{\"get\":\"info\",\"poll\":\"%s\"}", req->poll);
+	int k = snprintf(ask, sizeof(ask), "{\"get\":\"info\",\"poll\":\"%s\"}", req->ballot->poll);
 	bool has;
 
-	if (send_line(fd, req, ask, (size_t)k, "request", deadline, err, errlen) != 0 ||
-	    (n = read_line(fd, req, line, sizeof(line), "the poll's information", "its information", deadline,
+	if (send_line(fd, o, ask, (size_t)k, "request", deadline, err, errlen) != 0 ||
+	    (n = read_line(fd, o, line, sizeof(line), "the poll's information", "its information", deadline,
 			      err, errlen)) < 0)
 		return OUTCOME_FAILED;
 	has = polldef_info_parse(line, (size_t)n, &info, err, errlen) == 0;
-	if (has && pollinfo_refuses(&info, req->choice, vtime_now_ms(), err, errlen))
+	if (has && pollinfo_refuses(&info, req->ballot->choice, vtime_now_ms(), err, errlen))
 		return OUTCOME_NOT_SENT;
 	if (req->finish(req->finish_arg, has ? &info : NULL, payload, len, err, errlen) != 0)
 		return OUTCOME_NOT_SENT;
 	return OUTCOME_ACKED;
 }
 
-enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *err, size_t errlen)
+enum outcome tcpsend(const struct voter_opts *o, const struct send_req *req, struct receipt *receipt, char *err,
+		     size_t errlen)
 {
-	int64_t deadline = vtime_mono_ms() + (int64_t)(req->timeout * 1000);
+	int64_t deadline = vtime_mono_ms() + (int64_t)(o->timeout * 1000);
 	enum outcome res = OUTCOME_FAILED;
 	char line[REQUEST_LINE_MAX + 2], why[128];
 	const char *payload = req->payload;
@@ -153,21 +154,22 @@ enum outcome tcpsend(const struct send_req *req, struct receipt *receipt, char *
 	long n;
 	int fd;
 
-	fd = netprobe_connect(req->host, req->port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
+	fd = netprobe_connect(o->conn.host, o->conn.port, (int)(deadline - vtime_mono_ms()), why, sizeof(why));
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", req->host, req->port, why);
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", o->conn.host, o->conn.port, why);
 		goto out;
 	}
-	if (req->finish && (res = finish_with_info(fd, req, &payload, &len, deadline, err, errlen)) != OUTCOME_ACKED)
+	if (req->finish && (res = finish_with_info(fd, o, req, &payload, &len, deadline, err, errlen)) != OUTCOME_ACKED)
 		goto out;
 	res = OUTCOME_FAILED;
-	if (req->debug)
-		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", req->host, req->port, (int)len, payload);
-	if (send_line(fd, req, payload, len, "ballot", deadline, err, errlen) != 0)
+	if (o->debug)
+		fprintf(stderr, "voter: connected to %s:%d; sending %.*s\n", o->conn.host, o->conn.port, (int)len,
+			payload);
+	if (send_line(fd, o, payload, len, "ballot", deadline, err, errlen) != 0)
 		goto out;
 	/* the whole line is out: the tallier may count it from now on */
 	res = OUTCOME_UNCERTAIN;
-	n = read_line(fd, req, line, sizeof(line), "the tallier's receipt", "a receipt", deadline, err, errlen);
+	n = read_line(fd, o, line, sizeof(line), "the tallier's receipt", "a receipt", deadline, err, errlen);
 	if (n < 0)
 		goto out;
 	if (receipt_parse(line, (size_t)n, receipt, why, sizeof(why)) == 0)

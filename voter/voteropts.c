@@ -87,9 +87,10 @@ static int check_ballot(struct voter_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* check: the checks that need all options. */
-static int check(struct voter_opts *o, char *err, size_t errlen)
+/* check: the checks that need all options (opts_cmdline's check). */
+static int check(void *vo, char *err, size_t errlen)
 {
+	struct voter_opts *o = vo;
 	char why[64];
 
 	if (conn_opts_check(&o->conn, o->tcp ? "--tcp" : NULL, err, errlen) != 0)
@@ -109,18 +110,13 @@ static int check(struct voter_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+static const struct opts_cmdline voter_cmdline = {
+	.defs = voter_optdefs, .n = sizeof(voter_optdefs) / sizeof(voter_optdefs[0]), .port = OPTS_VOTER_PORT,
+	.check = check,
+};
+
 enum opts_result voter_opts_parse(struct voter_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
-	const struct optpart parts[] = {
-		{ conn_optdefs, conn_noptdefs, &o->conn },
-		{ voter_optdefs, sizeof(voter_optdefs) / sizeof(voter_optdefs[0]), o },
-	};
-	enum opts_result r;
-
-	memset(o, 0, sizeof(*o));
-	conn_opts_init(&o->conn, OPTS_VOTER_PORT);
-	o->qos = 1;
-	o->timeout = 10;
-	r = optparse(parts, 2, argc, argv, NULL, err, errlen);
-	return r != OPTS_RUN ? r : check(o, err, errlen) == 0 ? OPTS_RUN : OPTS_ERROR;
+	*o = (struct voter_opts){ .qos = 1, .timeout = 10 };
+	return opts_parse(&voter_cmdline, &o->conn, o, argc, argv, NULL, err, errlen);
 }

@@ -48,10 +48,16 @@ class SecureCase(IntegrationCase):
         return rc, err
 
 
-class TlsVoterTest(SecureCase):
+class SharedBrokerCase(SecureCase):
+    """One secure broker for the whole class (cls.b, with the accounts
+    VOTERS), and the CA of another set-up that is not the broker's
+    (cls.other_ca)."""
+
+    VOTERS = ("alice", "bob")
+
     @classmethod
     def setUpClass(cls):
-        cls.b = secure.SecureBroker(("alice", "bob")).start()
+        cls.b = secure.SecureBroker(cls.VOTERS).start()
         cls.other = tempfile.mkdtemp(prefix="mqttvote-other-ca-")
         rc, out, err = secure.run_setup(os.path.join(cls.other, "secure"), [])
         assert rc == 0, err
@@ -61,6 +67,9 @@ class TlsVoterTest(SecureCase):
     def tearDownClass(cls):
         cls.b.cleanup()
         shutil.rmtree(cls.other, ignore_errors=True)
+
+
+class TlsVoterTest(SharedBrokerCase):
 
     def test_voter_connects_over_tls_with_its_account_with_and_without_the_connect_wrapper(self):
         # MQTT 3.1.1: the broker acknowledges (its ACL may drop the ballot, silently:
@@ -160,25 +169,14 @@ TLS_OFF_LINE = ("voter: TLS context not completed (MQTTVOTE_NO_TLSCTX is set): P
                 "in words")
 
 
-class TlsInterpositionOffTest(SecureCase):
+class TlsInterpositionOffTest(SharedBrokerCase):
     """mqtt/interpose.c's SSL_CTX_new disabled (MQTTVOTE_NO_TLSCTX=1, the
     path taken when it cannot engage): the fallback of docs/deployment.md.
     The broker's CA and host name are still checked (by Paho), a refused
     certificate is exit 1 without OpenSSL's reason, and --tls-version
     tlsv1.3, which Paho cannot ask for, is refused before connecting."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.b = secure.SecureBroker(("alice",)).start()
-        cls.other = tempfile.mkdtemp(prefix="mqttvote-other-ca-")
-        rc, out, err = secure.run_setup(os.path.join(cls.other, "secure"), [])
-        assert rc == 0, err
-        cls.other_ca = os.path.join(cls.other, "secure", "ca.crt")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.b.cleanup()
-        shutil.rmtree(cls.other, ignore_errors=True)
+    VOTERS = ("alice",)
 
     def test_the_voter_connects_without_it_and_says_which_under_d(self):
         for env, line in (({}, TLS_ON_LINE), (TLS_OFF, TLS_OFF_LINE)):
