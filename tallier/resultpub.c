@@ -92,8 +92,7 @@ struct resultpub *resultpub_new(struct core *core, struct mqttsession *session, 
 	}
 	*p = (struct resultpub){ core, session, loop, quiet, INT64_MAX, false, 0 };
 	src = (struct loop_source){ prepare, dispatch, p };
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
+	if (loop_add(loop, &src, err, errlen) != 0) {
 		free(p);
 		return NULL;
 	}

@@ -700,10 +700,8 @@ struct tcpserver *tcpserver_new(const struct tcpserver_config *cfg, struct core 
 		if (listen_on(s, ai->ai_addr, ai->ai_addrlen, any && ai->ai_family == AF_INET6, err, errlen) != 0)
 			goto fail;
 	src = (struct loop_source){ prepare, dispatch, s };
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
+	if (loop_add(loop, &src, err, errlen) != 0)
 		goto fail;
-	}
 	freeaddrinfo(res);
 	return s;
 fail:
