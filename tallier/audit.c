@@ -116,8 +116,9 @@ struct recount {
 
 static void finish_poll(struct recount *r)
 {
+	struct result_value value;
+	char err[128], *json = NULL;
 	long i;
-	char err[128], *json;
 
 	if (!r->poll[0])
 		return;
@@ -131,7 +132,10 @@ static void finish_poll(struct recount *r)
 		printf("%s MISMATCH %s\n", r->poll, i < 0 ? "the tally has no such poll" : r->why);
 		r->any_mismatch = true;
 	} else {
-		json = result_json(r->t, (size_t)i, NULL, err, sizeof(err));
+		if (result_value_of(r->t, (size_t)i, NULL, &value, err, sizeof(err)) == 0) {
+			json = result_json(&value, err, sizeof(err));
+			result_value_free(&value);
+		}
 		printf("%s OK %s\n", r->poll, json ? json : err);
 		free(json);
 	}

@@ -1,8 +1,6 @@
 /* checkpointer.c -- the store's WAL checkpoints, run on the loop's thread when a commit asks */
 #include "checkpointer.h"
 
-#include <stdio.h>
-
 static int prepare(void *ctx, struct loop_fds *set, int64_t now, int64_t *deadline)
 {
 	(void)ctx;
@@ -24,9 +22,5 @@ int checkpointer_add(struct loop *loop, struct core *core, char *err, size_t err
 {
 	struct loop_source src = { prepare, dispatch, core };
 
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
-		return -1;
-	}
-	return 0;
+	return loop_add(loop, &src, err, errlen);
 }

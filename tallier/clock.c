@@ -97,9 +97,5 @@ int clock_add(struct loop *loop, struct core *core, char *err, size_t errlen)
 {
 	struct loop_source src = { prepare, dispatch, core };
 
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
-		return -1;
-	}
-	return 0;
+	return loop_add(loop, &src, err, errlen);
 }

@@ -150,48 +150,52 @@ static int cmp_poll_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* cmd_list: every poll's information, ordered by name, as an answer.
- * Under c->lock. Returns the answer JSON, or NULL. */
-static char *cmd_list(struct core *c, int64_t now, char *err, size_t errlen)
+/* cmd_list: every poll's information, ordered by name, into a->list.
+ * Under c->lock. Returns 0, or -1 when memory runs out. */
+static int cmd_list(struct core *c, int64_t now, struct command_answer *a)
 {
 	size_t n = tally_poll_count(c->tally), k;
 	const char **names = calloc(n ? n : 1, sizeof(*names));
-	char **infos = calloc(n ? n : 1, sizeof(*infos));
-	char *answer = NULL;
-	struct polldef d;
+	int rc = -1;
 
 	core_assert_locked(c);
-	if (!names || !infos)
+	a->list = n ? calloc(n, sizeof(*a->list)) : NULL;
+	if (!names || (n && !a->list))
 		goto out;
 	for (k = 0; k < n; k++)
 		names[k] = tally_poll_name(c->tally, k);
 	qsort(names, n, sizeof(*names), cmp_poll_name);
-	for (k = 0; k < n; k++) {
-		core_info_of(c, (size_t)tally_poll_find(c->tally, names[k]), now, &d);
-		if (!(infos[k] = polldef_info_json(&d, err, errlen)))
-			goto out;
-	}
-	answer = polldef_answer_json(NULL, NULL, NULL, infos, n, err, errlen);
+	for (k = 0; k < n; k++)
+		core_info_of(c, (size_t)tally_poll_find(c->tally, names[k]), now, &a->list[k]);
+	a->nlist = n;
+	rc = 0;
 out:
-	for (k = 0; infos && k < n; k++)
-		free(infos[k]);
-	free(infos);
 	free(names);
-	return answer;
+	return rc;
 }
 
-enum core_rc core_command(struct core *c, const struct polldef_cmd *command, char **answer)
+void command_answer_free(struct command_answer *a)
+{
+	if (a->result)
+		result_value_free(a->result);
+	free(a->result);
+	free(a->list);
+	a->result = NULL;
+	a->list = NULL;
+	a->nlist = 0;
+}
+
+enum core_rc core_command(struct core *c, const struct polldef_cmd *command, struct command_answer *answer)
 {
 	struct polldef_cmd cmd = *command; /* cmd_open completes its definition */
-	struct polldef d;
 	struct roll *roll = NULL;
-	char why[256] = "", err[256] = "", roll_err[256] = "", *info = NULL, *result = NULL;
+	char why[256] = "", err[256] = "", roll_err[256] = "";
 	int64_t now;
 	bool failed = false;
 	long i = -1;
 	int wake = 0;
 
-	*answer = NULL;
+	memset(answer, 0, sizeof(*answer));
 	/* the roll is read here, without the lock: counting goes on meanwhile
 	 * (roll_load takes only a regular file of bounded size) */
 	if (cmd.kind == POLLDEF_CMD_OPEN && cmd.def.roll[0])
@@ -216,9 +220,10 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 			snprintf(why, sizeof(why), "no poll '%s'", cmd.def.poll);
 		break;
 	case POLLDEF_CMD_LIST:
-		/* a poll whose information cannot be built is said, not silence */
-		if (!(*answer = cmd_list(c, now, err, sizeof(err))))
-			*answer = polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
+		/* out of memory is said, not silence */
+		answer->is_list = answer->ok = cmd_list(c, now, answer) == 0;
+		if (!answer->ok)
+			snprintf(answer->error, sizeof(answer->error), "out of memory");
 		break;
 	}
 	if (cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE)
@@ -232,23 +237,19 @@ enum core_rc core_command(struct core *c, const struct polldef_cmd *command, cha
 			core_unlock(c);
 			return CORE_FAILED;
 		}
-		core_info_of(c, (size_t)i, now, &d);
-		info = polldef_info_json(&d, err, sizeof(err));
-		if (cmd.kind == POLLDEF_CMD_SHOW)
-			result = core_render(c, (size_t)i, now, err, sizeof(err));
+		answer->ok = answer->has_info = true;
+		core_info_of(c, (size_t)i, now, &answer->info);
+		if (cmd.kind == POLLDEF_CMD_SHOW) /* out of memory: answered without it */
+			answer->result = core_value_new(c, (size_t)i, now, err, sizeof(err));
 		if (cmd.kind != POLLDEF_CMD_SHOW)
 			wake = core_scheduled(c, (size_t)i);
-		*answer = info ? polldef_answer_json(NULL, info, result, NULL, 0, err, sizeof(err))
-			       : polldef_answer_json(err, NULL, NULL, NULL, 0, why, sizeof(why));
 	} else if (cmd.kind != POLLDEF_CMD_LIST) {
 		if (!c->quiet)
 			log_line("refused the organiser's %s of %s: %s", cmd.kind == POLLDEF_CMD_OPEN ? "opening" : "command",
 				 cmd.def.poll, why);
-		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+		snprintf(answer->error, sizeof(answer->error), "%s", why);
 	}
 	core_unlock(c);
-	free(info);
-	free(result);
 	/* a definition that changed: the clock (clock.c) looks again */
 	if ((wake > 0 || cmd.kind == POLLDEF_CMD_OPEN || cmd.kind == POLLDEF_CMD_CLOSE) && c->wake)
 		c->wake(c->wake_arg);

@@ -39,10 +39,9 @@ void core_info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef
 			snprintf(out->choices[out->nchoices++], sizeof(out->choices[0]), "%s", c->rules.choices[k]);
 }
 
-/* render: poll i's result JSON as it shows at now_ms: with its status,
- * and without counts while a poll that shows them after closing is not
- * closed. Under c->lock. Returns a malloc'd string, or NULL with err set. */
-char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen)
+/* core_value: coreint.h. */
+int core_value(const struct core *c, size_t i, int64_t now_ms, struct result_value *out, char *err,
+	       size_t errlen)
 {
 	const struct polldef *d = polls_get(c->polls, tally_poll_name(c->tally, i));
 	enum polldef_status st = polls_status(d, now_ms);
@@ -50,7 +49,7 @@ char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, siz
 				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED };
 
 	core_assert_locked(c);
-	return result_json(c->tally, i, &view, err, errlen);
+	return result_value_of(c->tally, i, &view, out, err, errlen);
 }
 
 /* core_schedule_slots: coreint.h. */
@@ -108,8 +107,16 @@ long core_announce(struct core *c, const struct polldef *d, int64_t now_ms, char
 
 void verdict_free(struct verdict *v)
 {
+	if (v->result)
+		result_value_free(v->result);
 	free(v->result);
 	v->result = NULL;
+}
+
+void due_result_free(struct due_result *r)
+{
+	if (r->kind == DUE_RESULT)
+		result_value_free(&r->result);
 }
 
 static const char *status_word(enum tally_status s)
@@ -340,6 +347,20 @@ int core_scheduled(struct core *c, size_t i)
 	return 1;
 }
 
+/* core_value_new: coreint.h. */
+struct result_value *core_value_new(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen)
+{
+	struct result_value *r = malloc(sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+	} else if (core_value(c, i, now_ms, r, err, errlen) != 0) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
 enum core_rc core_ballot(struct core *c, const struct core_input *in, struct verdict *v)
 {
 	struct ballot b;
@@ -397,7 +418,7 @@ enum core_rc core_ballot(struct core *c, const struct core_input *in, struct ver
 		return CORE_FAILED;
 	}
 	if (wake >= 0 && v->answer)
-		v->result = core_render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
+		v->result = core_value_new(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
 	if (wake < 0 || (v->answer && !v->result)) {
 		c->failed = true;
 		pthread_cond_broadcast(&c->settled);
@@ -435,9 +456,9 @@ void core_checkpoint(struct core *c)
 	c->checkpoint_failing = rc != 0;
 }
 
-char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen)
+int core_result(struct core *c, const char *poll, struct result_value *out, char *err, size_t errlen)
 {
-	char *json = NULL;
+	int rc = -1;
 	long i;
 
 	core_lock(c);
@@ -445,17 +466,16 @@ char *core_result_json(struct core *c, const char *poll, char *err, size_t errle
 	if (i >= 0 && !core_settle(c, (size_t)i))
 		snprintf(err, errlen, "the tallier is stopping");
 	else if (i >= 0)
-		json = core_render(c, (size_t)i, vtime_now_ms(), err, errlen);
+		rc = core_value(c, (size_t)i, vtime_now_ms(), out, err, errlen);
 	else
 		snprintf(err, errlen, "no poll '%s'", poll);
 	core_unlock(c);
-	return json;
+	return rc;
 }
 
 int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int64_t *wake_ms)
 {
 	int64_t wall = vtime_now_ms();
-	struct polldef info;
 	char err[256];
 	int rc = 0;
 	long slot;
@@ -478,21 +498,23 @@ int core_next_result(struct core *c, int64_t now_ms, struct due_result *out, int
 		goto out;
 	}
 	out->slot = (size_t)slot;
+	rc = 1;
 	if (slot % 2) {
+		out->kind = DUE_INFO;
 		out->version = c->infover[i];
 		snprintf(out->topic, sizeof(out->topic), TOPIC_PREFIX "%s/info", tally_poll_name(c->tally, i));
-		core_info_of(c, i, wall, &info);
-		out->json = polldef_info_json(&info, err, sizeof(err));
+		core_info_of(c, i, wall, &out->info);
 	} else {
+		out->kind = DUE_RESULT;
 		out->version = tally_poll_version(c->tally, i);
 		if (topic_result(tally_poll_name(c->tally, i), out->topic, sizeof(out->topic)) != 0)
 			snprintf(out->topic, sizeof(out->topic), "vote/?/result");
-		out->json = core_render(c, i, wall, err, sizeof(err));
+		if (core_value(c, i, wall, &out->result, err, sizeof(err)) != 0)
+			rc = -1;
 	}
 	/* sent even on failure: the schedule's timeout retries it, no busy loop */
 	pubsched_sent(c->sched, (size_t)slot, out->version, now_ms);
 	*wake_ms = now_ms;
-	rc = out->json ? 1 : -1;
 out:
 	core_unlock(c);
 	if (rc < 0)
@@ -500,22 +522,18 @@ out:
 	return rc;
 }
 
-char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen)
+int core_info(struct core *c, const char *poll, struct polldef *out, char *err, size_t errlen)
 {
-	struct polldef d;
-	char *json = NULL;
 	long i;
 
 	core_lock(c);
 	i = tally_poll_find(c->tally, poll);
-	if (i >= 0) {
-		core_info_of(c, (size_t)i, vtime_now_ms(), &d);
-		json = polldef_info_json(&d, err, errlen);
-	} else {
+	if (i >= 0)
+		core_info_of(c, (size_t)i, vtime_now_ms(), out);
+	else
 		snprintf(err, errlen, "no poll '%s'", poll);
-	}
 	core_unlock(c);
-	return json;
+	return i >= 0 ? 0 : -1;
 }
 
 void core_result_done(struct core *c, size_t slot, uint64_t version, bool ok)
@@ -532,10 +550,9 @@ void core_results_reset(struct core *c)
 	core_unlock(c);
 }
 
-enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len)
+enum core_seen core_result_seen(struct core *c, const char *poll, uint64_t version, bool same)
 {
 	enum core_seen seen = CORE_SEEN_UNKNOWN;
-	char err[128], *json = NULL;
 	int64_t due;
 	bool wake = false;
 	long i;
@@ -545,17 +562,17 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 	if (i < 0)
 		goto out;
 	seen = CORE_SEEN_OTHER;
-	if (!core_settle(c, (size_t)i))
-		goto out; /* failed: nothing is published any more */
-	json = core_render(c, (size_t)i, vtime_now_ms(), err, sizeof(err));
-	if (json && strlen(json) == len && memcmp(json, payload, len) == 0) {
+	if (c->failed)
+		goto out; /* nothing is published any more */
+	if (same) {
 		/* the broker holds it (at a start, after a reconnection): no need
-		 * to publish it again */
-		pubsched_held(c->sched, 2 * (size_t)i);
+		 * to publish it again; a ballot counted since goes out anyway */
+		if (version == tally_poll_version(c->tally, (size_t)i))
+			pubsched_held(c->sched, 2 * (size_t)i);
 		seen = CORE_SEEN_SAME;
 		goto out;
 	}
-	/* out of memory for json: publish again all the same */
+	/* out of memory rendering it: publish again all the same */
 	pubsched_again(c->sched, 2 * (size_t)i);
 	due = pubsched_due(c->sched, 2 * (size_t)i, vtime_mono_ms());
 	if (due < c->armed_ms) {
@@ -564,7 +581,6 @@ enum core_seen core_result_seen(struct core *c, const char *poll, const void *pa
 	}
 out:
 	core_unlock(c);
-	free(json);
 	if (wake && c->wake)
 		c->wake(c->wake_arg);
 	return seen;

@@ -1,4 +1,6 @@
 /* core.h -- the tallier's core: a ballot in, a verdict out; owns the tally, the store and the result schedule */
+/* The core returns values (a verdict, a result_value, a polldef); the
+ * transports render them (render.h). */
 #ifndef MQTTVOTE_CORE_H
 #define MQTTVOTE_CORE_H
 
@@ -7,7 +9,9 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "polldef.h"
 #include "receipt.h"
+#include "result.h"
 #include "roll.h"
 #include "topic.h"
 
@@ -55,7 +59,7 @@ struct verdict {
 	char id[BALLOT_ID_HEX + 1];  /* the ballot's id, "" when none or unreadable */
 	char reply[TOPIC_MAX];       /* the ballot's "reply" field (MQTT 3.1.1 receipts), "" when none */
 	bool answer;                 /* want_result, or the ballot has a usable reply field */
-	char *result;                /* when answer and the poll exists: its result JSON after this
+	struct result_value *result; /* when answer and the poll exists: its result after this
 				      * ballot (malloc'd: verdict_free), else NULL */
 };
 
@@ -113,30 +117,42 @@ void verdict_free(struct verdict *v);
  * asked. A failure is logged, and retried at the next ask. */
 void core_checkpoint(struct core *c);
 
-/* core_result_json: the current result JSON of poll (malloc'd, the caller
- * frees it with free()), or NULL with the reason in err ("no poll 'x'",
- * out of memory, or the core failed: its tally may then hold a ballot that
- * is not stored). */
-char *core_result_json(struct core *c, const char *poll, char *err, size_t errlen);
+/* core_result: the current result of poll (as published, with its
+ * status) into *out. Returns 0 (free *out with result_value_free), or -1
+ * with the reason in err ("no poll 'x'", out of memory, or the core
+ * failed: its tally may then hold a ballot that is not stored). */
+int core_result(struct core *c, const char *poll, struct result_value *out, char *err, size_t errlen);
 
-/* core_info_json: the information JSON of poll as vote/<poll>/info has it
- * (its instance included), for any poll the tally knows, defined or not
- * (malloc'd, the caller frees it with free()), or NULL with the reason in
- * err ("no poll 'x'", out of memory). */
-char *core_info_json(struct core *c, const char *poll, char *err, size_t errlen);
+/* core_info: the information of poll as vote/<poll>/info has it (its
+ * instance included), for any poll the tally knows, defined or not, into
+ * *out (nothing to free). Returns 0, or -1 with the reason in err ("no
+ * poll 'x'"). */
+int core_info(struct core *c, const char *poll, struct polldef *out, char *err, size_t errlen);
+
+/* What a due_result holds. */
+enum due_kind {
+	DUE_RESULT,                  /* a poll's result: result */
+	DUE_INFO,                    /* a poll's information: info */
+};
 
 /* A result, or a poll's information, to publish (retained). */
 struct due_result {
 	char topic[TOPIC_MAX];       /* vote/<poll>/result or vote/<poll>/info */
-	char *json;                  /* malloc'd: free() it */
+	enum due_kind kind;
+	struct result_value result;  /* DUE_RESULT: free with due_result_free */
+	struct polldef info;         /* DUE_INFO */
 	size_t slot;                 /* what it is, for core_result_done */
 	uint64_t version;            /* its version, for core_result_done */
 };
 
+/* due_result_free: frees what *r holds (not r). */
+void due_result_free(struct due_result *r);
+
 /* core_next_result: gives the next result or poll information due at
  * now_ms (monotonic), and writes nothing to the store (the changes of
  * status the clock brings are core_clock's, clock.h): returns 1
- * with *out filled (and the result counted as in flight), or 0 when none is
+ * with *out filled (free it with due_result_free; the result is counted
+ * as in flight until core_result_done), or 0 when none is
  * due, with *wake_ms set to when one will be (INT64_MAX: none pending),
  * which is also when the core takes it that the publisher will look
  * again: a ballot that makes a result due sooner calls cfg->wake. Once the
@@ -161,12 +177,15 @@ enum core_seen {
 	CORE_SEEN_UNKNOWN,  /* a result for a poll the core has none for: the caller removes it */
 };
 
-/* core_result_seen: payload[0..len) (not NUL-terminated) was seen on the
- * result topic of poll (a valid poll name). Compares it with the current
- * result and, when they differ, schedules the current one again (and calls
- * cfg->wake if that makes it due sooner). Any thread. Returns an
- * enum core_seen. */
-enum core_seen core_result_seen(struct core *c, const char *poll, const void *payload, size_t len);
+/* core_result_seen: the transport compared what the broker holds on the
+ * result topic of poll (a valid poll name) with the core's result of
+ * version (core_result; 0 when it gave none): same when it is that
+ * result, byte for byte rendered. When same and version is still the
+ * newest, the broker is taken to hold it (not published again); when not
+ * same, the current result is scheduled again (and cfg->wake called if
+ * that makes it due sooner); a result counted since version goes out on
+ * its own. Any thread. Returns an enum core_seen (SAME when same). */
+enum core_seen core_result_seen(struct core *c, const char *poll, uint64_t version, bool same);
 
 /* core_client_id: the tallier's MQTT client id kept in its database:
  * "tallier-" and 32 random hex digits, made at the first call on a new

@@ -12,6 +12,7 @@
 #include "polldef.h"
 #include "polls.h"
 #include "pubsched.h"
+#include "result.h"
 #include "store.h"
 #include "tally.h"
 
@@ -22,7 +23,7 @@
  * counted (a later ballot of a voter is never overwritten on disk by an
  * earlier one committed late). Order: lock, then store_lock; never the
  * other way. A poll's result goes to the schedule only when no commit of
- * that poll is in progress (committing[i] == 0), and whoever renders a
+ * that poll is in progress (committing[i] == 0), and whoever takes a
  * result (publisher, query, receipt) first waits on settled for that
  * (one commit at most: the other thread's), so a result never shows a
  * ballot that is not on disk. lock also guards polls (the definitions),
@@ -107,11 +108,17 @@ int core_schedule_slots(struct core *c, size_t i);
  * defined, what the tallier's own rules make of it. Under c->lock. */
 void core_info_of(const struct core *c, size_t i, int64_t now_ms, struct polldef *out);
 
-/* core_render: poll i's result JSON as it shows at now_ms: with its
+/* core_value: poll i's result as it shows at now_ms, into *out: with its
  * status, and without counts while a poll that shows them after closing
- * is not closed. Under c->lock. Returns a malloc'd string, or NULL with
- * err set. */
-char *core_render(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen);
+ * is not closed. Under c->lock. Returns 0 (result_value_free), or -1 with
+ * err set when memory runs out. */
+int core_value(const struct core *c, size_t i, int64_t now_ms, struct result_value *out, char *err,
+	       size_t errlen);
+
+/* core_value_new: core_value into a new value (malloc'd: result_value_free,
+ * then free()). Under c->lock. Returns it, or NULL with err set when
+ * memory runs out. */
+struct result_value *core_value_new(const struct core *c, size_t i, int64_t now_ms, char *err, size_t errlen);
 
 /* core_commit_def: stores d (under c->lock: store_lock after it). Returns
  * 0, or -1 with err set (logged), the core then failed (nothing more is

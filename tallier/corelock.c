@@ -8,43 +8,52 @@
 /* Which core's lock and store_lock this thread holds (NULL: none): the
  * thread's own, so that reading them is no data race. */
 static _Thread_local const struct core *held_lock, *held_store;
+#define NOTE(held) (&(held))
+#else
+#define NOTE(held) NULL /* release builds keep no note */
 #endif
+
+/* take: locks m, then notes (when note is not NULL) that this thread
+ * holds c's. */
+static void take(pthread_mutex_t *m, const struct core **note, const struct core *c)
+{
+	pthread_mutex_lock(m);
+	if (note)
+		*note = c;
+}
+
+/* release: notes (when note is not NULL) that this thread no longer holds
+ * m, then unlocks it. */
+static void release(pthread_mutex_t *m, const struct core **note)
+{
+	if (note)
+		*note = NULL;
+	pthread_mutex_unlock(m);
+}
 
 void core_lock(struct core *c)
 {
 	assert(held_lock != c && "c->lock taken twice");
 	assert(held_store != c && "c->lock taken while store_lock is held: the order is lock, then store_lock");
-	pthread_mutex_lock(&c->lock);
-#ifndef NDEBUG
-	held_lock = c;
-#endif
+	take(&c->lock, NOTE(held_lock), c);
 }
 
 void core_unlock(struct core *c)
 {
 	assert(held_lock == c && "c->lock released by a thread that does not hold it");
-#ifndef NDEBUG
-	held_lock = NULL;
-#endif
-	pthread_mutex_unlock(&c->lock);
+	release(&c->lock, NOTE(held_lock));
 }
 
 void core_store_lock(struct core *c)
 {
 	assert(held_store != c && "store_lock taken twice");
-	pthread_mutex_lock(&c->store_lock);
-#ifndef NDEBUG
-	held_store = c;
-#endif
+	take(&c->store_lock, NOTE(held_store), c);
 }
 
 void core_store_unlock(struct core *c)
 {
 	assert(held_store == c && "store_lock released by a thread that does not hold it");
-#ifndef NDEBUG
-	held_store = NULL;
-#endif
-	pthread_mutex_unlock(&c->store_lock);
+	release(&c->store_lock, NOTE(held_store));
 }
 
 void core_wait_settled(struct core *c)

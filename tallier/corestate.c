@@ -149,6 +149,30 @@ static int load(struct core *c, const char *db, char *err, size_t errlen)
 	return 0;
 }
 
+/* init_locks: c's two mutexes and its condition variable, all or none
+ * (c->locks says). Returns 0, or -1 with err set. */
+static int init_locks(struct core *c, char *err, size_t errlen)
+{
+	bool lock = false, store_lock = false;
+
+	if (!(lock = pthread_mutex_init(&c->lock, NULL) == 0) ||
+	    !(store_lock = pthread_mutex_init(&c->store_lock, NULL) == 0)) {
+		snprintf(err, errlen, "cannot create a mutex");
+		goto out;
+	}
+	if (pthread_cond_init(&c->settled, NULL) != 0) {
+		snprintf(err, errlen, "cannot create a condition variable");
+		goto out;
+	}
+	c->locks = true;
+out:
+	if (!c->locks && store_lock)
+		pthread_mutex_destroy(&c->store_lock);
+	if (!c->locks && lock)
+		pthread_mutex_destroy(&c->lock);
+	return c->locks ? 0 : -1;
+}
+
 struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 {
 	struct tally_config tc = { cfg->choices, cfg->nchoices, cfg->revote };
@@ -172,22 +196,8 @@ struct core *core_open(const struct core_config *cfg, char *err, size_t errlen)
 	c->wake_arg = cfg->wake_arg;
 	c->armed_ms = INT64_MAX;
 	c->next_change_ms = INT64_MIN;
-	if (pthread_mutex_init(&c->lock, NULL) != 0) {
-		snprintf(err, errlen, "cannot create a mutex");
+	if (init_locks(c, err, errlen) != 0)
 		goto fail;
-	}
-	if (pthread_mutex_init(&c->store_lock, NULL) != 0) {
-		pthread_mutex_destroy(&c->lock);
-		snprintf(err, errlen, "cannot create a mutex");
-		goto fail;
-	}
-	if (pthread_cond_init(&c->settled, NULL) != 0) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_mutex_destroy(&c->store_lock);
-		snprintf(err, errlen, "cannot create a condition variable");
-		goto fail;
-	}
-	c->locks = true;
 	c->tally = tally_new(&tc, err, errlen);
 	if (!c->tally)
 		goto fail;

@@ -71,10 +71,12 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
-int loop_add(struct loop *l, const struct loop_source *src)
+int loop_add(struct loop *l, const struct loop_source *src, char *err, size_t errlen)
 {
-	if (l->nsrc == LOOP_MAX_SOURCES)
+	if (l->nsrc == LOOP_MAX_SOURCES) {
+		snprintf(err, errlen, "too many event sources");
 		return -1;
+	}
 	l->src[l->nsrc++] = *src;
 	return 0;
 }

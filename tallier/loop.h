@@ -39,8 +39,9 @@ struct loop *loop_new(char *err, size_t errlen);
 void loop_free(struct loop *l);
 
 /* loop_add: adds a source (copied), before loop_run. Returns 0, or -1
- * when LOOP_MAX_SOURCES are there already. */
-int loop_add(struct loop *l, const struct loop_source *src);
+ * with err set ("too many event sources") when LOOP_MAX_SOURCES are there
+ * already. */
+int loop_add(struct loop *l, const struct loop_source *src, char *err, size_t errlen);
 
 /* loop_wake: makes the loop run its sources' dispatch soon. Any thread;
  * async-signal-safe; cheap (one eventfd write). */

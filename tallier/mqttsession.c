@@ -21,6 +21,7 @@
 #include "nodelay.h"
 #include "polldef.h"
 #include "receipt.h"
+#include "render.h"
 #include "tlsctx.h"
 #include "topic.h"
 #include "vtime.h"
@@ -230,7 +231,7 @@ static void send_receipt(struct mqttsession *l, const char *poll, const struct v
 	} else {
 		return;
 	}
-	json = receipt_to_json(v->id, poll, v->status, v->reason, v->result, err, sizeof(err));
+	json = render_receipt(poll, v, err, sizeof(err));
 	if (!json) {
 		log_line("no receipt sent to %s: %s", dest, err);
 		goto out;
@@ -261,7 +262,7 @@ static void watch_result(struct mqttsession *l, const char *poll, const char *to
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 
-	switch (core_result_seen(l->core, poll, payload, len)) {
+	switch (render_seen(l->core, poll, payload, len)) {
 	case CORE_SEEN_SAME:
 		return;
 	case CORE_SEEN_OTHER:
@@ -298,6 +299,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	char topic[TOPIC_MAX], shown[300], why[256], err[256];
 	struct polldef_cmd cmd;
+	struct command_answer values = { 0 };
 	char *answer = NULL;
 	int rc = -1, k, parsed;
 
@@ -314,8 +316,10 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 	}
 	if (parsed != 0) /* refused as it stands: its reason is the answer */
 		answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
-	else if (core_command(l->core, &cmd, &answer) != CORE_OK)
+	else if (core_command(l->core, &cmd, &values) != CORE_OK)
 		goto out;
+	else
+		answer = render_answer(&values, err, sizeof(err));
 	rc = 0;
 	if (answer && strlen(answer) > ANSWER_MAX) { /* a list of many polls */
 		char big[160];
@@ -349,6 +353,7 @@ static int take_command(struct mqttsession *l, const void *payload, size_t len, 
 		log_line("no answer sent to %s: cannot publish now", log_clean(topic, strlen(topic), shown, sizeof(shown)));
 out:
 	MQTTProperties_free(&msg.properties);
+	command_answer_free(&values);
 	free(answer);
 	return rc;
 }
@@ -678,7 +683,7 @@ static void publish_failed(struct pubctx *c, struct failure f)
 ON_SUCCESS(on_published, publish_done)
 ON_FAILURE(on_publish_failed, publish_failed)
 
-int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r)
+int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r, char *payload)
 {
 	MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
@@ -691,8 +696,8 @@ int mqttsession_publish_result(struct mqttsession *l, const struct due_result *r
 	c->slot = r->slot;
 	c->version = r->version;
 	snprintf(c->topic, sizeof(c->topic), "%s", r->topic);
-	msg.payload = r->json;
-	msg.payloadlen = (int)strlen(r->json);
+	msg.payload = payload;
+	msg.payloadlen = (int)strlen(payload);
 	msg.qos = 1;
 	msg.retained = 1;
 	if (l->cfg.mqtt_version == 5 && mqttprops_json(&msg.properties) != 0)

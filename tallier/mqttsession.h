@@ -44,11 +44,12 @@ int mqttsession_start(struct mqttsession *s, char *err, size_t errlen);
 /* mqttsession_connected: true when connected and subscribed. Any thread. */
 bool mqttsession_connected(struct mqttsession *s);
 
-/* mqttsession_publish_result: publishes r's result retained at QoS 1 on
- * r->topic; when the broker answers, core_result_done is called and loop
+/* mqttsession_publish_result: publishes payload (NUL-terminated: r
+ * rendered, render_due) retained at QoS 1 on r->topic; when the broker
+ * answers, core_result_done is called for r's slot and version and loop
  * woken. Returns 0 when queued, -1 when not (the schedule's timeout tries
- * again). r stays the caller's. */
-int mqttsession_publish_result(struct mqttsession *s, const struct due_result *r);
+ * again). r and payload stay the caller's. */
+int mqttsession_publish_result(struct mqttsession *s, const struct due_result *r, char *payload);
 
 /* mqttsession_free: disconnects (waiting up to timeout_ms for it),
  * destroys the client (no callback runs after this) and frees s. NULL is

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "render.h"
 
 /* Owned by the loop's thread. */
 struct resultpub {
@@ -23,6 +24,7 @@ static void publish_due(struct resultpub *p, int64_t now)
 {
 	struct due_result r;
 	int64_t wake = INT64_MAX;
+	char err[256], *json;
 	int rc;
 
 	if (!p->session || !mqttsession_connected(p->session)) {
@@ -32,9 +34,13 @@ static void publish_due(struct resultpub *p, int64_t now)
 	while ((rc = core_next_result(p->core, now, &r, &wake)) != 0) {
 		if (rc < 0)
 			continue; /* logged; its timeout retries it */
-		if (mqttsession_publish_result(p->session, &r) != 0 && !p->quiet)
+		json = render_due(&r, err, sizeof(err));
+		if (!json) /* its timeout retries it */
+			log_line("cannot build %s: %s", r.topic, err);
+		else if (mqttsession_publish_result(p->session, &r, json) != 0 && !p->quiet)
 			log_line("cannot publish %s now; will retry", r.topic);
-		free(r.json);
+		free(json);
+		due_result_free(&r);
 	}
 	p->next_ms = wake;
 }
@@ -86,8 +92,7 @@ struct resultpub *resultpub_new(struct core *core, struct mqttsession *session, 
 	}
 	*p = (struct resultpub){ core, session, loop, quiet, INT64_MAX, false, 0 };
 	src = (struct loop_source){ prepare, dispatch, p };
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
+	if (loop_add(loop, &src, err, errlen) != 0) {
 		free(p);
 		return NULL;
 	}

@@ -63,6 +63,33 @@ static void noop_free(void *key)
 	(void)key;
 }
 
+/* free_list: frees list's n strings (NULL ones too) and list. */
+static void free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* grow: the list at listp (the address of its pointer), of *cap entries
+ * of size bytes, given twice the room, or first entries when it has none.
+ * Returns 0, or -1 when memory runs out (the list and *cap unchanged). */
+static int grow(void *listp, size_t *cap, size_t first, size_t size)
+{
+	size_t more = *cap ? 2 * *cap : first;
+	void *list, *grown;
+
+	memcpy(&list, listp, sizeof(list));
+	grown = realloc(list, more * size);
+	if (!grown)
+		return -1;
+	memcpy(listp, &grown, sizeof(grown));
+	*cap = more;
+	return 0;
+}
+
 static void poll_free(struct poll *p)
 {
 	size_t i;
@@ -75,9 +102,7 @@ static void poll_free(struct poll *p)
 		free(p->choices[i]);
 	}
 	free(p->choices);
-	for (i = 0; i < p->nown; i++)
-		free(p->own[i]);
-	free(p->own);
+	free_list(p->own, p->nown);
 	free(p);
 }
 
@@ -92,9 +117,7 @@ void tally_free(struct tally *t)
 		poll_free(t->polls[i]);
 	free(t->polls);
 	arena_free(t->votes);
-	for (i = 0; i < t->nchoices; i++)
-		free(t->choices[i]);
-	free(t->choices);
+	free_list(t->choices, t->nchoices);
 	free(t);
 }
 
@@ -173,15 +196,8 @@ static struct choice *choice_add(struct poll *p, const char *name)
 	size_t len = strlen(name);
 	struct choice *c;
 
-	if (p->nchoices == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 4;
-		struct choice **grown = realloc(p->choices, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		p->choices = grown;
-		p->cap = cap;
-	}
+	if (p->nchoices == p->cap && grow(&p->choices, &p->cap, 4, sizeof(*p->choices)) != 0)
+		return NULL;
 	c = malloc(sizeof(*c) + len + 1);
 	if (!c)
 		return NULL;
@@ -204,15 +220,8 @@ static struct poll *poll_get(struct tally *t, const char *name, int64_t now_ms)
 
 	if (found)
 		return CONTAINER(*(char **)found, struct poll, name);
-	if (t->npolls == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 8;
-		struct poll **grown = realloc(t->polls, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		t->polls = grown;
-		t->cap = cap;
-	}
+	if (t->npolls == t->cap && grow(&t->polls, &t->cap, 8, sizeof(*t->polls)) != 0)
+		return NULL;
 	p = calloc(1, sizeof(*p) + len + 1);
 	if (!p)
 		return NULL;
@@ -558,7 +567,7 @@ int tally_poll_define(struct tally *t, const char *poll, const struct tally_conf
 {
 	struct poll *p;
 	char **own = NULL;
-	size_t k, n = 0;
+	size_t n = 0;
 
 	if (tally_config_check(cfg, err, errlen) != 0)
 		return -1;
@@ -571,18 +580,14 @@ int tally_poll_define(struct tally *t, const char *poll, const struct tally_conf
 		if (!own[n] || (choice_find(p, own[n]) < 0 && !choice_add(p, own[n])))
 			goto oom;
 	}
-	for (k = 0; k < p->nown; k++)
-		free(p->own[k]);
-	free(p->own);
+	free_list(p->own, p->nown);
 	p->own = own;
 	p->nown = n;
 	p->revote = cfg->revote;
 	changed(p, now_ms);
 	return 0;
 oom:
-	for (k = 0; own && k < cfg->nchoices; k++)
-		free(own[k]); /* calloc'd: those not made yet are NULL */
-	free(own);
+	free_list(own, cfg->nchoices); /* calloc'd: those not made yet are NULL */
 	snprintf(err, errlen, "out of memory defining a poll");
 	return -1;
 }

@@ -19,7 +19,7 @@
 #include "core.h"
 #include "log.h"
 #include "request.h"
-#include "receipt.h"
+#include "render.h"
 #include "vtime.h"
 
 #define MAX_LISTEN 4
@@ -264,14 +264,14 @@ static char *answer_line(struct tcpserver *s, const char *line, size_t len, cons
 		return request_error_json(err);
 	}
 	if (req.kind == REQUEST_RESULT || req.kind == REQUEST_INFO) {
-		json = req.kind == REQUEST_RESULT ? core_result_json(s->core, req.poll, err, sizeof(err))
-						  : core_info_json(s->core, req.poll, err, sizeof(err));
+		json = req.kind == REQUEST_RESULT ? render_result(s->core, req.poll, err, sizeof(err))
+						  : render_info(s->core, req.poll, err, sizeof(err));
 		return json ? json : request_error_json(err);
 	}
 	snprintf(from, sizeof(from), " (tcp %s)", peer);
 	in = (struct core_input){ req.poll, line, len, from, true, NULL };
 	if (core_ballot(s->core, &in, &v) == CORE_OK)
-		json = receipt_to_json(v.id, req.poll, v.status, v.reason, v.result, err, sizeof(err));
+		json = render_receipt(req.poll, &v, err, sizeof(err));
 	else
 		loop_stop(s->loop, 1);
 	verdict_free(&v);
@@ -700,10 +700,8 @@ struct tcpserver *tcpserver_new(const struct tcpserver_config *cfg, struct core 
 		if (listen_on(s, ai->ai_addr, ai->ai_addrlen, any && ai->ai_family == AF_INET6, err, errlen) != 0)
 			goto fail;
 	src = (struct loop_source){ prepare, dispatch, s };
-	if (loop_add(loop, &src) != 0) {
-		snprintf(err, errlen, "too many event sources");
+	if (loop_add(loop, &src, err, errlen) != 0)
 		goto fail;
-	}
 	freeaddrinfo(res);
 	return s;
 fail:

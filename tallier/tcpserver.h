@@ -23,8 +23,9 @@ struct tcpserver_config {
 
 /* tcpserver_new: listens as cfg says and adds itself to loop, which then
  * serves the protocol: each line is a ballot, given to core_ballot and
- * answered with its receipt, or a result query answered from
- * core_result_json; answers go back in order. Logs "listening on tcp
+ * answered with its receipt, or a result or information query answered
+ * from core_result or core_info, each rendered here (render.h); answers go
+ * back in order. Logs "listening on tcp
  * ADDR:PORT" for each socket, and (unless quiet) one line when
  * max_clients is lowered to the descriptor limit. Enforces the limits of
  * cfg (each with an error line to the client and a log line), answers no

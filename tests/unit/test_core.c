@@ -111,14 +111,14 @@ static enum receipt_status vote(struct core *c, const char *poll, const char *vo
 	return feed_ok(c, poll, json);
 }
 
-/* result_text: core_result_json of poll, which must exist; malloc'd. */
+/* result_text: render_result of poll (core_result, rendered), which must exist; malloc'd. */
 static char *result_text(struct core *c, const char *poll)
 {
 	char err[256] = "";
-	char *json = core_result_json(c, poll, err, sizeof(err));
+	char *json = render_result(c, poll, err, sizeof(err));
 
 	if (!json)
-		fail_msg("core_result_json %s: %s", poll, err);
+		fail_msg("render_result %s: %s", poll, err);
 	return json;
 }
 
@@ -215,7 +215,7 @@ static void core_open_should_create_a_fresh_database_and_hold_no_poll(void **sta
 	assert_int_not_equal(stat(f->db, &st), 0);
 	c = open_core(f->db, NULL, 0, true);
 	assert_int_equal(stat(f->db, &st), 0);
-	assert_null(core_result_json(c, "p1", err, sizeof(err)));
+	assert_null(render_result(c, "p1", err, sizeof(err)));
 	assert_string_equal(err, "no poll 'p1'");
 	assert_int_equal(core_results_pending(c), 0);
 	assert_int_equal(core_next_result(c, vtime_mono_ms(), &r, &wake), 0);
@@ -397,21 +397,6 @@ static void core_ballot_should_give_a_verdict_for_every_outcome_with_revote_off(
 	core_free(c);
 }
 
-/* run_command: json parsed as the transport does, then run by the core
- * (a command the parser refuses is answered with its reason, as the
- * transport answers it). Returns core_command's code. */
-static enum core_rc run_command(struct core *c, const char *json, char **answer)
-{
-	struct polldef_cmd cmd;
-	char why[256], err[256];
-
-	if (polldef_cmd_parse(json, strlen(json), &cmd, why, sizeof(why)) != 0) {
-		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
-		return CORE_OK;
-	}
-	return core_command(c, &cmd, answer);
-}
-
 /* define: an organiser's command that must be answered ok. */
 static void define(struct core *c, const char *cmd)
 {
@@ -433,7 +418,7 @@ static void shown(struct core *c, const char *poll, const char *json, char *buf,
 	char *text;
 
 	assert_int_equal(feed(c, poll, json, true, &v), CORE_OK);
-	root = cJSON_Parse(v.result);
+	root = value_parse(v.result);
 	assert_non_null(root);
 	assert_null(cJSON_GetObjectItemCaseSensitive(root, "counts")); /* hidden until the close */
 	cJSON_DeleteItemFromObjectCaseSensitive(root, "poll");
@@ -556,7 +541,7 @@ static void core_ballot_should_give_the_polls_result_when_asked_or_when_the_ball
 	assert_int_equal(feed(c, "p1", "{\"voter\":\"bob\",\"choice\":\"yes\"}", true, &v), CORE_OK);
 	assert_non_null(v.result);
 	now = result_text(c, "p1");
-	assert_string_equal(v.result, now);
+	assert_value_is(v.result, now);
 	free(now);
 	verdict_free(&v);
 	assert_null(v.result);
@@ -566,7 +551,7 @@ static void core_ballot_should_give_the_polls_result_when_asked_or_when_the_ball
 	assert_string_equal(v.reply, REPLY);
 	assert_non_null(v.result);
 	now = result_text(c, "p1");
-	assert_string_equal(v.result, now);
+	assert_value_is(v.result, now);
 	free(now);
 	verdict_free(&v);
 	/* a refused ballot's result shows its refusal */
@@ -574,7 +559,7 @@ static void core_ballot_should_give_the_polls_result_when_asked_or_when_the_ball
 	assert_int_equal(v.status, RECEIPT_REJECTED);
 	assert_non_null(v.result);
 	{
-		cJSON *root = cJSON_Parse(v.result);
+		cJSON *root = value_parse(v.result);
 		char keys[128];
 
 		assert_non_null(root);
@@ -599,7 +584,7 @@ static void core_ballot_should_give_the_polls_result_when_asked_or_when_the_ball
 	core_free(c);
 }
 
-static void core_result_json_should_give_a_known_poll_and_refuse_an_unknown_one(void **state)
+static void core_result_should_give_a_known_poll_and_refuse_an_unknown_one(void **state)
 {
 	struct fixture *f = *state;
 	struct core *c = open_core(f->db, NULL, 0, true);
@@ -616,13 +601,13 @@ static void core_result_json_should_give_a_known_poll_and_refuse_an_unknown_one(
 	assert_int_equal(cJSON_GetArraySize(root), 6);
 	cJSON_Delete(root);
 	free(json);
-	assert_null(core_result_json(c, "x", err, sizeof(err)));
+	assert_null(render_result(c, "x", err, sizeof(err)));
 	assert_string_equal(err, "no poll 'x'");
-	assert_null(core_result_json(c, "P1", err, sizeof(err)));
+	assert_null(render_result(c, "P1", err, sizeof(err)));
 	assert_string_equal(err, "no poll 'P1'");
 	/* a refusal never creates a poll: no result for a poll with only refused ballots */
 	assert_int_equal(feed_ok(c, "p2", "{}"), RECEIPT_REJECTED);
-	assert_null(core_result_json(c, "p2", err, sizeof(err)));
+	assert_null(render_result(c, "p2", err, sizeof(err)));
 	assert_string_equal(err, "no poll 'p2'");
 	core_free(c);
 }
@@ -663,7 +648,7 @@ static void core_should_give_the_same_results_after_core_free_and_core_open(void
 	{
 		char err[128];
 
-		assert_null(core_result_json(c, "only-rejected", err, sizeof(err)));
+		assert_null(render_result(c, "only-rejected", err, sizeof(err)));
 	}
 	/* the reloaded core holds the same ballots, ts and id included */
 	assert_int_equal(vote(c, "p1", "bob", "yes", ID_C, 50), RECEIPT_DUPLICATE);
@@ -754,7 +739,7 @@ static int next_result(struct core *c, int64_t now, struct due_result *r, int64_
 		if (rc != 1 || len < 5 || strcmp(r->topic + len - 5, "/info") != 0)
 			break;
 		core_result_done(c, r->slot, r->version, true);
-		free(r->json);
+		due_result_free(r);
 	}
 	if (wake)
 		*wake = w;
@@ -772,10 +757,8 @@ static struct due_result take_result(struct core *c, int64_t now, const char *po
 		fail_msg("no result due for %s", poll);
 	snprintf(topic, sizeof(topic), "vote/%s/result", poll);
 	assert_string_equal(r.topic, topic);
-	assert_non_null(r.json);
-	root = cJSON_Parse(r.json);
-	if (!root)
-		fail_msg("result %s is not JSON", r.json);
+	assert_int_equal(r.kind, DUE_RESULT);
+	root = value_parse(&r.result);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(root, "poll")->valuestring, poll);
 	cJSON_Delete(root);
 	return r;
@@ -793,14 +776,14 @@ static void core_next_result_should_give_a_changed_polls_result_once_until_done(
 	assert_int_equal(core_results_pending(c), 1);
 	r = take_result(c, t0, "p1");
 	now = result_text(c, "p1");
-	assert_string_equal(r.json, now); /* the result as it is now */
+	assert_value_is(&r.result, now); /* the result as it is now */
 	free(now);
 	/* in flight: not again, until it is taken as lost */
 	assert_int_equal(next_result(c, t0, &none, &wake), 0);
 	assert_true(wake == t0 + CORE_RESULT_TIMEOUT_MS);
 	assert_int_equal(core_results_pending(c), 1);
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	assert_int_equal(next_result(c, t0 + 10 * CORE_RESULT_TIMEOUT_MS, &none, &wake), 0);
 	assert_true(wake == INT64_MAX);
@@ -826,10 +809,10 @@ static void core_next_result_should_coalesce_ballots_into_one_result_of_the_newe
 	}
 	assert_int_equal(core_results_pending(c), 1);
 	r = take_result(c, t0, "p1");
-	assert_non_null(strstr(r.json, "\"counts\":{\"no\":7,\"yes\":13},\"total\":20,"));
+	assert_true(value_has(&r.result, "\"counts\":{\"no\":7,\"yes\":13},\"total\":20,"));
 	assert_int_equal(next_result(c, t0, &none, &wake), 0);
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	/* a later change waits for the interval after the last start */
 	assert_int_equal(vote(c, "p1", "v0", "yes", NULL, -1), RECEIPT_COUNTED);
@@ -837,9 +820,9 @@ static void core_next_result_should_coalesce_ballots_into_one_result_of_the_newe
 	assert_int_equal(next_result(c, t0 + 1, &none, &wake), 0);
 	assert_true(wake == t0 + CORE_RESULT_INTERVAL_MS);
 	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS, "p1");
-	assert_non_null(strstr(r.json, "\"counts\":{\"no\":6,\"yes\":14},\"total\":20,"));
+	assert_true(value_has(&r.result, "\"counts\":{\"no\":6,\"yes\":14},\"total\":20,"));
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	core_free(c);
 }
@@ -854,18 +837,18 @@ static void core_result_done_with_a_failure_should_retry_after_the_interval(void
 	assert_int_equal(vote(c, "p1", "bob", "yes", NULL, -1), RECEIPT_COUNTED);
 	r = take_result(c, t0, "p1");
 	core_result_done(c, r.slot, r.version, false);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 1);
 	assert_int_equal(next_result(c, t0, &none, &wake), 0);
 	assert_true(wake == t0 + CORE_RESULT_INTERVAL_MS);
 	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS, "p1");
-	free(r.json);
+	due_result_free(&r);
 	/* unconfirmed: taken as lost after the timeout, and sent again */
 	assert_int_equal(next_result(c, t0 + CORE_RESULT_INTERVAL_MS, &none, &wake), 0);
 	assert_true(wake == t0 + CORE_RESULT_INTERVAL_MS + CORE_RESULT_TIMEOUT_MS);
 	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS + CORE_RESULT_TIMEOUT_MS, "p1");
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	core_free(c);
 }
@@ -880,26 +863,26 @@ static void core_result_seen_should_schedule_the_result_again_when_the_broker_ho
 	struct due_result r, none;
 	char *now;
 
-	assert_int_equal(core_result_seen(c, "p1", "x", 1), CORE_SEEN_UNKNOWN);
-	assert_int_equal(core_result_seen(c, "p1", "", 0), CORE_SEEN_UNKNOWN);
+	assert_int_equal(render_seen(c, "p1", "x", 1), CORE_SEEN_UNKNOWN);
+	assert_int_equal(render_seen(c, "p1", "", 0), CORE_SEEN_UNKNOWN);
 	assert_int_equal(vote(c, "p1", "bob", "yes", ID_A, 1), RECEIPT_COUNTED);
 	r = take_result(c, t0, "p1");
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	/* its own result: nothing to do */
 	now = result_text(c, "p1");
-	assert_int_equal(core_result_seen(c, "p1", now, strlen(now)), CORE_SEEN_SAME);
+	assert_int_equal(render_seen(c, "p1", now, strlen(now)), CORE_SEEN_SAME);
 	assert_int_equal(core_results_pending(c), 0);
 	/* a forged one, or nothing (deleted): the same version due again, once
 	 * the interval allows */
-	assert_int_equal(core_result_seen(c, "p1", now, strlen(now) - 1), CORE_SEEN_OTHER);
+	assert_int_equal(render_seen(c, "p1", now, strlen(now) - 1), CORE_SEEN_OTHER);
 	assert_int_equal(core_results_pending(c), 1);
-	assert_int_equal(core_result_seen(c, "p1", "", 0), CORE_SEEN_OTHER);
+	assert_int_equal(render_seen(c, "p1", "", 0), CORE_SEEN_OTHER);
 	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS, "p1");
-	assert_string_equal(r.json, now);
+	assert_value_is(&r.result, now);
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	assert_int_equal(core_results_pending(c), 0);
 	assert_int_equal(next_result(c, t0 + 10 * CORE_RESULT_TIMEOUT_MS, &none, &wake), 0);
 	free(now);
@@ -921,7 +904,7 @@ static void core_results_reset_should_make_every_result_due_again(void **state)
 	for (k = 0; k < 2; k++) {
 		assert_int_equal(next_result(c, t0, &r, NULL), 1);
 		core_result_done(c, r.slot, r.version, true);
-		free(r.json);
+		due_result_free(&r);
 	}
 	assert_int_equal(core_results_pending(c), 0);
 	core_results_reset(c);
@@ -933,7 +916,7 @@ static void core_results_reset_should_make_every_result_due_again(void **state)
 		else if (strcmp(r.topic, "vote/p2/result") == 0)
 			seen[1] = true;
 		core_result_done(c, r.slot, r.version, true);
-		free(r.json);
+		due_result_free(&r);
 	}
 	assert_true(seen[0] && seen[1]);
 	assert_int_equal(core_results_pending(c), 0);
@@ -962,7 +945,7 @@ static void core_open_should_schedule_every_stored_polls_result(void **state)
 		assert_int_equal(next_result(c, t0, &r, NULL), 1);
 		assert_true(strcmp(r.topic, "vote/p1/result") == 0 || strcmp(r.topic, "vote/p2/result") == 0);
 		core_result_done(c, r.slot, r.version, true);
-		free(r.json);
+		due_result_free(&r);
 	}
 	assert_int_equal(core_results_pending(c), 0);
 	core_free(c);
@@ -1001,18 +984,18 @@ static void core_clock_should_close_a_poll_at_its_time_and_next_result_should_no
 	assert_true(core_clock_next(c) == closes);
 	while (core_next_result(c, vtime_mono_ms() + 2 * CORE_RESULT_TIMEOUT_MS, &r, &wake) == 1) {
 		core_result_done(c, r.slot, r.version, true);
-		free(r.json);
+		due_result_free(&r);
 	}
 	assert_true(core_clock_next(c) == closes);
 	assert_int_equal(core_clock(c, closes), 0);
 	assert_true(core_clock_next(c) == INT64_MAX);
-	info = core_info_json(c, "k1", err, sizeof(err));
+	info = render_info(c, "k1", err, sizeof(err));
 	assert_non_null(info);
 	assert_non_null(strstr(info, "\"status\":\"closed\""));
 	free(info);
 	core_free(c);
 	c = open_core(f->db, NULL, 0, true); /* stored */
-	info = core_info_json(c, "k1", err, sizeof(err));
+	info = render_info(c, "k1", err, sizeof(err));
 	assert_non_null(info);
 	assert_non_null(strstr(info, "\"status\":\"closed\""));
 	free(info);
@@ -1086,7 +1069,7 @@ static void core_ballot_should_wake_the_publisher_only_when_a_result_becomes_due
 	for (k = 0; k < 2; k++) {
 		assert_int_equal(next_result(c, t0, &r, NULL), 1);
 		core_result_done(c, r.slot, r.version, true);
-		free(r.json);
+		due_result_free(&r);
 	}
 	assert_int_equal(next_result(c, t0, &none, &wake), 0);
 	assert_true(wake == INT64_MAX);
@@ -1128,15 +1111,15 @@ static void core_ballot_should_not_wake_the_publisher_while_the_polls_result_is_
 	assert_int_equal(vote(c, "p1", "eve", "no", NULL, -1), RECEIPT_COUNTED);
 	assert_int_equal(atomic_load(&wakes), 1);
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	/* the newer result is due once the interval is over */
 	assert_int_equal(core_results_pending(c), 1);
 	assert_int_equal(next_result(c, t0, &none, &wake), 0);
 	assert_true(wake == t0 + CORE_RESULT_INTERVAL_MS);
 	r = take_result(c, t0 + CORE_RESULT_INTERVAL_MS, "p1");
-	assert_non_null(strstr(r.json, "\"total\":3,"));
+	assert_true(value_has(&r.result, "\"total\":3,"));
 	core_result_done(c, r.slot, r.version, true);
-	free(r.json);
+	due_result_free(&r);
 	core_free(c);
 }
 
@@ -1191,7 +1174,7 @@ static void make_store_fail(const char *db, struct failing *out)
 		t = vtime_mono_ms();
 		while (core_next_result(c, t, &r, &wake) == 1) {
 			core_result_done(c, r.slot, r.version, true);
-			free(r.json);
+			due_result_free(&r);
 		}
 		if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR || getrlimit(RLIMIT_FSIZE, &lim) != 0) {
 			rep.setup = 3;
@@ -1222,14 +1205,16 @@ static void make_store_fail(const char *db, struct failing *out)
 		/* what a publisher would send now (a reconnection republishes everything) */
 		core_results_reset(c);
 		for (k = 0; k < 8 && core_next_result(c, t + (k + 1) * CORE_RESULT_TIMEOUT_MS, &r, &wake) == 1; k++) {
-			cJSON *root = cJSON_Parse(r.json);
+			char *json = render_due(&r, err, sizeof(err));
+			cJSON *root = json ? cJSON_Parse(json) : NULL;
 
+			free(json);
 			if (strcmp(r.topic, "vote/p1/result") == 0 && root)
 				rep.published_total =
 					cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(root, "total"));
 			cJSON_Delete(root);
 			core_result_done(c, r.slot, r.version, true);
-			free(r.json);
+			due_result_free(&r);
 		}
 		core_free(c);
 report:
@@ -1729,19 +1714,21 @@ static void *publish_thread(void *arg)
 		while ((rc = core_next_result(pb->c, fake, &r, &wake)) == 1) {
 			if (!strstr(r.topic, "/info")) { /* the results; each poll's information goes out too */
 				pb->published++;
-				check_published(pb, reader, r.json);
+				json = render_due(&r, err, sizeof(err));
+				check_published(pb, reader, json ? json : err);
+				free(json);
 			}
 			core_result_done(pb->c, r.slot, r.version, true);
-			free(r.json);
+			due_result_free(&r);
 		}
 		if (rc < 0 && !pb->failures++)
 			snprintf(pb->note, sizeof(pb->note), "core_next_result failed");
-		json = core_result_json(pb->c, "tp0", err, sizeof(err));
+		json = render_result(pb->c, "tp0", err, sizeof(err));
 		if (json) {
 			cJSON *root = cJSON_Parse(json);
 
 			if (!root && !pb->failures++)
-				snprintf(pb->note, sizeof(pb->note), "core_result_json: not JSON: %s", json);
+				snprintf(pb->note, sizeof(pb->note), "render_result: not JSON: %s", json);
 			pb->queried++;
 			cJSON_Delete(root);
 			free(json);
@@ -1913,7 +1900,7 @@ static void core_next_result_should_not_starve_while_a_poll_is_committed_without
 		if (core_next_result(st.c, vtime_mono_ms(), &r, &wake) == 1) {
 			published++;
 			core_result_done(st.c, r.slot, r.version, true);
-			free(r.json);
+			due_result_free(&r);
 		} else {
 			struct timespec pause = { 0, 1000000 };
 
@@ -1948,7 +1935,7 @@ int main(void)
 		T(core_ballot_should_refuse_a_payload_over_the_limit_and_count_it),
 		T(core_ballot_should_keep_the_held_vote_when_an_unknown_choice_arrives),
 		T(core_ballot_should_give_the_polls_result_when_asked_or_when_the_ballot_has_a_reply),
-		T(core_result_json_should_give_a_known_poll_and_refuse_an_unknown_one),
+		T(core_result_should_give_a_known_poll_and_refuse_an_unknown_one),
 		T(core_should_give_the_same_results_after_core_free_and_core_open),
 		T(core_open_should_leave_out_stored_ballots_whose_choice_is_no_longer_offered),
 		T(core_next_result_should_give_a_changed_polls_result_once_until_done),

@@ -116,11 +116,11 @@ static void vote(struct core *c, const char *poll, const char *voter, const char
 static void summary(struct core *c, const char *poll, char *buf, size_t size)
 {
 	char err[256] = "", keys[1024];
-	char *json = core_result_json(c, poll, err, sizeof(err));
+	char *json = render_result(c, poll, err, sizeof(err));
 	cJSON *root;
 
 	if (!json)
-		fail_msg("core_result_json %s: %s", poll, err);
+		fail_msg("render_result %s: %s", poll, err);
 	root = cJSON_Parse(json);
 	if (!root)
 		fail_msg("result of %s is not JSON: %s", poll, json);
@@ -141,11 +141,11 @@ static void assert_summary(struct core *c, const char *poll, const char *want)
 		fail_msg("poll %s: %s, expected %s", poll, got, want);
 }
 
-/* assert_no_poll: core_result_json says the poll does not exist. */
+/* assert_no_poll: render_result says the poll does not exist. */
 static void assert_no_poll(struct core *c, const char *poll)
 {
 	char err[256] = "", want[128];
-	char *json = core_result_json(c, poll, err, sizeof(err));
+	char *json = render_result(c, poll, err, sizeof(err));
 
 	if (json)
 		fail_msg("poll %s has a result: %s", poll, json);
@@ -173,7 +173,7 @@ static void due_polls(struct core *c, char *buf, size_t size)
 			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " " : "", d.topic);
 		assert_true(used < size);
 		core_result_done(c, d.slot, d.version, true);
-		free(d.json);
+		due_result_free(&d);
 	}
 	assert_int_equal(wake, INT64_MAX);
 	assert_int_equal(core_results_pending(c), 0);
@@ -242,7 +242,7 @@ static void core_ballot_should_count_refusals_in_rejected_once_the_poll_exists(v
 	assert_int_equal(feed(c, "x", "[]", true, &v), CORE_OK);
 	assert_int_equal(v.status, RECEIPT_REJECTED);
 	assert_non_null(v.result);
-	assert_non_null(strstr(v.result, "\"rejected\":3"));
+	assert_true(value_has(v.result, "\"rejected\":3"));
 	verdict_free(&v);
 	/* stored: the same after a restart */
 	core_free(c);
@@ -284,21 +284,6 @@ static void core_ballot_should_refuse_a_ballot_for_one_poll_past_max_polls(void 
 	vote(c, "p2", "b", "yes", RECEIPT_COUNTED, "");
 	assert_no_poll(c, "p5");
 	core_free(c);
-}
-
-/* run_command: json parsed as the transport does, then run by the core
- * (a command the parser refuses is answered with its reason, as the
- * transport answers it). Returns core_command's code. */
-static enum core_rc run_command(struct core *c, const char *json, char **answer)
-{
-	struct polldef_cmd cmd;
-	char why[256], err[256];
-
-	if (polldef_cmd_parse(json, strlen(json), &cmd, why, sizeof(why)) != 0) {
-		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
-		return CORE_OK;
-	}
-	return core_command(c, &cmd, answer);
 }
 
 /* command: core_command of the text json, which must be answered with
@@ -523,7 +508,7 @@ static void core_ballot_should_answer_a_usable_reply_of_128_bytes(void **state)
 	assert_string_equal(v.reply, "vote/p1/receipt/" R128);
 	assert_true(v.answer);
 	assert_non_null(v.result);
-	assert_non_null(strstr(v.result, "\"total\":1"));
+	assert_true(value_has(v.result, "\"total\":1"));
 	verdict_free(&v);
 	core_free(c);
 }
@@ -549,7 +534,7 @@ static void assert_failing(struct core *c)
 		assert_null(v.result);
 		verdict_free(&v);
 	}
-	assert_null(core_result_json(c, "p1", err, sizeof(err)));
+	assert_null(render_result(c, "p1", err, sizeof(err)));
 }
 
 /* Before: store_save wrote on into the unlinked file and core_ballot

@@ -15,6 +15,7 @@
 #include "receipt.h"
 #include "result.h"
 #include "tally.h"
+#include "testkit.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define ERR_OBJECT "a receipt is a JSON object"
@@ -257,7 +258,7 @@ static void receipt_to_json_should_copy_the_counts_of_a_tally_result(void **stat
 		strcpy(b.choice, votes[i]);
 		assert_int_equal(tally_apply(t, &b, 1700000000123LL, &out, err, sizeof(err)), 0);
 	}
-	result = result_json(t, 0, NULL, err, sizeof(err));
+	result = tally_result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(result);
 	json = to_json(ID_A, "p1", RECEIPT_COUNTED, NULL, result);
 	assert_string_equal(json, "{\"id\":\"" ID_A "\",\"poll\":\"p1\",\"status\":\"counted\","
@@ -344,7 +345,7 @@ static char *result_of(size_t n, size_t *total)
 			(*total)++;
 		}
 	}
-	json = result_json(t, 0, NULL, err, sizeof(err));
+	json = tally_result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	tally_free(t);
 	return json;

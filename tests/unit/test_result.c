@@ -1,4 +1,4 @@
-/* test_result.c -- unit tests of result: the result JSON published on vote/<poll>/result */
+/* test_result.c -- unit tests of result: the result value, and its JSON published on vote/<poll>/result */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +32,7 @@ static void assert_keys(const struct tally *t, const char *poll, const char *key
 static char *json_of(const struct tally *t)
 {
 	char err[256] = "";
-	char *json = result_json(t, 0, NULL, err, sizeof(err));
+	char *json = tally_result_json(t, 0, NULL, err, sizeof(err));
 
 	if (!json)
 		fail_msg("result_json: %s", err);
@@ -102,7 +102,7 @@ static void result_json_should_have_empty_counts_for_a_poll_without_votes(void *
 
 	(void)state;
 	assert_int_equal(tally_reject(t, "p1", NOW, err, sizeof(err)), 0);
-	json = result_json(t, 0, NULL, err, sizeof(err));
+	json = tally_result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	assert_string_equal(json, "{\"poll\":\"p1\",\"counts\":{},\"total\":0,\"rejected\":1,\"updated\":\"" NOW_ISO "\"}");
 	free(json);
@@ -120,7 +120,7 @@ static void result_json_should_hold_poll_counts_total_rejected_and_updated(void 
 	(void)state;
 	assert_int_equal(apply_at(t, &a, NOW - 5000).status, TALLY_COUNTED);
 	assert_int_equal(apply_at(t, &b, NOW).status, TALLY_COUNTED);
-	json = result_json(t, 0, NULL, err, sizeof(err));
+	json = tally_result_json(t, 0, NULL, err, sizeof(err));
 	assert_non_null(json);
 	assert_string_equal(json, "{\"poll\":\"p1\",\"counts\":{\"no\":1,\"yes\":1},\"total\":2,"
 				  "\"rejected\":0,\"updated\":\"" NOW_ISO "\"}");
@@ -240,6 +240,37 @@ static void result_json_should_write_the_epoch_for_time_0_and_for_a_time_it_cann
 	}
 }
 
+static void result_value_should_outlive_its_tally_and_show_as_its_view_says(void **state)
+{
+	static const char *const choices[] = { "yes", "no" };
+	struct tally *t = new_tally(choices, 2, true);
+	struct ballot b = mk("p1", "bob", "yes", NULL, -1);
+	struct result_view hidden = { "open", true };
+	struct result_value shown, held;
+	char err[256] = "", *json;
+
+	(void)state;
+	assert_int_equal(apply_at(t, &b, NOW).status, TALLY_COUNTED);
+	assert_int_equal(result_value_of(t, 0, NULL, &shown, err, sizeof(err)), 0);
+	assert_int_equal(result_value_of(t, 0, &hidden, &held, err, sizeof(err)), 0);
+	assert_true(shown.version == tally_poll_version(t, 0));
+	tally_free(t); /* the values are copies */
+	assert_int_equal(shown.ncounts, 2);
+	json = result_json(&shown, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"counts\":{\"yes\":1,\"no\":0},\"total\":1,\"rejected\":0,"
+				  "\"updated\":\"" NOW_ISO "\"}");
+	free(json);
+	assert_int_equal(held.ncounts, 0);
+	json = result_json(&held, err, sizeof(err));
+	assert_non_null(json);
+	assert_string_equal(json, "{\"poll\":\"p1\",\"total\":1,\"rejected\":0,\"updated\":\"" NOW_ISO "\","
+				  "\"status\":\"open\",\"results\":\"after-close\"}");
+	free(json);
+	result_value_free(&shown);
+	result_value_free(&held);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +284,7 @@ int main(void)
 		cmocka_unit_test(result_json_should_escape_names_as_json_strings),
 		cmocka_unit_test(result_json_should_show_a_restored_polls_counts_and_time),
 		cmocka_unit_test(result_json_should_write_the_epoch_for_time_0_and_for_a_time_it_cannot_represent),
+		cmocka_unit_test(result_value_should_outlive_its_tally_and_show_as_its_view_says),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,7 +146,7 @@ static void reject_and_save(struct tally *t, struct store *s, const char *poll, 
 static char *result_of(const struct tally *t, const char *name)
 {
 	char err[256] = "";
-	char *json = result_json(t, poll_of(t, name), NULL, err, sizeof(err));
+	char *json = tally_result_json(t, poll_of(t, name), NULL, err, sizeof(err));
 
 	if (!json)
 		fail_msg("result_json: %s", err);

@@ -638,7 +638,7 @@ static struct seen probe(struct tally *t, const struct ballot *b, int64_t now_ms
 	s.rejected = tally_poll_rejected(t, i);
 	s.dversion = tally_poll_version(t, i) - v;
 	s.updated_ms = tally_poll_updated(t, i);
-	s.hidden = result_json(t, i, &hide, err, sizeof(err));
+	s.hidden = tally_result_json(t, i, &hide, err, sizeof(err));
 	assert_non_null(s.hidden);
 	return s;
 }

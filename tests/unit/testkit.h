@@ -1,4 +1,4 @@
-/* testkit.h -- what the unit tests share: ballots, tallies and their results, a seeded PRNG, a scratch directory */
+/* testkit.h -- what the unit tests share: ballots, tallies and their results, the core's commands, a seeded PRNG, a scratch directory */
 #ifndef MQTTVOTE_TESTKIT_H
 #define MQTTVOTE_TESTKIT_H
 
@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #include "ballot.h"
+#include "commands.h"
+#include "polldef.h"
+#include "render.h"
 #include "result.h"
 #include "tally.h"
 
@@ -95,11 +98,70 @@ static inline size_t poll_of(const struct tally *t, const char *name)
 	return (size_t)i;
 }
 
+/* tally_result_json: the result JSON of poll i of t as view shows it
+ * (result_value_of, then result_json): malloc'd, or NULL with err set. */
+static inline char *tally_result_json(const struct tally *t, size_t i, const struct result_view *view, char *err,
+				      size_t errlen)
+{
+	struct result_value r;
+	char *json;
+
+	if (result_value_of(t, i, view, &r, err, errlen) != 0)
+		return NULL;
+	json = result_json(&r, err, errlen);
+	result_value_free(&r);
+	return json;
+}
+
+/* value_json: result_json of r, which must succeed: malloc'd (free()). */
+static inline char *value_json(const struct result_value *r)
+{
+	char err[256] = "";
+	char *json = result_json(r, err, sizeof(err));
+
+	if (!json)
+		fail_msg("result_json: %s", err);
+	return json;
+}
+
+/* assert_value_is: r renders (result_json) as json. */
+static inline void assert_value_is(const struct result_value *r, const char *json)
+{
+	char *got;
+
+	assert_non_null(r);
+	got = value_json(r);
+	assert_string_equal(got, json);
+	free(got);
+}
+
+/* value_has: whether r renders as a JSON text holding part. */
+static inline bool value_has(const struct result_value *r, const char *part)
+{
+	char *got = value_json(r);
+	bool has = strstr(got, part) != NULL;
+
+	free(got);
+	return has;
+}
+
+/* value_parse: r rendered, then parsed (cJSON_Delete it). */
+static inline cJSON *value_parse(const struct result_value *r)
+{
+	char *json = value_json(r);
+	cJSON *root = cJSON_Parse(json);
+
+	if (!root)
+		fail_msg("result is not JSON: %s", json);
+	free(json);
+	return root;
+}
+
 /* result: the parsed result JSON (result_json) of poll name in t. */
 static inline cJSON *result(const struct tally *t, const char *name)
 {
 	char err[256] = "";
-	char *json = result_json(t, poll_of(t, name), NULL, err, sizeof(err));
+	char *json = tally_result_json(t, poll_of(t, name), NULL, err, sizeof(err));
 	cJSON *root;
 
 	if (!json)
@@ -127,6 +189,31 @@ static inline void counts_keys(const cJSON *root, char *buf, size_t size)
 		assert_true(n > 0 && (size_t)n < size - used);
 		used += (size_t)n;
 	}
+}
+
+/* ---- the core's organiser's commands ---- */
+
+/* run_command: json parsed as the transport does, then run by the core,
+ * its answer rendered (a command the parser refuses is answered with its
+ * reason, as the transport answers it). *answer gets the answer JSON
+ * (malloc'd; NULL when none). Returns core_command's code. */
+static inline enum core_rc run_command(struct core *c, const char *json, char **answer)
+{
+	struct command_answer values;
+	struct polldef_cmd cmd;
+	char why[256], err[256];
+	enum core_rc rc;
+
+	*answer = NULL;
+	if (polldef_cmd_parse(json, strlen(json), &cmd, why, sizeof(why)) != 0) {
+		*answer = polldef_answer_json(why, NULL, NULL, NULL, 0, err, sizeof(err));
+		return CORE_OK;
+	}
+	rc = core_command(c, &cmd, &values);
+	if (rc == CORE_OK)
+		*answer = render_answer(&values, err, sizeof(err));
+	command_answer_free(&values);
+	return rc;
 }
 
 /* ---- a seeded PRNG (xorshift64*), so that a seed replays a run ---- */
