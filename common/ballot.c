@@ -210,17 +210,14 @@ char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_
 	/* ts as plain digits: cJSON prints numbers with %1.15g, which turns
 	 * 2^53-1 into 9.00719925474099e+15 */
 	snprintf(ts, sizeof(ts), "%lld", (long long)b->ts);
-	if (!root || !cJSON_AddStringToObject(root, "poll", b->poll) ||
-	    !cJSON_AddStringToObject(root, "voter", b->voter) ||
-	    !cJSON_AddStringToObject(root, "choice", b->choice) ||
-	    (b->has_id && !cJSON_AddStringToObject(root, "id", b->id)) ||
-	    (b->has_ts && !cJSON_AddRawToObject(root, "ts", ts)) ||
-	    (b->has_instance && !cJSON_AddStringToObject(root, "instance", b->instance)) ||
-	    (b->has_sig && !cJSON_AddStringToObject(root, "sig", b->sig)) ||
-	    (reply && *reply && !cJSON_AddStringToObject(root, "reply", reply)))
-		goto out;
-	json = cJSON_PrintUnformatted(root);
-out:
+	if (root && cJSON_AddStringToObject(root, "poll", b->poll) &&
+	    cJSON_AddStringToObject(root, "voter", b->voter) && cJSON_AddStringToObject(root, "choice", b->choice) &&
+	    (!b->has_id || cJSON_AddStringToObject(root, "id", b->id)) &&
+	    (!b->has_ts || cJSON_AddRawToObject(root, "ts", ts)) &&
+	    (!b->has_instance || cJSON_AddStringToObject(root, "instance", b->instance)) &&
+	    (!b->has_sig || cJSON_AddStringToObject(root, "sig", b->sig)) &&
+	    (!reply || !*reply || cJSON_AddStringToObject(root, "reply", reply)))
+		json = cJSON_PrintUnformatted(root);
 	if (!json)
 		snprintf(err, errlen, "out of memory building the ballot JSON");
 	cJSON_Delete(root);

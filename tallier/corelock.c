@@ -38,12 +38,6 @@ void core_lock(struct core *c)
 	take(&c->lock, NOTE(held_lock), c);
 }
 
-void core_unlock(struct core *c)
-{
-	assert(held_lock == c && "c->lock released by a thread that does not hold it");
-	release(&c->lock, NOTE(held_lock));
-}
-
 void core_store_lock(struct core *c)
 {
 	assert(held_store != c && "store_lock taken twice");
@@ -54,6 +48,12 @@ void core_store_unlock(struct core *c)
 {
 	assert(held_store == c && "store_lock released by a thread that does not hold it");
 	release(&c->store_lock, NOTE(held_store));
+}
+
+void core_unlock(struct core *c)
+{
+	assert(held_lock == c && "c->lock released by a thread that does not hold it");
+	release(&c->lock, NOTE(held_lock));
 }
 
 void core_wait_settled(struct core *c)

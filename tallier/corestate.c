@@ -20,6 +20,22 @@ static void free_choices(struct core *c)
 	free(c->choices);
 }
 
+/* free_tracked: what core_track grew, per poll. */
+static void free_tracked(struct core *c)
+{
+	free(c->committing);
+	free(c->infover);
+	free(c->instances);
+}
+
+/* destroy_locks: what init_locks made. */
+static void destroy_locks(struct core *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->store_lock);
+	pthread_cond_destroy(&c->settled);
+}
+
 void core_free(struct core *c)
 {
 	if (!c)
@@ -27,16 +43,11 @@ void core_free(struct core *c)
 	store_close(c->store);
 	pubsched_free(c->sched);
 	tally_free(c->tally);
-	free(c->committing);
-	free(c->infover);
-	free(c->instances);
+	free_tracked(c);
 	polls_free(c->polls);
 	free_choices(c);
-	if (c->locks) {
-		pthread_mutex_destroy(&c->lock);
-		pthread_mutex_destroy(&c->store_lock);
-		pthread_cond_destroy(&c->settled);
-	}
+	if (c->locks)
+		destroy_locks(c);
 	free(c);
 }
 

@@ -321,16 +321,22 @@ static int ckpt_busy(void *ctx, int tries)
 	return 1;
 }
 
+/* finalize_statements: s's prepared statements (NULL ones too: a no-op). */
+static void finalize_statements(struct store *s)
+{
+	sqlite3_stmt *stmts[] = { s->put_ballot, s->put_poll, s->begin, s->commit, s->rollback };
+	size_t k;
+
+	for (k = 0; k < sizeof(stmts) / sizeof(stmts[0]); k++)
+		sqlite3_finalize(stmts[k]);
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
 	sqlite3_close(s->ckpt);
-	sqlite3_finalize(s->put_ballot);
-	sqlite3_finalize(s->put_poll);
-	sqlite3_finalize(s->begin);
-	sqlite3_finalize(s->commit);
-	sqlite3_finalize(s->rollback);
+	finalize_statements(s);
 	sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
