@@ -10,6 +10,7 @@
 #include "jsonguard.h"
 #include "sign.h"
 #include "textrule.h"
+#include "utf8.h"
 #include "vtime.h"
 
 static const char *const status_words[] = { "scheduled", "open", "closed" };
@@ -285,9 +286,30 @@ static int get_iso(const cJSON *o, const char *name, int64_t *out, char *err, si
 	return got;
 }
 
+/* take_choice: s as a choice into out (BALLOT_TEXT_MAX + 1 bytes): made
+ * by an organiser (made), under the text rules and in NFC; or read from a
+ * poll's information, which the tallier made so, as it is once it is
+ * choice-sized UTF-8 text (applying the rules again would load ICU into
+ * every voter for nothing: icuload.h). Returns 0, or -1 with why set ("" for
+ * the general rule). */
+static int take_choice(const char *s, bool made, char *out, char *why, size_t whylen)
+{
+	size_t len = strlen(s);
+
+	if (made)
+		return ballot_text_norm(s, out, why, whylen);
+	why[0] = '\0';
+	if (len < 1 || len > BALLOT_TEXT_MAX || !utf8_text_valid(s, len))
+		return -1;
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
 /* get_choices: o's "choices", an array of distinct valid choices, into d;
- * absent or null: none (d->nchoices 0). Returns 0, or -1 with err set. */
-static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errlen)
+ * absent or null: none (d->nchoices 0). made: an organiser's list, under
+ * the text rules, no two of them confusable; else a poll's information
+ * (take_choice). Returns 0, or -1 with err set. */
+static int get_choices(const cJSON *o, struct polldef *d, bool made, char *err, size_t errlen)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "choices"), *c;
 	const char *list[POLLDEF_CHOICES_MAX];
@@ -303,7 +325,8 @@ static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errl
 	}
 	cJSON_ArrayForEach(c, arr)
 	{
-		if (!cJSON_IsString(c) || ballot_text_norm(c->valuestring, d->choices[d->nchoices], why, sizeof(why)) != 0) {
+		why[0] = '\0';
+		if (!cJSON_IsString(c) || take_choice(c->valuestring, made, d->choices[d->nchoices], why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "choice %zu: %s", d->nchoices + 1,
 				 cJSON_IsString(c) && why[0] ? why
 							     : "must be 1 to 64 bytes of UTF-8 without control characters");
@@ -319,7 +342,7 @@ static int get_choices(const cJSON *o, struct polldef *d, char *err, size_t errl
 	}
 	for (k = 0; k < d->nchoices; k++)
 		list[k] = d->choices[k];
-	if (textrule_choices_check(list, d->nchoices, why, sizeof(why)) != 0) {
+	if (made && textrule_choices_check(list, d->nchoices, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "choices: %s", why);
 		return -1;
 	}
@@ -388,7 +411,7 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 		return -1;
 	if (get_poll(o, out->poll, err, errlen) != 0 ||
 	    get_string(o, "question", out->question, POLLDEF_QUESTION_MAX, err, errlen) < 0 ||
-	    get_choices(o, out, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
+	    get_choices(o, out, false, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
 	    get_bool(o, "revote", true, &out->revote, err, errlen) != 0 ||
 	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
 	    get_bool(o, "signed", false, &out->signed_only, err, errlen) != 0 ||
@@ -455,7 +478,7 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 				 POLLDEF_QUESTION_MAX);
 		goto out;
 	}
-	if (get_choices(o, d, err, errlen) != 0)
+	if (get_choices(o, d, true, err, errlen) != 0)
 		goto out;
 	if (d->nchoices == 0) {
 		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);

@@ -7,12 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/uchar.h>
-#include <unicode/unorm2.h>
-#include <unicode/uspoof.h>
-#include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
+#include "icuload.h"
 #include "utf8.h"
 
 #define BRAILLE_BLANK 0x2800 /* U+2800 BRAILLE PATTERN BLANK: blank, yet not default-ignorable */
@@ -26,6 +23,8 @@
  * strings one by one. */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static UErrorCode init_status = U_ZERO_ERROR;
+static const struct icu_api *icu; /* ICU, loaded at the first text that is not ASCII (icuload.h) */
+static char icu_why[256];
 static const UNormalizer2 *nfc;
 static USpoofChecker *spoof;
 
@@ -38,19 +37,26 @@ static void init(void)
 {
 	UErrorCode e = U_ZERO_ERROR;
 
-	nfc = unorm2_getNFCInstance(&e);
+	icu = icuload_api(icu_why, sizeof(icu_why));
+	if (!icu)
+		return;
+	nfc = icu->getNFCInstance(&e);
 	if (U_SUCCESS(e))
-		spoof = uspoof_open(&e);
+		spoof = icu->spoofOpen(&e);
 	init_status = e;
 }
 
-/* ready: makes the ICU objects once. Returns 0, or -1 with why set. */
+/* ready: loads ICU and makes its objects, once. Returns 0, or -1 with why
+ * set. */
 static int ready(char *why, size_t whylen)
 {
 	pthread_once(&once, init);
-	if (U_SUCCESS(init_status))
+	if (!icu)
+		snprintf(why, whylen, "cannot load Unicode's rules (%s)", icu_why);
+	else if (U_FAILURE(init_status))
+		snprintf(why, whylen, "cannot load Unicode's rules (ICU: %s)", icu->errorName(init_status));
+	else
 		return 0;
-	snprintf(why, whylen, "cannot load Unicode's rules (ICU: %s)", u_errorName(init_status));
 	return -1;
 }
 
@@ -63,10 +69,10 @@ static int32_t emoji_at(const UChar *u, int32_t n, UChar32 c)
 {
 	int32_t len;
 
-	if (!u_hasBinaryProperty(c, UCHAR_EMOJI))
+	if (!icu->hasBinaryProperty(c, UCHAR_EMOJI))
 		return 0;
 	for (len = n < SEQ_MAX ? n : SEQ_MAX; len > U16_LENGTH(c); len--)
-		if (u_stringHasBinaryProperty(u, len, UCHAR_RGI_EMOJI))
+		if (icu->stringHasBinaryProperty(u, len, UCHAR_RGI_EMOJI))
 			return len;
 	return 0;
 }
@@ -90,10 +96,10 @@ static UChar32 find_invisible(const UChar *u, int32_t n, bool emoji, bool *visib
 			continue;
 		}
 		U16_FWD_1(u, i, n);
-		if (c == BRAILLE_BLANK || u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
-		    u_charType(c) == U_FORMAT_CHAR)
+		if (c == BRAILLE_BLANK || icu->hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
+		    icu->charType(c) == U_FORMAT_CHAR)
 			return c;
-		if (!u_isUWhiteSpace(c))
+		if (!icu->isUWhiteSpace(c))
 			*visible = true;
 	}
 	return U_SENTINEL;
@@ -131,10 +137,10 @@ static int check(const char *s, size_t max, bool name, char *out, size_t outlen,
 	}
 	if (ready(why, whylen) != 0)
 		goto out;
-	u_strFromUTF8(in, TEXTRULE_MAX, &n, s, (int32_t)len, &e);
-	m = U_SUCCESS(e) ? unorm2_normalize(nfc, in, n, norm, 3 * TEXTRULE_MAX, &e) : 0;
+	icu->strFromUTF8(in, TEXTRULE_MAX, &n, s, (int32_t)len, &e);
+	m = U_SUCCESS(e) ? icu->normalize(nfc, in, n, norm, 3 * TEXTRULE_MAX, &e) : 0;
 	if (U_FAILURE(e)) {
-		snprintf(why, whylen, "cannot normalise the text (ICU: %s)", u_errorName(e));
+		snprintf(why, whylen, "cannot normalise the text (ICU: %s)", icu->errorName(e));
 		goto out;
 	}
 	/* only a text with a suspect code point pays for the emoji sequences */
@@ -149,13 +155,13 @@ static int check(const char *s, size_t max, bool name, char *out, size_t outlen,
 		snprintf(why, whylen, TEXTRULE_BLANK);
 		goto out;
 	}
-	u_strToUTF8(out, (int32_t)outlen, &got, norm, m, &e);
+	icu->strToUTF8(out, (int32_t)outlen, &got, norm, m, &e);
 	if (e == U_BUFFER_OVERFLOW_ERROR || e == U_STRING_NOT_TERMINATED_WARNING || (size_t)got > max) {
 		snprintf(why, whylen, TEXTRULE_LONG_NFC, max);
 		goto out;
 	}
 	if (U_FAILURE(e)) {
-		snprintf(why, whylen, "cannot normalise the text (ICU: %s)", u_errorName(e));
+		snprintf(why, whylen, "cannot normalise the text (ICU: %s)", icu->errorName(e));
 		goto out;
 	}
 	rc = 0;
@@ -183,7 +189,7 @@ char *textrule_skeleton(const char *s, char *err, size_t errlen)
 
 	if (ready(err, errlen) != 0)
 		return NULL;
-	n = uspoof_getSkeletonUTF8(spoof, 0, s, -1, NULL, 0, &e);
+	n = icu->getSkeletonUTF8(spoof, 0, s, -1, NULL, 0, &e);
 	if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
 		goto fail;
 	sk = malloc((size_t)n + 1);
@@ -192,14 +198,14 @@ char *textrule_skeleton(const char *s, char *err, size_t errlen)
 		return NULL;
 	}
 	e = U_ZERO_ERROR;
-	uspoof_getSkeletonUTF8(spoof, 0, s, -1, sk, n + 1, &e);
+	icu->getSkeletonUTF8(spoof, 0, s, -1, sk, n + 1, &e);
 	if (U_FAILURE(e))
 		goto fail;
 	sk[n] = '\0';
 	return sk;
 fail:
 	free(sk);
-	snprintf(err, errlen, "cannot compare texts (ICU: %s)", u_errorName(e));
+	snprintf(err, errlen, "cannot compare texts (ICU: %s)", icu->errorName(e));
 	return NULL;
 }
 

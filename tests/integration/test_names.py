@@ -6,7 +6,9 @@ The voter and pollctl refuse bad text as a usage error before they
 connect, the tallier refuses it in --choices and rejects a ballot that
 holds it, each time naming the code point or the look-alike."""
 
+import os
 import re
+import subprocess
 import unittest
 
 import harness
@@ -178,3 +180,31 @@ class OrganiserCommands(IntegrationCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class IcuOnDemand(IntegrationCase):
+    """ICU is loaded when a text is not ASCII, not at every start (a
+    program that links it pays about 4 ms at each start, which a voter in
+    a script pays per ballot): the voter of an ASCII ballot never loads it,
+    even when the poll's information holds a choice that is not ASCII (the
+    tallier checked that list when it was made); the voter of a name that
+    needs NFC loads it and sends the normal form."""
+
+    def voter_loading(self, port, poll, choice, voter):
+        """The voter's (rc, whether it loaded ICU's library), --confirm."""
+        env = dict(os.environ, LD_DEBUG="files")
+        p = subprocess.run([harness.voter_path(), "-h", HOST, "-p", str(port), "-t", "vote/" + poll,
+                            "-m", choice, "--voter", voter, "--confirm"],
+                           stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=30)
+        return p.returncode, b"libicui18n.so" in p.stderr
+
+    def test_ascii_ballots_never_load_it_and_others_do(self):
+        broker = self.private_broker(repo_conf=True)
+        t = self.start_tallier(broker)
+        poll = self.poll_name()
+        rc, out, err = harness.run([harness.pollctl_path(), "-h", HOST, "-p", str(broker.tallier_port),
+                                    "open", poll, "--question", "Q?", "--choices", "yes,caf\u00e9"])
+        self.assertEqual((rc, err), (0, ""), out)
+        self.assertEqual(self.voter_loading(broker.port, poll, "yes", "ann"), (0, False))
+        self.assertEqual(self.voter_loading(broker.port, poll, "cafe\u0301", "Rene\u0301"), (0, True))
+        self.assertResult(broker.port, poll, {"yes": 1, "caf\u00e9": 1}, tallier=t)
