@@ -392,15 +392,15 @@ out:
 
 void ranked_result_free(struct ranked_result *r)
 {
-	if (!r)
-		return;
-	free(r->round);
-	free(r->counts);
-	free(r->d);
-	free(r->p);
-	free(r->ranking);
-	free(r->by_lot);
-	memset(r, 0, sizeof(*r));
-	r->irv_winner = RANKED_NONE;
-	r->condorcet = RANKED_NONE;
+	if (r) {
+		free(r->round);
+		free(r->counts);
+		free(r->d);
+		free(r->p);
+		free(r->ranking);
+		free(r->by_lot);
+		memset(r, 0, sizeof(*r));
+		r->irv_winner = RANKED_NONE;
+		r->condorcet = RANKED_NONE;
+	}
 }
