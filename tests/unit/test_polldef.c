@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "polldef.h"
+#include "pollinfo.h"
 #include "vtime.h"
 
 #define LAST 253402300799999LL /* 9999-12-31T23:59:59.999Z */
@@ -410,6 +412,54 @@ static void polldef_cmd_json_should_carry_the_kind_to_the_tallier(void **state)
 	assert_string_equal(back.def.low_label, "");
 }
 
+/* pollinfo_kind_and_describe_should_say_each_kind_in_words: what voter
+ * --info and pollctl print; a single poll's lines as before kinds. */
+static void pollinfo_kind_and_describe_should_say_each_kind_in_words(void **state)
+{
+	struct polldef d = defined_poll();
+	char buf[POLLINFO_TEXT_MAX], kind[256];
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	d.opens_ms = 1000;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "single");
+	assert_string_equal(pollinfo_describe(&d, 2000, buf, sizeof(buf)),
+			    "y1: Q?\n  choices: a, b\n  status:  open\n  opens:   1970-01-01 00:00:01 UTC\n"
+			    "  closes:  by hand\n  results: live, revote yes\n");
+	d.kind = POLLDEF_MULTIPLE;
+	d.min_picks = 1;
+	d.max_picks = 2;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "multiple, 1 to 2 picks");
+	assert_string_equal(pollinfo_describe(&d, 2000, buf, sizeof(buf)),
+			    "y1: Q?\n  choices: a, b\n  kind:    multiple, 1 to 2 picks\n  status:  open\n"
+			    "  opens:   1970-01-01 00:00:01 UTC\n  closes:  by hand\n  results: live, revote yes\n");
+	d.min_picks = 2;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "multiple, 2 picks");
+	d.min_picks = d.max_picks = 1;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "multiple, 1 pick");
+	d.kind = POLLDEF_RANKED;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "ranked (1 to 2 choices)");
+	d.full = true;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "ranked (full)");
+	d = defined_poll();
+	d.opens_ms = 1000;
+	d.kind = POLLDEF_SCALE;
+	d.nchoices = 0;
+	d.low = 1;
+	d.high = 5;
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "scale: 1 to 5");
+	strcpy(d.low_label, "bad");
+	strcpy(d.high_label, "good");
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "scale: 1 (bad) to 5 (good)");
+	assert_string_equal(pollinfo_describe(&d, 2000, buf, sizeof(buf)),
+			    "y1: Q?\n  scale:   1 (bad) to 5 (good)\n  status:  open\n"
+			    "  opens:   1970-01-01 00:00:01 UTC\n  closes:  by hand\n  results: live, revote yes\n");
+	d.low = -10;
+	d.low_label[0] = '\0';
+	assert_string_equal(pollinfo_kind(&d, kind, sizeof(kind)), "scale: -10 to 5 (good)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +473,7 @@ int main(void)
 		cmocka_unit_test(polldef_cmd_parse_should_refuse_each_kind_rule_with_its_text),
 		cmocka_unit_test(polldef_info_json_should_write_the_kind_but_for_a_single_poll),
 		cmocka_unit_test(polldef_cmd_json_should_carry_the_kind_to_the_tallier),
+		cmocka_unit_test(pollinfo_kind_and_describe_should_say_each_kind_in_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
