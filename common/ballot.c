@@ -297,24 +297,16 @@ out:
 /* add_answer: b's answer to root, the field its kind says. */
 static bool add_answer(cJSON *root, const struct ballot *b)
 {
-	const char *field = polldef_kind_field(b->kind);
+	const char *field = polldef_kind_field(b->kind), *list[POLLDEF_CHOICES_MAX];
 	char value[24];
-	cJSON *arr;
 	size_t k;
 
 	switch (b->kind) {
 	case POLLDEF_MULTIPLE:
 	case POLLDEF_RANKED:
-		arr = cJSON_AddArrayToObject(root, field);
-		for (k = 0; arr && k < b->nnames; k++) {
-			cJSON *s = cJSON_CreateString(b->names[k]);
-
-			if (!s || !cJSON_AddItemToArray(arr, s)) {
-				cJSON_Delete(s);
-				return false;
-			}
-		}
-		return arr != NULL;
+		for (k = 0; k < b->nnames; k++)
+			list[k] = b->names[k];
+		return jsonguard_add_strings(root, field, list, b->nnames);
 	case POLLDEF_SCALE:
 		snprintf(value, sizeof(value), "%lld", (long long)b->value);
 		return cJSON_AddRawToObject(root, field, value) != NULL;

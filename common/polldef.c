@@ -164,21 +164,14 @@ static bool info_times(const struct polldef *d, char *err, size_t errlen)
 
 static bool add_choices(cJSON *o, const struct polldef *d, bool nullable)
 {
-	cJSON *arr;
+	const char *list[POLLDEF_CHOICES_MAX];
 	size_t k;
 
 	if (d->nchoices == 0 && nullable)
 		return cJSON_AddNullToObject(o, "choices") != NULL;
-	arr = cJSON_AddArrayToObject(o, "choices");
-	for (k = 0; arr && k < d->nchoices; k++) {
-		cJSON *s = cJSON_CreateString(d->choices[k]);
-
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			return false;
-		}
-	}
-	return arr != NULL;
+	for (k = 0; k < d->nchoices; k++)
+		list[k] = d->choices[k];
+	return jsonguard_add_strings(o, "choices", list, d->nchoices);
 }
 
 /* add_label: "name": label, or null when it is "" and nullable (else nothing). */
