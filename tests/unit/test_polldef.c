@@ -25,6 +25,28 @@ static int parse_cmd(const char *json, struct polldef_cmd *cmd, char *err, size_
 	return polldef_cmd_parse(json, strlen(json), cmd, err, errlen);
 }
 
+/* A command refused: its head and tail, and the reason. */
+struct refusal {
+	const char *tail, *err;
+};
+
+/* assert_refused: each command head + table[k].tail refused with table[k].err. */
+static void assert_refused(const char *head, const struct refusal *table, size_t n)
+{
+	struct polldef_cmd cmd;
+	char json[512], err[256];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		snprintf(json, sizeof(json), "%s%s", head, table[k].tail);
+		err[0] = '\0';
+		if (parse_cmd(json, &cmd, err, sizeof(err)) == 0)
+			fail_msg("%s: taken", json);
+		if (strcmp(err, table[k].err) != 0)
+			fail_msg("%s: '%s', want '%s'", json, err, table[k].err);
+	}
+}
+
 /* polldef_cmd_parse_should_take_times_from_1970_to_9999: both ends of
  * the range, 0 included (issue 19: "opens":0 was refused). */
 static void polldef_cmd_parse_should_take_times_from_1970_to_9999(void **state)
@@ -48,9 +70,7 @@ static void polldef_cmd_parse_should_take_times_from_1970_to_9999(void **state)
  * client could send in place of pollctl, each with the rule. */
 static void polldef_cmd_parse_should_refuse_times_out_of_range(void **state)
 {
-	static const struct {
-		const char *tail, *err;
-	} table[] = {
+	static const struct refusal table[] = {
 		{ ",\"closes\":253402351199000}", MS_RULE("closes") }, /* 10000-01-01T13:59:59Z: issue 19 */
 		{ ",\"closes\":253402300800000}", MS_RULE("closes") },
 		{ ",\"opens\":9007199254740991}", MS_RULE("opens") },  /* 2^53 - 1: taken before */
@@ -64,19 +84,9 @@ static void polldef_cmd_parse_should_refuse_times_out_of_range(void **state)
 		{ ",\"closes\":0}", "'closes' must come after 'opens'" },
 		{ ",\"opens\":0,\"closes\":0}", "'closes' must come after 'opens'" },
 	};
-	struct polldef_cmd cmd;
-	char json[256], err[256];
-	size_t k;
 
 	(void)state;
-	for (k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
-		snprintf(json, sizeof(json), OPEN_CMD "%s", table[k].tail);
-		err[0] = '\0';
-		if (parse_cmd(json, &cmd, err, sizeof(err)) == 0)
-			fail_msg("%s: taken", json);
-		if (strcmp(err, table[k].err) != 0)
-			fail_msg("%s: '%s', want '%s'", json, err, table[k].err);
-	}
+	assert_refused(OPEN_CMD, table, sizeof(table) / sizeof(table[0]));
 }
 
 static struct polldef defined_poll(void)
@@ -250,9 +260,7 @@ static void polldef_cmd_parse_should_take_each_kind_and_fill_its_defaults(void *
 /* polldef_cmd_parse_should_refuse_each_kind_rule_with_its_text */
 static void polldef_cmd_parse_should_refuse_each_kind_rule_with_its_text(void **state)
 {
-	static const struct {
-		const char *tail, *err;
-	} table[] = {
+	static const struct refusal table[] = {
 		{ ABC ",\"kind\":\"approval\"}", "'kind' must be \"single\", \"multiple\", \"ranked\" or \"scale\"" },
 		{ ABC ",\"kind\":3}", "'kind' must be \"single\", \"multiple\", \"ranked\" or \"scale\"" },
 		{ ABC ",\"min_picks\":1}", "'min_picks' is a parameter of a multiple poll, not of a single one" },
@@ -296,19 +304,9 @@ static void polldef_cmd_parse_should_refuse_each_kind_rule_with_its_text(void **
 		{ ",\"kind\":\"scale\",\"low\":1,\"high\":5,\"high_label\":\"a\\u200bb\"}",
 		  "'high_label' contains an invisible or format character U+200B" },
 	};
-	struct polldef_cmd cmd;
-	char json[512], err[256];
-	size_t k;
 
 	(void)state;
-	for (k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
-		snprintf(json, sizeof(json), OPEN_Y2 "%s", table[k].tail);
-		err[0] = '\0';
-		if (parse_cmd(json, &cmd, err, sizeof(err)) == 0)
-			fail_msg("%s: taken", json);
-		if (strcmp(err, table[k].err) != 0)
-			fail_msg("%s: '%s', want '%s'", json, err, table[k].err);
-	}
+	assert_refused(OPEN_Y2, table, sizeof(table) / sizeof(table[0]));
 }
 
 /* round_trip: d's information, which must be want exactly, parsed back
