@@ -126,6 +126,101 @@ static int get_sig(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* get_names: the field name of obj, an array of nmin to
+ * POLLDEF_CHOICES_MAX distinct names under the rules of a choice, into b
+ * (in NFC, and as received when that differs). Returns 0, or -1 with err
+ * set. */
+static int get_names(const cJSON *obj, const char *name, int nmin, struct ballot *b, char *err, size_t errlen)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, name), *item;
+	char why[64];
+	size_t k;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < nmin || cJSON_GetArraySize(arr) > POLLDEF_CHOICES_MAX) {
+		snprintf(err, errlen, BALLOT_RULE_NAMES, name, nmin, POLLDEF_CHOICES_MAX);
+		return -1;
+	}
+	cJSON_ArrayForEach(item, arr)
+	{
+		char *dst = b->names[b->nnames];
+
+		why[0] = '\0';
+		if (!cJSON_IsString(item) || !item->valuestring || ballot_text_norm(item->valuestring, dst, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, BALLOT_RULE_NAME, name, b->nnames + 1, why[0] ? why : TEXT_RULE);
+			return -1;
+		}
+		for (k = 0; k < b->nnames; k++) {
+			if (strcmp(b->names[k], dst) == 0) {
+				snprintf(err, errlen, BALLOT_RULE_TWICE, name, dst);
+				return -1;
+			}
+		}
+		if (strcmp(dst, item->valuestring) != 0)
+			strcpy(b->names_sent[b->nnames], item->valuestring); /* fits: ballot_text_norm bounds it */
+		b->nnames++;
+	}
+	return 0;
+}
+
+/* get_value: the "value" field of obj into b. Returns 0, or -1 with err set. */
+static int get_value(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "value");
+	double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
+
+	if (!(d >= -POLLDEF_SCALE_ABS_MAX && d <= POLLDEF_SCALE_ABS_MAX) || floor(d) != d) {
+		snprintf(err, errlen, BALLOT_RULE_VALUE);
+		return -1;
+	}
+	b->value = (int64_t)d;
+	return 0;
+}
+
+/* get_answer: the one answer field of obj ("choice", "picks", "ranking"
+ * or "value": pollkind.h) into b, its kind set. Returns 0, or -1 with err
+ * set. */
+static int get_answer(const cJSON *obj, struct ballot *b, char *err, size_t errlen)
+{
+	const char *first = NULL;
+	int k, got;
+
+	for (k = 0; k < POLLDEF_KINDS; k++) {
+		const char *field = polldef_kind_field((enum polldef_kind)k);
+
+		if (!cJSON_GetObjectItemCaseSensitive(obj, field))
+			continue;
+		if (first) {
+			snprintf(err, errlen, BALLOT_RULE_TWO_ANSWERS, first, field);
+			return -1;
+		}
+		first = field;
+		b->kind = (enum polldef_kind)k;
+	}
+	switch (b->kind) {
+	case POLLDEF_MULTIPLE:
+		return get_names(obj, "picks", 0, b, err, errlen);
+	case POLLDEF_RANKED:
+		return get_names(obj, "ranking", 1, b, err, errlen);
+	case POLLDEF_SCALE:
+		return get_value(obj, b, err, errlen);
+	default:
+		if ((got = get_text(obj, "choice", b->choice, b->choice_sent, err, errlen)) == 0)
+			snprintf(err, errlen, "missing field 'choice'");
+		return got == 1 ? 0 : -1;
+	}
+}
+
+int ballot_answers(const struct ballot *b, enum polldef_kind kind, char *why, size_t whylen)
+{
+	static const char *const takes[POLLDEF_KINDS] = { "one choice", "picks", "a ranking", "a value" };
+
+	if (b->kind == kind)
+		return 0;
+	snprintf(why, whylen, BALLOT_RULE_KIND, (size_t)kind < POLLDEF_KINDS ? takes[kind] : "?",
+		 polldef_kind_field(kind));
+	return -1;
+}
+
 /* get_reply: what the "reply" field of root asks, into *reply. */
 static void get_reply(const cJSON *root, const char *poll, struct ballot_reply *reply)
 {
@@ -176,11 +271,8 @@ int ballot_parse(const char *poll, const void *payload, size_t len, struct ballo
 			snprintf(err, errlen, "missing field 'voter'");
 		goto out;
 	}
-	if ((got = get_text(root, "choice", out->choice, out->choice_sent, err, errlen)) <= 0) {
-		if (got == 0)
-			snprintf(err, errlen, "missing field 'choice'");
+	if (get_answer(root, out, err, errlen) != 0)
 		goto out;
-	}
 	if (get_hex(root, "id", out->id, &out->has_id, err, errlen) != 0 || get_ts(root, out, err, errlen) != 0 ||
 	    get_hex(root, "instance", out->instance, &out->has_instance, err, errlen) != 0 ||
 	    get_sig(root, out, err, errlen) != 0)
@@ -202,6 +294,27 @@ out:
 	return rc;
 }
 
+/* add_answer: b's answer to root, the field its kind says. */
+static bool add_answer(cJSON *root, const struct ballot *b)
+{
+	const char *field = polldef_kind_field(b->kind), *list[POLLDEF_CHOICES_MAX];
+	char value[24];
+	size_t k;
+
+	switch (b->kind) {
+	case POLLDEF_MULTIPLE:
+	case POLLDEF_RANKED:
+		for (k = 0; k < b->nnames; k++)
+			list[k] = b->names[k];
+		return jsonguard_add_strings(root, field, list, b->nnames);
+	case POLLDEF_SCALE:
+		snprintf(value, sizeof(value), "%lld", (long long)b->value);
+		return cJSON_AddRawToObject(root, field, value) != NULL;
+	default:
+		return cJSON_AddStringToObject(root, field, b->choice) != NULL;
+	}
+}
+
 char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_t errlen)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -211,7 +324,7 @@ char *ballot_to_json(const struct ballot *b, const char *reply, char *err, size_
 	 * 2^53-1 into 9.00719925474099e+15 */
 	snprintf(ts, sizeof(ts), "%lld", (long long)b->ts);
 	if (root && cJSON_AddStringToObject(root, "poll", b->poll) &&
-	    cJSON_AddStringToObject(root, "voter", b->voter) && cJSON_AddStringToObject(root, "choice", b->choice) &&
+	    cJSON_AddStringToObject(root, "voter", b->voter) && add_answer(root, b) &&
 	    (!b->has_id || cJSON_AddStringToObject(root, "id", b->id)) &&
 	    (!b->has_ts || cJSON_AddRawToObject(root, "ts", ts)) &&
 	    (!b->has_instance || cJSON_AddStringToObject(root, "instance", b->instance)) &&

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pollkind.h"
 #include "topic.h"
 
 #define BALLOT_TEXT_MAX 64       /* voter and choice: 1 to 64 bytes */
@@ -36,6 +37,17 @@ struct ballot {
 	char instance[BALLOT_ID_HEX + 1]; /* the poll instance it was signed for (lower-case hex), as the
 					   * ballot says: a hint for the refusal's reason, the tallier
 					   * verifies against the poll's own; "" when has_instance is false */
+	/* The answer (pollkind.h): "choice" above for a single choice (kind
+	 * POLLDEF_SINGLE, 0); else the names of "picks" (multiple) or
+	 * "ranking" (ranked, most preferred first), each in NFC under the rules
+	 * of a choice and distinct, and as received when that differs (""
+	 * otherwise: the signature covers the bytes sent), or "value" (scale).
+	 * choice is "" when the kind is not single. */
+	enum polldef_kind kind;
+	size_t nnames;
+	char names[POLLDEF_CHOICES_MAX][BALLOT_TEXT_MAX + 1];
+	char names_sent[POLLDEF_CHOICES_MAX][BALLOT_TEXT_MAX + 1];
+	int64_t value;                    /* scale: -POLLDEF_SCALE_ABS_MAX to POLLDEF_SCALE_ABS_MAX */
 };
 
 /* ballot_text_norm: checks s (NUL-terminated), a voter or choice name as
@@ -66,7 +78,11 @@ struct ballot_reply {
 /* ballot_parse: validates payload[0..len) (not NUL-terminated) received on
  * the ballot topic of poll, and fills *out. Refuses, before parsing, a
  * payload over BALLOT_PAYLOAD_MAX bytes; then anything that is not a JSON
- * object, a missing or invalid "voter" or "choice" (ballot_text_norm:
+ * object, a missing or invalid "voter", an answer that is not exactly one
+ * of "choice", "picks", "ranking" and "value" ("missing field 'choice'"
+ * when none, BALLOT_RULE_TWO_ANSWERS when two), an invalid answer
+ * (BALLOT_RULE_NAMES, BALLOT_RULE_NAME, BALLOT_RULE_TWICE, BALLOT_RULE_VALUE;
+ * "choice" and each name under ballot_text_norm:
  * "invalid field 'voter': contains an invisible or format character U+200B"; both
  * are kept in NFC, and as received in voter_sent and choice_sent when
  * that differs),
@@ -85,8 +101,30 @@ struct ballot_reply {
 int ballot_parse(const char *poll, const void *payload, size_t len, struct ballot *out,
 		 struct ballot_reply *reply, char *err, size_t errlen);
 
+/* The refusals of a ballot's answer, each spelt here once (docs/contract.md
+ * quotes them): two answer fields (the first two of "choice", "picks",
+ * "ranking", "value" it has); a list of names of the wrong length (the
+ * field, at least, at most: 0 for picks, 1 for ranking, and
+ * POLLDEF_CHOICES_MAX); a name that breaks the rules (the field, its
+ * place from 1, why); a name given twice; a value that is no integer in
+ * range; and an answer of another kind than the poll's (what it takes and
+ * the field: ballot_answers). */
+#define BALLOT_RULE_TWO_ANSWERS "fields '%s' and '%s' both given: a ballot carries one answer"
+#define BALLOT_RULE_NAMES "invalid field '%s': must be a list of %d to %d choices"
+#define BALLOT_RULE_NAME "invalid field '%s': choice %zu: %s"
+#define BALLOT_RULE_TWICE "invalid field '%s': '%s' given twice"
+#define BALLOT_RULE_VALUE "invalid field 'value': must be an integer from -1000000 to 1000000"
+#define BALLOT_RULE_KIND "this poll takes %s ('%s')"
+
+/* ballot_answers: whether b answers a question of kind (its answer field
+ * is the one kind takes). Returns 0, or -1 with why set:
+ * "this poll takes one choice ('choice')", "... picks ('picks')",
+ * "... a ranking ('ranking')", "... a value ('value')". */
+int ballot_answers(const struct ballot *b, enum polldef_kind kind, char *why, size_t whylen);
+
 /* ballot_to_json: the JSON of b, as voter publishes it:
  * {"poll":..,"voter":..,"choice":..,"id":..,"ts":..,"instance":..,"sig":..,"reply":..}
+ * (the answer, "choice", as "picks":[..], "ranking":[..] or "value":N by b's kind)
  * (id, ts, instance and sig only when present, reply only when not NULL or ""). Returns a
  * malloc'd NUL-terminated string the caller frees with free(), or NULL
  * with the reason in err. */

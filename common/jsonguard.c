@@ -1,4 +1,4 @@
-/* jsonguard.c -- strict JSON parsing: what cJSON lets through, refused */
+/* jsonguard.c -- strict JSON parsing: what cJSON lets through, refused; and an array of strings written */
 #include "jsonguard.h"
 
 #include <stdbool.h>
@@ -71,4 +71,20 @@ malformed:
 fail:
 	cJSON_Delete(root);
 	return NULL;
+}
+
+bool jsonguard_add_strings(cJSON *o, const char *name, const char *const *list, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, name);
+	size_t k;
+
+	for (k = 0; arr && k < n; k++) {
+		cJSON *s = cJSON_CreateString(list[k]);
+
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return false;
+		}
+	}
+	return arr != NULL;
 }

@@ -16,6 +16,20 @@
 static const char *const status_words[] = { "scheduled", "open", "closed" };
 static const char *const results_words[] = { "live", "after-close" };
 static const char *const cmd_words[] = { "open", "close", "show", "list" };
+static const char *const kind_words[] = { "single", "multiple", "ranked", "scale" };
+static const char *const kind_fields[] = { "choice", "picks", "ranking", "value" };
+
+/* The rules of a question's kind, each spelt once (docs/contract.md quotes them). */
+#define RULE_CHOICES "'choices' must be a list of 1 to %d choices"
+#define RULE_KIND "'kind' must be \"single\", \"multiple\", \"ranked\" or \"scale\""
+#define RULE_OTHER_KIND "'%s' is a parameter of a %s poll, not of a %s one"
+#define RULE_RANKED_CHOICES "'choices' of a ranked poll must be a list of 2 to %d choices"
+#define RULE_SCALE_CHOICES "a scale poll takes no 'choices' (its voters give a value from 'low' to 'high')"
+#define RULE_MAX_PICKS "'max_picks' must be an integer from 1 to the number of choices (%zu)"
+#define RULE_MIN_PICKS "'min_picks' must be an integer from 0 to 'max_picks' (%zu)"
+#define RULE_SCALE_END "'%s' must be an integer from -1000000 to 1000000 (a scale poll needs 'low' and 'high')"
+#define RULE_SCALE_SPAN "'high' must be 1 to 100 more than 'low' (a scale of 2 to 101 values)"
+#define RULE_LABEL "'%s' must be 1 to 64 bytes of UTF-8 without control characters"
 
 #define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,6 +51,26 @@ const char *polldef_status_word(enum polldef_status s)
 const char *polldef_results_word(enum polldef_results r)
 {
 	return (size_t)r < NWORDS(results_words) ? results_words[r] : "?";
+}
+
+const char *polldef_kind_word(enum polldef_kind k)
+{
+	return (size_t)k < NWORDS(kind_words) ? kind_words[k] : "?";
+}
+
+const char *polldef_kind_field(enum polldef_kind k)
+{
+	return (size_t)k < NWORDS(kind_fields) ? kind_fields[k] : "?";
+}
+
+int polldef_parse_kind(const char *word, enum polldef_kind *out)
+{
+	int k = word_index(kind_words, NWORDS(kind_words), word);
+
+	if (k < 0)
+		return -1;
+	*out = (enum polldef_kind)k;
+	return 0;
 }
 
 int polldef_parse_status(const char *word, enum polldef_status *out)
@@ -130,21 +164,47 @@ static bool info_times(const struct polldef *d, char *err, size_t errlen)
 
 static bool add_choices(cJSON *o, const struct polldef *d, bool nullable)
 {
-	cJSON *arr;
+	const char *list[POLLDEF_CHOICES_MAX];
 	size_t k;
 
 	if (d->nchoices == 0 && nullable)
 		return cJSON_AddNullToObject(o, "choices") != NULL;
-	arr = cJSON_AddArrayToObject(o, "choices");
-	for (k = 0; arr && k < d->nchoices; k++) {
-		cJSON *s = cJSON_CreateString(d->choices[k]);
+	for (k = 0; k < d->nchoices; k++)
+		list[k] = d->choices[k];
+	return jsonguard_add_strings(o, "choices", list, d->nchoices);
+}
 
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			return false;
-		}
+/* add_label: "name": label, or null when it is "" and nullable (else nothing). */
+static bool add_label(cJSON *o, const char *name, const char *label, bool nullable)
+{
+	if (!label[0])
+		return !nullable || cJSON_AddNullToObject(o, name) != NULL;
+	return cJSON_AddStringToObject(o, name, label) != NULL;
+}
+
+/* add_kind: d's kind and its parameters, nothing for a single poll (whose
+ * information and command stay as they were before kinds). all: the
+ * information, every parameter written out; else a command, which leaves
+ * out a "max_picks" of 0 (the number of choices) and an empty label. */
+static bool add_kind(cJSON *o, const struct polldef *d, bool all)
+{
+	if (d->kind == POLLDEF_SINGLE)
+		return true;
+	if (!cJSON_AddStringToObject(o, "kind", polldef_kind_word(d->kind)))
+		return false;
+	switch (d->kind) {
+	case POLLDEF_MULTIPLE:
+		return cJSON_AddNumberToObject(o, "min_picks", (double)d->min_picks) &&
+		       ((!all && d->max_picks == 0) || cJSON_AddNumberToObject(o, "max_picks", (double)d->max_picks));
+	case POLLDEF_RANKED:
+		return cJSON_AddBoolToObject(o, "full", d->full) != NULL;
+	case POLLDEF_SCALE:
+		return cJSON_AddNumberToObject(o, "low", (double)d->low) &&
+		       cJSON_AddNumberToObject(o, "high", (double)d->high) &&
+		       add_label(o, "low_label", d->low_label, all) && add_label(o, "high_label", d->high_label, all);
+	default:
+		return false;
 	}
-	return arr != NULL;
 }
 
 /* info_object: the information of d as a cJSON object, or NULL. */
@@ -160,7 +220,7 @@ static cJSON *info_object(const struct polldef *d)
 		  cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
 		  cJSON_AddBoolToObject(o, "revote", d->revote) && cJSON_AddBoolToObject(o, "defined", d->defined) &&
 		  cJSON_AddBoolToObject(o, "signed", d->signed_only || d->roll[0] != '\0') &&
-		  (!d->instance[0] || cJSON_AddStringToObject(o, "instance", d->instance));
+		  (!d->instance[0] || cJSON_AddStringToObject(o, "instance", d->instance)) && add_kind(o, d, true);
 
 	if (!ok) {
 		cJSON_Delete(o);
@@ -196,7 +256,8 @@ char *polldef_cmd_json(const struct polldef_cmd *cmd, char *err, size_t errlen)
 	if (ok && cmd->kind != POLLDEF_CMD_LIST)
 		ok = cJSON_AddStringToObject(o, "poll", d->poll) != NULL;
 	if (ok && cmd->kind == POLLDEF_CMD_OPEN) {
-		ok = cJSON_AddStringToObject(o, "question", d->question) && add_choices(o, d, false) &&
+		ok = cJSON_AddStringToObject(o, "question", d->question) &&
+		     (d->kind == POLLDEF_SCALE || add_choices(o, d, false)) && add_kind(o, d, false) &&
 		     (!cmd->has_opens || cJSON_AddNumberToObject(o, "opens", (double)d->opens_ms)) &&
 		     (d->closes_ms == 0 || cJSON_AddNumberToObject(o, "closes", (double)d->closes_ms)) &&
 		     cJSON_AddStringToObject(o, "results", polldef_results_word(d->results)) &&
@@ -320,7 +381,7 @@ static int get_choices(const cJSON *o, struct polldef *d, bool made, char *err, 
 	if (!arr || cJSON_IsNull(arr))
 		return 0;
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 || cJSON_GetArraySize(arr) > POLLDEF_CHOICES_MAX) {
-		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);
+		snprintf(err, errlen, RULE_CHOICES, POLLDEF_CHOICES_MAX);
 		return -1;
 	}
 	cJSON_ArrayForEach(c, arr)
@@ -401,6 +462,140 @@ static int get_status(const cJSON *o, enum polldef_status *out, char *err, size_
 	return 0;
 }
 
+/* get_int: o's field name, an integer from min to max. Returns 1, 0 when
+ * absent or null, -1 when it is no such integer (the caller words why). */
+static int get_int(const cJSON *o, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!f || cJSON_IsNull(f))
+		return 0;
+	/* compared as doubles first: NaN and huge values never reach the cast */
+	if (!cJSON_IsNumber(f) || !(f->valuedouble >= (double)min) || f->valuedouble > (double)max ||
+	    f->valuedouble != (double)(int64_t)f->valuedouble)
+		return -1;
+	*out = (int64_t)f->valuedouble;
+	return 1;
+}
+
+/* get_label: o's optional text field name (a scale's end), under the text
+ * rules of a choice (take_choice), into out; "" when absent or null.
+ * Returns 0, or -1 with err set. */
+static int get_label(const cJSON *o, const char *name, bool made, char *out, char *err, size_t errlen)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+	char why[TEXTRULE_WHY_MAX] = "";
+
+	out[0] = '\0';
+	if (!f || cJSON_IsNull(f))
+		return 0;
+	if (cJSON_IsString(f) && take_choice(f->valuestring, made, out, why, sizeof(why)) == 0)
+		return 0;
+	if (cJSON_IsString(f) && why[0])
+		snprintf(err, errlen, "'%s' %s", name, why);
+	else
+		snprintf(err, errlen, RULE_LABEL, name);
+	return -1;
+}
+
+/* get_picks: a multiple poll's "max_picks" and "min_picks" into d, whose
+ * choices are read. Returns 0, or -1 with err set. */
+static int get_picks(const cJSON *o, struct polldef *d, char *err, size_t errlen)
+{
+	int64_t n = (int64_t)d->nchoices;
+
+	if (get_int(o, "max_picks", 1, (int64_t)d->nchoices, &n) < 0) {
+		snprintf(err, errlen, RULE_MAX_PICKS, d->nchoices);
+		return -1;
+	}
+	d->max_picks = (size_t)n;
+	n = 1;
+	if (get_int(o, "min_picks", 0, (int64_t)d->max_picks, &n) < 0) {
+		snprintf(err, errlen, RULE_MIN_PICKS, d->max_picks);
+		return -1;
+	}
+	d->min_picks = (size_t)n;
+	return 0;
+}
+
+/* get_scale: a scale poll's ends and their labels into d. Returns 0, or
+ * -1 with err set. */
+static int get_scale(const cJSON *o, struct polldef *d, bool made, char *err, size_t errlen)
+{
+	const cJSON *choices = cJSON_GetObjectItemCaseSensitive(o, "choices");
+
+	if (d->nchoices || (choices && !cJSON_IsNull(choices))) {
+		snprintf(err, errlen, RULE_SCALE_CHOICES);
+		return -1;
+	}
+	if (get_int(o, "low", -POLLDEF_SCALE_ABS_MAX, POLLDEF_SCALE_ABS_MAX, &d->low) != 1) {
+		snprintf(err, errlen, RULE_SCALE_END, "low");
+		return -1;
+	}
+	if (get_int(o, "high", -POLLDEF_SCALE_ABS_MAX, POLLDEF_SCALE_ABS_MAX, &d->high) != 1) {
+		snprintf(err, errlen, RULE_SCALE_END, "high");
+		return -1;
+	}
+	if (d->high - d->low < 1 || d->high - d->low + 1 > POLLDEF_SCALE_VALUES_MAX) {
+		snprintf(err, errlen, RULE_SCALE_SPAN);
+		return -1;
+	}
+	if (get_label(o, "low_label", made, d->low_label, err, errlen) != 0 ||
+	    get_label(o, "high_label", made, d->high_label, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* get_kind: o's "kind" (absent or null: single) and its parameters into
+ * d, whose choices are read: an organiser's command (made), or a poll's
+ * information (which has them all). A parameter of another kind is
+ * refused. Returns 0, or -1 with err set. */
+static int get_kind(const cJSON *o, struct polldef *d, bool made, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		enum polldef_kind kind;
+	} params[] = { { "min_picks", POLLDEF_MULTIPLE }, { "max_picks", POLLDEF_MULTIPLE }, { "full", POLLDEF_RANKED },
+		       { "low", POLLDEF_SCALE },	  { "high", POLLDEF_SCALE },	    { "low_label", POLLDEF_SCALE },
+		       { "high_label", POLLDEF_SCALE } };
+	char word[16];
+	int got = get_string(o, "kind", word, sizeof(word) - 1, err, errlen);
+	size_t k;
+
+	d->kind = POLLDEF_SINGLE;
+	if (got < 0 || (got == 1 && polldef_parse_kind(word, &d->kind) != 0)) {
+		snprintf(err, errlen, RULE_KIND);
+		return -1;
+	}
+	for (k = 0; k < NWORDS(params); k++) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, params[k].name);
+
+		if (f && !cJSON_IsNull(f) && params[k].kind != d->kind) {
+			snprintf(err, errlen, RULE_OTHER_KIND, params[k].name, polldef_kind_word(params[k].kind),
+				 polldef_kind_word(d->kind));
+			return -1;
+		}
+	}
+	switch (d->kind) {
+	case POLLDEF_MULTIPLE:
+		if (d->nchoices == 0) {
+			snprintf(err, errlen, RULE_CHOICES, POLLDEF_CHOICES_MAX);
+			return -1;
+		}
+		return get_picks(o, d, err, errlen);
+	case POLLDEF_RANKED:
+		if (d->nchoices < 2) {
+			snprintf(err, errlen, RULE_RANKED_CHOICES, POLLDEF_CHOICES_MAX);
+			return -1;
+		}
+		return get_bool(o, "full", false, &d->full, err, errlen);
+	case POLLDEF_SCALE:
+		return get_scale(o, d, made, err, errlen);
+	default:
+		return 0;
+	}
+}
+
 int polldef_info_parse(const void *payload, size_t len, struct polldef *out, char *err, size_t errlen)
 {
 	cJSON *o = jsonguard_parse(payload, len, err, errlen);
@@ -411,7 +606,8 @@ int polldef_info_parse(const void *payload, size_t len, struct polldef *out, cha
 		return -1;
 	if (get_poll(o, out->poll, err, errlen) != 0 ||
 	    get_string(o, "question", out->question, POLLDEF_QUESTION_MAX, err, errlen) < 0 ||
-	    get_choices(o, out, false, err, errlen) != 0 || get_results(o, &out->results, err, errlen) != 0 ||
+	    get_choices(o, out, false, err, errlen) != 0 || get_kind(o, out, false, err, errlen) != 0 ||
+	    get_results(o, &out->results, err, errlen) != 0 ||
 	    get_bool(o, "revote", true, &out->revote, err, errlen) != 0 ||
 	    get_bool(o, "defined", false, &out->defined, err, errlen) != 0 ||
 	    get_bool(o, "signed", false, &out->signed_only, err, errlen) != 0 ||
@@ -478,10 +674,10 @@ int polldef_cmd_parse(const void *payload, size_t len, struct polldef_cmd *out, 
 				 POLLDEF_QUESTION_MAX);
 		goto out;
 	}
-	if (get_choices(o, d, true, err, errlen) != 0)
+	if (get_choices(o, d, true, err, errlen) != 0 || get_kind(o, d, true, err, errlen) != 0)
 		goto out;
-	if (d->nchoices == 0) {
-		snprintf(err, errlen, "'choices' must be a list of 1 to %d choices", POLLDEF_CHOICES_MAX);
+	if (d->nchoices == 0 && d->kind != POLLDEF_SCALE) {
+		snprintf(err, errlen, RULE_CHOICES, POLLDEF_CHOICES_MAX);
 		goto out;
 	}
 	if (get_string(o, "roll", d->roll, POLLDEF_ROLL_MAX, err, errlen) < 0)

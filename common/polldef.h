@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 #include "ballot.h"
+#include "pollkind.h"
 #include "topic.h"
 
 #define POLLDEF_QUESTION_MAX 500  /* bytes of UTF-8 */
-#define POLLDEF_CHOICES_MAX 32    /* choices per defined poll */
 #define POLLDEF_ROLL_MAX 1024     /* bytes of a roll file's path */
 #define POLLDEF_CTL_TOPIC "votectl"          /* where pollctl publishes its commands */
 #define POLLDEF_REPLY_PREFIX "votectl/reply/" /* + the organiser's client id: where answers go */
@@ -30,7 +30,15 @@
  *    "results":"live"|"after-close" (absent: live),"revote":true|false (absent: true),
  *    "roll":"/abs/path/roll.txt" (absent: the tallier's --roll, if any: a roll file on
  *    the tallier's machine, whose voters alone may vote, each ballot signed),
- *    "reply":"votectl/reply/<client id>" (MQTT 3.1.1 only)}
+ *    "reply":"votectl/reply/<client id>" (MQTT 3.1.1 only),
+ *    "kind":"single"|"multiple"|"ranked"|"scale" (absent: single; pollkind.h) and its parameters:
+ *      multiple: "min_picks" (integer >= 0, absent: 1), "max_picks" (integer, 1 to the
+ *                number of choices, absent: the number of choices), min_picks <= max_picks;
+ *      ranked:   "choices" 2 to POLLDEF_CHOICES_MAX, "full" (true: every choice ranked, once;
+ *                absent: false, 1 to all of them);
+ *      scale:    no "choices"; "low", "high" (integers, |x| <= 1,000,000, 2 to 101 values,
+ *                both required), "low_label", "high_label" (optional, the text rules of a choice);
+ *    a parameter of another kind than the command's is refused}
  *   {"cmd":"close","poll":"p1"}
  *   {"cmd":"show","poll":"p1"}
  *   {"cmd":"list"}
@@ -45,7 +53,10 @@
  *    "status":"scheduled"|"open"|"closed","opens":"2026-11-30T10:00:00.000Z",
  *    "closes":"2026-11-30T10:05:00.000Z"|null,"closed":"2026-11-30T10:04:12.345Z"|null,
  *    "results":"live"|"after-close","revote":true|false,"defined":true|false,
- *    "signed":true|false,"instance":"<32 hex>"}
+ *    "signed":true|false,"instance":"<32 hex>",
+ *    "kind":..., with its parameters, defaults written out: multiple "min_picks","max_picks";
+ *    ranked "full"; scale "low","high","low_label"|null,"high_label"|null}
+ * (a single poll's information has no "kind": it stays what it was before kinds);
  * "instance" (absent when the poll has none) is what a signed ballot of the
  * poll signs over with its fields (sign.h); question and choices are null
  * for a poll nobody defined (opened by its first
@@ -74,6 +85,12 @@ struct polldef {
 	int64_t closed_ms;                   /* when it closed (0 while not closed) */
 	char instance[BALLOT_ID_HEX + 1];    /* the poll instance that signatures bind (32 lower-case hex,
 					      * made when the poll came to exist in its database); "": none */
+	enum polldef_kind kind;              /* its question's kind (POLLDEF_SINGLE: 0) */
+	size_t min_picks, max_picks;         /* multiple: picks per ballot (parsed: defaults filled in) */
+	bool full;                           /* ranked: every choice must be ranked */
+	int64_t low, high;                   /* scale: the values low..high */
+	char low_label[BALLOT_TEXT_MAX + 1]; /* scale: words for its ends; "": none */
+	char high_label[BALLOT_TEXT_MAX + 1];
 };
 
 /* The words of the formats, the one place they are spelt. */

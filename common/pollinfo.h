@@ -18,9 +18,19 @@ const char *pollinfo_local(int64_t ms, char *buf, size_t size);
  * no list) into buf. Returns buf (truncated to size). */
 const char *pollinfo_choices(const struct polldef *d, char *buf, size_t size);
 
+/* pollinfo_kind: d's kind and its parameters in words into buf:
+ * "single", "multiple, 1 to 2 picks" ("multiple, 2 picks" when it is
+ * that many, "1 pick"), "ranked (full)", "ranked (1 to 3 choices)",
+ * "scale: 1 (bad) to 5 (good)" (an end without a label: the number
+ * alone). Returns buf (truncated to size). */
+const char *pollinfo_kind(const struct polldef *d, char *buf, size_t size);
+
 /* pollinfo_describe: d as lines for a terminal, each ending in '\n':
  *   poll1: Lunch at noon?
  *     choices: yes, no, abstain
+ *     kind:    multiple, 1 to 2 picks   (a poll of another kind than single only;
+ *                                        a scale has "scale:   1 (bad) to 5 (good)"
+ *                                        in place of its choices and of this line)
  *     status:  open
  *     opens:   2026-11-30 10:00:00 UTC
  *     closes:  2026-11-30 10:05:00 UTC (in 4m 59s)

@@ -298,11 +298,42 @@ bool sign_instance_valid(const char *s)
 	return strlen(s) == SIGN_INSTANCE_HEX && strspn(s, "0123456789abcdef") == SIGN_INSTANCE_HEX;
 }
 
+/* put_answer: b's answer as a field of the v3 bytes (sign_message). Returns
+ * 0, or -1 when it does not fit. */
+static int put_answer(unsigned char *buf, size_t size, size_t *at, const struct ballot *b)
+{
+	char head[24];
+	size_t k, len = 0;
+	int n;
+
+	if (b->kind == POLLDEF_SCALE) {
+		snprintf(head, sizeof(head), "%" PRId64, b->value);
+		return put_field(buf, size, at, head);
+	}
+	for (k = 0; k < b->nnames; k++) {
+		size_t one = strlen(b->names_sent[k][0] ? b->names_sent[k] : b->names[k]);
+
+		len += (size_t)snprintf(head, sizeof(head), "%zu:", one) + one + 1;
+	}
+	n = snprintf(head, sizeof(head), "%zu:", len);
+	if (n < 0 || (size_t)n + len + 1 > size - *at)
+		return -1;
+	memcpy(buf + *at, head, (size_t)n);
+	*at += (size_t)n;
+	for (k = 0; k < b->nnames; k++)
+		if (put_field(buf, size, at, b->names_sent[k][0] ? b->names_sent[k] : b->names[k]) != 0)
+			return -1;
+	buf[(*at)++] = ',';
+	return 0;
+}
+
 int sign_message(const struct ballot *b, const char *instance, unsigned char *buf, size_t size, char *err,
 		 size_t errlen)
 {
+	bool v3 = b->kind != POLLDEF_SINGLE;
+	const char *domain = v3 ? SIGN_DOMAIN_V3 : SIGN_DOMAIN;
 	char ts[24];
-	size_t at = sizeof(SIGN_DOMAIN); /* its NUL included */
+	size_t at = strlen(domain) + 1; /* its NUL included */
 
 	if (!b->has_id || !b->has_ts) {
 		snprintf(err, errlen, "signed ballot without '%s'", b->has_id ? "ts" : "id");
@@ -315,11 +346,12 @@ int sign_message(const struct ballot *b, const char *instance, unsigned char *bu
 	snprintf(ts, sizeof(ts), "%" PRId64, b->ts);
 	if (size < at)
 		goto small;
-	memcpy(buf, SIGN_DOMAIN, sizeof(SIGN_DOMAIN));
-	/* voter and choice as the voter sent them, before NFC (ballot.h) */
+	memcpy(buf, domain, at);
+	/* voter and the answer as the voter sent them, before NFC (ballot.h) */
 	if (put_field(buf, size, &at, b->poll) != 0 || put_field(buf, size, &at, instance) != 0 ||
 	    put_field(buf, size, &at, b->voter_sent[0] ? b->voter_sent : b->voter) != 0 ||
-	    put_field(buf, size, &at, b->choice_sent[0] ? b->choice_sent : b->choice) != 0 ||
+	    (!v3 && put_field(buf, size, &at, b->choice_sent[0] ? b->choice_sent : b->choice) != 0) ||
+	    (v3 && (put_field(buf, size, &at, polldef_kind_word(b->kind)) != 0 || put_answer(buf, size, &at, b) != 0)) ||
 	    put_field(buf, size, &at, b->id) != 0 ||
 	    put_field(buf, size, &at, ts) != 0)
 		goto small;

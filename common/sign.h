@@ -8,8 +8,9 @@
 #include "ballot.h"
 
 #define SIGN_KEY_B64 44    /* a public key: base64 of its raw 32 bytes, with padding */
-#define SIGN_MSG_MAX 352   /* the canonical bytes of any valid ballot fit (at most 316) */
-#define SIGN_DOMAIN "mqtt-vote ballot v2" /* then one NUL byte: the start of the signed bytes */
+#define SIGN_MSG_MAX 2560  /* the canonical bytes of any valid ballot fit (v2: at most 316; v3: 2441) */
+#define SIGN_DOMAIN "mqtt-vote ballot v2" /* then one NUL byte: the start of a single choice's signed bytes */
+#define SIGN_DOMAIN_V3 "mqtt-vote ballot v3" /* the same for the other kinds (pollkind.h) */
 #define SIGN_INSTANCE_HEX 32 /* a poll instance: 32 lower-case hex digits (128 random bits) */
 
 /* A voter's private key, and a public key ready to verify with (opaque:
@@ -53,9 +54,14 @@ void sign_pub_free(struct sign_pub *p);
 bool sign_instance_valid(const char *s);
 
 /* sign_message: the canonical bytes that b's signature covers for the poll
- * instance instance (see docs/contract.md, "The signed bytes"): SIGN_DOMAIN, a
- * NUL, then for poll, instance, voter, choice, id and ts in that order
- * "<byte length>:<bytes>," (ts in decimal). Writes them into buf (size
+ * instance instance (see docs/contract.md, "The signed bytes"): for a
+ * single choice (v2), SIGN_DOMAIN, a NUL, then for poll, instance, voter,
+ * choice, id and ts in that order "<byte length>:<bytes>," (ts in
+ * decimal); for the other kinds (v3), SIGN_DOMAIN_V3, a NUL, then poll,
+ * instance, voter, kind (its word), answer, id and ts, the same way, the
+ * answer being the names of picks or ranking, each "<byte length>:<bytes>,"
+ * in the order sent, or the value in decimal. Texts as the voter sent
+ * them (before NFC). Writes them into buf (size
  * bytes, SIGN_MSG_MAX is enough) and returns their length, or -1 with the
  * reason in err when b has no id or no ts ("signed ballot without 'id'"),
  * instance is not one (sign_instance_valid) or buf is too small. */

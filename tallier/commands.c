@@ -70,6 +70,11 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll,
 	long i = tally_poll_find(c->tally, d->poll), rc = -1;
 
 	core_assert_locked(c);
+	/* the wire knows the other kinds (pollkind.h); this tallier does not count them yet */
+	if (d->kind != POLLDEF_SINGLE) {
+		snprintf(why, size, "kind '%s' is not counted by this tallier yet", polldef_kind_word(d->kind));
+		goto out;
+	}
 	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {
 		snprintf(why, size, "%s is closed: a closed poll never opens again", d->poll);
 		goto out;

@@ -247,6 +247,9 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	rules.instance = instance;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
+	/* every poll here is single until the other kinds are counted (commands.c refuses to open them) */
+	if (!refused)
+		refused = ballot_answers(b, POLLDEF_SINGLE, v->reason, sizeof(v->reason)) != 0;
 	/* a refused ballot's "reply" and id too: answered as over MQTT 5 */
 	snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
 	snprintf(v->id, sizeof(v->id), "%s", b->id);

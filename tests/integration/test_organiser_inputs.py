@@ -119,6 +119,42 @@ class OrganiserInputs(IntegrationCase):
         rc, answer, err = ctl(self.port, {"cmd": "list"})
         self.assertEqual(answer, {"ok": True, "polls": []}, t.log())
 
+    # ---- issue 21: the kinds the wire knows and this tallier does not count yet ----
+
+    def test_a_poll_of_another_kind_is_refused_and_so_is_its_ballot(self):
+        t = self.tallier()
+        for kind, params in (("multiple", {"choices": ["a", "b"], "max_picks": 2}),
+                             ("ranked", {"choices": ["a", "b"], "full": True}),
+                             ("scale", {"low": 1, "high": 5, "low_label": "bad"})):
+            cmd = dict({"cmd": "open", "poll": "k1", "question": "Q?", "kind": kind}, **params)
+            rc, answer, err = ctl(self.port, cmd)
+            self.assertEqual(answer, {"ok": False, "error": "kind '%s' is not counted by this tallier yet" % kind},
+                             t.log())
+        # an explicit single is today's poll, and its information says nothing new
+        rc, answer, err = ctl(self.port, {"cmd": "open", "poll": "k1", "question": "Q?", "choices": ["a", "b"],
+                                          "kind": "single"})
+        self.assertTrue(answer["ok"], answer)
+        self.assertNotIn("kind", answer["info"])
+        # a ballot of another kind on it: refused with the reason, in the receipt too
+        for field, value in (("picks", ["a"]), ("ranking", ["b", "a"]), ("value", 3)):
+            ballot = {"voter": "v-" + field, field: value, "id": harness.new_ballot_id()}
+            reply = "vote/k1/receipt/test-" + secrets.token_hex(4)
+            rc, out, err = harness.run([shutil.which("mosquitto_rr") or "/usr/bin/mosquitto_rr", "-h", HOST,
+                                        "-p", str(self.port), "-q", "1", "-t", "vote/k1", "-e", reply, "-m",
+                                        json.dumps(ballot), "-W", "5"], timeout=15)
+            self.assertEqual(rc, 0, err)
+            receipt = json.loads(out)
+            self.assertEqual((receipt["status"], receipt["reason"]),
+                             ("rejected", "this poll takes one choice ('choice')"), receipt)
+        harness.pub(self.port, "vote/k1", json.dumps({"voter": "w", "choice": "a", "picks": ["a"]}))
+        rc, out, err = harness.vote(self.port, "k1", "b", voter="x", extra=["--confirm", "--timeout", "5"])
+        self.assertEqual(rc, 0, "%s\ntallier:\n%s" % (err, t.log()))
+        self.assertResult(self.port, "k1", {"a": 0, "b": 1}, rejected=4, tallier=t)
+        prefix = "tallier: rejected ballot on vote/k1: "
+        self.assertEqual([line[len(prefix):] for line in t.log_lines() if line.startswith(prefix)],
+                         ["this poll takes one choice ('choice')"] * 3
+                         + ["fields 'choice' and 'picks' both given: a ballot carries one answer"])
+
     def test_a_stored_time_out_of_range_is_said_and_the_tallier_goes_on(self):
         # y1 as an older tallier stored it (pollctl open y1 --closes
         # 9999-12-31T23:59:59-14:00), with a ballot

@@ -44,11 +44,26 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+def field(raw):
+    return str(len(raw)).encode() + b":" + raw + b","
+
 def canonical(b, instance):
-    out = b"mqtt-vote ballot v2\0"
-    for v in (b["poll"], instance, b["voter"], b["choice"], b["id"], str(b["ts"])):
-        raw = v.encode("utf-8")
-        out += str(len(raw)).encode() + b":" + raw + b","
+    if "choice" in b:  # a single choice: v2
+        out = b"mqtt-vote ballot v2\0"
+        for v in (b["poll"], instance, b["voter"], b["choice"], b["id"], str(b["ts"])):
+            out += field(v.encode("utf-8"))
+        return out
+    # the other kinds: v3, the kind's word and its answer (names as sent, or the value)
+    kind, answer = next((k, f) for k, f in (("multiple", "picks"), ("ranked", "ranking"), ("scale", "value"))
+                        if f in b)
+    if kind == "scale":
+        answer = str(b["value"]).encode()
+    else:
+        answer = b"".join(field(name.encode("utf-8")) for name in b[answer])
+    out = b"mqtt-vote ballot v3\0"
+    for raw in (b["poll"].encode("utf-8"), instance.encode(), b["voter"].encode("utf-8"), kind.encode(), answer,
+                b["id"].encode(), str(b["ts"]).encode()):
+        out += field(raw)
     return out
 
 req = json.load(sys.stdin)
@@ -504,6 +519,56 @@ class PollInstances(SignedCase):
         self.assertEqual(self.info()["instance"], info["instance"])
         self.assertCounted("no", "bob", bob)
         self.assertResult(self.port, self.poll, {"yes": 1, "no": 2}, tallier=t)
+
+
+class SignedBytesV3(unittest.TestCase):
+    """Issue 21: the v3 signed bytes of a ranked ballot (docs/contract.md,
+    "Question kinds"), built in Python from the contract and signed with
+    Python's cryptography, give the signature that the C code's unit test
+    (tests/unit/test_sign.c, sign_verify_should_take_a_ranked_ballot_signed_in_python)
+    verifies with sign_verify over the ballot as the tallier parses it. Ed25519
+    signatures are deterministic: one key, one message, one signature; so
+    equal signatures mean equal bytes. No tallier: it does not count ranked
+    ballots yet."""
+
+    RFC_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+    BALLOT = {"poll": "p1", "voter": "alice", "ranking": ["Lyon", "cafe\u0301", "Nice"],
+              "id": "0123456789abcdef0123456789abcdef", "ts": 1700000000000}
+    INSTANCE = "00112233445566778899aabbccddeeff"
+
+    def c_constant(self, name):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "test_sign.c")
+        with open(path, encoding="utf-8") as f:
+            m = re.search(r'^#define %s "([^"]*)"' % name, f.read(), re.M)
+        self.assertIsNotNone(m, "no #define %s in %s" % (name, path))
+        return m.group(1)
+
+    def signer(self, request):
+        exe = python_with_cryptography()
+        if exe is None:
+            self.fail("no Python with the cryptography package: install python3-cryptography (scripts/setup.sh does)")
+        p = subprocess.run([exe, "-c", PY_SIGNER], input=json.dumps(request).encode(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        return json.loads(p.stdout)
+
+    def test_python_signs_a_ranked_ballot_as_the_c_code_verifies_it(self):
+        got = self.signer({"seed": self.RFC_SEED, "ballots": [self.BALLOT], "instance": self.INSTANCE})
+        signed = got["signed"][0]
+        self.assertEqual(got["public"], "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        self.assertEqual(signed["sig"], self.c_constant("SIG_RANKED"))
+        # and Python's verifier: the ballot as signed, not another order, not composed text
+        swapped = dict(signed, ranking=["Nice", "cafe\u0301", "Lyon"])
+        composed = dict(signed, ranking=["Lyon", "caf\u00e9", "Nice"])
+        verdicts = self.signer({"verify": [{"public": got["public"], "ballot": b, "instance": self.INSTANCE}
+                                           for b in (signed, swapped, composed)]})
+        self.assertEqual(verdicts, [True, False, False])
+
+    def test_the_single_choice_is_still_signed_over_the_v2_bytes(self):
+        single = dict(self.BALLOT, choice="yes")
+        del single["ranking"]
+        got = self.signer({"seed": self.RFC_SEED, "ballots": [single], "instance": self.INSTANCE})
+        self.assertEqual(got["signed"][0]["sig"], self.c_constant("SIG_P1"))
 
 
 if __name__ == "__main__":

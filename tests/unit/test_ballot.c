@@ -39,6 +39,9 @@
 #define ID_UPPER "0123456789ABCDEF0123456789ABCDEF"
 #define VB "\"voter\":\"bob\""
 #define CN "\"choice\":\"no\""
+#define ERR_PICKS "invalid field 'picks': must be a list of 0 to 32 choices"
+#define ERR_RANKING "invalid field 'ranking': must be a list of 1 to 32 choices"
+#define ERR_VALUE "invalid field 'value': must be an integer from -1000000 to 1000000"
 #define R16 "abcdefghijklmnop"
 #define R128 R16 R16 R16 R16 R16 R16 R16 R16 /* the longest rest of a receipt topic */
 
@@ -169,6 +172,42 @@ static const struct parse_case parse_cases[] = {
 	{ "ts null", "{" VB "," CN ",\"ts\":null}", ERR_TS },
 	{ "ts true", "{" VB "," CN ",\"ts\":true}", ERR_TS },
 	{ "ts an array", "{" VB "," CN ",\"ts\":[1]}", ERR_TS },
+	/* the other answers (issue 21): picks, ranking, value */
+	{ "picks", "{" VB ",\"picks\":[\"a\",\"b\"]}", NULL },
+	{ "no picks", "{" VB ",\"picks\":[]}", NULL },
+	{ "ranking", "{" VB ",\"ranking\":[\"b\",\"a\",\"c\"]}", NULL },
+	{ "ranking of one", "{" VB ",\"ranking\":[\"a, b\"]}", NULL },
+	{ "value", "{" VB ",\"value\":4}", NULL },
+	{ "value -1000000", "{" VB ",\"value\":-1000000}", NULL },
+	{ "value 1e6", "{" VB ",\"value\":1e6}", NULL },
+	{ "value 0", "{" VB ",\"value\":0}", NULL },
+	{ "choice and picks", "{" VB "," CN ",\"picks\":[\"a\"]}",
+	  "fields 'choice' and 'picks' both given: a ballot carries one answer" },
+	{ "choice null and value", "{" VB ",\"choice\":null,\"value\":1}",
+	  "fields 'choice' and 'value' both given: a ballot carries one answer" },
+	{ "value and ranking", "{" VB ",\"value\":1,\"ranking\":[\"a\"]}",
+	  "fields 'ranking' and 'value' both given: a ballot carries one answer" },
+	{ "picks a string", "{" VB ",\"picks\":\"a,b\"}", ERR_PICKS },
+	{ "picks null", "{" VB ",\"picks\":null}", ERR_PICKS },
+	{ "picks an object", "{" VB ",\"picks\":{\"a\":1}}", ERR_PICKS },
+	{ "empty ranking", "{" VB ",\"ranking\":[]}", ERR_RANKING },
+	{ "ranking a string", "{" VB ",\"ranking\":\"a\"}", ERR_RANKING },
+	{ "a pick given twice", "{" VB ",\"picks\":[\"a\",\"b\",\"a\"]}", "invalid field 'picks': 'a' given twice" },
+	{ "a name ranked twice, once decomposed", "{" VB ",\"ranking\":[\"caf\\u00e9\",\"cafe\\u0301\"]}",
+	  "invalid field 'ranking': 'caf\xc3\xa9' given twice" },
+	{ "an empty pick", "{" VB ",\"picks\":[\"a\",\"\"]}", "invalid field 'picks': choice 2: " TEXT_RULE },
+	{ "a pick a number", "{" VB ",\"picks\":[1]}", "invalid field 'picks': choice 1: " TEXT_RULE },
+	{ "a ranked name of 65 bytes", "{" VB ",\"ranking\":[\"a\",\"" S64 "y\"]}",
+	  "invalid field 'ranking': choice 2: " TEXT_RULE },
+	{ "a ranked name with U+200B", "{" VB ",\"ranking\":[\"a\\u200bb\"]}",
+	  "invalid field 'ranking': choice 1: contains an invisible or format character U+200B" },
+	{ "value 1.5", "{" VB ",\"value\":1.5}", ERR_VALUE },
+	{ "value a string", "{" VB ",\"value\":\"4\"}", ERR_VALUE },
+	{ "value 1000001", "{" VB ",\"value\":1000001}", ERR_VALUE },
+	{ "value -1000001", "{" VB ",\"value\":-1000001}", ERR_VALUE },
+	{ "value true", "{" VB ",\"value\":true}", ERR_VALUE },
+	{ "value null", "{" VB ",\"value\":null}", ERR_VALUE },
+	{ "value 1e300", "{" VB ",\"value\":1e300}", ERR_VALUE },
 };
 
 static void ballot_parse_should_follow_the_table(void **state)
@@ -1040,6 +1079,129 @@ static void ballot_to_json_should_write_the_sig_after_ts_and_round_trip_it(void 
 	free(json);
 }
 
+/* ---- the other answers (issue 21) ---- */
+
+/* ballot_parse_should_fill_each_answer_in_nfc_and_as_sent */
+static void ballot_parse_should_fill_each_answer_in_nfc_and_as_sent(void **state)
+{
+	static const char ranked[] = "{\"voter\":\"bob\",\"ranking\":[\"cafe\\u0301\",\"b\",\"a,c\"]}";
+	static const char picks[] = "{\"voter\":\"bob\",\"picks\":[]}";
+	static const char value[] = "{\"voter\":\"bob\",\"value\":-7}";
+	static const char single[] = "{\"voter\":\"bob\",\"choice\":\"no\"}";
+	struct ballot b;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("p1", ranked, sizeof(ranked) - 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.kind, POLLDEF_RANKED);
+	assert_int_equal(b.nnames, 3);
+	assert_string_equal(b.names[0], "caf\xc3\xa9");
+	assert_string_equal(b.names_sent[0], "cafe\xcc\x81");
+	assert_string_equal(b.names[1], "b");
+	assert_string_equal(b.names_sent[1], "");
+	assert_string_equal(b.names[2], "a,c"); /* a comma splits nothing */
+	assert_string_equal(b.choice, "");
+	assert_int_equal(parse("p1", picks, sizeof(picks) - 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.kind, POLLDEF_MULTIPLE);
+	assert_int_equal(b.nnames, 0);
+	assert_int_equal(parse("p1", value, sizeof(value) - 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.kind, POLLDEF_SCALE);
+	assert_int_equal(b.value, -7);
+	assert_int_equal(parse("p1", single, sizeof(single) - 1, &b, err, sizeof(err)), 0);
+	assert_int_equal(b.kind, POLLDEF_SINGLE);
+	assert_int_equal(b.nnames, 0);
+}
+
+/* ballot_parse_should_take_32_names_and_refuse_33 */
+static void ballot_parse_should_take_32_names_and_refuse_33(void **state)
+{
+	char json[BALLOT_PAYLOAD_MAX + 1], err[256];
+	struct ballot b;
+	size_t used;
+	int k, n;
+
+	(void)state;
+	for (n = 32; n <= 33; n++) {
+		used = (size_t)snprintf(json, sizeof(json), "{\"voter\":\"bob\",\"ranking\":[");
+		for (k = 0; k < n; k++)
+			used += (size_t)snprintf(json + used, sizeof(json) - used, "%s\"" S64 "%02d\"", k ? "," : "", k);
+		assert_true(used < sizeof(json) - 3);
+		strcat(json, "]}");
+		err[0] = '\0';
+		/* names of 66 bytes: the ballot's own text rule says so, the count first */
+		assert_int_equal(parse("p1", json, strlen(json), &b, err, sizeof(err)), -1);
+		if (n == 32)
+			assert_string_equal(err, "invalid field 'ranking': choice 1: " TEXT_RULE);
+		else
+			assert_string_equal(err, ERR_RANKING);
+	}
+	used = (size_t)snprintf(json, sizeof(json), "{\"voter\":\"bob\",\"picks\":[");
+	for (k = 0; k < 32; k++)
+		used += (size_t)snprintf(json + used, sizeof(json) - used, "%s\"%.62s%02d\"", k ? "," : "", S64, k);
+	strcat(json, "]}");
+	assert_int_equal(parse("p1", json, strlen(json), &b, err, sizeof(err)), 0);
+	assert_int_equal(b.nnames, 32);
+	assert_int_equal(strlen(b.names[31]), 64);
+}
+
+/* ballot_answers_should_say_what_the_poll_takes */
+static void ballot_answers_should_say_what_the_poll_takes(void **state)
+{
+	static const char *const want[] = { "this poll takes one choice ('choice')", "this poll takes picks ('picks')",
+					    "this poll takes a ranking ('ranking')", "this poll takes a value ('value')" };
+	struct ballot b;
+	char why[128];
+	int k, kind;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	for (kind = 0; kind < POLLDEF_KINDS; kind++) {
+		b.kind = (enum polldef_kind)kind;
+		for (k = 0; k < POLLDEF_KINDS; k++) {
+			strcpy(why, "untouched");
+			assert_int_equal(ballot_answers(&b, (enum polldef_kind)k, why, sizeof(why)), k == kind ? 0 : -1);
+			assert_string_equal(why, k == kind ? "untouched" : want[k]);
+		}
+	}
+}
+
+/* ballot_to_json_should_write_each_answer_and_round_trip_it */
+static void ballot_to_json_should_write_each_answer_and_round_trip_it(void **state)
+{
+	static const char *const want[] = {
+		"{\"poll\":\"p1\",\"voter\":\"bob\",\"picks\":[\"a\",\"caf\xc3\xa9\"],\"id\":\"" ID_LOWER "\",\"ts\":5}",
+		"{\"poll\":\"p1\",\"voter\":\"bob\",\"ranking\":[\"a\",\"caf\xc3\xa9\"],\"id\":\"" ID_LOWER "\",\"ts\":5}",
+		"{\"poll\":\"p1\",\"voter\":\"bob\",\"value\":-1000000,\"id\":\"" ID_LOWER "\",\"ts\":5}",
+		"{\"poll\":\"p1\",\"voter\":\"bob\",\"picks\":[],\"id\":\"" ID_LOWER "\",\"ts\":5}",
+	};
+	struct ballot b, back;
+	char err[256] = "", *json;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		memset(&b, 0, sizeof(b));
+		strcpy(b.poll, "p1");
+		strcpy(b.voter, "bob");
+		strcpy(b.id, ID_LOWER);
+		b.has_id = b.has_ts = true;
+		b.ts = 5;
+		b.kind = k == 0 || k == 3 ? POLLDEF_MULTIPLE : k == 1 ? POLLDEF_RANKED : POLLDEF_SCALE;
+		b.value = b.kind == POLLDEF_SCALE ? -1000000 : 0;
+		if (k < 2) {
+			strcpy(b.names[0], "a");
+			strcpy(b.names[1], "caf\xc3\xa9");
+			b.nnames = 2;
+		}
+		json = ballot_to_json(&b, NULL, err, sizeof(err));
+		assert_non_null(json);
+		assert_string_equal(json, want[k]);
+		assert_int_equal(parse("p1", json, strlen(json), &back, err, sizeof(err)), 0);
+		free(json);
+		assert_memory_equal(&back, &b, sizeof(b));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1079,6 +1241,10 @@ int main(void)
 		cmocka_unit_test(ballot_new_id_should_be_accepted_by_ballot_parse),
 		cmocka_unit_test(ballot_parse_should_take_a_sig_of_88_base64_characters_and_refuse_others),
 		cmocka_unit_test(ballot_to_json_should_write_the_sig_after_ts_and_round_trip_it),
+		cmocka_unit_test(ballot_parse_should_fill_each_answer_in_nfc_and_as_sent),
+		cmocka_unit_test(ballot_parse_should_take_32_names_and_refuse_33),
+		cmocka_unit_test(ballot_answers_should_say_what_the_poll_takes),
+		cmocka_unit_test(ballot_to_json_should_write_each_answer_and_round_trip_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,21 @@
 #define SIG_P1 "sbr9wB6KbzFyUJbd7f5MJvXKhT/pOKubabE2HyyccnzrZ3PCyyViyLYQmDOKXjyp4BYjR0hNgv7Fjc76XMMMBA=="
 #define MSG_P1 "mqtt-vote ballot v2\0" "2:p1,32:" INST ",5:alice,3:yes,32:" ID ",13:1700000000000,"
 
+/* issue 21: the v3 bytes of one ballot of each other kind (docs/contract.md,
+ * "Question kinds"), and the RFC key's signature of each, made by Python's
+ * cryptography over the bytes it builds from the contract
+ * (tests/integration/test_signed.py, PY_SIGNER's canonical, checks SIG_RANKED
+ * again). The ranked ballot's second name is sent decomposed: signed as sent. */
+#define MSG_MULTIPLE "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,8:multiple,8:1:b,1:a,,32:" ID ",13:1700000000000,"
+#define MSG_RANKED "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,6:ranked,23:4:Lyon,6:cafe\xcc\x81,4:Nice,,32:" ID \
+		   ",13:1700000000000,"
+#define MSG_SCALE "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,5:scale,2:-3,32:" ID ",13:1700000000000,"
+#define SIG_MULTIPLE "ux8ybvBPGG1YaGjZSVFrwuCSWuN2BZN1gI083l5qFJ831GG//dPD7xktNwrcRH8qKRClZVmLq9XmCAZraT52Bg=="
+#define SIG_RANKED "1QYwPxps1xEgWovqwK/LcTbyJ2oY1LDsdeVRVuOKg8V++xX+iaw3EElNKK7F1COox5/Tx7dqty0/1b1HweuoCA=="
+#define SIG_SCALE "iV6JF08symEaste6NK17ClfIC4yCuQuHvawz90Ij5Rc7Z+Fbmciyg00kH9vTPrq3e0Fvrt+t0tpl8hKrJANODA=="
+#define JSON_RANKED "{\"poll\":\"p1\",\"voter\":\"alice\",\"ranking\":[\"Lyon\",\"cafe\\u0301\",\"Nice\"],\"id\":\"" ID \
+		    "\",\"ts\":1700000000000,\"sig\":\"" SIG_RANKED "\"}"
+
 #define TOO_OPEN_644 "permissions 0644 for '%s' are too open: the key must be readable by its owner only (chmod 600)"
 
 /* with_instance: b, to be signed for the poll instance inst. */
@@ -441,6 +456,154 @@ static void sign_key_load_should_refuse_a_missing_file_a_directory_and_what_is_n
 	assert_string_equal(err, want);
 }
 
+/* ---- issue 21: the v3 bytes of the other kinds ---- */
+
+/* kind_ballot: alice's ballot on p1 of kind k (MSG_MULTIPLE, MSG_RANKED,
+ * MSG_SCALE), for INST, as ballot_parse would fill it. */
+static struct ballot kind_ballot(enum polldef_kind k)
+{
+	struct ballot b = with_instance(mk("p1", "alice", "", ID, TS), INST);
+
+	b.kind = k;
+	if (k == POLLDEF_MULTIPLE) {
+		strcpy(b.names[0], "b");
+		strcpy(b.names[1], "a");
+		b.nnames = 2;
+	} else if (k == POLLDEF_RANKED) {
+		strcpy(b.names[0], "Lyon");
+		strcpy(b.names[1], "caf\xc3\xa9");
+		strcpy(b.names_sent[1], "cafe\xcc\x81");
+		strcpy(b.names[2], "Nice");
+		b.nnames = 3;
+	} else {
+		b.value = -3;
+	}
+	return b;
+}
+
+static void sign_message_should_give_the_v3_bytes_of_each_other_kind(void **state)
+{
+	static const struct {
+		enum polldef_kind kind;
+		const char *msg;
+		size_t len;
+	} table[] = { { POLLDEF_MULTIPLE, MSG_MULTIPLE, sizeof(MSG_MULTIPLE) - 1 },
+		      { POLLDEF_RANKED, MSG_RANKED, sizeof(MSG_RANKED) - 1 },
+		      { POLLDEF_SCALE, MSG_SCALE, sizeof(MSG_SCALE) - 1 } };
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
+		struct ballot b = kind_ballot(table[k].kind);
+
+		assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), (int)table[k].len);
+		assert_memory_equal(buf, table[k].msg, table[k].len);
+	}
+}
+
+static void sign_message_should_write_values_and_empty_picks_plainly(void **state)
+{
+	static const char zero[] = "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,5:scale,1:0,32:" ID ",13:1700000000000,";
+	static const char big[] = "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,5:scale,7:1000000,32:" ID
+				  ",13:1700000000000,";
+	static const char none[] = "mqtt-vote ballot v3\0" "2:p1,32:" INST ",5:alice,8:multiple,0:,32:" ID
+				   ",13:1700000000000,";
+	struct ballot b = kind_ballot(POLLDEF_SCALE);
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+
+	(void)state;
+	b.value = 0;
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(zero) - 1);
+	assert_memory_equal(buf, zero, sizeof(zero) - 1);
+	b.value = 1000000;
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(big) - 1);
+	assert_memory_equal(buf, big, sizeof(big) - 1);
+	b = kind_ballot(POLLDEF_MULTIPLE);
+	b.nnames = 0;
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)), (int)sizeof(none) - 1);
+	assert_memory_equal(buf, none, sizeof(none) - 1);
+}
+
+static void sign_message_should_fit_the_largest_ranking_in_sign_msg_max(void **state)
+{
+	static const char s64[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl";
+	struct ballot b = mk(s64, s64, "", ID, BALLOT_TS_MAX);
+	unsigned char buf[SIGN_MSG_MAX];
+	char err[128] = "";
+	size_t k;
+
+	(void)state;
+	b.kind = POLLDEF_MULTIPLE; /* "8:multiple," is the longest kind */
+	for (k = 0; k < POLLDEF_CHOICES_MAX; k++)
+		snprintf(b.names_sent[k], sizeof(b.names_sent[k]), "%s", s64);
+	b.nnames = POLLDEF_CHOICES_MAX;
+	/* domain, poll, instance, voter, kind, "2176:" + 32 * 68 + ",", id, ts */
+	assert_int_equal(sign_message(&b, INST, buf, sizeof(buf), err, sizeof(err)),
+			 20 + 68 + 36 + 68 + 11 + 5 + 32 * 68 + 1 + 36 + 20);
+	assert_int_equal(20 + 68 + 36 + 68 + 11 + 5 + 32 * 68 + 1 + 36 + 20, 2441);
+	assert_int_equal(sign_message(&b, INST, buf, 2440, err, sizeof(err)), -1);
+	assert_string_equal(err, "internal error: the signed bytes do not fit in 2440 bytes");
+}
+
+static void sign_ballot_should_match_the_independent_implementation_for_each_kind(void **state)
+{
+	static const struct {
+		enum polldef_kind kind;
+		const char *sig;
+	} table[] = { { POLLDEF_MULTIPLE, SIG_MULTIPLE }, { POLLDEF_RANKED, SIG_RANKED }, { POLLDEF_SCALE, SIG_SCALE } };
+	struct sign_key *k = rfc_key(*state);
+	struct sign_pub *p = pub_of(RFC_PUB);
+	char err[128] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct ballot b = kind_ballot(table[i].kind), t;
+
+		assert_int_equal(sign_ballot(k, &b, err, sizeof(err)), 0);
+		assert_string_equal(b.sig, table[i].sig);
+		assert_int_equal(sign_verify(p, &b, INST, err, sizeof(err)), 0);
+		/* another answer, or another kind with the same names: not what was signed */
+		t = b;
+		if (t.kind == POLLDEF_SCALE)
+			t.value = 3;
+		else
+			t.kind = t.kind == POLLDEF_RANKED ? POLLDEF_MULTIPLE : POLLDEF_RANKED;
+		assert_int_equal(sign_verify(p, &t, INST, err, sizeof(err)), -1);
+		assert_string_equal(err, "bad signature");
+	}
+	sign_pub_free(p);
+	sign_key_free(k);
+}
+
+/* sign_verify_should_take_a_ranked_ballot_signed_in_python: the JSON a
+ * client signing with Python's cryptography sends, its second name
+ * decomposed: parsed (NFC kept, bytes as sent) and verified by this code;
+ * the same order composed, or two names swapped, is no longer it. */
+static void sign_verify_should_take_a_ranked_ballot_signed_in_python(void **state)
+{
+	struct sign_pub *p = pub_of(RFC_PUB);
+	struct ballot got, t;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(ballot_parse("p1", JSON_RANKED, strlen(JSON_RANKED), &got, NULL, err, sizeof(err)), 0);
+	assert_int_equal(got.kind, POLLDEF_RANKED);
+	assert_string_equal(got.names[1], "caf\xc3\xa9");
+	assert_int_equal(sign_verify(p, &got, INST, err, sizeof(err)), 0);
+	t = got;
+	t.names_sent[1][0] = '\0';
+	assert_int_equal(sign_verify(p, &t, INST, err, sizeof(err)), -1);
+	t = got;
+	strcpy(t.names[0], "Nice");
+	strcpy(t.names[2], "Lyon");
+	assert_int_equal(sign_verify(p, &t, INST, err, sizeof(err)), -1);
+	assert_string_equal(err, "bad signature");
+	sign_pub_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +633,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			sign_key_load_should_refuse_a_missing_file_a_directory_and_what_is_no_ed25519_key, make_dir,
 			remove_dir),
+		cmocka_unit_test(sign_message_should_give_the_v3_bytes_of_each_other_kind),
+		cmocka_unit_test(sign_message_should_write_values_and_empty_picks_plainly),
+		cmocka_unit_test(sign_message_should_fit_the_largest_ranking_in_sign_msg_max),
+		cmocka_unit_test_setup_teardown(sign_ballot_should_match_the_independent_implementation_for_each_kind,
+						make_dir, remove_dir),
+		cmocka_unit_test(sign_verify_should_take_a_ranked_ballot_signed_in_python),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
