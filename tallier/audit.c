@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "log.h"
 #include "reload.h"
 #include "result.h"
@@ -52,7 +53,7 @@ struct exporter {
 static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct exporter *x = ctx;
-	char err[128], *json;
+	char err[128], *json, key[ANSWER_KEY_MAX];
 
 	(void)at_ms;
 	if (x->json) {
@@ -64,7 +65,9 @@ static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 	} else {
 		csv_field(stdout, b->voter);
 		fputc(',', stdout);
-		csv_field(stdout, b->choice);
+		/* the answer: a choice as always; the others' key (answer.h): the
+		 * picks one per line (a quoted field), a scale's value */
+		csv_field(stdout, answer_key(b, key));
 		printf(",%s,", b->has_id ? b->id : "");
 		if (b->has_ts)
 			printf("%lld", (long long)b->ts);
