@@ -7,25 +7,16 @@ restart that shows the same result, and --recount equal to the live one."""
 
 import json
 import os
-import secrets
 import shutil
 import sqlite3
 import tempfile
 import unittest
 
 import harness
-from harness import HOST, IntegrationCase
+from harness import IntegrationCase
+from test_polls import ctl  # the organiser's JSON command (pollctl has no --kind yet)
 
 NOW = 1700000000000
-
-
-def ctl(port, cmd, timeout=5):
-    """One organiser's command through mosquitto_rr: (rc, answer or None, stderr)."""
-    reply = "votectl/reply/test-" + secrets.token_hex(4)
-    rc, out, err = harness.run([shutil.which("mosquitto_rr") or "/usr/bin/mosquitto_rr", "-h", HOST,
-                                "-p", str(port), "-q", "1", "-t", "votectl", "-e", reply, "-m",
-                                json.dumps(cmd), "-W", str(timeout)], timeout=timeout + 10)
-    return rc, (json.loads(out) if out.strip() else None), err
 
 
 def ballot(poll, voter, ts, **answer):
