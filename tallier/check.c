@@ -137,6 +137,10 @@ static int answer_offered(const struct polldef *d, const struct ballot *b, char 
 		snprintf(reason, size, "this poll takes %zu to %zu picks", d->min_picks, d->max_picks);
 		return -1;
 	}
+	if (d->kind == POLLDEF_RANKED && d->full && b->nnames != d->nchoices) {
+		snprintf(reason, size, "this poll takes a ranking of all its %zu choices", d->nchoices);
+		return -1;
+	}
 	if (d->kind == POLLDEF_SCALE && (b->value < d->low || b->value > d->high)) {
 		snprintf(reason, size, "this poll takes a value from %" PRId64 " to %" PRId64, d->low, d->high);
 		return -1;

@@ -70,11 +70,6 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll,
 	long i = tally_poll_find(c->tally, d->poll), rc = -1;
 
 	core_assert_locked(c);
-	/* the wire knows ranked polls too (pollkind.h); this tallier does not count them yet */
-	if (d->kind == POLLDEF_RANKED) {
-		snprintf(why, size, "kind '%s' is not counted by this tallier yet", polldef_kind_word(d->kind));
-		goto out;
-	}
 	/* a poll's kind is fixed when it comes to exist: by its first open, or
 	 * by its first ballot (then single) */
 	if ((cur || (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0)) &&

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ranked.h"
 #include "scale.h"
 #include "vtime.h"
 
@@ -73,6 +74,78 @@ static int sum_answer(void *ctx, const char *key, uint64_t voters)
 	return 0;
 }
 
+/* The distinct rankings of a ranked poll, as ranked_count takes them. */
+struct profile {
+	const struct polldef *d;
+	struct ranked_ranking *ranking;
+	uint8_t (*order)[POLLDEF_CHOICES_MAX];
+	size_t n, cap;
+};
+
+/* add_ranking: one distinct ranking (its key, answer.h: the names in
+ * order, one per line) and its voters, its names as the poll's choice
+ * numbers (a name the poll has not: left out). Counts only when
+ * p->ranking is NULL. */
+static int add_ranking(void *ctx, const char *key, uint64_t voters)
+{
+	struct profile *p = ctx;
+	struct ranked_ranking *r;
+	const char *nl;
+	size_t len, c;
+
+	if (!p->ranking) {
+		p->cap++;
+		return 0;
+	}
+	if (p->n == p->cap)
+		return 0;
+	r = &p->ranking[p->n];
+	r->order = p->order[p->n];
+	r->len = 0;
+	r->count = voters;
+	for (; *key; key = nl ? nl + 1 : "") {
+		nl = strchr(key, '\n');
+		len = nl ? (size_t)(nl - key) : strlen(key);
+		for (c = 0; c < p->d->nchoices && r->len < POLLDEF_CHOICES_MAX; c++)
+			if (strlen(p->d->choices[c]) == len && memcmp(p->d->choices[c], key, len) == 0)
+				p->order[p->n][r->len++] = (uint8_t)c;
+	}
+	p->n++;
+	return 0;
+}
+
+/* ranked_value: the runoff and Schulze result of ranked poll i of t (d's)
+ * into out->ranked. Returns 0, or -1 with err set. */
+static int ranked_value(const struct tally *t, size_t i, const struct polldef *d, struct result_value *out,
+			char *err, size_t errlen)
+{
+	struct profile p = { .d = d };
+	int rc = -1, counted;
+
+	(void)tally_poll_each_answer(t, i, add_ranking, &p); /* how many: add_ranking never stops it */
+	p.ranking = calloc(p.cap ? p.cap : 1, sizeof(*p.ranking));
+	p.order = calloc(p.cap ? p.cap : 1, sizeof(*p.order));
+	out->ranked = calloc(1, sizeof(*out->ranked));
+	if (!p.ranking || !p.order || !out->ranked)
+		goto oom;
+	(void)tally_poll_each_answer(t, i, add_ranking, &p);
+	counted = ranked_count(d->nchoices, p.ranking, p.n, out->ranked);
+	if (counted == -2)
+		goto oom;
+	if (counted != 0) {
+		snprintf(err, errlen, "cannot count the rankings of poll %s", d->poll);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory counting the rankings");
+out:
+	free(p.ranking);
+	free(p.order);
+	return rc;
+}
+
 /* kind_value: the counts of poll i of t, of d's kind (multiple or scale),
  * into out (its poll, text and the rest of it set by the caller): the
  * counts and, for a scale, its statistics. Returns 0, or -1 with err set. */
@@ -84,7 +157,14 @@ static int kind_value(const struct tally *t, size_t i, const struct polldef *d, 
 	size_t n = d->kind == POLLDEF_SCALE ? (size_t)(d->high - d->low + 1) : d->nchoices, k, used, len;
 	char *grown;
 
-	(void)tally_poll_each_answer(t, i, sum_answer, &sum); /* sum_answer never stops it */
+	if (d->kind == POLLDEF_RANKED) {
+		if (ranked_value(t, i, d, out, err, errlen) != 0)
+			return -1;
+		for (k = 0; k < n; k++) /* "counts": the first preferences, round 1's */
+			sum.count[k] = out->ranked->round[0].count[k];
+	} else {
+		(void)tally_poll_each_answer(t, i, sum_answer, &sum); /* sum_answer never stops it */
+	}
 	used = strlen(out->text) + 1;
 	grown = realloc(out->text, used + n * (BALLOT_TEXT_MAX + 1));
 	out->counts = n ? calloc(n, sizeof(*out->counts)) : NULL;
@@ -156,6 +236,8 @@ out:
 
 void result_value_free(struct result_value *r)
 {
+	ranked_result_free(r->ranked);
+	free(r->ranked);
 	free(r->counts);
 	free(r->text);
 	memset(r, 0, sizeof(*r));
@@ -184,6 +266,76 @@ static int add_stats(cJSON *root, const struct result_value *r)
 	       : -1;
 }
 
+/* choice_or_null: the name of choice k of r (a ranked result's), or null
+ * for RANKED_NONE. */
+static cJSON *choice_or_null(const struct result_value *r, int k)
+{
+	return k == RANKED_NONE ? cJSON_CreateNull() : cJSON_CreateString(r->counts[k].choice);
+}
+
+/* add_matrix: m (n x n) as an object of objects, {"a":{"b":3,...},...},
+ * the diagonal left out. Returns 0, or -1 when memory runs out. */
+static int add_matrix(cJSON *o, const char *name, const struct result_value *r, const uint64_t *m)
+{
+	size_t n = r->ranked->n, a, b;
+	cJSON *all = cJSON_AddObjectToObject(o, name), *row;
+
+	for (a = 0; all && a < n; a++) {
+		if (!(row = cJSON_AddObjectToObject(all, r->counts[a].choice)))
+			return -1;
+		for (b = 0; b < n; b++)
+			if (a != b && !cJSON_AddNumberToObject(row, r->counts[b].choice, (double)m[a * n + b]))
+				return -1;
+	}
+	return all ? 0 : -1;
+}
+
+/* add_ranked: a ranked result's "irv" (its rounds: each continuing
+ * choice's ballots, the continuing and exhausted ballots, the choice
+ * eliminated and whether by lot; the winner), "schulze" (pairwise and
+ * strongest paths, the ranking, the Condorcet winner) and "lot" (null
+ * when no tie drew it). Returns 0, or -1 when memory runs out. */
+static int add_ranked(cJSON *root, const struct result_value *r)
+{
+	const struct ranked_result *rr = r->ranked;
+	cJSON *irv = cJSON_AddObjectToObject(root, "irv"), *rounds, *round, *counts, *schulze, *list;
+	size_t k, c;
+
+	if (!irv || !(rounds = cJSON_AddArrayToObject(irv, "rounds")))
+		return -1;
+	for (k = 0; k < rr->nrounds; k++) {
+		if (!(round = cJSON_CreateObject()) || !cJSON_AddItemToArray(rounds, round) ||
+		    !(counts = cJSON_AddObjectToObject(round, "counts")))
+			return -1;
+		for (c = 0; c < rr->n; c++)
+			if ((rr->round[k].in >> c & 1) &&
+			    !cJSON_AddNumberToObject(counts, r->counts[c].choice, (double)rr->round[k].count[c]))
+				return -1;
+		if (!cJSON_AddNumberToObject(round, "continuing", (double)rr->round[k].continuing) ||
+		    !cJSON_AddNumberToObject(round, "exhausted", (double)rr->round[k].exhausted) ||
+		    !cJSON_AddItemToObject(round, "eliminated", choice_or_null(r, rr->round[k].eliminated)) ||
+		    !cJSON_AddBoolToObject(round, "by_lot", rr->round[k].by_lot))
+			return -1;
+	}
+	if (!cJSON_AddItemToObject(irv, "winner", choice_or_null(r, rr->irv_winner)) ||
+	    !(schulze = cJSON_AddObjectToObject(root, "schulze")) || add_matrix(schulze, "pairwise", r, rr->d) != 0 ||
+	    add_matrix(schulze, "strongest", r, rr->p) != 0 || !(list = cJSON_AddArrayToObject(schulze, "ranking")))
+		return -1;
+	for (k = 0; k < rr->n; k++)
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(r->counts[rr->ranking[k]].choice)))
+			return -1;
+	if (!cJSON_AddItemToObject(schulze, "condorcet", choice_or_null(r, rr->condorcet)))
+		return -1;
+	if (!rr->lot_drawn)
+		return cJSON_AddNullToObject(root, "lot") ? 0 : -1;
+	if (!(list = cJSON_AddArrayToObject(root, "lot")))
+		return -1;
+	for (k = 0; k < rr->n; k++)
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(r->counts[rr->lot[k]].choice)))
+			return -1;
+	return 0;
+}
+
 char *result_json(const struct result_value *r, char *err, size_t errlen)
 {
 	char updated[VTIME_ISO_LEN];
@@ -206,6 +358,8 @@ char *result_json(const struct result_value *r, char *err, size_t errlen)
 	if (r->kind != POLLDEF_SINGLE && !cJSON_AddNumberToObject(root, "voters", (double)r->total))
 		goto out;
 	if (r->kind == POLLDEF_SCALE && !r->hide_counts && add_stats(root, r) != 0)
+		goto out;
+	if (r->kind == POLLDEF_RANKED && r->ranked && add_ranked(root, r) != 0)
 		goto out;
 	if (vtime_format_iso(r->updated_ms, updated, sizeof(updated)) != 0)
 		snprintf(updated, sizeof(updated), "1970-01-01T00:00:00.000Z");

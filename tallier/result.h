@@ -9,6 +9,8 @@
 #include "polldef.h"
 #include "tally.h"
 
+struct ranked_result;
+
 /* How a result is shown: its poll's status, and whether the counts per
  * choice are held back (results after the poll closes, while it is open). */
 struct result_view {
@@ -46,6 +48,8 @@ struct result_value {
 	int64_t mean_milli;           /* scale_stats' */
 	int64_t median_halves;
 	int grade;
+	struct ranked_result *ranked; /* ranked, counts shown: its runoff and Schulze result (owned;
+				       * its choice k is counts[k], "counts" its first preferences) */
 };
 
 /* result_value_of: fills *out with the result of poll i (< tally_poll_count)

@@ -1,5 +1,5 @@
-"""The question kinds the tallier counts (issue 21): a multiple poll and a
-scale poll through a real broker. The organiser's command goes as JSON on
+"""The question kinds the tallier counts (issue 21): a multiple poll, a
+scale poll and a ranked poll through a real broker. The organiser's command goes as JSON on
 votectl (pollctl has no --kind yet), the ballots with mosquitto_pub: revote
 on, the same ballot again and again (counted once), receipts over MQTT 5
 (Response Topic) and 3.1.1 ("reply"), a kill -9 in the middle and a
@@ -162,6 +162,49 @@ class Kinds(IntegrationCase):
         self.assertEqual(con.execute("SELECT kind, choice FROM ballots WHERE voter = 'cat' ORDER BY kind").fetchall(),
                          [("multiple", "salad\nsushi"), ("scale", "1")])
         con.close()
+
+    def test_a_ranked_poll_counts_end_to_end(self):
+        r = self.poll_name("r")
+        t = self.start_tallier(self.broker, topics=["vote/" + r], extra=["--db", self.db, "-v"])
+        info = self.opened(t, {"cmd": "open", "poll": r, "question": "Where?", "kind": "ranked",
+                               "choices": ["a", "b", "c"], "full": True})
+        self.assertEqual((info["kind"], info["full"]), ("ranked", True))
+        topic = "vote/" + r
+        cap = harness.Capture(self.port, topic + "/receipt/#")
+        self.addCleanup(cap.close)
+        partial = json.loads(ballot(r, "zed", 1, ranking=["a", "b"]))
+        partial["reply"] = topic + "/receipt/partial"
+        harness.pub(self.port, topic, json.dumps(partial))
+        receipt = json.loads(cap.fetch(count=1, wait=8, fmt="%p")[0])
+        self.assertEqual((receipt["status"], receipt["reason"]),
+                         ("rejected", "this poll takes a ranking of all its 3 choices"), receipt)
+        # 4 a>b>c, 3 b>c>a, 2 c>b>a (v0 first c>b>a, then its revote)
+        n = 0
+        for order, many in ((["a", "b", "c"], 4), (["b", "c", "a"], 3), (["c", "b", "a"], 2)):
+            for _ in range(many):
+                text = ballot(r, "v%d" % n, 1, ranking=(["c", "b", "a"] if n == 0 else order))
+                harness.pub(self.port, topic, text)
+                harness.pub(self.port, topic, text)
+                n += 1
+        self.result(r, lambda x: x.get("total") == 9, t)
+        t.kill()
+        harness.pub(self.port, topic, ballot(r, "v0", 5, ranking=["a", "b", "c"]))
+        t.start()
+        t.wait_subscribed(count=2)
+        want = {"poll": r, "kind": "ranked", "counts": {"a": 4, "b": 3, "c": 2}, "voters": 9,
+                "irv": {"rounds": [{"counts": {"a": 4, "b": 3, "c": 2}, "continuing": 9, "exhausted": 0,
+                                    "eliminated": "c", "by_lot": False},
+                                   {"counts": {"a": 4, "b": 5}, "continuing": 9, "exhausted": 0,
+                                    "eliminated": None, "by_lot": False}], "winner": "b"},
+                "schulze": {"pairwise": {"a": {"b": 4, "c": 4}, "b": {"a": 5, "c": 7}, "c": {"a": 5, "b": 2}},
+                            "strongest": {"a": {"b": 0, "c": 0}, "b": {"a": 5, "c": 7}, "c": {"a": 5, "b": 0}},
+                            "ranking": ["b", "c", "a"], "condorcet": "b"},
+                "lot": None, "total": 9, "rejected": 1, "status": "open"}
+        self.assertEqual(self.result(r, lambda x: x.get("counts", {}).get("a") == 4, t), want)
+        self.assertEqual(t.stop(), 0, t.log())
+        got = self.recount()[r]
+        got.pop("updated")
+        self.assertEqual(got, {k: v for k, v in want.items() if k != "status"})
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ static const struct polldef M = { .poll = "m", .defined = true, .choices = { "a"
 static const struct polldef S = { .poll = "s", .defined = true, .revote = true, .kind = POLLDEF_SCALE,
 				   .low = -1, .high = 3 };
 
+static const struct polldef R = { .poll = "r", .defined = true, .choices = { "a", "b", "c" }, .nchoices = 3,
+				   .revote = true, .kind = POLLDEF_RANKED };
+
 /* picks: a multiple ballot of voter on m with the names in list (split
  * on ','), id number n (0: none), ts (< 0: none). */
 static struct ballot picks(const char *voter, const char *list, unsigned n, int64_t ts)
@@ -38,6 +41,16 @@ static struct ballot picks(const char *voter, const char *list, unsigned n, int6
 			 (int)(comma ? (size_t)(comma - at) : strlen(at)), at);
 		at = comma ? comma + 1 : "";
 	}
+	return b;
+}
+
+/* ranking: a ranked ballot of voter on r, the names in list (split on ','), most preferred first. */
+static struct ballot ranking(const char *voter, const char *list, unsigned n, int64_t ts)
+{
+	struct ballot b = picks(voter, list, n, ts);
+
+	snprintf(b.poll, sizeof(b.poll), "r");
+	b.kind = POLLDEF_RANKED;
 	return b;
 }
 
@@ -198,9 +211,10 @@ static void kinds_should_not_depend_on_order_or_redelivery(void **state)
 {
 	enum { VOTERS = 40, EACH = 3, ORDERS = 20 };
 	static const char *const sets[] = { "", "a", "b", "c", "a,b", "a,c", "b,c", "a,b,c" };
-	struct ballot *b = calloc(2 * VOTERS * EACH, sizeof(*b));
-	const struct ballot **seq = calloc(4 * VOTERS * EACH, sizeof(*seq));
-	char voter[16], ref_m[512], ref_s[512], got[512];
+	static const char *const orders[] = { "a", "b,a", "c,a,b", "a,c", "b,c,a", "c", "a,b,c", "c,b" };
+	struct ballot *b = calloc(3 * VOTERS * EACH, sizeof(*b));
+	const struct ballot **seq = calloc(6 * VOTERS * EACH, sizeof(*seq));
+	char voter[16], ref_m[2048], ref_s[2048], ref_r[2048], got[2048];
 	size_t n = 0, len, i, j, o;
 	unsigned seed = 12345, r;
 	struct tally *t;
@@ -216,6 +230,7 @@ static void kinds_should_not_depend_on_order_or_redelivery(void **state)
 			/* equal ts now and then: then the id and the answer order them */
 			b[n++] = picks(voter, sets[r % 8], (unsigned)(i * EACH + j % 2 + 1), (int64_t)(r / 8 % 3));
 			b[n++] = value(voter, (int64_t)(r / 32 % 5) - 1, (unsigned)(i * EACH + j % 2 + 1), (int64_t)(r / 8 % 3));
+			b[n++] = ranking(voter, orders[r / 256 % 8], (unsigned)(i * EACH + j % 2 + 1), (int64_t)(r / 8 % 3));
 		}
 	}
 	for (revote = 0; revote <= 1; revote++) {
@@ -247,6 +262,11 @@ static void kinds_should_not_depend_on_order_or_redelivery(void **state)
 			if (o == 0)
 				snprintf(ref_s, sizeof(ref_s), "%s", got);
 			assert_string_equal(got, ref_s);
+			json_of(t, &R, false, got, sizeof(got));
+			*strstr(got, ",\"total\"") = '\0';
+			if (o == 0)
+				snprintf(ref_r, sizeof(ref_r), "%s", got);
+			assert_string_equal(got, ref_r);
 			tally_free(t);
 		}
 	}
@@ -254,6 +274,47 @@ static void kinds_should_not_depend_on_order_or_redelivery(void **state)
 	assert_non_null(strstr(ref_s, "\"voters\":40,"));
 	free(seq);
 	free(b);
+}
+
+/* A ranked poll's result: 4 a>b>c, 3 b>c>a, 2 c>b>a. The runoff
+ * eliminates c, whose ballots go to b: b wins 5 to 4; b beats a 5 to 4
+ * and c 7 to 2: the Condorcet winner, and Schulze ranks b, c, a. A revote
+ * replaces a whole ranking; the order of a ranking matters (b>a is not a>b). */
+static void a_ranked_result_should_give_the_runoff_and_schulze(void **state)
+{
+	static const char *const lists[] = { "a,b,c", "b,c,a", "c,b,a" };
+	static const unsigned many[] = { 4, 3, 2 };
+	struct tally *t = new_tally(NULL, 0, true);
+	char json[2048], voter[16];
+	unsigned k, j, n = 0;
+	struct ballot b;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		for (j = 0; j < many[k]; j++) {
+			snprintf(voter, sizeof(voter), "v%u", n++);
+			b = ranking(voter, k == 0 && j == 0 ? "c,b,a" : lists[k], n, 1);
+			assert_int_equal(apply(t, &b), TALLY_COUNTED);
+		}
+	}
+	b = ranking("v0", "a,b,c", 100, 2); /* v0's revote: a>b>c in place of c>b>a */
+	assert_int_equal(apply(t, &b), TALLY_REPLACED);
+	b = ranking("v0", "a,b,c", 100, 2);
+	assert_int_equal(apply(t, &b), TALLY_DUPLICATE);
+	json_of(t, &R, false, json, sizeof(json));
+	assert_string_equal(json,
+			    "{\"poll\":\"r\",\"kind\":\"ranked\",\"counts\":{\"a\":4,\"b\":3,\"c\":2},\"voters\":9,"
+			    "\"irv\":{\"rounds\":[{\"counts\":{\"a\":4,\"b\":3,\"c\":2},\"continuing\":9,\"exhausted\":0,"
+			    "\"eliminated\":\"c\",\"by_lot\":false},{\"counts\":{\"a\":4,\"b\":5},\"continuing\":9,"
+			    "\"exhausted\":0,\"eliminated\":null,\"by_lot\":false}],\"winner\":\"b\"},"
+			    "\"schulze\":{\"pairwise\":{\"a\":{\"b\":4,\"c\":4},\"b\":{\"a\":5,\"c\":7},"
+			    "\"c\":{\"a\":5,\"b\":2}},\"strongest\":{\"a\":{\"b\":0,\"c\":0},\"b\":{\"a\":5,\"c\":7},"
+			    "\"c\":{\"a\":5,\"b\":0}},\"ranking\":[\"b\",\"c\",\"a\"],\"condorcet\":\"b\"},"
+			    "\"lot\":null,\"total\":9,\"rejected\":0,\"status\":\"open\"}");
+	json_of(t, &R, true, json, sizeof(json));
+	assert_string_equal(json, "{\"poll\":\"r\",\"kind\":\"ranked\",\"voters\":9,\"total\":9,\"rejected\":0,"
+				  "\"status\":\"open\",\"results\":\"after-close\"}");
+	tally_free(t);
 }
 
 int main(void)
@@ -264,6 +325,7 @@ int main(void)
 		cmocka_unit_test(with_revote_off_the_first_scale_value_should_stand),
 		cmocka_unit_test(a_scale_result_should_write_its_statistics_as_the_contract_says),
 		cmocka_unit_test(kinds_should_not_depend_on_order_or_redelivery),
+		cmocka_unit_test(a_ranked_result_should_give_the_runoff_and_schulze),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
