@@ -89,6 +89,16 @@ class Kinds(IntegrationCase):
                               "voters": 3, "mean": "3.333", "median": 4, "grade": 4, "total": 3, "rejected": 0,
                               "status": "open"})
 
+        # with ballots, its parameters cannot change (its labels can)
+        rc, answer, err = ctl(self.port, {"cmd": "open", "poll": self.s, "question": "How was it?", "kind": "scale",
+                                          "low": 0, "high": 5, "revote": True})
+        self.assertEqual(answer, {"ok": False, "error": "%s already has ballots: its range cannot change" % self.s})
+        rc, answer, err = ctl(self.port, {"cmd": "open", "poll": self.m, "question": "Lunch?", "kind": "multiple",
+                                          "choices": ["pizza", "sushi", "salad"], "max_picks": 3, "revote": True})
+        self.assertEqual(answer, {"ok": False, "error": "%s already has ballots: its picks cannot change" % self.m})
+        self.opened(t, {"cmd": "open", "poll": self.s, "question": "How was it?", "kind": "scale",
+                        "low": 1, "high": 5, "low_label": "awful", "revote": True})
+
         # refusals, each with its reason in a receipt (MQTT 5: Response Topic)
         cap5 = harness.Capture5(self.port, "vote/+/receipt/#")
         self.addCleanup(cap5.close)
