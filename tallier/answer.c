@@ -44,6 +44,35 @@ char *answer_key(const struct ballot *b, char key[ANSWER_KEY_MAX])
 	return key;
 }
 
+char *answer_text(const struct ballot *b, char *text, size_t size)
+{
+	size_t used, k;
+	const char *c;
+
+	if (b->kind == POLLDEF_SINGLE) {
+		snprintf(text, size, "%s", b->choice);
+		return text;
+	}
+	if (b->kind == POLLDEF_SCALE) {
+		snprintf(text, size, "value %" PRId64, b->value);
+		return text;
+	}
+	used = (size_t)snprintf(text, size, "%s [", polldef_kind_field(b->kind));
+	for (k = 0; k < b->nnames && used + 8 < size; k++) {
+		text[used++] = k ? ',' : '"';
+		if (k)
+			text[used++] = '"';
+		for (c = b->names[k]; *c && used + 6 < size; c++) {
+			if (*c == '"' || *c == '\\')
+				text[used++] = '\\';
+			text[used++] = *c;
+		}
+		text[used++] = '"';
+	}
+	snprintf(text + used, size - used, "]");
+	return text;
+}
+
 int answer_from_key(struct ballot *b, enum polldef_kind kind, const char *key)
 {
 	const char *nl;

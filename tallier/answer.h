@@ -21,6 +21,11 @@
  * bytes). Returns key. */
 char *answer_key(const struct ballot *b, char key[ANSWER_KEY_MAX]);
 
+/* answer_text: b's answer as the log shows it: a single choice as it is
+ * ("yes"), the others as their field and JSON value ('picks ["a","c"]',
+ * 'ranking ["b","a"]', 'value 4'), cut to fit size bytes. Returns text. */
+char *answer_text(const struct ballot *b, char *text, size_t size);
+
 /* answer_from_key: sets b's answer (kind, choice or names or value) from
  * key, the key of an answer of kind (as answer_key wrote it). Returns 0,
  * or -1 when key is no such key (b's answer is then "" or empty). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "coreint.h"
 #include "log.h"
 #include "result.h"
@@ -305,7 +306,10 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 		if (!c->quiet)
 			log_line("rejected ballot on vote/%s%s: %s", in->poll, in->from, v->reason);
 	} else if (c->verbose) {
-		log_line("vote/%s%s: %s -> %s: %s", in->poll, in->from, b->voter, b->choice, status_word(o.status));
+		char answer[512]; /* cut to fit: a log line */
+
+		log_line("vote/%s%s: %s -> %s: %s", in->poll, in->from, b->voter, answer_text(b, answer, sizeof(answer)),
+			 status_word(o.status));
 	}
 	if (found < 0)
 		return 0; /* refused, and no poll to record it in */

@@ -151,7 +151,9 @@ class Kinds(IntegrationCase):
                       median=2.5, grade=2, total=4)
         self.assertEqual(self.result(self.m, lambda r: r.get("total") == 4, t), want_m)
         self.assertEqual(self.result(self.s, lambda r: r.get("total") == 4, t), want_s)
-        self.assertEqual(t.count_log(r"eve -> : counted$"), 2, t.log())
+        self.assertEqual(t.count_log(r'eve -> picks \["sushi"\]: counted$'), 1, t.log())
+        self.assertEqual(t.count_log(r"eve -> value 3: counted$"), 1, t.log())
+        self.assertEqual(t.count_log(r"eve -> value 3: duplicate, ignored$"), 1, t.log())
 
         # --recount from the database gives the live result (less status and updated)
         self.assertEqual(t.stop(), 0, t.log())

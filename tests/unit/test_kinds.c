@@ -105,6 +105,15 @@ static void answer_key_should_make_a_set_of_picks_and_come_back(void **state)
 	assert_int_equal(back.value, -3);
 	b = mk("p", "ann", "yes", NULL, -1);
 	assert_string_equal(answer_key(&b, key), "yes");
+	assert_string_equal(answer_text(&b, key, sizeof(key)), "yes");
+	b = value("ann", -3, 0, -1);
+	assert_string_equal(answer_text(&b, key, sizeof(key)), "value -3");
+	b = picks("ann", "c,a\"b", 0, -1);
+	assert_string_equal(answer_text(&b, key, sizeof(key)), "picks [\"c\",\"a\\\"b\"]");
+	b = picks("ann", "", 0, -1);
+	assert_string_equal(answer_text(&b, key, sizeof(key)), "picks []");
+	b = ranking("ann", "b,a", 0, -1);
+	assert_string_equal(answer_text(&b, key, sizeof(key)), "ranking [\"b\",\"a\"]");
 	/* keys no answer has */
 	assert_int_equal(answer_from_key(&back, POLLDEF_MULTIPLE, "a\n"), -1);
 	assert_int_equal(answer_from_key(&back, POLLDEF_MULTIPLE, "a\n\nb"), -1);
