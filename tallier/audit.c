@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "log.h"
 #include "reload.h"
 #include "result.h"
@@ -52,7 +53,7 @@ struct exporter {
 static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 {
 	struct exporter *x = ctx;
-	char err[128], *json;
+	char err[128], *json, key[ANSWER_KEY_MAX];
 
 	(void)at_ms;
 	if (x->json) {
@@ -64,7 +65,9 @@ static int export_one(void *ctx, const struct ballot *b, int64_t at_ms)
 	} else {
 		csv_field(stdout, b->voter);
 		fputc(',', stdout);
-		csv_field(stdout, b->choice);
+		/* the answer: a choice as always; the others' key (answer.h): the
+		 * picks one per line (a quoted field), a scale's value */
+		csv_field(stdout, answer_key(b, key));
 		printf(",%s,", b->has_id ? b->id : "");
 		if (b->has_ts)
 			printf("%lld", (long long)b->ts);
@@ -108,6 +111,7 @@ out:
  * with what the tally (built from the same rows, as at start-up) holds. */
 struct recount {
 	const struct tally *t;
+	const struct polls *polls;      /* the definitions: each poll's kind */
 	char poll[TOPIC_POLL_MAX + 1];
 	uint64_t sql_total;
 	bool mismatch, any_mismatch;
@@ -116,6 +120,7 @@ struct recount {
 
 static void finish_poll(struct recount *r)
 {
+	struct result_view view = { NULL, false, polls_get(r->polls, r->poll) };
 	struct result_value value;
 	char err[128], *json = NULL;
 	long i;
@@ -132,7 +137,7 @@ static void finish_poll(struct recount *r)
 		printf("%s MISMATCH %s\n", r->poll, i < 0 ? "the tally has no such poll" : r->why);
 		r->any_mismatch = true;
 	} else {
-		if (result_value_of(r->t, (size_t)i, NULL, &value, err, sizeof(err)) == 0) {
+		if (result_value_of(r->t, (size_t)i, &view, &value, err, sizeof(err)) == 0) {
 			json = result_json(&value, err, sizeof(err));
 			result_value_free(&value);
 		}
@@ -203,6 +208,7 @@ int audit_recount(const struct tallier_opts *o)
 		goto out;
 	}
 	r.t = t;
+	r.polls = polls;
 	if (store_each_count(s, recount_one, &r, err, sizeof(err)) != 0) {
 		log_line("%s", err);
 		goto out;

@@ -120,6 +120,34 @@ int check_ts_not_ahead(const struct check_rules *r, const struct ballot *b, int6
 	return -1;
 }
 
+/* answer_offered: whether the answer of b, a ballot of d's kind (not
+ * single), is one d takes: picks among its choices, as many as it takes;
+ * a value in its range. Returns 0, or -1 with the reason. */
+static int answer_offered(const struct polldef *d, const struct ballot *b, char *reason, size_t size)
+{
+	size_t k;
+
+	for (k = 0; k < b->nnames; k++) {
+		if (!polldef_has_choice(d, b->names[k])) {
+			snprintf(reason, size, "unknown choice '%s'", b->names[k]);
+			return -1;
+		}
+	}
+	if (d->kind == POLLDEF_MULTIPLE && (b->nnames < d->min_picks || b->nnames > d->max_picks)) {
+		snprintf(reason, size, "this poll takes %zu to %zu picks", d->min_picks, d->max_picks);
+		return -1;
+	}
+	if (d->kind == POLLDEF_RANKED && d->full && b->nnames != d->nchoices) {
+		snprintf(reason, size, "this poll takes a ranking of all its %zu choices", d->nchoices);
+		return -1;
+	}
+	if (d->kind == POLLDEF_SCALE && (b->value < d->low || b->value > d->high)) {
+		snprintf(reason, size, "this poll takes a value from %" PRId64 " to %" PRId64, d->low, d->high);
+		return -1;
+	}
+	return 0;
+}
+
 int check_choice_offered(const struct check_rules *r, const struct ballot *b, int64_t now_ms, char *reason,
 			 size_t size)
 {
@@ -128,6 +156,11 @@ int check_choice_offered(const struct check_rules *r, const struct ballot *b, in
 	size_t k;
 
 	(void)now_ms;
+	/* the answer the poll's kind takes (a poll nobody defined is single) */
+	if (ballot_answers(b, d ? d->kind : POLLDEF_SINGLE, reason, size) != 0)
+		return -1;
+	if (b->kind != POLLDEF_SINGLE)
+		return answer_offered(d, b, reason, size);
 	if (d && d->nchoices)
 		offered = polldef_has_choice(d, b->choice);
 	else

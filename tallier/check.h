@@ -53,9 +53,13 @@ check_fn check_ballot_poll;
  * reason. */
 check_fn check_voter_is_account;
 
-/* check_choice_offered: the step that refuses a choice that is not on
- * offer: the poll's own choices when its definition has some, else the
- * rules' choices. Returns 0, or -1 with the reason. */
+/* check_choice_offered: the step that refuses an answer of another kind
+ * than the poll's (ballot_answers), and a choice that is not on offer:
+ * the poll's own choices when its definition has some, else the rules'
+ * choices; for a multiple poll each pick among its choices and as many as
+ * it takes ("this poll takes 1 to 2 picks"), for a scale a value in its
+ * range ("this poll takes a value from 1 to 5"). Returns 0, or -1 with
+ * the reason. */
 check_fn check_choice_offered;
 
 /* check_poll_open: the step that refuses a ballot for a poll that is not

@@ -9,8 +9,9 @@
 #include "log.h"
 #include "vtime.h"
 
-/* same_rules: whether d's choices and revote rule are those poll i counts
- * by now (cur, its definition, or the tallier's own rules). */
+/* same_rules: whether d's choices, revote rule and its kind's parameters
+ * (picks, full rule, range; not the labels) are those poll i counts by now
+ * (cur, its definition, or the tallier's own rules). */
 static bool same_rules(const struct core *c, const struct polldef *cur, const struct polldef *d, char *why,
 		       size_t size)
 {
@@ -38,6 +39,13 @@ static bool same_rules(const struct core *c, const struct polldef *cur, const st
 	}
 	if (revote != d->revote) {
 		snprintf(why, size, "%s already has ballots: its revote rule cannot change", d->poll);
+		return false;
+	}
+	/* what the kind's ballots were checked against (the kind itself: cmd_open) */
+	if (cur && (cur->min_picks != d->min_picks || cur->max_picks != d->max_picks || cur->full != d->full ||
+		    cur->low != d->low || cur->high != d->high)) {
+		snprintf(why, size, "%s already has ballots: its %s cannot change", d->poll,
+			 d->kind == POLLDEF_SCALE ? "range" : d->kind == POLLDEF_RANKED ? "full rule" : "picks");
 		return false;
 	}
 	return true;
@@ -70,9 +78,11 @@ static long cmd_open(struct core *c, struct polldef_cmd *cmd, struct roll *roll,
 	long i = tally_poll_find(c->tally, d->poll), rc = -1;
 
 	core_assert_locked(c);
-	/* the wire knows the other kinds (pollkind.h); this tallier does not count them yet */
-	if (d->kind != POLLDEF_SINGLE) {
-		snprintf(why, size, "kind '%s' is not counted by this tallier yet", polldef_kind_word(d->kind));
+	/* a poll's kind is fixed when it comes to exist: by its first open, or
+	 * by its first ballot (then single) */
+	if ((cur || (i >= 0 && tally_poll_total(c->tally, (size_t)i) > 0)) &&
+	    (cur ? cur->kind : POLLDEF_SINGLE) != d->kind) {
+		snprintf(why, size, "poll %s is a %s poll", d->poll, polldef_kind_word(cur ? cur->kind : POLLDEF_SINGLE));
 		goto out;
 	}
 	if (cur && polls_status(cur, now) == POLLDEF_CLOSED) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "coreint.h"
 #include "log.h"
 #include "result.h"
@@ -46,7 +47,7 @@ int core_value(const struct core *c, size_t i, int64_t now_ms, struct result_val
 	const struct polldef *d = polls_get(c->polls, tally_poll_name(c->tally, i));
 	enum polldef_status st = polls_status(d, now_ms);
 	struct result_view view = { polldef_status_word(st),
-				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED };
+				    d && d->results == POLLDEF_AFTER_CLOSE && st != POLLDEF_CLOSED, d };
 
 	core_assert_locked(c);
 	return result_value_of(c->tally, i, &view, out, err, errlen);
@@ -195,6 +196,8 @@ static int limits(struct core *c, const struct ballot *b, long found, char *reas
 			 "can define the poll with pollctl open", c->max_polls);
 		return -1;
 	}
+	if (b->kind != POLLDEF_SINGLE)
+		return 0; /* a poll of another kind is defined, with its own choices or values */
 	if (found >= 0 && !polls_get(c->polls, b->poll) &&
 	    !tally_poll_has_choice(c->tally, (size_t)found, b->choice) &&
 	    tally_poll_nchoices(c->tally, (size_t)found) >= c->max_choices) {
@@ -228,6 +231,8 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	struct check_rules rules = c->rules;
 	struct ballot_reply reply;
 	const struct roll *own;
+	const struct polldef *d;
+	enum polldef_kind kind;
 	char instance[BALLOT_ID_HEX + 1] = "";
 	bool refused;
 	long i;
@@ -235,6 +240,8 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	/* a poll with a roll of its own: that one (kept while the core lives);
 	 * and with a roll, the poll's instance, which signatures bind */
 	core_lock(c);
+	d = polls_get(c->polls, in->poll);
+	kind = d ? d->kind : POLLDEF_SINGLE; /* a poll nobody defined is single */
 	own = polls_roll(c->polls, in->poll);
 	if (own || c->rules.roll) {
 		i = tally_poll_find(c->tally, in->poll);
@@ -247,9 +254,9 @@ static bool judge(struct core *c, const struct core_input *in, struct ballot *b,
 	rules.instance = instance;
 
 	refused = ballot_parse(in->poll, in->payload, in->len, b, &reply, v->reason, sizeof(v->reason)) != 0;
-	/* every poll here is single until the other kinds are counted (commands.c refuses to open them) */
+	/* the answer the poll's kind takes (its kind never changes once the poll exists) */
 	if (!refused)
-		refused = ballot_answers(b, POLLDEF_SINGLE, v->reason, sizeof(v->reason)) != 0;
+		refused = ballot_answers(b, kind, v->reason, sizeof(v->reason)) != 0;
 	/* a refused ballot's "reply" and id too: answered as over MQTT 5 */
 	snprintf(v->reply, sizeof(v->reply), "%s", reply.topic);
 	snprintf(v->id, sizeof(v->id), "%s", b->id);
@@ -299,7 +306,10 @@ static int count(struct core *c, const struct core_input *in, bool refused, cons
 		if (!c->quiet)
 			log_line("rejected ballot on vote/%s%s: %s", in->poll, in->from, v->reason);
 	} else if (c->verbose) {
-		log_line("vote/%s%s: %s -> %s: %s", in->poll, in->from, b->voter, b->choice, status_word(o.status));
+		char answer[512]; /* cut to fit: a log line */
+
+		log_line("vote/%s%s: %s -> %s: %s", in->poll, in->from, b->voter, answer_text(b, answer, sizeof(answer)),
+			 status_word(o.status));
 	}
 	if (found < 0)
 		return 0; /* refused, and no poll to record it in */

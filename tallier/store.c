@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "polldef.h"
 
 /* Counts are never stored: they are derived from the ballot rows when the
@@ -66,9 +67,26 @@ static const char instances_sql[] =
 	" instance TEXT NOT NULL"
 	") WITHOUT ROWID;";
 
+/* Schema 5: the question kinds (pollkind.h). A poll's definition keeps
+ * its kind and parameters (an older row: single, and the parameters of
+ * no other kind); a ballot row its kind (NULL: single, as every older
+ * row) and, in choice, its answer's key (answer.h): the choice of a
+ * single one, as before; the picks of a multiple one, in byte order, one
+ * per line; a scale's value in decimal. */
+static const char kinds_sql[] =
+	"ALTER TABLE ballots ADD COLUMN kind TEXT;"
+	"ALTER TABLE polldefs ADD COLUMN kind TEXT NOT NULL DEFAULT 'single';"
+	"ALTER TABLE polldefs ADD COLUMN min_picks INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE polldefs ADD COLUMN max_picks INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE polldefs ADD COLUMN full INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE polldefs ADD COLUMN low INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE polldefs ADD COLUMN high INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE polldefs ADD COLUMN low_label TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE polldefs ADD COLUMN high_label TEXT NOT NULL DEFAULT '';";
+
 static const char put_ballot_sql[] =
-	"INSERT INTO ballots (poll, voter, choice, id, ts, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-	" ON CONFLICT (poll, voter) DO UPDATE SET choice = ?3, id = ?4, ts = ?5, at_ms = ?6";
+	"INSERT INTO ballots (poll, voter, choice, id, ts, at_ms, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	" ON CONFLICT (poll, voter) DO UPDATE SET choice = ?3, id = ?4, ts = ?5, at_ms = ?6, kind = ?7";
 
 static const char put_poll_sql[] =
 	"INSERT INTO polls (poll, rejected, updated_ms) VALUES (?1, ?2, ?3)"
@@ -186,7 +204,8 @@ static int exec(struct store *s, const char *sql, const char *what, char *err, s
 
 /* migrate: in one transaction, brings a database of schema from (0: a new,
  * empty one) to STORE_SCHEMA: the tables a schema lacks, the at_ms column
- * that schemas 1 and 2 lack, then the version. Returns 0, or -1 with err
+ * that schemas 1 and 2 lack, the kinds' columns that schemas 1 to 4 lack,
+ * then the version. Returns 0, or -1 with err
  * set (rolled back). */
 static int migrate(struct store *s, int from, char *err, size_t errlen)
 {
@@ -201,6 +220,7 @@ static int migrate(struct store *s, int from, char *err, size_t errlen)
 	    (from <= 1 && exec(s, polldefs_sql, what, err, errlen) != 0) ||
 	    ((from == 1 || from == 2) && exec(s, at_ms_sql, what, err, errlen) != 0) ||
 	    (from <= 3 && exec(s, instances_sql, what, err, errlen) != 0) ||
+	    (from <= 4 && exec(s, kinds_sql, what, err, errlen) != 0) ||
 	    exec(s, version_sql, "cannot write", err, errlen) != 0 ||
 	    exec(s, "COMMIT", "cannot write", err, errlen) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -228,13 +248,14 @@ static int check_schema(struct store *s, enum store_mode mode, char *err, size_t
 				      "left untouched", s->path, version, STORE_SCHEMA);
 		goto out;
 	}
-	if (version == STORE_SCHEMA || (version >= 1 && version <= 3 && mode == STORE_READER)) {
-		/* a reader of schema 1 finds no definitions, of 1 and 2 no at_ms, of 1 to 3 no instances */
+	if (version == STORE_SCHEMA || (version >= 1 && version < STORE_SCHEMA && mode == STORE_READER)) {
+		/* a reader of schema 1 finds no definitions, of 1 and 2 no at_ms, of 1 to 3 no instances,
+		 * of 1 to 4 no kinds (every poll single) */
 		s->schema = version;
 		rc = 0;
 		goto out;
 	}
-	if (version >= 1 && version <= 3) {
+	if (version >= 1 && version < STORE_SCHEMA) {
 		/* upgrade in place: the ballots stay as they are (at_ms NULL) */
 		rc = migrate(s, version, err, errlen);
 		goto out;
@@ -493,6 +514,8 @@ static int run(sqlite3_stmt *st)
 int store_save(struct store *s, const struct ballot *b, const char *poll, bool poll_row, uint64_t rejected,
 	       int64_t updated_ms, char *err, size_t errlen)
 {
+	char key[ANSWER_KEY_MAX];
+
 	if (!b && !poll_row)
 		return 0;
 	if (still_there(s, err, errlen) != 0)
@@ -502,9 +525,13 @@ int store_save(struct store *s, const struct ballot *b, const char *poll, bool p
 		return -1;
 	}
 	if (b) {
+		answer_key(b, key);
 		if (sqlite3_bind_text(s->put_ballot, 1, b->poll, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_text(s->put_ballot, 2, b->voter, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(s->put_ballot, 3, b->choice, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(s->put_ballot, 3, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    (b->kind == POLLDEF_SINGLE ? sqlite3_bind_null(s->put_ballot, 7)
+					       : sqlite3_bind_text(s->put_ballot, 7, polldef_kind_word(b->kind), -1,
+								   SQLITE_STATIC)) != SQLITE_OK ||
 		    (b->has_id ? sqlite3_bind_text(s->put_ballot, 4, b->id, -1, SQLITE_STATIC)
 			       : sqlite3_bind_null(s->put_ballot, 4)) != SQLITE_OK ||
 		    (b->has_ts ? sqlite3_bind_int64(s->put_ballot, 5, b->ts)
@@ -539,13 +566,20 @@ static void column_text(sqlite3_stmt *st, int col, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-/* row_ballot: the ballot of a row (poll, voter, choice, id, ts, at_ms). */
-static void row_ballot(sqlite3_stmt *st, struct ballot *b)
+/* row_ballot: the ballot of a row (poll, voter, choice, id, ts, at_ms,
+ * kind). Returns 0, or -1 when its kind or answer is none this tallier
+ * knows (a damaged row). */
+static int row_ballot(sqlite3_stmt *st, struct ballot *b)
 {
+	enum polldef_kind kind = POLLDEF_SINGLE;
+	const char *word = (const char *)sqlite3_column_text(st, 6);
+	const char *key = (const char *)sqlite3_column_text(st, 2);
+
 	memset(b, 0, sizeof(*b));
 	column_text(st, 0, b->poll, sizeof(b->poll));
 	column_text(st, 1, b->voter, sizeof(b->voter));
-	column_text(st, 2, b->choice, sizeof(b->choice));
+	if ((word && polldef_parse_kind(word, &kind) != 0) || answer_from_key(b, kind, key ? key : "") != 0)
+		return -1;
 	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
 		column_text(st, 3, b->id, sizeof(b->id));
 		b->has_id = true;
@@ -554,6 +588,7 @@ static void row_ballot(sqlite3_stmt *st, struct ballot *b)
 		b->ts = sqlite3_column_int64(st, 4);
 		b->has_ts = true;
 	}
+	return 0;
 }
 
 /* each_row: steps st (prepared from sql with its first parameter bound to
@@ -587,6 +622,8 @@ out:
 struct ballot_fn {
 	int (*fn)(void *ctx, const struct ballot *b, int64_t at_ms);
 	void *ctx;
+	char *err;
+	size_t errlen;
 };
 
 static int ballot_row(void *ctx, sqlite3_stmt *st)
@@ -594,22 +631,23 @@ static int ballot_row(void *ctx, sqlite3_stmt *st)
 	struct ballot_fn *f = ctx;
 	struct ballot b;
 
-	row_ballot(st, &b);
+	if (row_ballot(st, &b) != 0) {
+		snprintf(f->err, f->errlen, "the ballot of '%s' on poll '%s' is damaged", b.voter, b.poll);
+		return -1;
+	}
 	return f->fn(f->ctx, &b, sqlite3_column_int64(st, 5)); /* NULL: 0 */
 }
 
 int store_each_ballot(struct store *s, const char *poll, int (*fn)(void *ctx, const struct ballot *b, int64_t at_ms),
 		      void *ctx, char *err, size_t errlen)
 {
-	struct ballot_fn f = { fn, ctx };
-	bool at = s->schema >= 3;
+	struct ballot_fn f = { fn, ctx, err, errlen };
+	char sql[160];
 
-	return each_row(s,
-			poll ? (at ? "SELECT poll, voter, choice, id, ts, at_ms FROM ballots WHERE poll = ?1 ORDER BY voter"
-				   : "SELECT poll, voter, choice, id, ts, NULL FROM ballots WHERE poll = ?1 ORDER BY voter")
-			     : (at ? "SELECT poll, voter, choice, id, ts, at_ms FROM ballots ORDER BY poll, voter"
-				   : "SELECT poll, voter, choice, id, ts, NULL FROM ballots ORDER BY poll, voter"),
-			poll, ballot_row, &f, err, errlen);
+	/* at_ms since schema 3, kind since schema 5: NULL before */
+	snprintf(sql, sizeof(sql), "SELECT poll, voter, choice, id, ts, %s, %s FROM ballots%s", s->schema >= 3 ? "at_ms" : "NULL",
+		 s->schema >= 5 ? "kind" : "NULL", poll ? " WHERE poll = ?1 ORDER BY voter" : " ORDER BY poll, voter");
+	return each_row(s, sql, poll, ballot_row, &f, err, errlen);
 }
 
 struct poll_fn {
@@ -701,7 +739,9 @@ int store_save_def(struct store *s, const struct polldef *d, char *err, size_t e
 		goto out;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT OR REPLACE INTO polldefs (poll, defined, question, choices, opens_ms, closes_ms,"
-			       " results, revote, status, closed_ms, roll) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			       " results, revote, status, closed_ms, roll, kind, min_picks, max_picks, full, low, high,"
+			       " low_label, high_label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+			       " ?14, ?15, ?16, ?17, ?18, ?19)",
 			       -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 1, d->poll, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 2, d->defined) != SQLITE_OK ||
@@ -712,7 +752,14 @@ int store_save_def(struct store *s, const struct polldef *d, char *err, size_t e
 	    sqlite3_bind_int(st, 8, d->revote) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 9, polldef_status_word(d->status), -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 10, d->closed_ms) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 11, d->roll, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+	    sqlite3_bind_text(st, 11, d->roll, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 12, polldef_kind_word(d->kind), -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 13, (sqlite3_int64)d->min_picks) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 14, (sqlite3_int64)d->max_picks) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 15, d->full) != SQLITE_OK || sqlite3_bind_int64(st, 16, d->low) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 17, d->high) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 18, d->low_label, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 19, d->high_label, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
 		db_err(s, "cannot write to", err, errlen);
 		goto out;
 	}
@@ -774,7 +821,15 @@ static int row_def(sqlite3_stmt *st, struct polldef *d)
 	d->revote = sqlite3_column_int(st, 7) != 0;
 	d->closed_ms = sqlite3_column_int64(st, 9);
 	column_text(st, 10, d->roll, sizeof(d->roll));
-	if (polldef_parse_results((const char *)sqlite3_column_text(st, 6), &d->results) != 0 ||
+	d->min_picks = (size_t)sqlite3_column_int64(st, 12);
+	d->max_picks = (size_t)sqlite3_column_int64(st, 13);
+	d->full = sqlite3_column_int(st, 14) != 0;
+	d->low = sqlite3_column_int64(st, 15);
+	d->high = sqlite3_column_int64(st, 16);
+	column_text(st, 17, d->low_label, sizeof(d->low_label));
+	column_text(st, 18, d->high_label, sizeof(d->high_label));
+	if (polldef_parse_kind((const char *)sqlite3_column_text(st, 11), &d->kind) != 0 ||
+	    polldef_parse_results((const char *)sqlite3_column_text(st, 6), &d->results) != 0 ||
 	    polldef_parse_status((const char *)sqlite3_column_text(st, 8), &d->status) != 0)
 		return -1;
 	return 0;
@@ -813,8 +868,12 @@ int store_each_def(struct store *s, int (*fn)(void *ctx, const struct polldef *d
 	sqlite3_finalize(st);
 	if (!table)
 		return 0;
+	/* the kinds since schema 5: before, every poll is single */
 	return each_row(s,
-			"SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status, closed_ms,"
-			" roll FROM polldefs ORDER BY poll",
+			s->schema >= 5 ? "SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status,"
+					 " closed_ms, roll, kind, min_picks, max_picks, full, low, high, low_label,"
+					 " high_label FROM polldefs ORDER BY poll"
+				       : "SELECT poll, defined, question, choices, opens_ms, closes_ms, results, revote, status,"
+					 " closed_ms, roll, 'single', 0, 0, 0, 0, 0, '', '' FROM polldefs ORDER BY poll",
 			NULL, def_row, &f, err, errlen);
 }

@@ -8,7 +8,7 @@
 
 #include "ballot.h"
 
-#define STORE_SCHEMA 4 /* the schema this code writes (PRAGMA user_version); 1 to 3 are upgraded */
+#define STORE_SCHEMA 5 /* the schema this code writes (PRAGMA user_version); 1 to 4 are upgraded */
 
 struct polldef;
 
@@ -27,7 +27,7 @@ enum store_mode {
 
 /* store_open: opens the database at path (creating it, schema
  * STORE_SCHEMA, for STORE_WRITER; a writer upgrades a database of schema
- * 1 to 3 in place, a reader reads it as it is). A writer holds an
+ * 1 to 4 in place, a reader reads it as it is). A writer holds an
  * exclusive lock (flock) on the file until store_close, so a second
  * tallier on the same database, by any path or link, gets an error.
  * Refuses, leaving the file untouched, a database of a newer schema or

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "arena.h"
 #include "textrule.h"
 
@@ -332,6 +333,7 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		char *err, size_t errlen)
 {
 	unsigned char bid[ID_BYTES] = { 0 };
+	char key[ANSWER_KEY_MAX];
 	struct poll *p = poll_get(t, b->poll, now_ms);
 	struct choice *c;
 	struct vote *v;
@@ -344,8 +346,10 @@ int tally_apply(struct tally *t, const struct ballot *b, int64_t now_ms, struct 
 		goto oom;
 	if (b->has_id)
 		id_to_bytes(b->id, bid);
-	ci = choice_find(p, b->choice);
-	c = ci >= 0 ? p->choices[ci] : choice_add(p, b->choice);
+	/* the answer's key (answer.h): a single choice's is the choice */
+	answer_key(b, key);
+	ci = choice_find(p, key);
+	c = ci >= 0 ? p->choices[ci] : choice_add(p, key);
 	if (!c)
 		goto oom;
 
@@ -558,6 +562,19 @@ int tally_poll_each_choice(const struct tally *t, size_t i,
 	for (k = 0; k < p->nchoices; k++)
 		if (p->choices[k]->count > 0 && (n == 0 || !listed(order, n, p->choices[k]->name)) &&
 		    (rc = fn(ctx, p->choices[k]->name, p->choices[k]->count)) != 0)
+			return rc;
+	return 0;
+}
+
+int tally_poll_each_answer(const struct tally *t, size_t i,
+			   int (*fn)(void *ctx, const char *key, uint64_t voters), void *ctx)
+{
+	const struct poll *p = t->polls[i];
+	size_t k;
+	int rc;
+
+	for (k = 0; k < p->nchoices; k++)
+		if (p->choices[k]->count > 0 && (rc = fn(ctx, p->choices[k]->name, p->choices[k]->count)) != 0)
 			return rc;
 	return 0;
 }

@@ -97,6 +97,15 @@ int tally_restore_poll(struct tally *t, const char *poll, uint64_t rejected, int
  * set when memory runs out. */
 int tally_restore_updated(struct tally *t, const char *poll, int64_t updated_ms, char *err, size_t errlen);
 
+/* tally_poll_each_answer: calls fn(ctx, key, voters) for each answer of
+ * poll i that some voters' ballots give now, by its key (answer.h: for a
+ * single choice the choice), in byte order of the keys; stops early,
+ * returning fn's value, when fn returns non-zero. Returns 0 otherwise.
+ * Which choices a multiple poll's voters picked, or which values a
+ * scale's voters gave, are counted from these (result.c). */
+int tally_poll_each_answer(const struct tally *t, size_t i,
+			   int (*fn)(void *ctx, const char *key, uint64_t voters), void *ctx);
+
 /* tally_poll_define: poll (created when absent, with no voter) counts by
  * its own *cfg from now on: its results list cfg's choices (none: the
  * tally's), and cfg->revote is its rule, whatever the tally's. Ballots

@@ -203,20 +203,20 @@ class Durable(IntegrationCase):
             "CREATE TABLE ballots (poll TEXT, voter TEXT, choice TEXT, id TEXT, ts INTEGER,"
             " cast_by TEXT, PRIMARY KEY (poll, voter));"
             "INSERT INTO ballots VALUES ('p', 'ann', 'yes', NULL, NULL, 'x');"
-            "PRAGMA user_version = 5;")
+            "PRAGMA user_version = 6;")
         db.commit()
         db.close()
         with open(path, "rb") as f:
             content = f.read()
         rc, err = self.refused(["--db", path])
         self.assertEqual(rc, 1, err)
-        self.assertEqual(err, "tallier: %s was written by a newer mqtt-vote (schema 5; this one "
-                         "knows 4): left untouched\n" % path)
+        self.assertEqual(err, "tallier: %s was written by a newer mqtt-vote (schema 6; this one "
+                         "knows 5): left untouched\n" % path)
         with open(path, "rb") as f:
             self.assertEqual(f.read(), content, "the file was changed")
         db = sqlite3.connect(path)
         try:
-            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 6)
         finally:
             db.close()
 

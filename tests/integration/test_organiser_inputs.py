@@ -119,22 +119,22 @@ class OrganiserInputs(IntegrationCase):
         rc, answer, err = ctl(self.port, {"cmd": "list"})
         self.assertEqual(answer, {"ok": True, "polls": []}, t.log())
 
-    # ---- issue 21: the kinds the wire knows and this tallier does not count yet ----
+    # ---- issue 21: a poll's kind never changes ----
 
     def test_a_poll_of_another_kind_is_refused_and_so_is_its_ballot(self):
         t = self.tallier()
-        for kind, params in (("multiple", {"choices": ["a", "b"], "max_picks": 2}),
-                             ("ranked", {"choices": ["a", "b"], "full": True}),
-                             ("scale", {"low": 1, "high": 5, "low_label": "bad"})):
-            cmd = dict({"cmd": "open", "poll": "k1", "question": "Q?", "kind": kind}, **params)
-            rc, answer, err = ctl(self.port, cmd)
-            self.assertEqual(answer, {"ok": False, "error": "kind '%s' is not counted by this tallier yet" % kind},
-                             t.log())
         # an explicit single is today's poll, and its information says nothing new
         rc, answer, err = ctl(self.port, {"cmd": "open", "poll": "k1", "question": "Q?", "choices": ["a", "b"],
                                           "kind": "single"})
         self.assertTrue(answer["ok"], answer)
         self.assertNotIn("kind", answer["info"])
+        # its kind is fixed at its first open
+        for kind, params in (("multiple", {"choices": ["a", "b"], "max_picks": 2}),
+                             ("ranked", {"choices": ["a", "b"], "full": True}),
+                             ("scale", {"low": 1, "high": 5, "low_label": "bad"})):
+            cmd = dict({"cmd": "open", "poll": "k1", "question": "Q?", "kind": kind}, **params)
+            rc, answer, err = ctl(self.port, cmd)
+            self.assertEqual(answer, {"ok": False, "error": "poll k1 is a single poll"}, t.log())
         # a ballot of another kind on it: refused with the reason, in the receipt too
         for field, value in (("picks", ["a"]), ("ranking", ["b", "a"]), ("value", 3)):
             ballot = {"voter": "v-" + field, field: value, "id": harness.new_ballot_id()}

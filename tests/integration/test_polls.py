@@ -256,7 +256,7 @@ class Polls(IntegrationCase):
         self.assertResult(self.port, self.poll, {"yes": 2, "no": 3}, rejected=2, tallier=t)
         self.assertEqual(t.stop(), 0, t.log())
         con = sqlite3.connect(db)
-        self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], 4)
+        self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], 5)
         self.assertEqual(con.execute("SELECT count(*) FROM ballots").fetchone()[0], 5)
         con.close()
 

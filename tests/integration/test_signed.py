@@ -493,8 +493,11 @@ class PollInstances(SignedCase):
         self.assertCounted("yes", "carol", None)
         self.assertEqual(t.stop(), 0)
         db = os.path.join(t.log_dir, "tally.db")
-        # back to schema 3: no instances
+        # back to schema 3: no instances (nor the kinds of schema 5)
         with sqlite3.connect(db) as con:
+            con.execute("ALTER TABLE ballots DROP COLUMN kind")
+            for column in ("kind", "min_picks", "max_picks", "full", "low", "high", "low_label", "high_label"):
+                con.execute("ALTER TABLE polldefs DROP COLUMN " + column)
             con.execute("DROP TABLE instances")
             con.execute("PRAGMA user_version = 3")
         con.close()
@@ -506,7 +509,7 @@ class PollInstances(SignedCase):
         self.assertRegex(info["instance"], r"^[0-9a-f]{32}$")
         self.assertEqual((info["defined"], info["signed"]), (False, True))
         with sqlite3.connect(db) as con:
-            self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], 4)
+            self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], 5)
             self.assertEqual(con.execute("SELECT poll, instance FROM instances").fetchall(),
                              [(self.poll, info["instance"])])
         con.close()

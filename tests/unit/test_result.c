@@ -245,7 +245,7 @@ static void result_value_should_outlive_its_tally_and_show_as_its_view_says(void
 	static const char *const choices[] = { "yes", "no" };
 	struct tally *t = new_tally(choices, 2, true);
 	struct ballot b = mk("p1", "bob", "yes", NULL, -1);
-	struct result_view hidden = { "open", true };
+	struct result_view hidden = { "open", true, NULL };
 	struct result_value shown, held;
 	char err[256] = "", *json;
 

@@ -23,6 +23,7 @@
 #include "reload.h"
 #include "result.h"
 #include "polldef.h"
+#include "polls.h"
 #include "store.h"
 #include "tally.h"
 #include "testkit.h"
@@ -239,6 +240,16 @@ static void sql_exec(const char *path, const char *sql)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* SCHEMA_4: what turns a database of the current schema back into what
+ * schema 4 wrote (before the question kinds), so that the older schemas
+ * can be made from it as before. */
+#define SCHEMA_4                                                                                                  \
+	"ALTER TABLE ballots DROP COLUMN kind; ALTER TABLE polldefs DROP COLUMN kind;"                             \
+	"ALTER TABLE polldefs DROP COLUMN min_picks; ALTER TABLE polldefs DROP COLUMN max_picks;"                   \
+	"ALTER TABLE polldefs DROP COLUMN full; ALTER TABLE polldefs DROP COLUMN low;"                              \
+	"ALTER TABLE polldefs DROP COLUMN high; ALTER TABLE polldefs DROP COLUMN low_label;"                        \
+	"ALTER TABLE polldefs DROP COLUMN high_label; PRAGMA user_version = 4;"
+
 /* sql_int: the integer the one-row query sql gives on the database at path. */
 static int64_t sql_int(const char *path, const char *sql)
 {
@@ -348,8 +359,8 @@ static void store_open_should_create_a_new_database_of_the_current_schema(void *
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	assert_true(exists(f->db));
 	store_close(s);
-	assert_int_equal(STORE_SCHEMA, 4);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(STORE_SCHEMA, 5);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					"name IN ('ballots', 'polls')"), 2);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 0);
@@ -368,7 +379,7 @@ static void store_open_should_make_a_tally_of_an_empty_file(void **state)
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	save_ok(s, NULL, "p1", 1, NOW);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 1);
 }
 
@@ -391,7 +402,7 @@ static void store_open_should_reopen_its_own_database_as_writer_and_reader(void 
 	assert_int_equal(tally_poll_choice(t, poll_of(t, "p1"), "yes"), 1);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
 }
 
 static void store_open_should_refuse_a_second_writer_while_the_first_is_open(void **state)
@@ -492,7 +503,7 @@ static void store_open_should_upgrade_a_schema_1_database_keeping_its_ballots(vo
 	/* a writer upgrades it */
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE voter = 'ann' AND choice = 'yes'"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT rejected FROM polls WHERE poll = 'p1'"), 3);
@@ -525,7 +536,7 @@ static void store_open_should_upgrade_a_schema_2_database_keeping_its_ballots(vo
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	store_close(s);
 	/* back to what schema 2 wrote */
-	sql_exec(f->db, "DROP TABLE ballots;"
+	sql_exec(f->db, SCHEMA_4 "DROP TABLE ballots;"
 			"CREATE TABLE ballots (poll TEXT NOT NULL, voter TEXT NOT NULL, choice TEXT NOT NULL, id TEXT,"
 			" ts INTEGER, PRIMARY KEY (poll, voter)) WITHOUT ROWID;"
 			"INSERT INTO ballots VALUES ('p1', 'ann', 'yes', NULL, 5);"
@@ -548,7 +559,7 @@ static void store_open_should_upgrade_a_schema_2_database_keeping_its_ballots(vo
 	assert_int_equal(tally_poll_total(t, poll_of(t, "p1")), 2);
 	tally_free(t);
 	store_close(s);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE at_ms IS NULL"), 2);
 }
 
@@ -568,7 +579,7 @@ static void store_open_should_upgrade_a_schema_3_database_and_keep_each_instance
 
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
 	store_close(s);
-	sql_exec(f->db, "DROP TABLE instances;"
+	sql_exec(f->db, SCHEMA_4 "DROP TABLE instances;"
 			"INSERT INTO ballots VALUES ('p1', 'ann', 'yes', NULL, 5, 1700000000000);"
 			"PRAGMA user_version = 3;");
 	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
@@ -578,7 +589,7 @@ static void store_open_should_upgrade_a_schema_3_database_and_keep_each_instance
 	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 
 	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
 	assert_int_equal(store_each_ballot(s, NULL, record_ballot, &seen, err, sizeof(err)), 0);
 	assert_rows(&seen, rows, NROWS(rows));
 	assert_int_equal(store_put_instance(s, "p1", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", err, sizeof(err)), 0);
@@ -783,7 +794,7 @@ static void store_open_should_refuse_a_newer_schema_and_leave_it_untouched(void 
 			"PRAGMA user_version = 7;");
 	before = slurp(f->db, &blen);
 	snprintf(want, sizeof(want),
-		 "%s was written by a newer mqtt-vote (schema 7; this one knows 4): left untouched", f->db);
+		 "%s was written by a newer mqtt-vote (schema 7; this one knows 5): left untouched", f->db);
 	open_fails(f->db, STORE_WRITER, want);
 	open_fails(f->db, STORE_READER, want);
 	after = slurp(f->db, &alen);
@@ -1518,6 +1529,183 @@ static void store_checkpoint_should_give_way_to_a_reader_and_finish_after_it(voi
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots"), 1112);
 }
 
+/* ---- the question kinds (schema 5) ---- */
+
+/* kind_ballot: a ballot of voter on poll answering with names (multiple,
+ * n of them) or value (scale), ts as given. */
+static struct ballot kind_ballot(const char *poll, const char *voter, enum polldef_kind kind,
+				 const char *const *names, size_t n, int64_t value, int64_t ts)
+{
+	struct ballot b;
+	size_t k;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(b.poll, sizeof(b.poll), "%s", poll);
+	snprintf(b.voter, sizeof(b.voter), "%s", voter);
+	b.kind = kind;
+	for (k = 0; k < n; k++)
+		snprintf(b.names[k], sizeof(b.names[0]), "%s", names[k]);
+	b.nnames = n;
+	b.value = value;
+	b.has_ts = true;
+	b.ts = ts;
+	return b;
+}
+
+/* record_answer: appends "voter=kind:answer " to the string ctx (256
+ * bytes): the names joined by "+", or the value. */
+static int record_answer(void *ctx, const struct ballot *b, int64_t at_ms)
+{
+	char *out = ctx;
+	size_t used = strlen(out), k;
+
+	(void)at_ms;
+	used += (size_t)snprintf(out + used, 256 - used, "%s=%s:", b->voter, polldef_kind_word(b->kind));
+	if (b->kind == POLLDEF_SCALE)
+		used += (size_t)snprintf(out + used, 256 - used, "%" PRId64, b->value);
+	else if (b->kind == POLLDEF_SINGLE)
+		used += (size_t)snprintf(out + used, 256 - used, "%s", b->choice);
+	for (k = 0; k < b->nnames; k++)
+		used += (size_t)snprintf(out + used, 256 - used, "%s%s", k ? "+" : "", b->names[k]);
+	snprintf(out + used, 256 - used, " ");
+	return 0;
+}
+
+/* kind_result: the result JSON of poll in t, counted by its definition in
+ * polls, with its "updated" cut off (from ',"updated"' on). */
+static void kind_result(const struct tally *t, struct polls *polls, const char *poll, char *out, size_t size)
+{
+	struct result_view view = { NULL, false, polls_get(polls, poll) };
+	struct result_value v;
+	char err[128], *json, *cut;
+	long i = tally_poll_find(t, poll);
+
+	assert_true(i >= 0);
+	assert_int_equal(result_value_of(t, (size_t)i, &view, &v, err, sizeof(err)), 0);
+	json = result_json(&v, err, sizeof(err));
+	assert_non_null(json);
+	cut = strstr(json, ",\"updated\"");
+	if (cut)
+		*cut = '\0';
+	snprintf(out, size, "%s", json);
+	free(json);
+	result_value_free(&v);
+}
+
+/* A multiple poll's and a scale poll's definitions and ballots come back
+ * as they were saved (the picks as a set, in byte order), and a reload
+ * counts them by kind, as the tallier does at start and --recount does. */
+static void store_should_keep_and_count_the_answers_of_each_kind(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	struct polldef m = { .poll = "m1", .defined = true, .choices = { "a", "b", "c" }, .nchoices = 3,
+			     .opens_ms = 1, .results = POLLDEF_LIVE, .revote = true, .status = POLLDEF_OPEN,
+			     .kind = POLLDEF_MULTIPLE, .min_picks = 0, .max_picks = 3 };
+	struct polldef sc = { .poll = "s1", .defined = true, .opens_ms = 1, .results = POLLDEF_LIVE, .revote = true,
+			      .status = POLLDEF_OPEN, .kind = POLLDEF_SCALE, .low = -2, .high = 2,
+			      .low_label = "bad", .high_label = "good" };
+	static const char *const ca[] = { "c", "a" }, *const b1[] = { "b" };
+	struct ballot b[4];
+	struct polldef got[2];
+	struct check_rules kinds = { NULL, 0, 0, NULL, NULL, false, NULL };
+	struct polls *polls = polls_new();
+	struct tally *t = new_tally(NULL, 0, true);
+	char err[256] = "", seen[256] = "", json[512];
+	long skipped, k;
+
+	assert_non_null(polls);
+	b[0] = kind_ballot("m1", "ann", POLLDEF_MULTIPLE, ca, 2, 0, 5);
+	b[1] = kind_ballot("m1", "bob", POLLDEF_MULTIPLE, NULL, 0, 0, 6);
+	b[2] = kind_ballot("s1", "cat", POLLDEF_SCALE, NULL, 0, -2, 7);
+	b[3] = kind_ballot("s1", "dan", POLLDEF_SCALE, NULL, 0, 1, 8);
+	assert_int_equal(store_save_def(s, &m, err, sizeof(err)), 0);
+	assert_int_equal(store_save_def(s, &sc, err, sizeof(err)), 0);
+	for (k = 0; k < 4; k++)
+		save_ok(s, &b[k], b[k].poll, 0, 100 + k);
+	b[0] = kind_ballot("m1", "ann", POLLDEF_MULTIPLE, b1, 1, 0, 9); /* a revote: the whole set replaced */
+	save_ok(s, &b[0], "m1", 0, 200);
+	assert_int_equal(store_each_ballot(s, NULL, record_answer, seen, err, sizeof(err)), 0);
+	assert_string_equal(seen, "ann=multiple:b bob=multiple: cat=scale:-2 dan=scale:1 ");
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_each_def(s, copy_def, &got[0], err, sizeof(err)), 0); /* the last: s1 */
+	assert_int_equal(got[0].kind, POLLDEF_SCALE);
+	assert_true(got[0].low == -2 && got[0].high == 2);
+	assert_string_equal(got[0].low_label, "bad");
+	assert_string_equal(got[0].high_label, "good");
+
+	kinds.polls = polls;
+	assert_int_equal(reload_tally(s, t, &kinds, polls, &skipped, err, sizeof(err)), 4);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(polls_get(polls, "m1")->kind, POLLDEF_MULTIPLE);
+	assert_int_equal(polls_get(polls, "m1")->max_picks, 3);
+	kind_result(t, polls, "m1", json, sizeof(json));
+	assert_string_equal(json, "{\"poll\":\"m1\",\"kind\":\"multiple\",\"counts\":{\"a\":0,\"b\":1,\"c\":0},"
+				  "\"voters\":2,\"total\":2,\"rejected\":0");
+	kind_result(t, polls, "s1", json, sizeof(json));
+	assert_string_equal(json, "{\"poll\":\"s1\",\"kind\":\"scale\",\"counts\":{\"-2\":1,\"-1\":0,\"0\":0,\"1\":1,"
+				  "\"2\":0},\"voters\":2,\"mean\":\"-0.500\",\"median\":-0.5,\"grade\":-2,"
+				  "\"total\":2,\"rejected\":0");
+	tally_free(t);
+	polls_free(polls);
+	store_close(s);
+}
+
+/* A database of schema 4 (before the kinds): a reader reads it as it is,
+ * every poll single; a writer adds the kinds' columns, keeping every row,
+ * and it counts the same: its definitions single, its ballots choices. */
+static void store_open_should_upgrade_a_schema_4_database_and_count_the_same(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct polldef d = { .poll = "p1", .defined = true, .question = "Q?", .choices = { "yes", "no" },
+			     .nchoices = 2, .opens_ms = 1, .results = POLLDEF_LIVE, .revote = true,
+			     .status = POLLDEF_OPEN }, got;
+	struct ballot b[3] = { mk("p1", "ann", "yes", ID_A, 5), mk("p1", "bob", "no", NULL, -1),
+			       mk("p1", "cat", "yes", ID_B, 7) };
+	struct tally *t;
+	char err[256] = "", seen[256] = "";
+	long skipped;
+	size_t k, p1;
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	assert_int_equal(store_save_def(s, &d, err, sizeof(err)), 0);
+	for (k = 0; k < 3; k++)
+		save_ok(s, &b[k], "p1", 1, 100);
+	store_close(s);
+	sql_exec(f->db, SCHEMA_4);
+
+	s = open_ok(f->db, STORE_READER, STORE_SYNC_NORMAL);
+	memset(&got, 0xff, sizeof(got));
+	assert_int_equal(store_each_def(s, copy_def, &got, err, sizeof(err)), 0);
+	assert_int_equal(got.kind, POLLDEF_SINGLE);
+	assert_int_equal(store_each_ballot(s, NULL, record_answer, seen, err, sizeof(err)), 0);
+	assert_string_equal(seen, "ann=single:yes bob=single:no cat=single:yes ");
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+
+	s = open_ok(f->db, STORE_WRITER, STORE_SYNC_NORMAL);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM ballots WHERE kind IS NULL"), 3);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM polldefs WHERE kind = 'single'"), 1);
+	memset(&got, 0xff, sizeof(got));
+	assert_int_equal(store_each_def(s, copy_def, &got, err, sizeof(err)), 0);
+	assert_int_equal(got.kind, POLLDEF_SINGLE);
+	assert_int_equal(got.nchoices, 2);
+	seen[0] = '\0';
+	assert_int_equal(store_each_ballot(s, NULL, record_answer, seen, err, sizeof(err)), 0);
+	assert_string_equal(seen, "ann=single:yes bob=single:no cat=single:yes ");
+	t = new_tally(NULL, 0, true);
+	assert_int_equal(load_ok(s, t, &skipped), 3);
+	p1 = poll_of(t, "p1");
+	assert_int_equal(tally_poll_total(t, p1), 3);
+	assert_int_equal(tally_poll_choice(t, p1, "yes"), 2);
+	assert_int_equal(tally_poll_choice(t, p1, "no"), 1);
+	assert_int_equal(tally_poll_rejected(t, p1), 1);
+	tally_free(t);
+	store_close(s);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, make_dir, remove_dir)
 
 int main(void)
@@ -1532,6 +1720,8 @@ int main(void)
 		T(store_open_should_upgrade_a_schema_1_database_keeping_its_ballots),
 		T(store_open_should_upgrade_a_schema_2_database_keeping_its_ballots),
 		T(store_open_should_upgrade_a_schema_3_database_and_keep_each_instance_once),
+		T(store_open_should_upgrade_a_schema_4_database_and_count_the_same),
+		T(store_should_keep_and_count_the_answers_of_each_kind),
 		T(store_save_should_write_only_the_ballot_row_when_the_poll_row_is_not_asked),
 		T(store_checkpoint_should_be_asked_for_and_leave_the_commits_alone),
 		T(store_checkpoint_should_give_way_to_a_reader_and_finish_after_it),

@@ -626,7 +626,7 @@ struct seen {
 
 static struct seen probe(struct tally *t, const struct ballot *b, int64_t now_ms)
 {
-	static const struct result_view hide = { "open", true };
+	static const struct result_view hide = { "open", true, NULL };
 	uint64_t v = version(t, b->poll);
 	struct tally_outcome out = apply_at(t, b, now_ms);
 	struct seen s = { out.status, "", 0, 0, 0, 0, NULL };
