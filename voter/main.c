@@ -132,26 +132,51 @@ static int default_voter(char *buf, size_t size)
 		ballot_text_norm(name, buf, NULL, 0) != 0) ? -1 : 0;
 }
 
+/* room for answer_words: 32 quoted names of 64 bytes, and the words */
+#define ANSWER_WORDS_MAX (POLLDEF_CHOICES_MAX * (BALLOT_TEXT_MAX + 4) + 16)
+
+/* answer_words: b's answer for the voter's lines, into buf
+ * (ANSWER_WORDS_MAX bytes): "'yes'" (a single choice, as before kinds),
+ * "picks 'a', 'c'", "ranking 'b', 'a', 'c'", "value 4". Returns buf. */
+static const char *answer_words(const struct ballot *b, char buf[ANSWER_WORDS_MAX])
+{
+	size_t used, k;
+
+	if (b->kind == POLLDEF_SINGLE) {
+		snprintf(buf, ANSWER_WORDS_MAX, "'%s'", b->choice);
+		return buf;
+	}
+	if (b->kind == POLLDEF_SCALE) {
+		snprintf(buf, ANSWER_WORDS_MAX, "value %lld", (long long)b->value);
+		return buf;
+	}
+	used = (size_t)snprintf(buf, ANSWER_WORDS_MAX, "%s", b->kind == POLLDEF_RANKED ? "ranking" : "picks");
+	for (k = 0; k < b->nnames && used < ANSWER_WORDS_MAX; k++)
+		used += (size_t)snprintf(buf + used, ANSWER_WORDS_MAX - used, "%s'%s'", k ? ", " : " ", b->names[k]);
+	return buf;
+}
+
 /* report_receipt: says what the tallier answered; returns the exit status.
  * A duplicate with a reason is a ballot that did not become the voter's
  * counted one (another ballot of theirs counts); without one it is this
  * very ballot again, already counted. */
 static int report_receipt(const struct voter_opts *o, const struct ballot *b, const struct receipt *r)
 {
-	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16];
+	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16], what[ANSWER_WORDS_MAX];
 
 	snprintf(tail, sizeof(tail), "%s%sballot %s", r->counts, r->counts[0] ? "; " : "", b->id);
 	if (r->status == RECEIPT_REJECTED) {
-		fprintf(stderr, "voter: '%s' on %s rejected by the tallier: %s\n", b->choice, b->poll,
+		fprintf(stderr, "voter: %s on %s rejected by the tallier: %s\n", answer_words(b, what), b->poll,
 			r->reason[0] ? r->reason : "no reason given");
 		return EXIT_REJECTED;
 	}
 	if (r->status == RECEIPT_DUPLICATE && r->reason[0]) {
-		fprintf(stderr, "voter: '%s' on %s not counted: %s (%s)\n", b->choice, b->poll, r->reason, tail);
+		fprintf(stderr, "voter: %s on %s not counted: %s (%s)\n", answer_words(b, what), b->poll, r->reason,
+			tail);
 		return EXIT_NOT_COUNTED;
 	}
 	if (!o->quiet)
-		printf("voter: '%s' on %s %s by the tallier (%s)\n", b->choice, b->poll,
+		printf("voter: %s on %s %s by the tallier (%s)\n", answer_words(b, what), b->poll,
 		       r->status == RECEIPT_COUNTED ? "counted" : "already counted", tail);
 	return EXIT_ACCEPTED;
 }
@@ -248,15 +273,23 @@ out:
 	return rc;
 }
 
-/* ballot_of: the ballot, built once from the options: its poll and choice
- * (none with --keygen) and its voter: --voter, else the account's user
+/* ballot_of: the ballot, built once from the options: its poll and
+ * answer (-m's choice, --pick's or --rank's names, --value; none with
+ * --keygen) and its voter: --voter, else the account's user
  * name (an account votes under its own name: the tallier checks it),
  * else <login>@<hostname>. Returns 0, or -1 said (a usage error). */
 static int ballot_of(const struct voter_opts *o, struct ballot *b)
 {
+	size_t k;
+
 	*b = (struct ballot){ 0 };
 	snprintf(b->poll, sizeof(b->poll), "%s", o->poll);
 	snprintf(b->choice, sizeof(b->choice), "%s", o->message ? o->message : "");
+	b->kind = o->kind;
+	for (k = 0; k < o->nnames && k < POLLDEF_CHOICES_MAX; k++)
+		snprintf(b->names[k], sizeof(b->names[k]), "%s", o->names[k]);
+	b->nnames = k;
+	b->value = o->value;
 	if (o->voter) {
 		snprintf(b->voter, sizeof(b->voter), "%s", o->voter);
 	} else if (o->conn.username && !o->tcp) {
@@ -277,15 +310,17 @@ static int ballot_of(const struct voter_opts *o, struct ballot *b)
  * or sent at QoS 0). */
 static void say_sent(const struct voter_opts *o, const struct ballot *b, const struct send_req *req, enum outcome res)
 {
+	char what[ANSWER_WORDS_MAX];
+
 	if (res == OUTCOME_NO_SUBSCRIBERS)
 		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
 			req->topic);
 	if (!o->quiet && o->qos == 0)
-		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b->choice, b->poll,
-		       o->conn.host, o->conn.port, b->id);
+		printf("voter: %s on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", answer_words(b, what),
+		       b->poll, o->conn.host, o->conn.port, b->id);
 	else if (!o->quiet)
-		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b->choice, b->poll, o->conn.host,
-		       o->conn.port, b->id);
+		printf("voter: %s on %s accepted by %s:%d (ballot %s)\n", answer_words(b, what), b->poll,
+		       o->conn.host, o->conn.port, b->id);
 }
 
 /* request_topics: where the ballot goes over MQTT (-t; an account's to
@@ -357,6 +392,12 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
+	/* what needs no information on the poll: a name given twice */
+	if (pollinfo_refuses(NULL, &b, b.ts, err, sizeof(err))) {
+		fprintf(stderr, "voter: %s\n", err);
+		rc = EXIT_REJECTED;
+		goto out;
+	}
 	/* the key is read now (a problem with it is exit 1, nothing sent) and
 	 * used once the poll's instance is known */
 	if (o.sign_key && !(sg.key = sign_key_load(o.sign_key, err, sizeof(err)))) {
