@@ -1,9 +1,7 @@
 /* voteropts.c -- the voter's command-line options: its table and checks */
 #include "voteropts.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ballot.h"
@@ -79,19 +77,12 @@ static int take_rank(void *part, const char *arg, char *err, size_t errlen)
 static int take_value(void *part, const char *arg, char *err, size_t errlen)
 {
 	struct voter_opts *o = part;
-	const char *digits = arg[0] == '-' ? arg + 1 : arg;
-	char *end;
-	long long v;
 
-	errno = 0;
-	v = strtoll(arg, &end, 10);
-	if (!*digits || strspn(digits, "0123456789") != strlen(digits) || errno || *end ||
-	    v < -POLLDEF_SCALE_ABS_MAX || v > POLLDEF_SCALE_ABS_MAX) {
+	if (optparse_integer(arg, -POLLDEF_SCALE_ABS_MAX, POLLDEF_SCALE_ABS_MAX, &o->value) != 0) {
 		snprintf(err, errlen, "invalid --value '%s' (want an integer from %d to %d)", arg,
 			 -POLLDEF_SCALE_ABS_MAX, POLLDEF_SCALE_ABS_MAX);
 		return -1;
 	}
-	o->value = v;
 	o->value_given = true;
 	return 0;
 }
