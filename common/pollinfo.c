@@ -139,7 +139,11 @@ static bool names_refused(const struct polldef *d, const struct ballot *b, char 
 			return true;
 		}
 	if (d->kind == POLLDEF_MULTIPLE && (b->nnames < d->min_picks || b->nnames > d->max_picks)) {
-		snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_PICKS, d->poll, d->min_picks, d->max_picks);
+		if (d->min_picks == d->max_picks)
+			snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_PICKS_EXACTLY, d->poll, d->max_picks,
+				 d->max_picks == 1 ? "" : "s");
+		else
+			snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_PICKS, d->poll, d->min_picks, d->max_picks);
 		return true;
 	}
 	if (d->kind == POLLDEF_RANKED && d->full && b->nnames != d->nchoices) {

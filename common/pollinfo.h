@@ -59,6 +59,7 @@ bool pollinfo_refuses(const struct polldef *d, const struct ballot *b, int64_t n
 #define POLLINFO_RULE_TWICE "'%s' is %s twice"                 /* name, "picked" or "ranked" */
 #define POLLINFO_RULE_OFFER "%s does not offer '%s' (it offers %s)"
 #define POLLINFO_RULE_PICKS "%s takes %zu to %zu picks"
+#define POLLINFO_RULE_PICKS_EXACTLY "%s takes %zu pick%s"      /* min_picks == max_picks: "p1 takes 2 picks" */
 #define POLLINFO_RULE_FULL "%s takes a full ranking: every one of %s, once"
 #define POLLINFO_RULE_VALUE "%s takes a value from %lld to %lld"
 

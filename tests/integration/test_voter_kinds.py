@@ -98,6 +98,16 @@ class VoterKinds(IntegrationCase):
     def test_without_information_the_ballot_goes_as_it_is(self):
         self.assertSent(["--rank", "b", "--rank", "a", "-V", "311"], {"ranking": ["b", "a"]}, "ranking 'b', 'a'")
 
+    def test_info_says_the_kind(self):
+        self.publish_info("ranked", full=True)
+        rc, out, err = self.voter("--info")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines()[1:3], ["  choices: Tea, hot, Coffee, Juice", "  kind:    ranked (full)"])
+        self.publish_info("scale", low=1, high=5, low_label="bad", high_label="good")
+        rc, out, err = self.voter("--info")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.splitlines()[1], "  scale:   1 (bad) to 5 (good)")
+
     # -- refused before sending (exit 3)
 
     def test_answer_of_another_kind(self):
@@ -122,7 +132,9 @@ class VoterKinds(IntegrationCase):
 
     def test_too_few_or_too_many_picks(self):
         self.publish_info("multiple", min_picks=2, max_picks=2)
-        self.assertNotSent(["--pick", "Coffee"], "%s takes 2 to 2 picks" % self.poll)
+        self.assertNotSent(["--pick", "Coffee"], "%s takes 2 picks" % self.poll)
+        self.publish_info("multiple", min_picks=1, max_picks=1)
+        self.assertNotSent(["--pick", "Coffee", "--pick", "Juice"], "%s takes 1 pick" % self.poll)
         self.publish_info("multiple", min_picks=1, max_picks=2)
         self.assertNotSent(["--pick", "Coffee", "--pick", "Juice", "--pick", "Tea, hot"],
                            "%s takes 1 to 2 picks" % self.poll)
@@ -190,6 +202,20 @@ class VoterKinds(IntegrationCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(json.loads(p.stdout), [True, False])
+
+
+class VoterKindsWithTallier(IntegrationCase):
+    """A ranked ballot on a poll nobody defined (always single) is refused
+    by the real tallier, and the voter says so with the ranking (exit 3)."""
+
+    def test_a_ranking_on_a_single_poll_is_rejected_with_the_tallier_s_reason(self):
+        broker = self.private_broker()
+        self.start_tallier(broker)
+        poll = self.poll_name()
+        rc, out, err = run_voter(["-h", HOST, "-p", str(broker.port), "-t", "vote/" + poll, "--voter", "alice",
+                                  "--rank", "b", "--rank", "a", "--confirm"])
+        self.assertEqual((rc, out, err), (3, "", "voter: ranking 'b', 'a' on %s rejected by the tallier: "
+                                          "this poll takes one choice ('choice')\n" % poll))
 
 
 class PollctlKinds(IntegrationCase):
