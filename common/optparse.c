@@ -37,6 +37,19 @@ int optparse_seconds(const char *s, double *out)
 	return 0;
 }
 
+int optparse_integer(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!all_of(s[0] == '-' ? s + 1 : s, "0123456789") || errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* row_val: the getopt value of row i (its letter, or 256 + i). */
 static int row_val(const struct optdef *d, size_t i)
 {

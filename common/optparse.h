@@ -68,4 +68,8 @@ enum opts_result optparse(const struct optpart *parts, size_t nparts, int argc, 
  * 0.001 to 86400) into *out. Returns 0, or -1 (nothing said). */
 int optparse_seconds(const char *s, double *out);
 
+/* optparse_integer: s as a whole number in decimal (an optional '-', then
+ * digits only) from min to max into *out. Returns 0, or -1 (nothing said). */
+int optparse_integer(const char *s, long long min, long long max, long long *out);
+
 #endif

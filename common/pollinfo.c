@@ -99,23 +99,85 @@ const char *pollinfo_describe(const struct polldef *d, int64_t now_ms, char *buf
 	return buf;
 }
 
-bool pollinfo_refuses(const struct polldef *d, const char *choice, int64_t now_ms, char *why, size_t size)
+/* closed: whether d is closed, with its reason into why. */
+static bool closed(const struct polldef *d, int64_t now_ms, char *why, size_t size)
 {
-	char choices[POLLINFO_TEXT_MAX], since[64];
+	char since[64];
 	/* closed by hand before its closing time: that time is no "since" */
 	int64_t when = d->closed_ms ? d->closed_ms : d->closes_ms <= now_ms ? d->closes_ms : 0;
 
-	if (d->status == POLLDEF_CLOSED) {
-		if (when)
-			snprintf(why, size, "%s is closed (since %s): ballot not sent", d->poll,
-				 pollinfo_local(when, since, sizeof(since)));
+	if (d->status != POLLDEF_CLOSED)
+		return false;
+	if (when)
+		snprintf(why, size, "%s is closed (since %s): ballot not sent", d->poll,
+			 pollinfo_local(when, since, sizeof(since)));
+	else
+		snprintf(why, size, "%s is closed: ballot not sent", d->poll);
+	return true;
+}
+
+/* names_refused: the first rule b's names break (d NULL: only a name
+ * given twice), into why after POLLINFO_NOT_SENT. */
+static bool names_refused(const struct polldef *d, const struct ballot *b, char *why, size_t size)
+{
+	char choices[POLLINFO_TEXT_MAX];
+	size_t i, j;
+
+	for (i = 0; i < b->nnames; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(b->names[i], b->names[j]) == 0) {
+				snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_TWICE, b->names[i],
+					 b->kind == POLLDEF_RANKED ? "ranked" : "picked");
+				return true;
+			}
+	if (!d)
+		return false;
+	for (i = 0; i < b->nnames; i++)
+		if (!polldef_has_choice(d, b->names[i])) {
+			snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_OFFER, d->poll, b->names[i],
+				 pollinfo_choices(d, choices, sizeof(choices)));
+			return true;
+		}
+	if (d->kind == POLLDEF_MULTIPLE && (b->nnames < d->min_picks || b->nnames > d->max_picks)) {
+		if (d->min_picks == d->max_picks)
+			snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_PICKS_EXACTLY, d->poll, d->max_picks,
+				 d->max_picks == 1 ? "" : "s");
 		else
-			snprintf(why, size, "%s is closed: ballot not sent", d->poll);
+			snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_PICKS, d->poll, d->min_picks, d->max_picks);
 		return true;
 	}
-	if (!polldef_has_choice(d, choice)) {
-		snprintf(why, size, "'%s' on %s not sent: %s offers %s", choice, d->poll, d->poll,
+	if (d->kind == POLLDEF_RANKED && d->full && b->nnames != d->nchoices) {
+		snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_FULL, d->poll,
 			 pollinfo_choices(d, choices, sizeof(choices)));
+		return true;
+	}
+	return false;
+}
+
+bool pollinfo_refuses(const struct polldef *d, const struct ballot *b, int64_t now_ms, char *why, size_t size)
+{
+	static const char *const options[POLLDEF_KINDS] = { "-m", "--pick", "--rank", "--value" };
+	char choices[POLLINFO_TEXT_MAX];
+
+	if (d && closed(d, now_ms, why, size))
+		return true;
+	if (d && d->kind != b->kind) {
+		snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_KIND, d->poll, polldef_kind_word(d->kind),
+			 (size_t)d->kind < POLLDEF_KINDS ? options[d->kind] : "?");
+		return true;
+	}
+	if (b->kind == POLLDEF_SINGLE) {
+		if (!d || polldef_has_choice(d, b->choice))
+			return false;
+		snprintf(why, size, "'%s' on %s not sent: %s offers %s", b->choice, d->poll, d->poll,
+			 pollinfo_choices(d, choices, sizeof(choices)));
+		return true;
+	}
+	if (b->kind != POLLDEF_SCALE)
+		return names_refused(d, b, why, size);
+	if (d && (b->value < d->low || b->value > d->high)) {
+		snprintf(why, size, POLLINFO_NOT_SENT POLLINFO_RULE_VALUE, d->poll, (long long)d->low,
+			 (long long)d->high);
 		return true;
 	}
 	return false;

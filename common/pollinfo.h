@@ -39,11 +39,28 @@ const char *pollinfo_kind(const struct polldef *d, char *buf, size_t size);
  * poll nobody defined says so instead of a question). Returns buf. */
 const char *pollinfo_describe(const struct polldef *d, int64_t now_ms, char *buf, size_t size);
 
-/* pollinfo_refuses: true when d says a ballot for choice cannot count, the
- * reason into why: "poll1 is closed (since 2026-11-30 10:05:00 UTC):
- * ballot not sent" (the closing time when known and not after now_ms,
- * else "poll1 is closed: ballot not sent"), "'maybe' on poll1 not sent:
- * poll1 offers yes, no". False (why untouched) otherwise. */
-bool pollinfo_refuses(const struct polldef *d, const char *choice, int64_t now_ms, char *why, size_t size);
+/* pollinfo_refuses: true when ballot b cannot count, the reason into why.
+ * d is the poll's information, or NULL when there is none (then only a
+ * name given twice is found). For a single choice (b->choice): "poll1 is
+ * closed (since 2026-11-30 10:05:00 UTC): ballot not sent" (the closing
+ * time when known and not after now_ms, else "poll1 is closed: ballot not
+ * sent"), "'maybe' on poll1 not sent: poll1 offers yes, no". For the
+ * other kinds, "ballot not sent: " and the rule it breaks (the
+ * POLLINFO_RULE_ texts below, in this order): an answer of another kind
+ * than d's, a name given twice, a name d does not offer, too few or too
+ * many picks, a full ranking that leaves a choice out, a value out of
+ * range. False (why untouched) otherwise. */
+bool pollinfo_refuses(const struct polldef *d, const struct ballot *b, int64_t now_ms, char *why, size_t size);
+
+/* The rules pollinfo_refuses words for the voter, each spelt here once
+ * (docs/voter.md quotes them): */
+#define POLLINFO_NOT_SENT "ballot not sent: "
+#define POLLINFO_RULE_KIND "%s is a %s poll: give %s"         /* poll, kind, the voter's option */
+#define POLLINFO_RULE_TWICE "'%s' is %s twice"                 /* name, "picked" or "ranked" */
+#define POLLINFO_RULE_OFFER "%s does not offer '%s' (it offers %s)"
+#define POLLINFO_RULE_PICKS "%s takes %zu to %zu picks"
+#define POLLINFO_RULE_PICKS_EXACTLY "%s takes %zu pick%s"      /* min_picks == max_picks: "p1 takes 2 picks" */
+#define POLLINFO_RULE_FULL "%s takes a full ranking: every one of %s, once"
+#define POLLINFO_RULE_VALUE "%s takes a value from %lld to %lld"
 
 #endif

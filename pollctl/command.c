@@ -41,6 +41,14 @@ char *command_json(const struct pollctl_opts *o, const char *reply, char *err, s
 	d->results = o->after_close ? POLLDEF_AFTER_CLOSE : POLLDEF_LIVE;
 	d->revote = o->revote;
 	d->status = POLLDEF_SCHEDULED;
+	d->kind = o->kind;
+	d->min_picks = (size_t)o->min_picks;
+	d->max_picks = o->max_picks_given ? (size_t)o->max_picks : 0; /* 0: left out, the number of choices */
+	d->full = o->full;
+	d->low = o->low;
+	d->high = o->high;
+	snprintf(d->low_label, sizeof(d->low_label), "%s", o->low_label ? o->low_label : "");
+	snprintf(d->high_label, sizeof(d->high_label), "%s", o->high_label ? o->high_label : "");
 	if (o->roll) {
 		/* checked here (every line), and named by its absolute path: the
 		 * tallier, on this machine, reads it from its own directory */

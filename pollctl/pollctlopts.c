@@ -11,6 +11,7 @@
 #include "when.h"
 
 _Static_assert(sizeof(((struct pollctl_opts *)0)->question_nfc) == POLLDEF_QUESTION_MAX + 1, "question_nfc");
+_Static_assert(sizeof(((struct pollctl_opts *)0)->low_label_nfc) == BALLOT_TEXT_MAX + 1, "low_label_nfc");
 
 static const char *const command_words[] = { "open", "close", "list", "show" };
 
@@ -67,6 +68,68 @@ static int take_closes(void *part, const char *arg, char *err, size_t errlen)
 	return take_when(o, "closes", arg, &o->closes_ms, err, errlen);
 }
 
+static int take_kind(void *part, const char *arg, char *err, size_t errlen)
+{
+	struct pollctl_opts *o = part;
+
+	if (polldef_parse_kind(arg, &o->kind) != 0) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_KIND, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* take_end: --low or --high (name), an integer from -POLLDEF_SCALE_ABS_MAX
+ * to POLLDEF_SCALE_ABS_MAX, into *out. */
+static int take_end(const char *name, const char *arg, long long *out, char *err, size_t errlen)
+{
+	if (optparse_integer(arg, -POLLDEF_SCALE_ABS_MAX, POLLDEF_SCALE_ABS_MAX, out) != 0) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_END, name, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int take_low(void *part, const char *arg, char *err, size_t errlen)
+{
+	return take_end("low", arg, &((struct pollctl_opts *)part)->low, err, errlen);
+}
+
+static int take_high(void *part, const char *arg, char *err, size_t errlen)
+{
+	return take_end("high", arg, &((struct pollctl_opts *)part)->high, err, errlen);
+}
+
+/* take_label: --low-label or --high-label (name), the text rules of a
+ * choice, in NFC into nfc, *out pointing there. */
+static int take_label(const char *name, const char *arg, char nfc[BALLOT_TEXT_MAX + 1], const char **out, char *err,
+		      size_t errlen)
+{
+	char why[TEXTRULE_WHY_MAX];
+
+	if (ballot_text_norm(arg, nfc, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "invalid --%s: %s", name,
+			 why[0] ? why : "must be 1 to 64 bytes of UTF-8 without control characters");
+		return -1;
+	}
+	*out = nfc;
+	return 0;
+}
+
+static int take_low_label(void *part, const char *arg, char *err, size_t errlen)
+{
+	struct pollctl_opts *o = part;
+
+	return take_label("low-label", arg, o->low_label_nfc, &o->low_label, err, errlen);
+}
+
+static int take_high_label(void *part, const char *arg, char *err, size_t errlen)
+{
+	struct pollctl_opts *o = part;
+
+	return take_label("high-label", arg, o->high_label_nfc, &o->high_label, err, errlen);
+}
+
 #define AT(field) offsetof(struct pollctl_opts, field)
 #define GIVEN(field) OPT_GIVEN(struct pollctl_opts, field)
 static const struct optdef pollctl_optdefs[] = {
@@ -83,6 +146,17 @@ static const struct optdef pollctl_optdefs[] = {
 	{ .name = "revote", .value = true, .kind = OPTK_WORD, .at = AT(revote), .words = { "yes", "no" },
 	  .given = GIVEN(revote_given) },
 	{ .name = "roll", .value = true, .kind = OPTK_NONEMPTY, .at = AT(roll), .want = "a file path" },
+	/* open's question kind and its parameters */
+	{ .name = "kind", .value = true, .kind = OPTK_FUNC, .take = take_kind, .given = GIVEN(kind_given) },
+	{ .name = "min-picks", .value = true, .kind = OPTK_COUNT, .at = AT(min_picks), .min = 0,
+	  .max = POLLDEF_CHOICES_MAX, .given = GIVEN(min_picks_given) },
+	{ .name = "max-picks", .value = true, .kind = OPTK_COUNT, .at = AT(max_picks), .min = 1,
+	  .max = POLLDEF_CHOICES_MAX, .given = GIVEN(max_picks_given) },
+	{ .name = "full", .kind = OPTK_FLAG, .at = AT(full) },
+	{ .name = "low", .value = true, .kind = OPTK_FUNC, .take = take_low, .given = GIVEN(low_given) },
+	{ .name = "high", .value = true, .kind = OPTK_FUNC, .take = take_high, .given = GIVEN(high_given) },
+	{ .name = "low-label", .value = true, .kind = OPTK_FUNC, .take = take_low_label },
+	{ .name = "high-label", .value = true, .kind = OPTK_FUNC, .take = take_high_label },
 };
 
 void pollctl_opts_free(struct pollctl_opts *o)
@@ -127,6 +201,56 @@ static int take_command(struct pollctl_opts *o, char **args, int n, char *err, s
 	return 0;
 }
 
+/* check_kind: open's --kind and its parameters (the POLLCTLOPTS_RULE_ texts). */
+static int check_kind(struct pollctl_opts *o, char *err, size_t errlen)
+{
+	const struct {
+		const char *option;
+		bool given;
+		enum polldef_kind kind;
+	} params[] = {
+		{ "--min-picks", o->min_picks_given, POLLDEF_MULTIPLE }, { "--max-picks", o->max_picks_given, POLLDEF_MULTIPLE },
+		{ "--full", o->full, POLLDEF_RANKED },			  { "--low", o->low_given, POLLDEF_SCALE },
+		{ "--high", o->high_given, POLLDEF_SCALE },		  { "--low-label", o->low_label != NULL, POLLDEF_SCALE },
+		{ "--high-label", o->high_label != NULL, POLLDEF_SCALE },
+	};
+	size_t k, max;
+
+	for (k = 0; k < sizeof(params) / sizeof(params[0]); k++)
+		if (params[k].given && params[k].kind != o->kind) {
+			snprintf(err, errlen, POLLCTLOPTS_RULE_PARAM, params[k].option, polldef_kind_word(params[k].kind));
+			return -1;
+		}
+	if (o->kind == POLLDEF_SCALE && o->choices) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_SCALE_CHOICES);
+		return -1;
+	}
+	if (o->kind == POLLDEF_SCALE && (!o->low_given || !o->high_given)) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_SCALE_ENDS);
+		return -1;
+	}
+	if (o->kind == POLLDEF_SCALE && (o->high - o->low < 1 || o->high - o->low + 1 > POLLDEF_SCALE_VALUES_MAX)) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_SCALE_SPAN);
+		return -1;
+	}
+	if (o->kind == POLLDEF_RANKED && o->nchoices < 2) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_RANKED);
+		return -1;
+	}
+	if (o->kind != POLLDEF_MULTIPLE)
+		return 0;
+	if (o->max_picks_given && (size_t)o->max_picks > o->nchoices) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_MAX_PICKS, o->max_picks, o->nchoices);
+		return -1;
+	}
+	max = o->max_picks_given ? (size_t)o->max_picks : o->nchoices;
+	if ((size_t)o->min_picks > max) {
+		snprintf(err, errlen, POLLCTLOPTS_RULE_MIN_PICKS, o->min_picks, max);
+		return -1;
+	}
+	return 0;
+}
+
 /* check: what the command needs, once all options are parsed. */
 static int check(struct pollctl_opts *o, char *err, size_t errlen)
 {
@@ -138,13 +262,18 @@ static int check(struct pollctl_opts *o, char *err, size_t errlen)
 			snprintf(err, errlen, "--question, --choices, --opens, --closes, --results, --revote and --roll go with open");
 			return -1;
 		}
+		if (o->kind_given || o->min_picks_given || o->max_picks_given || o->full || o->low_given ||
+		    o->high_given || o->low_label || o->high_label) {
+			snprintf(err, errlen, POLLCTLOPTS_RULE_OPEN);
+			return -1;
+		}
 		return 0;
 	}
 	if (!o->question) {
 		snprintf(err, errlen, "open needs --question");
 		return -1;
 	}
-	if (!o->choices) {
+	if (!o->choices && o->kind != POLLDEF_SCALE) {
 		snprintf(err, errlen, "open needs --choices");
 		return -1;
 	}
@@ -152,6 +281,8 @@ static int check(struct pollctl_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid --choices: at most %d choices", POLLDEF_CHOICES_MAX);
 		return -1;
 	}
+	if (check_kind(o, err, errlen) != 0)
+		return -1;
 	if (o->has_closes && o->closes_ms <= (o->has_opens ? o->opens_ms : o->now_ms)) {
 		snprintf(err, errlen, o->has_opens ? "--closes must be after --opens" : "--closes must be in the future");
 		return -1;
@@ -169,7 +300,7 @@ enum opts_result pollctl_opts_parse(struct pollctl_opts *o, int argc, char **arg
 	int first;
 
 	/* one now for every time argument */
-	*o = (struct pollctl_opts){ .timeout = 10, .revote = true, .now_ms = vtime_now_ms() };
+	*o = (struct pollctl_opts){ .timeout = 10, .revote = true, .min_picks = 1, .now_ms = vtime_now_ms() };
 	r = opts_parse(&pollctl_cmdline, &o->conn, o, argc, argv, &first, err, errlen);
 	if (r != OPTS_RUN)
 		return r;

@@ -36,15 +36,20 @@ static void usage(FILE *out)
 	fprintf(out,
 		"voter " MQTTVOTE_VERSION " -- cast one ballot in an mqtt-vote poll\n"
 		"\n"
-		"Usage: voter [-h host] [-p port] -t vote/<poll> -m choice [--voter name]\n"
+		"Usage: voter [-h host] [-p port] -t vote/<poll> ANSWER [--voter name]\n"
 		"             [-q qos] [-i id] [-u username [-P password]] [-V protocol-version]\n"
 		"             [--confirm] [--timeout seconds] [-d] [--quiet]\n"
 		"             [{--cafile file | --capath dir} [--cert file --key file] [--insecure]\n"
 		"              [--tls-version tlsv1.2|tlsv1.3]]\n"
-		"       voter --tcp [-h host] -p port -t vote/<poll> -m choice [--voter name] ...\n"
+		"       voter --tcp [-h host] -p port -t vote/<poll> ANSWER [--voter name] ...\n"
 		"       voter --info [-h host] [-p port] -t vote/<poll> [--timeout seconds] ...\n"
 		"       voter --keygen FILE [--voter name]\n"
 		"       voter --help | --version\n"
+		"\n"
+		"ANSWER, by the poll's kind: -m choice (single); --pick choice, once per\n"
+		"choice (multiple); --rank choice, once per choice, most preferred first\n"
+		"(ranked); --value N (scale). A comma never splits a choice:\n"
+		"  voter -t vote/lunch --pick \"Tea, hot\" --pick Coffee\n"
 		"\n"
 		" -h, --host HOST      broker host (default localhost)\n"
 		" -p, --port PORT      broker port (default 1883; 8883 with TLS)\n"
@@ -52,7 +57,13 @@ static void usage(FILE *out)
 		"                      characters from A-Z a-z 0-9 _ - .\n"
 		" -m, --message CHOICE the choice: 1 to 64 bytes of UTF-8, no control characters\n"
 		"                      and no invisible or format characters outside an emoji\n"
-		"                      (U+200B, bidi marks), kept in NFC\n"
+		"                      (U+200B, bidi marks), kept in NFC; a single-choice poll\n"
+		"     --pick CHOICE    a choice picked in a multiple poll; give it once per\n"
+		"                      choice (the same rules as -m)\n"
+		"     --rank CHOICE    a choice of a ranked poll, once per choice, most\n"
+		"                      preferred first (the same rules as -m)\n"
+		"     --value N        the value given in a scale poll: a whole number from\n"
+		"                      -1000000 to 1000000 (the poll says its range)\n"
 		"     --voter NAME     who votes (default <login>@<hostname>); one vote per\n"
 		"                      voter per poll, a later ballot replaces an earlier one\n"
 		" -q, --qos QOS        0, 1 or 2 (default 1); with 0 the broker does not confirm\n"
@@ -81,11 +92,14 @@ static void usage(FILE *out)
 		CMDLINE_USAGE_CLIENT_END
 		"\n"
 		"Before sending over MQTT, the voter reads the poll's information when a\n"
-		"tallier published it: a closed poll, or a choice it does not offer, is\n"
-		"exit 3 and nothing is sent.\n"
+		"tallier published it: a closed poll, a choice it does not offer, an\n"
+		"answer of another kind than the poll's, too few or too many picks, a\n"
+		"ranking that names a choice twice or (full ranking) leaves one out, a\n"
+		"value out of the scale is exit 3 and nothing is sent.\n"
 		"\n"
 		"The ballot is one JSON object:\n"
 		"  {\"poll\":..,\"voter\":..,\"choice\":..,\"id\":\"<32 hex>\",\"ts\":<ms since the epoch>}\n"
+		"  (\"picks\":[..], \"ranking\":[..] or \"value\":N in place of \"choice\")\n"
 		"  and, with --sign-key, \"sig\":\"<88 characters of base64>\"\n"
 		"\n"
 		"Exit status:\n"
@@ -95,10 +109,12 @@ static void usage(FILE *out)
 		"     sending it), or \"may not have been delivered\" (sent, then the\n"
 		"     connection was lost or timed out before the answer); also a --keygen\n"
 		"     or --sign-key problem (nothing sent)\n"
-		"  2  usage error (bad or missing option, invalid poll name or choice)\n"
+		"  2  usage error (bad or missing option, invalid poll name or choice, two\n"
+		"     kinds of answer)\n"
 		"  3  rejected by the tallier (--confirm, --tcp; the reason is printed), or not\n"
-		"     sent: the poll's information says it is closed or does not offer the choice,\n"
-		"     or, with --sign-key, names no poll instance to sign for\n"
+		"     sent: the poll's information says it is closed or cannot take the answer\n"
+		"     (the reason is printed), a choice is given twice, or, with --sign-key,\n"
+		"     the information names no poll instance to sign for\n"
 		"  4  accepted by the broker but not confirmed in time (--confirm): not known to\n"
 		"     be counted (no tallier, a full broker queue, a silent MQTT 3.1.1 denial);\n"
 		"     --info: no information on the poll in time (no tallier knows it yet)\n"
@@ -132,26 +148,51 @@ static int default_voter(char *buf, size_t size)
 		ballot_text_norm(name, buf, NULL, 0) != 0) ? -1 : 0;
 }
 
+/* room for answer_words: 32 quoted names of 64 bytes, and the words */
+#define ANSWER_WORDS_MAX (POLLDEF_CHOICES_MAX * (BALLOT_TEXT_MAX + 4) + 16)
+
+/* answer_words: b's answer for the voter's lines, into buf
+ * (ANSWER_WORDS_MAX bytes): "'yes'" (a single choice, as before kinds),
+ * "picks 'a', 'c'", "ranking 'b', 'a', 'c'", "value 4". Returns buf. */
+static const char *answer_words(const struct ballot *b, char buf[ANSWER_WORDS_MAX])
+{
+	size_t used, k;
+
+	if (b->kind == POLLDEF_SINGLE) {
+		snprintf(buf, ANSWER_WORDS_MAX, "'%s'", b->choice);
+		return buf;
+	}
+	if (b->kind == POLLDEF_SCALE) {
+		snprintf(buf, ANSWER_WORDS_MAX, "value %lld", (long long)b->value);
+		return buf;
+	}
+	used = (size_t)snprintf(buf, ANSWER_WORDS_MAX, "%s", b->kind == POLLDEF_RANKED ? "ranking" : "picks");
+	for (k = 0; k < b->nnames && used < ANSWER_WORDS_MAX; k++)
+		used += (size_t)snprintf(buf + used, ANSWER_WORDS_MAX - used, "%s'%s'", k ? ", " : " ", b->names[k]);
+	return buf;
+}
+
 /* report_receipt: says what the tallier answered; returns the exit status.
  * A duplicate with a reason is a ballot that did not become the voter's
  * counted one (another ballot of theirs counts); without one it is this
  * very ballot again, already counted. */
 static int report_receipt(const struct voter_opts *o, const struct ballot *b, const struct receipt *r)
 {
-	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16];
+	char tail[sizeof(r->counts) + BALLOT_ID_HEX + 16], what[ANSWER_WORDS_MAX];
 
 	snprintf(tail, sizeof(tail), "%s%sballot %s", r->counts, r->counts[0] ? "; " : "", b->id);
 	if (r->status == RECEIPT_REJECTED) {
-		fprintf(stderr, "voter: '%s' on %s rejected by the tallier: %s\n", b->choice, b->poll,
+		fprintf(stderr, "voter: %s on %s rejected by the tallier: %s\n", answer_words(b, what), b->poll,
 			r->reason[0] ? r->reason : "no reason given");
 		return EXIT_REJECTED;
 	}
 	if (r->status == RECEIPT_DUPLICATE && r->reason[0]) {
-		fprintf(stderr, "voter: '%s' on %s not counted: %s (%s)\n", b->choice, b->poll, r->reason, tail);
+		fprintf(stderr, "voter: %s on %s not counted: %s (%s)\n", answer_words(b, what), b->poll, r->reason,
+			tail);
 		return EXIT_NOT_COUNTED;
 	}
 	if (!o->quiet)
-		printf("voter: '%s' on %s %s by the tallier (%s)\n", b->choice, b->poll,
+		printf("voter: %s on %s %s by the tallier (%s)\n", answer_words(b, what), b->poll,
 		       r->status == RECEIPT_COUNTED ? "counted" : "already counted", tail);
 	return EXIT_ACCEPTED;
 }
@@ -248,15 +289,23 @@ out:
 	return rc;
 }
 
-/* ballot_of: the ballot, built once from the options: its poll and choice
- * (none with --keygen) and its voter: --voter, else the account's user
+/* ballot_of: the ballot, built once from the options: its poll and
+ * answer (-m's choice, --pick's or --rank's names, --value; none with
+ * --keygen) and its voter: --voter, else the account's user
  * name (an account votes under its own name: the tallier checks it),
  * else <login>@<hostname>. Returns 0, or -1 said (a usage error). */
 static int ballot_of(const struct voter_opts *o, struct ballot *b)
 {
+	size_t k;
+
 	*b = (struct ballot){ 0 };
 	snprintf(b->poll, sizeof(b->poll), "%s", o->poll);
 	snprintf(b->choice, sizeof(b->choice), "%s", o->message ? o->message : "");
+	b->kind = o->kind;
+	for (k = 0; k < o->nnames && k < POLLDEF_CHOICES_MAX; k++)
+		snprintf(b->names[k], sizeof(b->names[k]), "%s", o->names[k]);
+	b->nnames = k;
+	b->value = o->value;
 	if (o->voter) {
 		snprintf(b->voter, sizeof(b->voter), "%s", o->voter);
 	} else if (o->conn.username && !o->tcp) {
@@ -277,15 +326,17 @@ static int ballot_of(const struct voter_opts *o, struct ballot *b)
  * or sent at QoS 0). */
 static void say_sent(const struct voter_opts *o, const struct ballot *b, const struct send_req *req, enum outcome res)
 {
+	char what[ANSWER_WORDS_MAX];
+
 	if (res == OUTCOME_NO_SUBSCRIBERS)
 		fprintf(stderr, "voter: warning: the broker has no subscribers for %s (is a tallier running?)\n",
 			req->topic);
 	if (!o->quiet && o->qos == 0)
-		printf("voter: '%s' on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", b->choice, b->poll,
-		       o->conn.host, o->conn.port, b->id);
+		printf("voter: %s on %s sent to %s:%d, unconfirmed at QoS 0 (ballot %s)\n", answer_words(b, what),
+		       b->poll, o->conn.host, o->conn.port, b->id);
 	else if (!o->quiet)
-		printf("voter: '%s' on %s accepted by %s:%d (ballot %s)\n", b->choice, b->poll, o->conn.host,
-		       o->conn.port, b->id);
+		printf("voter: %s on %s accepted by %s:%d (ballot %s)\n", answer_words(b, what), b->poll,
+		       o->conn.host, o->conn.port, b->id);
 }
 
 /* request_topics: where the ballot goes over MQTT (-t; an account's to
@@ -357,6 +408,12 @@ int main(int argc, char **argv)
 	b.has_id = true;
 	b.ts = vtime_now_ms();
 	b.has_ts = true;
+	/* what needs no information on the poll: a name given twice */
+	if (pollinfo_refuses(NULL, &b, b.ts, err, sizeof(err))) {
+		fprintf(stderr, "voter: %s\n", err);
+		rc = EXIT_REJECTED;
+		goto out;
+	}
 	/* the key is read now (a problem with it is exit 1, nothing sent) and
 	 * used once the poll's instance is known */
 	if (o.sign_key && !(sg.key = sign_key_load(o.sign_key, err, sizeof(err)))) {

@@ -118,7 +118,7 @@ enum outcome mqttsend(const struct voter_opts *o, const struct send_req *req, st
 	x = open_exchange(&ctx, err, errlen);
 	if (!x || read_info(x, &ctx, err, errlen) != 0)
 		goto out;
-	if (ctx.has_info && pollinfo_refuses(&info, req->ballot->choice, vtime_now_ms(), err, errlen)) {
+	if (pollinfo_refuses(ctx.has_info ? &info : NULL, req->ballot, vtime_now_ms(), err, errlen)) {
 		res = OUTCOME_NOT_SENT;
 		goto out;
 	}

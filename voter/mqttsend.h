@@ -19,8 +19,9 @@
  * req->receipt_topic) and reads it, retained, which the broker sends right
  * after the SUBACK: what has arrived then, or else what arrived before the
  * answer to an UNSUBSCRIBE of it (one round trip, no timer). When the
- * information says the poll is closed or does not offer
- * req->ballot->choice, returns OUTCOME_NOT_SENT with the reason in err,
+ * information says req->ballot cannot count (pollinfo_refuses: the poll
+ * is closed, does not offer the choice, takes another kind of answer...),
+ * returns OUTCOME_NOT_SENT with the reason in err,
  * and nothing is published. Otherwise publishes req->payload (or what
  * req->finish makes) on req->topic at o->qos, waits for the broker's
  * acknowledgement and, with req->receipt_topic, for the tallier's receipt

@@ -136,7 +136,7 @@ static enum outcome finish_with_info(int fd, const struct voter_opts *o, const s
 			      err, errlen)) < 0)
 		return OUTCOME_FAILED;
 	has = polldef_info_parse(line, (size_t)n, &info, err, errlen) == 0;
-	if (has && pollinfo_refuses(&info, req->ballot->choice, vtime_now_ms(), err, errlen))
+	if (pollinfo_refuses(has ? &info : NULL, req->ballot, vtime_now_ms(), err, errlen))
 		return OUTCOME_NOT_SENT;
 	if (req->finish(req->finish_arg, has ? &info : NULL, payload, len, err, errlen) != 0)
 		return OUTCOME_NOT_SENT;

@@ -21,8 +21,8 @@
  * req->finish, first asks the tallier for the information of
  * req->ballot->poll ({"get":"info"}) and gives it to req->finish (NULL
  * when the tallier has none), which makes the payload; OUTCOME_NOT_SENT,
- * with err, when the information says the ballot cannot count (its
- * req->ballot->choice) or req->finish refuses. The connection is closed
+ * with err, when the information says the ballot cannot count
+ * (pollinfo_refuses) or req->finish refuses. The connection is closed
  * either way. */
 enum outcome tcpsend(const struct voter_opts *o, const struct send_req *req, struct receipt *receipt, char *err,
 		     size_t errlen);

@@ -539,11 +539,108 @@ static void opts_parse_should_take_h_as_host_not_help(void **state)
 	done(&p);
 }
 
+/* issue 21: the answers of the other kinds, in the order given, in NFC */
+static void opts_parse_should_take_the_answers_of_each_kind(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "--pick", "Tea, hot", "--pick", "cafe\xcc\x81"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.v.kind, POLLDEF_MULTIPLE);
+	assert_int_equal(p.v.nnames, 2);
+	assert_string_equal(p.v.names[0], "Tea, hot");
+	assert_string_equal(p.v.names[1], "caf\xc3\xa9");
+	assert_null(p.v.message);
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "--rank", "b", "--rank", "a", "--rank", "b"));
+	assert_int_equal(p.rc, OPTS_RUN); /* a name twice: the voter's exit 3, not a usage error */
+	assert_int_equal(p.v.kind, POLLDEF_RANKED);
+	assert_int_equal(p.v.nnames, 3);
+	assert_string_equal(p.v.names[0], "b");
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS("-t", "vote/p1", "--value", "-1000000"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.v.kind, POLLDEF_SCALE);
+	assert_int_equal(p.v.value, -1000000);
+	assert_int_equal(p.v.nnames, 0);
+	done(&p);
+	parse(&p, OPTS_VOTER, ARGS(VB_ARGS));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.v.kind, POLLDEF_SINGLE);
+	done(&p);
+}
+
+/* issue 21: 32 --pick are taken, a 33rd is a usage error */
+static void opts_parse_should_take_32_picks_and_refuse_33(void **state)
+{
+	static char names[33][8];
+	const char *args[2 + 2 * 33 + 1] = { "-t", "vote/p1" };
+	struct parsed p;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 33; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i);
+		args[2 + 2 * i] = "--pick";
+		args[3 + 2 * i] = names[i];
+	}
+	args[2 + 2 * 32] = NULL;
+	parse(&p, OPTS_VOTER, args);
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.v.nnames, 32);
+	done(&p);
+	args[2 + 2 * 32] = "--pick";
+	parse(&p, OPTS_VOTER, args);
+	assert_int_equal(p.rc, OPTS_ERROR);
+	assert_string_equal(p.err, "too many --pick: at most 32 choices");
+	done(&p);
+}
+
+/* issue 21: pollctl open --kind and its parameters, and their defaults */
+static void opts_parse_should_take_open_s_kind_and_its_parameters(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "q", "--choices", "a,b,c"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.c.kind, POLLDEF_SINGLE);
+	assert_false(p.c.kind_given);
+	assert_int_equal(p.c.min_picks, 1);
+	assert_false(p.c.max_picks_given);
+	assert_false(p.c.full);
+	assert_null(p.c.low_label);
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "q", "--choices", "a,b,c", "--kind", "multiple",
+				     "--min-picks", "0", "--max-picks", "3"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.c.kind, POLLDEF_MULTIPLE);
+	assert_int_equal(p.c.min_picks, 0);
+	assert_int_equal(p.c.max_picks, 3);
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "q", "--choices", "a,b", "--kind", "ranked", "--full"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.c.kind, POLLDEF_RANKED);
+	assert_true(p.c.full);
+	done(&p);
+	parse(&p, OPTS_POLLCTL, ARGS("open", "p1", "--question", "q", "--kind", "scale", "--low", "-50", "--high", "50",
+				     "--low-label", "cafe\xcc\x81", "--high-label", "good"));
+	assert_int_equal(p.rc, OPTS_RUN);
+	assert_int_equal(p.c.kind, POLLDEF_SCALE);
+	assert_int_equal(p.c.low, -50);
+	assert_int_equal(p.c.high, 50);
+	assert_string_equal(p.c.low_label, "caf\xc3\xa9");
+	assert_string_equal(p.c.high_label, "good");
+	assert_null(p.c.choices);
+	done(&p);
+}
+
 /* ---- errors ---- */
 
 struct error_case {
 	enum opts_prog prog;
-	const char *args[12];
+	const char *args[14];
 	const char *err;
 };
 
@@ -669,6 +766,56 @@ static const struct error_case error_cases[] = {
 	{ V, { VB, "--voter",
 	       "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" },
 	  "invalid voter name: " TEXT_RULE },
+	/* the question kinds (issue 21): one answer; --pick, --rank, --value; pollctl --kind */
+	{ V, { "-t", "vote/p1", "--pick", "a", "--rank", "b" },
+	  "--pick and --rank do not go together: a ballot carries one answer" },
+	{ V, { VB, "--pick", "a" }, "-m/--message and --pick do not go together: a ballot carries one answer" },
+	{ V, { "-t", "vote/p1", "--value", "1", "--rank", "b" },
+	  "--rank and --value do not go together: a ballot carries one answer" },
+	{ V, { VB, "--value", "1" }, "-m/--message and --value do not go together: a ballot carries one answer" },
+	{ V, { "-t", "vote/p1", "--value", "4.5" }, "invalid --value '4.5' (want an integer from -1000000 to 1000000)" },
+	{ V, { "-t", "vote/p1", "--value", "" }, "invalid --value '' (want an integer from -1000000 to 1000000)" },
+	{ V, { "-t", "vote/p1", "--value", "-" }, "invalid --value '-' (want an integer from -1000000 to 1000000)" },
+	{ V, { "-t", "vote/p1", "--value", "+3" }, "invalid --value '+3' (want an integer from -1000000 to 1000000)" },
+	{ V, { "-t", "vote/p1", "--value", "1000001" },
+	  "invalid --value '1000001' (want an integer from -1000000 to 1000000)" },
+	{ V, { "-t", "vote/p1", "--pick", "" }, "invalid --pick: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "--rank", "a\x01" }, "invalid --rank: " TEXT_RULE },
+	{ V, { "-t", "vote/p1", "--rank", "a\xe2\x80\x8b" },
+	  "invalid --rank: contains an invisible or format character U+200B" },
+	{ V, { "-t", "vote/p1", "--info", "--value", "3" }, "--info sends no ballot: --value does not go with it" },
+	{ V, { "-t", "vote/p1", "--pick" }, "option '--pick' needs a value" },
+	{ C, { OPEN, "--kind", "poll" }, "invalid --kind 'poll' (want single, multiple, ranked or scale)" },
+	{ C, { OPEN, "--full" }, "--full goes with --kind ranked" },
+	{ C, { OPEN, "--min-picks", "1" }, "--min-picks goes with --kind multiple" },
+	{ C, { OPEN, "--kind", "ranked", "--max-picks", "1" }, "--max-picks goes with --kind multiple" },
+	{ C, { OPEN, "--kind", "multiple", "--high-label", "x" }, "--high-label goes with --kind scale" },
+	{ C, { OPEN, "--kind", "multiple", "--max-picks", "3" }, "--max-picks 3 is more than the 2 choices" },
+	{ C, { OPEN, "--kind", "multiple", "--max-picks", "0" }, "invalid --max-picks '0' (want 1 to 32)" },
+	{ C, { OPEN, "--kind", "multiple", "--min-picks", "-1" }, "invalid --min-picks '-1' (want 0 to 32)" },
+	{ C, { OPEN, "--kind", "multiple", "--min-picks", "2", "--max-picks", "1" },
+	  "--min-picks 2 is more than --max-picks (1)" },
+	{ C, { OPEN, "--kind", "multiple", "--min-picks", "3" }, "--min-picks 3 is more than --max-picks (2)" },
+	{ C, { "open", "p1", "--question", "q", "--choices", "a", "--kind", "ranked" },
+	  "--kind ranked needs 2 choices at least" },
+	{ C, { OPEN, "--kind", "scale", "--low", "1", "--high", "2" },
+	  "--kind scale takes no --choices (its voters give a value from --low to --high)" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--high", "2" }, "--kind scale needs --low and --high" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--low", "2", "--high", "2" },
+	  "--high must be 1 to 100 more than --low (a scale of 2 to 101 values)" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--low", "0", "--high", "101" },
+	  "--high must be 1 to 100 more than --low (a scale of 2 to 101 values)" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--low", "-1000001" },
+	  "invalid --low '-1000001' (want an integer from -1000000 to 1000000)" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--high", "1e3" },
+	  "invalid --high '1e3' (want an integer from -1000000 to 1000000)" },
+	{ C, { "open", "p1", "--question", "q", "--kind", "scale", "--low-label", "" },
+	  "invalid --low-label: " TEXT_RULE },
+	{ C, { "open", "p1", "--question", "q", "--kind", "multiple" }, "open needs --choices" },
+	{ C, { "close", "p1", "--kind", "ranked" },
+	  "--kind, --min-picks, --max-picks, --full, --low, --high, --low-label and --high-label go with open" },
+	{ C, { "show", "p1", "--low", "1" },
+	  "--kind, --min-picks, --max-picks, --full, --low, --high, --low-label and --high-label go with open" },
 	/* connection */
 	{ V, { VB, "-h", "" }, "invalid host '' (want a name or an address)" },
 	{ V, { VB, "-i", "" }, "invalid client id '' (want 1 to 65535 bytes)" },
@@ -1099,6 +1246,9 @@ int main(void)
 		cmocka_unit_test(opts_parse_should_answer_help),
 		cmocka_unit_test(opts_parse_should_answer_version),
 		cmocka_unit_test(opts_parse_should_take_h_as_host_not_help),
+		cmocka_unit_test(opts_parse_should_take_the_answers_of_each_kind),
+		cmocka_unit_test(opts_parse_should_take_32_picks_and_refuse_33),
+		cmocka_unit_test(opts_parse_should_take_open_s_kind_and_its_parameters),
 		cmocka_unit_test(opts_parse_should_refuse_bad_command_lines_with_the_table_messages),
 		cmocka_unit_test(opts_parse_should_give_the_pollctl_defaults),
 		cmocka_unit_test(opts_parse_should_take_the_options_of_open),
