@@ -218,6 +218,46 @@ class VoterKindsWithTallier(IntegrationCase):
                                           "this poll takes one choice ('choice')\n" % poll))
 
 
+class KindsEndToEnd(IntegrationCase):
+    """pollctl opens a poll of each kind on the real tallier, voter casts
+    each kind with --confirm, and the retained result counts them."""
+
+    def test_each_kind_from_pollctl_to_the_result(self):
+        broker = self.private_broker(repo_conf=True)
+        t = self.start_tallier(broker)
+        polls = {}
+        for kind, args in (("multiple", ["--choices", "Tea,Coffee,Juice", "--max-picks", "2"]),
+                           ("ranked", ["--choices", "a,b,c"]),
+                           ("scale", ["--low", "1", "--high", "5"])):
+            poll = self.poll_name(kind[:3])
+            polls[kind] = poll
+            rc, out, err = run([harness.pollctl_path(), "-h", HOST, "-p", str(broker.tallier_port),
+                                "open", poll, "--question", "Which?", "--kind", kind] + args)
+            self.assertEqual((rc, err), (0, ""), out)
+        answers = {"multiple": [["--pick", "Tea"], ["--pick", "Coffee", "--pick", "Tea"]],
+                   "ranked": [["--rank", "b", "--rank", "a"], ["--rank", "b", "--rank", "c", "--rank", "a"]],
+                   "scale": [["--value", "4"], ["--value", "1"]]}
+        for kind, lists in answers.items():
+            for voter, extra in zip(("ann", "bob"), lists):
+                rc, out, err = run_voter(["-h", HOST, "-p", str(broker.port), "-t", "vote/" + polls[kind],
+                                          "--voter", voter, "--confirm"] + extra)
+                self.assertEqual((rc, err), (0, ""), (kind, out, t.log()))
+        def counted(kind):
+            """The retained result of the kind's poll once both voters are in it."""
+            def both():
+                r = harness.get_result(broker.port, polls[kind], timeout=2)
+                return r if r and r.get("voters") == 2 else None
+            result = harness.wait_for(both, 15)
+            self.assertIsNotNone(result, t.log())
+            return result
+        result = counted("multiple")
+        self.assertEqual((result["kind"], result["counts"]), ("multiple", {"Tea": 2, "Coffee": 1, "Juice": 0}), result)
+        result = counted("scale")
+        self.assertEqual((result["kind"], result["mean"], result["median"]), ("scale", "2.500", 2.5), result)
+        result = counted("ranked")
+        self.assertEqual((result["kind"], result["irv"]["winner"]), ("ranked", "b"), result)
+
+
 class PollctlKinds(IntegrationCase):
     """pollctl open --kind: the command JSON on votectl, and the answer
     printed as any refusal (published by the test, MQTT 3.1.1 reply topic)."""
